@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// lwm2mc: parse options, call one library function per subcommand, map outcomes to exit codes.
+
+#include "lwm2mc/model/commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    using lwm2mc::ExitCode;
+    CLI::App app{"lwm2mc: the OMA LwM2M client lifecycle as a formal model"};
+    app.require_subcommand(1);
+    bool verbose = false;
+    app.add_flag("-v,--verbose", verbose, "Show the source line and a caret under each diagnostic");
+
+    std::vector<std::string> validate_files;
+    std::optional<std::string> validate_proposal;
+    auto* validate = app.add_subcommand("validate", "Check that model files load without errors");
+    validate->add_option("FILE", validate_files, "Model or overlay files")->required()->check(CLI::ExistingFile);
+    validate->add_option("--proposal", validate_proposal, "Overlay to apply to each FILE")->check(CLI::ExistingFile);
+
+    std::string show_file;
+    std::optional<std::string> show_proposal;
+    std::string show_format = "table";
+    auto* show = app.add_subcommand("show", "Print the states, transitions, parameters, variables and properties");
+    show->add_option("FILE", show_file, "Model or overlay file")->required()->check(CLI::ExistingFile);
+    show->add_option("--proposal", show_proposal, "Overlay to apply to FILE")->check(CLI::ExistingFile);
+    show->add_option("--format", show_format, "Output format")->check(CLI::IsMember({"table", "json"}));
+
+    std::vector<std::string> fmt_files;
+    bool fmt_check = false;
+    bool fmt_in_place = false;
+    auto* fmt = app.add_subcommand("fmt", "Print model files in canonical form");
+    fmt->add_option("FILE", fmt_files, "Model or overlay files")->required()->check(CLI::ExistingFile);
+    auto* check_flag = fmt->add_flag("--check", fmt_check, "Exit 1 if a file is not in canonical form");
+    fmt->add_flag("-i,--in-place", fmt_in_place, "Rewrite the files in canonical form")->excludes(check_flag);
+
+    CLI11_PARSE(app, argc, argv);
+
+    lwm2mc::CommandIo io{std::cout, std::cerr, verbose};
+    try {
+        if (*validate) {
+            return lwm2mc::model::validate_command(validate_files, validate_proposal, io);
+        }
+        if (*show) {
+            auto format = show_format == "json" ? lwm2mc::model::ShowFormat::Json : lwm2mc::model::ShowFormat::Table;
+            return lwm2mc::model::show_command(show_file, show_proposal, format, io);
+        }
+        if (*fmt) {
+            return lwm2mc::model::fmt_command(fmt_files, fmt_check, fmt_in_place, io);
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "lwm2mc: internal error: " << e.what() << '\n';
+        return static_cast<int>(ExitCode::Internal);
+    }
+    return static_cast<int>(ExitCode::Internal);
+}

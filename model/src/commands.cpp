@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "lwm2mc/model/commands.hpp"
+
+#include "lwm2mc/model/interpreter.hpp"
+#include "lwm2mc/model/loader.hpp"
+#include "lwm2mc/model/printer.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <filesystem>
+#include <ostream>
+#include <unistd.h>
+
+namespace lwm2mc::model {
+
+namespace {
+
+LoadResult load(const std::string& file, const std::optional<std::string>& proposal) {
+    return proposal ? load_with_overlay(file, *proposal) : load_model(file);
+}
+
+std::string expr_text(const ExprPtr& e, const char* absent = "") { return e ? format_expr(*e) : absent; }
+
+std::string update_text(const Model& m, const Update& u) {
+    switch (u.kind) {
+    case UpdateKind::Assign: return m.variables[u.var.index()].name + " := " + format_expr(*u.value);
+    case UpdateKind::ResetVolatile: return "reset volatile";
+    case UpdateKind::ResetAll: return "reset all";
+    }
+    return "";
+}
+
+std::string updates_text(const Model& m, const Transition& t) {
+    std::string out;
+    for (const auto& u : t.updates) {
+        out += (out.empty() ? "" : ", ") + update_text(m, u);
+    }
+    return out;
+}
+
+nlohmann::json location(const SourceRange& r) {
+    if (!r.valid()) {
+        return nullptr;
+    }
+    return {{"file", r.file->name()}, {"line", r.line}, {"column", r.col}};
+}
+
+bool failed_to_load(const LoadResult& r, const CommandIo& io) {
+    print_diagnostics(io.err, r.diagnostics, io.verbose);
+    return !r.ok();
+}
+
+/// Prints rows as left-aligned columns separated by two spaces.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width;
+    for (const auto& row : rows) {
+        width.resize(std::max(width.size(), row.size()));
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            width[i] = std::max(width[i], row[i].size());
+        }
+    }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) {
+                line += std::string(width[i] - row[i].size() + 2, ' ');
+            }
+        }
+        while (!line.empty() && line.back() == ' ') {
+            line.pop_back();
+        }
+        out << line << '\n';
+    }
+}
+
+std::string loc(const SourceRange& r) { return r.valid() ? fmt::format("{}:{}", r.line, r.col) : ""; }
+
+}  // namespace
+
+std::string model_to_json(const Model& m) {
+    using nlohmann::json;
+    json doc;
+    doc["name"] = m.name;
+    doc["title"] = m.title;
+    doc["base"] = m.base_name.empty() ? json(nullptr) : json(m.base_name);
+    doc["files"] = m.files;
+    json params = json::array();
+    for (const auto& p : m.parameters) {
+        params.push_back({{"name", p.name}, {"type", m.format_type(p.type)}, {"doc", p.doc}, {"ref", p.ref},
+                          {"location", location(p.range)}});
+    }
+    doc["parameters"] = params;
+    json consts = json::array();
+    for (const auto& c : m.constants) {
+        consts.push_back({{"name", c.name}, {"value", c.value}, {"location", location(c.range)}});
+    }
+    doc["constants"] = consts;
+    json vars = json::array();
+    for (const auto& v : m.variables) {
+        vars.push_back({{"name", v.name},
+                        {"type", m.format_type(v.type)},
+                        {"initial", expr_text(v.initial)},
+                        {"persistent", v.persistent},
+                        {"doc", v.doc},
+                        {"ref", v.ref},
+                        {"location", location(v.range)}});
+    }
+    doc["variables"] = vars;
+    json constraints = json::array();
+    for (const auto& c : m.constraints) {
+        constraints.push_back({{"name", c.name}, {"expr", expr_text(c.expr)}, {"doc", c.doc}, {"ref", c.ref},
+                               {"location", location(c.range)}});
+    }
+    doc["constraints"] = constraints;
+    json states = json::array();
+    for (std::size_t i = 0; i < m.state_count(); ++i) {
+        const State& s = m.state(StateId{i});
+        states.push_back({{"name", s.name},
+                          {"initial", s.initial},
+                          {"goal", s.goal},
+                          {"final", s.final},
+                          {"group", s.group},
+                          {"doc", s.doc},
+                          {"ref", s.ref},
+                          {"location", location(s.range)}});
+    }
+    doc["states"] = states;
+    json events = json::array();
+    for (const auto& e : m.events) {
+        events.push_back({{"name", e.name}, {"actor", actor_name(e.actor)}, {"doc", e.doc}, {"ref", e.ref},
+                          {"location", location(e.range)}});
+    }
+    doc["events"] = events;
+    json transitions = json::array();
+    for (std::size_t i = 0; i < m.transition_count(); ++i) {
+        const Transition& t = m.transition(TransitionId{i});
+        json updates = json::array();
+        for (const auto& u : t.updates) {
+            updates.push_back(update_text(m, u));
+        }
+        transitions.push_back({{"name", t.name},
+                               {"source", m.state(t.source).name},
+                               {"event", m.events[t.event.index()].name},
+                               {"target", m.state(t.target).name},
+                               {"actor", actor_name(t.actor)},
+                               {"guard", t.guard ? json(format_expr(*t.guard)) : json(nullptr)},
+                               {"updates", updates},
+                               {"duration", t.duration ? json(format_expr(*t.duration)) : json(nullptr)},
+                               {"doc", t.doc},
+                               {"ref", t.ref},
+                               {"row", t.row},
+                               {"from_any", t.from_any},
+                               {"location", location(t.range)}});
+    }
+    doc["transitions"] = transitions;
+    json properties = json::array();
+    for (const auto& p : m.properties) {
+        properties.push_back({{"name", p.name},
+                              {"kind", property_kind_name(p.kind)},
+                              {"expr", p.expr ? json(format_expr(*p.expr)) : json(nullptr)},
+                              {"from", p.from ? json(format_expr(*p.from)) : json(nullptr)},
+                              {"to", p.to ? json(format_expr(*p.to)) : json(nullptr)},
+                              {"relying_on", p.reliance.to_string()},
+                              {"doc", p.doc},
+                              {"ref", p.ref},
+                              {"location", location(p.range)}});
+    }
+    doc["properties"] = properties;
+    return doc.dump(2);
+}
+
+int validate_command(const std::vector<std::string>& files, const std::optional<std::string>& proposal,
+                     const CommandIo& io) {
+    int code = static_cast<int>(ExitCode::Ok);
+    for (const auto& file : files) {
+        LoadResult r = load(file, proposal);
+        if (failed_to_load(r, io)) {
+            code = static_cast<int>(ExitCode::InvalidModel);
+            std::size_t errors = static_cast<std::size_t>(std::count_if(
+                r.diagnostics.begin(), r.diagnostics.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; }));
+            io.err << fmt::format("{}: invalid model ({} error{})\n", file, errors, errors == 1 ? "" : "s");
+            continue;
+        }
+        const Model& m = *r.model;
+        Interpreter interp{m};
+        std::uint64_t configs = 0;
+        bool counted = interp.valuation_count() <= 1'000'000;
+        if (counted) {
+            interp.for_each_configuration([&](const Configuration&) {
+                ++configs;
+                return true;
+            });
+        }
+        io.out << fmt::format("{}: ok: model '{}'{}: {} states, {} transitions, {} events, {} parameters ({} "
+                              "configurations), {} variables, {} constraints, {} properties\n",
+                              file, m.name, m.base_name.empty() ? "" : fmt::format(" (overlay on '{}')", m.base_name),
+                              m.state_count(), m.transition_count(), m.events.size(), m.parameters.size(),
+                              counted ? std::to_string(configs) : std::string("more than 10^6"), m.variables.size(),
+                              m.constraints.size(), m.properties.size());
+    }
+    return code;
+}
+
+int show_command(const std::string& file, const std::optional<std::string>& proposal, ShowFormat format,
+                 const CommandIo& io) {
+    LoadResult r = load(file, proposal);
+    if (failed_to_load(r, io)) {
+        return static_cast<int>(ExitCode::InvalidModel);
+    }
+    const Model& m = *r.model;
+    if (format == ShowFormat::Json) {
+        io.out << model_to_json(m) << '\n';
+        return static_cast<int>(ExitCode::Ok);
+    }
+    io.out << fmt::format("model {}{}\n", m.name, m.title.empty() ? "" : " — " + m.title);
+    if (!m.base_name.empty()) {
+        io.out << fmt::format("overlay on {}\n", m.base_name);
+    }
+    io.out << "\nParameters\n";
+    std::vector<std::vector<std::string>> rows{{"name", "type", "line", "description"}};
+    for (const auto& p : m.parameters) {
+        rows.push_back({p.name, m.format_type(p.type), loc(p.range), p.doc});
+    }
+    print_table(io.out, rows);
+    io.out << "\nConstraints\n";
+    rows = {{"name", "constraint", "line"}};
+    for (const auto& c : m.constraints) {
+        rows.push_back({c.name, expr_text(c.expr), loc(c.range)});
+    }
+    print_table(io.out, rows);
+    io.out << "\nVariables\n";
+    rows = {{"name", "type", "initial", "storage", "line"}};
+    for (const auto& v : m.variables) {
+        rows.push_back({v.name, m.format_type(v.type), expr_text(v.initial), v.persistent ? "persistent" : "volatile",
+                        loc(v.range)});
+    }
+    print_table(io.out, rows);
+    io.out << "\nStates\n";
+    rows = {{"name", "marks", "group", "line", "ref"}};
+    for (std::size_t i = 0; i < m.state_count(); ++i) {
+        const State& s = m.state(StateId{i});
+        std::string marks;
+        for (auto [on, text] : {std::pair{s.initial, "initial"}, {s.goal, "goal"}, {s.final, "final"}}) {
+            if (on) {
+                marks += (marks.empty() ? "" : ",") + std::string(text);
+            }
+        }
+        rows.push_back({s.name, marks, s.group, loc(s.range), s.ref});
+    }
+    print_table(io.out, rows);
+    io.out << "\nTransitions\n";
+    rows = {{"source", "event", "guard", "updates", "target", "actor", "after", "line"}};
+    for (std::size_t i = 0; i < m.transition_count(); ++i) {
+        const Transition& t = m.transition(TransitionId{i});
+        rows.push_back({m.state(t.source).name, m.events[t.event.index()].name, expr_text(t.guard),
+                        updates_text(m, t), m.state(t.target).name, actor_name(t.actor), expr_text(t.duration),
+                        loc(t.range)});
+    }
+    print_table(io.out, rows);
+    io.out << "\nProperties\n";
+    rows = {{"name", "kind", "definition", "line"}};
+    for (const auto& p : m.properties) {
+        std::string def = expr_text(p.expr);
+        if (p.kind == PropertyKind::Recover || p.kind == PropertyKind::Within) {
+            def += (def.empty() ? "" : " ") + std::string("from ") + expr_text(p.from, "true") + " to " +
+                   expr_text(p.to, "goal") + " relying on " + p.reliance.to_string();
+        }
+        rows.push_back({p.name, property_kind_name(p.kind), def, loc(p.range)});
+    }
+    print_table(io.out, rows);
+    return static_cast<int>(ExitCode::Ok);
+}
+
+bool write_file_atomically(const std::string& path, const std::string& text, std::string& error) {
+    namespace fs = std::filesystem;
+    fs::path target(path);
+    fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+    std::string tmp = (dir / ("." + target.filename().string() + ".tmpXXXXXX")).string();
+    int fd = ::mkstemp(tmp.data());
+    if (fd < 0) {
+        error = std::strerror(errno);
+        return false;
+    }
+    const char* data = text.data();
+    std::size_t left = text.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, data, left);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            error = std::strerror(errno);
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return false;
+        }
+        data += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        ::fchmod(fd, st.st_mode & 07777);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        error = std::strerror(errno);
+        ::unlink(tmp.c_str());
+        return false;
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        error = std::strerror(errno);
+        ::unlink(tmp.c_str());
+        return false;
+    }
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+    return true;
+}
+
+int fmt_command(const std::vector<std::string>& files, bool check, bool in_place, const CommandIo& io) {
+    int code = static_cast<int>(ExitCode::Ok);
+    for (const auto& file : files) {
+        std::string why;
+        auto text = read_file(file, why);
+        if (!text) {
+            io.err << fmt::format("{}: error: cannot read '{}': {} [E003]\n", file, file, why);
+            code = std::max(code, static_cast<int>(ExitCode::IoError));
+            continue;
+        }
+        FormatResult r = format_source(*text, file);
+        print_diagnostics(io.err, r.diagnostics, io.verbose);
+        if (!r.text) {
+            code = std::max(code, static_cast<int>(ExitCode::InvalidModel));
+            continue;
+        }
+        if (check) {
+            if (*r.text != *text) {
+                io.out << fmt::format("{}: not in canonical form (run 'lwm2mc fmt -i {}')\n", file, file);
+                code = std::max(code, static_cast<int>(ExitCode::Findings));
+            }
+        } else if (in_place) {
+            if (*r.text != *text && !write_file_atomically(file, *r.text, why)) {
+                io.err << fmt::format("{}: error: cannot write: {}\n", file, why);
+                code = std::max(code, static_cast<int>(ExitCode::IoError));
+            }
+        } else {
+            io.out << *r.text;
+        }
+    }
+    return code;
+}
+
+}  // namespace lwm2mc::model

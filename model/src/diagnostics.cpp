@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "lwm2mc/model/diagnostics.hpp"
+
+#include "detail/diag.hpp"
+#include "detail/parser.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+#include <sstream>
+
+namespace lwm2mc::model {
+
+const char* severity_name(Severity severity) {
+    switch (severity) {
+    case Severity::Error: return "error";
+    case Severity::Warning: return "warning";
+    case Severity::Note: return "note";
+    }
+    return "error";
+}
+
+namespace {
+
+void print_caret(std::ostream& out, const SourceRange& range) {
+    if (!range.valid()) {
+        return;
+    }
+    std::string_view text = range.file->line_text(range.line);
+    std::string gutter = fmt::format("{:>5} | ", range.line);
+    out << gutter << text << '\n';
+    std::string pad;
+    for (std::uint32_t i = 1; i < range.col && i - 1 < text.size(); ++i) {
+        pad += text[i - 1] == '\t' ? '\t' : ' ';
+    }
+    std::uint32_t width = range.end_col > range.col ? range.end_col - range.col : 1;
+    out << std::string(gutter.size() - 2, ' ') << "| " << pad << '^' << std::string(width - 1, '~') << '\n';
+}
+
+void print_located(std::ostream& out, const SourceRange& range, const char* severity, const std::string& message,
+                   const std::string& code, bool verbose) {
+    if (range.valid()) {
+        out << range.to_string() << ": ";
+    } else {
+        out << "lwm2mc: ";
+    }
+    out << severity << ": " << message;
+    if (!code.empty()) {
+        out << " [" << code << ']';
+    }
+    out << '\n';
+    if (verbose) {
+        print_caret(out, range);
+    }
+}
+
+}  // namespace
+
+void print_diagnostic(std::ostream& out, const Diagnostic& d, bool verbose) {
+    print_located(out, d.range, severity_name(d.severity), d.message, d.code, verbose);
+    for (const auto& note : d.notes) {
+        print_located(out, note.range, "note", note.message, "", verbose);
+    }
+}
+
+void print_diagnostics(std::ostream& out, const std::vector<Diagnostic>& diagnostics, bool verbose) {
+    for (const auto& d : diagnostics) {
+        print_diagnostic(out, d, verbose);
+    }
+}
+
+std::string format_diagnostics(const std::vector<Diagnostic>& diagnostics, bool verbose) {
+    std::ostringstream out;
+    print_diagnostics(out, diagnostics, verbose);
+    return out.str();
+}
+
+bool has_errors(const std::vector<Diagnostic>& diagnostics) {
+    return std::any_of(diagnostics.begin(), diagnostics.end(),
+                       [](const Diagnostic& d) { return d.severity == Severity::Error; });
+}
+
+namespace detail::diag {
+
+namespace {
+
+Diagnostic error(const char* code, const SourceRange& at, std::string message) {
+    Diagnostic d;
+    d.severity = Severity::Error;
+    d.code = code;
+    d.range = at;
+    d.message = std::move(message);
+    return d;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+        row[j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t up = row[j];
+            auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); };
+            std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + cost});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string with_suggestion(std::string message, std::string_view name, const std::vector<std::string>& known) {
+    std::string best = closest(name, known);
+    if (!best.empty()) {
+        message += fmt::format("; did you mean '{}'?", best);
+    }
+    return message;
+}
+
+}  // namespace
+
+std::string closest(std::string_view name, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_distance = std::max<std::size_t>(2, name.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        std::size_t d = edit_distance(name, c);
+        if (d < best_distance && c != name) {
+            best_distance = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+Diagnostic unexpected_token(const SourceRange& at, std::string_view expected, std::string_view got) {
+    return error("E001", at, fmt::format("expected {}; got {}", expected, got));
+}
+Diagnostic syntax(const SourceRange& at, std::string message) { return error("E001", at, std::move(message)); }
+Diagnostic bad_token(const SourceRange& at, std::string message) { return error("E002", at, std::move(message)); }
+Diagnostic cannot_read(const SourceRange& at, std::string_view path, std::string_view why) {
+    return error("E003", at, fmt::format("cannot read '{}': {}", path, why));
+}
+Diagnostic include_cycle(const SourceRange& at, std::string_view path) {
+    return error("E004", at, fmt::format("'{}' includes itself (directly or through other files)", path));
+}
+Diagnostic misplaced_header(const SourceRange& at, std::string message) {
+    return error("E005", at, std::move(message));
+}
+Diagnostic nested_too_deeply(const SourceRange& at) {
+    return error("E006", at,
+                 fmt::format("expression nested too deeply (more than {} levels)", kMaxExprDepth));
+}
+Diagnostic unknown_state(const SourceRange& at, std::string_view name, const std::vector<std::string>& known) {
+    return error("E010", at, with_suggestion(fmt::format("unknown state '{}'", name), name, known));
+}
+Diagnostic unknown_name(const SourceRange& at, std::string_view name, const std::vector<std::string>& known) {
+    return error("E011", at, with_suggestion(fmt::format("unknown name '{}'", name), name, known));
+}
+Diagnostic unknown_event(const SourceRange& at, std::string_view name, const std::vector<std::string>& known) {
+    return error("E012", at,
+                 with_suggestion(fmt::format("unknown event '{}' (declare it with 'event {}: ACTOR;')", name, name),
+                                 name, known));
+}
+Diagnostic unknown_actor(const SourceRange& at, std::string_view name) {
+    static const std::vector<std::string> kActors = {"client",        "choice", "response", "server_initiative",
+                                                     "bs_initiative", "fault",  "operator"};
+    return error("E013", at,
+                 with_suggestion(fmt::format("unknown actor '{}' (expected one of client, choice, response, "
+                                             "server_initiative, bs_initiative, fault, operator)",
+                                             name),
+                                 name, kActors));
+}
+Diagnostic type_mismatch(const SourceRange& at, std::string_view context, std::string_view expected,
+                         std::string_view got) {
+    return error("E020", at, fmt::format("{}: expected {}; got {}", context, expected, got));
+}
+Diagnostic bad_range(const SourceRange& at, std::string message) { return error("E021", at, std::move(message)); }
+Diagnostic not_constant(const SourceRange& at, std::string_view what) {
+    return error("E022", at, fmt::format("{} must be a constant expression (integer literals and constants)", what));
+}
+Diagnostic not_assignable(const SourceRange& at, std::string_view kind, std::string_view name) {
+    return error("E023", at, fmt::format("cannot assign to {} '{}'; only variables can be updated", kind, name));
+}
+Diagnostic invalid_reference(const SourceRange& at, std::string_view kind, std::string_view name,
+                             std::string_view context) {
+    return error("E024", at, fmt::format("{} '{}' cannot be used in {}", kind, name, context));
+}
+Diagnostic duplicate(const SourceRange& at, std::string_view kind, std::string_view name,
+                     const SourceRange& previous) {
+    Diagnostic d = error("E030", at, fmt::format("duplicate {} '{}'", kind, name));
+    d.notes.push_back({previous, fmt::format("'{}' was first declared here", name)});
+    return d;
+}
+Diagnostic missing_initial_state(const SourceRange& at) {
+    return error("E031", at, "the model has no initial state (mark one state 'initial')");
+}
+Diagnostic multiple_initial_states(const SourceRange& at, std::string_view name, std::string_view first,
+                                   const SourceRange& previous) {
+    Diagnostic d = error("E032", at, fmt::format("state '{}' is marked initial, but '{}' already is", name, first));
+    d.notes.push_back({previous, fmt::format("'{}' is marked initial here", first)});
+    return d;
+}
+Diagnostic missing_goal_state(const SourceRange& at) {
+    return error("E033", at, "the model has no goal state (mark at least one state 'goal', e.g. Registered)");
+}
+Diagnostic duplicate_update(const SourceRange& at, std::string_view var, const SourceRange& previous) {
+    Diagnostic d = error("E034", at, fmt::format("variable '{}' is assigned twice in one transition", var));
+    d.notes.push_back({previous, "first assignment is here"});
+    return d;
+}
+Diagnostic overlay_target_missing(const SourceRange& at, std::string_view kind, std::string_view name,
+                                  const std::vector<std::string>& known) {
+    return error("E040", at,
+                 with_suggestion(fmt::format("the base model has no {} '{}'", kind, name), name, known));
+}
+Diagnostic overlay_only(const SourceRange& at, std::string_view what) {
+    return error("E041", at, fmt::format("'{}' is only allowed in an overlay (a file starting with 'overlay')", what));
+}
+Diagnostic ambiguous_row(const SourceRange& at, std::string_view row, std::size_t count) {
+    return error("E042", at,
+                 fmt::format("'{}' matches {} transitions of the base model; give them labels and name one", row,
+                             count));
+}
+Diagnostic too_many_errors(const SourceRange& at, std::size_t limit) {
+    return error("E099", at, fmt::format("too many errors ({}); stopping here", limit));
+}
+
+}  // namespace detail::diag
+
+}  // namespace lwm2mc::model

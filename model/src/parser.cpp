@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "detail/parser.hpp"
+
+#include "detail/diag.hpp"
+#include "detail/lexer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string_view>
+
+namespace lwm2mc::model::detail {
+
+namespace {
+
+constexpr std::string_view kDeclKeywords[] = {"model", "overlay",  "include", "const",   "parameter", "constraint",
+                                              "var",   "state",    "event",   "property", "remove",    "replace"};
+
+bool is_decl_keyword(std::string_view text) {
+    return std::find(std::begin(kDeclKeywords), std::end(kDeclKeywords), text) != std::end(kDeclKeywords);
+}
+
+/// Thrown inside one declaration to unwind to the recovery point; never escapes the parser.
+struct ParseFailure {};
+/// Thrown when the error limit is reached.
+struct TooManyErrors {};
+
+class Parser {
+public:
+    Parser(const SourceFilePtr& file, std::vector<Diagnostic>& diagnostics)
+        : file_{file}, diagnostics_{diagnostics} {}
+
+    FileAst run() {
+        std::vector<Diagnostic> lex_diags;
+        LexResult lexed = lex(file_, lex_diags);
+        errors_ = lex_diags.size();
+        for (auto& d : lex_diags) {
+            diagnostics_.push_back(std::move(d));
+        }
+        tokens_ = std::move(lexed.tokens);
+        FileAst ast;
+        ast.file = file_;
+        std::vector<Span> spans;  // first/last token of each item; item 0 may be the header
+        bool header_span = false;
+        try {
+            while (!at(Tok::End)) {
+                std::size_t first = pos_;
+                try {
+                    if (at_kw("model") || at_kw("overlay")) {
+                        Header header = parse_header();
+                        if (ast.header || !ast.decls.empty()) {
+                            report(diag::misplaced_header(
+                                header.range, fmt::format("the '{}' header must be the first declaration of the file",
+                                                          header.overlay ? "overlay" : "model")));
+                        } else {
+                            ast.header = std::move(header);
+                            header_span = true;
+                            spans.push_back({first, pos_ - 1});
+                        }
+                        continue;
+                    }
+                    Decl decl = parse_decl();
+                    ast.decls.push_back(std::move(decl));
+                    spans.push_back({first, pos_ - 1});
+                } catch (const ParseFailure&) {
+                    recover();
+                }
+            }
+        } catch (const TooManyErrors&) {
+            diagnostics_.push_back(diag::too_many_errors(range_of(cur()), kMaxErrorsPerFile));
+        }
+        attach_comments(ast, spans, header_span, lexed.comments);
+        return ast;
+    }
+
+private:
+    struct Span {
+        std::size_t first;
+        std::size_t last;
+    };
+
+    // ---- token access ------------------------------------------------------------------------
+    const Token& cur() const { return tokens_[pos_]; }
+    const Token& peek_tok(std::size_t ahead) const {
+        return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)];
+    }
+    bool at(Tok kind) const { return cur().kind == kind; }
+    bool at_kw(std::string_view kw) const { return cur().kind == Tok::Ident && cur().text == kw; }
+    void bump() {
+        if (pos_ + 1 < tokens_.size()) {
+            ++pos_;
+        }
+    }
+    bool accept(Tok kind) {
+        if (at(kind)) {
+            bump();
+            return true;
+        }
+        return false;
+    }
+    bool accept_kw(std::string_view kw) {
+        if (at_kw(kw)) {
+            bump();
+            return true;
+        }
+        return false;
+    }
+
+    SourceRange range_of(const Token& t) const {
+        std::uint32_t end = t.end_line == t.line ? t.end_col : t.col + 1;
+        return SourceRange{file_, t.line, t.col, std::max(end, t.col + 1)};
+    }
+    /// From the start of token `from` to the end of the previous token (same line only).
+    SourceRange range_from(const Token& from) const {
+        const Token& last = tokens_[pos_ > 0 ? pos_ - 1 : 0];
+        SourceRange r = range_of(from);
+        if (last.line == from.line && last.end_col > r.col) {
+            r.end_col = last.end_col;
+        }
+        return r;
+    }
+
+    static std::string describe(const Token& t) {
+        switch (t.kind) {
+        case Tok::End: return "end of file";
+        case Tok::Ident: return fmt::format("'{}'", t.text);
+        case Tok::Int: return fmt::format("'{}'", t.text);
+        case Tok::String: return "a string";
+        default: return tok_spelling(t.kind);
+        }
+    }
+
+    void report(Diagnostic d) {
+        diagnostics_.push_back(std::move(d));
+        if (++errors_ >= kMaxErrorsPerFile) {
+            throw TooManyErrors{};
+        }
+    }
+
+    [[noreturn]] void fail(std::string_view expected) {
+        report(diag::unexpected_token(range_of(cur()), expected, describe(cur())));
+        throw ParseFailure{};
+    }
+
+    const Token& expect(Tok kind, std::string_view expected) {
+        if (!at(kind)) {
+            fail(expected);
+        }
+        const Token& t = cur();
+        bump();
+        return t;
+    }
+
+    Name expect_name(std::string_view what) {
+        if (!at(Tok::Ident)) {
+            fail(what);
+        }
+        Name n{cur().text, range_of(cur())};
+        bump();
+        return n;
+    }
+
+    /// Skip to just after the next ';', or to a declaration keyword that starts a line.
+    void recover() {
+        std::uint32_t error_line = cur().line;
+        while (!at(Tok::End)) {
+            if (at(Tok::Semi)) {
+                bump();
+                return;
+            }
+            if (cur().kind == Tok::Ident && is_decl_keyword(cur().text) && cur().line != error_line &&
+                (pos_ == 0 || tokens_[pos_ - 1].line != cur().line)) {
+                return;
+            }
+            bump();
+        }
+    }
+
+    // ---- declarations ------------------------------------------------------------------------
+    Header parse_header() {
+        Header h;
+        h.range = range_of(cur());
+        h.overlay = at_kw("overlay");
+        bump();
+        h.name = expect_name("a model name");
+        if (h.overlay) {
+            if (!accept_kw("on")) {
+                fail("'on' and the base model's file name");
+            }
+            const Token& base = expect(Tok::String, "the base model's file name as a string");
+            h.base = base.text;
+            h.base_range = range_of(base);
+        }
+        if (at(Tok::String)) {
+            h.doc = cur().text;
+            bump();
+        }
+        expect(Tok::Semi, "';' after the header");
+        return h;
+    }
+
+    Decl parse_decl() {
+        Decl decl;
+        decl.range = range_of(cur());
+        if (accept_kw("include")) {
+            const Token& path = expect(Tok::String, "a file name string after 'include'");
+            decl.body = IncludeDecl{path.text, range_of(path)};
+            expect(Tok::Semi, "';' after the include");
+            return decl;
+        }
+        if (accept_kw("remove")) {
+            decl.body = parse_remove();
+            return decl;
+        }
+        if (accept_kw("replace")) {
+            decl.replace = true;
+            if (at_kw("include") || at_kw("remove") || at_kw("replace") || at_kw("model") || at_kw("overlay")) {
+                fail("a state, transition, event, constraint, property, parameter, var or const after 'replace'");
+            }
+        }
+        if (accept_kw("const")) {
+            ConstDecl c;
+            c.name = expect_name("a constant name");
+            expect(Tok::Equals, "'=' after the constant name");
+            c.value = parse_expr();
+            decl.body = std::move(c);
+            expect(Tok::Semi, "';' after the constant");
+            return decl;
+        }
+        if (accept_kw("parameter")) {
+            ParamDecl p;
+            p.name = expect_name("a parameter name");
+            expect(Tok::Colon, "':' and a type after the parameter name");
+            p.type = parse_type();
+            parse_attrs(decl, "parameter");
+            decl.body = std::move(p);
+            return decl;
+        }
+        if (accept_kw("constraint")) {
+            ConstraintDecl c;
+            c.name = expect_name("a constraint name");
+            expect(Tok::Colon, "':' after the constraint name");
+            c.expr = parse_expr();
+            parse_attrs(decl, "constraint");
+            decl.body = std::move(c);
+            return decl;
+        }
+        if (accept_kw("var")) {
+            VarDecl v;
+            v.name = expect_name("a variable name");
+            expect(Tok::Colon, "':' and a type after the variable name");
+            v.type = parse_type();
+            expect(Tok::Equals, "'=' and an initial value");
+            v.init = parse_or();
+            bool seen_storage = false;
+            while (!at(Tok::Semi)) {
+                if (at_kw("persistent") || at_kw("volatile")) {
+                    if (seen_storage) {
+                        report(diag::syntax(range_of(cur()), "'persistent' or 'volatile' may be given only once"));
+                    }
+                    seen_storage = true;
+                    v.persistent = at_kw("persistent");
+                    bump();
+                } else if (!parse_common_attr(decl)) {
+                    fail("'persistent', 'volatile', a description string, 'ref' or ';'");
+                }
+            }
+            bump();
+            decl.body = std::move(v);
+            return decl;
+        }
+        if (accept_kw("state")) {
+            StateDecl s;
+            s.name = expect_name("a state name");
+            while (!at(Tok::Semi)) {
+                if (accept_kw("initial")) {
+                    s.initial = true;
+                } else if (accept_kw("goal")) {
+                    s.goal = true;
+                } else if (accept_kw("final")) {
+                    s.final = true;
+                } else if (accept_kw("in")) {
+                    s.group = expect_name("a group name after 'in'");
+                } else if (!parse_common_attr(decl)) {
+                    fail("'initial', 'goal', 'final', 'in', a description string, 'ref' or ';'");
+                }
+            }
+            bump();
+            decl.body = std::move(s);
+            return decl;
+        }
+        if (accept_kw("event")) {
+            EventDecl e;
+            e.name = expect_name("an event name");
+            expect(Tok::Colon, "':' and an actor after the event name");
+            e.actor = parse_actor_name();
+            parse_attrs(decl, "event");
+            decl.body = std::move(e);
+            return decl;
+        }
+        if (accept_kw("property")) {
+            decl.body = parse_property(decl);
+            return decl;
+        }
+        if (at(Tok::Ident) || at(Tok::Star) || at(Tok::LBrace)) {
+            decl.body = parse_transition(decl);
+            return decl;
+        }
+        fail("a declaration (state, event, var, parameter, constraint, property, const, include) or a "
+             "transition row");
+    }
+
+    /// Description string and `ref "..."`; returns false when the current token is neither.
+    bool parse_common_attr(Decl& decl) {
+        if (at(Tok::String)) {
+            if (!decl.doc.empty()) {
+                report(diag::syntax(range_of(cur()), "a declaration may have only one description string"));
+            }
+            decl.doc = cur().text;
+            bump();
+            return true;
+        }
+        if (at_kw("ref")) {
+            SourceRange r = range_of(cur());
+            bump();
+            const Token& t = expect(Tok::String, "a string after 'ref'");
+            if (!decl.ref.empty()) {
+                report(diag::syntax(r, "a declaration may have only one 'ref'"));
+            }
+            decl.ref = t.text;
+            return true;
+        }
+        return false;
+    }
+
+    void parse_attrs(Decl& decl, std::string_view what) {
+        while (!at(Tok::Semi)) {
+            if (!parse_common_attr(decl)) {
+                fail(fmt::format("a description string, 'ref' or ';' after the {}", what));
+            }
+        }
+        bump();
+    }
+
+    TypeSyntax parse_type() {
+        TypeSyntax t;
+        std::size_t start = pos_;
+        if (accept_kw("bool")) {
+            t.kind = TypeKind::Bool;
+        } else if (accept_kw("int")) {
+            t.kind = TypeKind::Int;
+            expect(Tok::LBracket, "'[' and a range after 'int' (int[LO..HI])");
+            t.lo = parse_expr();
+            expect(Tok::DotDot, "'..' between the bounds of the range");
+            t.hi = parse_expr();
+            expect(Tok::RBracket, "']' after the range");
+        } else if (accept_kw("enum")) {
+            t.kind = TypeKind::Enum;
+            expect(Tok::LBrace, "'{' and the literals after 'enum'");
+            do {
+                t.literals.push_back(expect_name("an enumeration literal"));
+            } while (accept(Tok::Comma));
+            expect(Tok::RBrace, "',' or '}' in the enumeration");
+        } else {
+            fail("a type: 'bool', 'int[LO..HI]' or 'enum { ... }'");
+        }
+        t.range = range_from(tokens_[start]);
+        return t;
+    }
+
+    Actor parse_actor_name() {
+        if (!at(Tok::Ident)) {
+            fail("an actor (client, choice, response, server_initiative, bs_initiative, fault, operator)");
+        }
+        auto actor = parse_actor(cur().text);
+        if (!actor) {
+            report(diag::unknown_actor(range_of(cur()), cur().text));
+            bump();
+            return Actor::Client;
+        }
+        bump();
+        return *actor;
+    }
+
+    SourceSyntax parse_source() {
+        SourceSyntax s;
+        s.range = range_of(cur());
+        if (accept(Tok::Star)) {
+            s.kind = SourceSyntax::Kind::Any;
+        } else if (accept(Tok::LBrace)) {
+            s.kind = SourceSyntax::Kind::List;
+            do {
+                s.states.push_back(expect_name("a state name"));
+            } while (accept(Tok::Comma));
+            expect(Tok::RBrace, "',' or '}' in the list of source states");
+            s.range.end_col = tokens_[pos_ - 1].line == s.range.line ? tokens_[pos_ - 1].end_col : s.range.end_col;
+        } else {
+            s.kind = SourceSyntax::Kind::One;
+            s.states.push_back(expect_name("a source state, '*' or '{'"));
+            s.range = s.states.back().range;
+        }
+        return s;
+    }
+
+    TransitionDecl parse_transition(Decl& decl) {
+        TransitionDecl t;
+        if (at(Tok::Ident) && peek_tok(1).kind == Tok::Colon) {
+            t.label = Name{cur().text, range_of(cur())};
+            bump();
+            bump();
+        }
+        t.source = parse_source();
+        expect(Tok::Plus, "'+' and an event after the source state");
+        t.event = expect_name("an event name after '+'");
+        if (accept(Tok::LBracket)) {
+            t.guard = parse_expr();
+            expect(Tok::RBracket, "']' after the guard");
+        }
+        if (accept(Tok::Slash)) {
+            do {
+                t.updates.push_back(parse_update());
+            } while (accept(Tok::Comma));
+        }
+        expect(Tok::Arrow, "'->' and a target state");
+        t.target = expect_name("a target state after '->'");
+        while (!at(Tok::Semi)) {
+            if (at_kw("by")) {
+                bump();
+                if (t.actor) {
+                    report(diag::syntax(range_of(cur()), "a transition may have only one 'by'"));
+                }
+                t.actor_range = range_of(cur());
+                t.actor = parse_actor_name();
+            } else if (at_kw("after")) {
+                SourceRange r = range_of(cur());
+                bump();
+                if (t.duration) {
+                    report(diag::syntax(r, "a transition may have only one 'after'"));
+                }
+                t.duration = parse_or();
+            } else if (!parse_common_attr(decl)) {
+                fail("'by', 'after', a description string, 'ref' or ';' after the transition");
+            }
+        }
+        bump();
+        return t;
+    }
+
+    UpdateSyntax parse_update() {
+        UpdateSyntax u;
+        u.range = range_of(cur());
+        if (at_kw("reset") && peek_tok(1).kind == Tok::Ident) {
+            bump();
+            if (accept_kw("volatile")) {
+                u.kind = UpdateKind::ResetVolatile;
+            } else if (accept_kw("all")) {
+                u.kind = UpdateKind::ResetAll;
+            } else {
+                fail("'volatile' or 'all' after 'reset'");
+            }
+            u.range = range_from(tokens_[pos_ - 2]);
+            return u;
+        }
+        u.kind = UpdateKind::Assign;
+        u.var = expect_name("a variable to assign, or 'reset volatile' / 'reset all'");
+        expect(Tok::Assign, "':=' in the update");
+        u.value = parse_or();
+        return u;
+    }
+
+    PropertyDecl parse_property(Decl& decl) {
+        PropertyDecl p;
+        p.name = expect_name("a property name");
+        expect(Tok::Colon, "':' after the property name");
+        if (accept_kw("invariant")) {
+            p.kind = PropertyKind::Invariant;
+            p.expr = parse_expr();
+        } else if (accept_kw("reachable")) {
+            p.kind = PropertyKind::Reachable;
+            p.expr = parse_expr();
+        } else if (accept_kw("recover")) {
+            p.kind = PropertyKind::Recover;
+        } else if (accept_kw("within")) {
+            p.kind = PropertyKind::Within;
+            p.expr = parse_or();
+        } else {
+            fail("'invariant', 'reachable', 'recover' or 'within'");
+        }
+        if (p.kind == PropertyKind::Recover || p.kind == PropertyKind::Within) {
+            while (true) {
+                if (at_kw("from")) {
+                    SourceRange r = range_of(cur());
+                    bump();
+                    if (p.from) {
+                        report(diag::syntax(r, "'from' may be given only once"));
+                    }
+                    p.from = parse_or();
+                } else if (at_kw("to")) {
+                    SourceRange r = range_of(cur());
+                    bump();
+                    if (p.to) {
+                        report(diag::syntax(r, "'to' may be given only once"));
+                    }
+                    p.to = parse_or();
+                } else if (at_kw("relying")) {
+                    const Token& start = cur();
+                    bump();
+                    if (!accept_kw("on")) {
+                        fail("'on' after 'relying'");
+                    }
+                    expect(Tok::LBrace, "'{' and a list of actors");
+                    std::vector<Actor> actors;
+                    if (!at(Tok::RBrace)) {
+                        do {
+                            actors.push_back(parse_actor_name());
+                        } while (accept(Tok::Comma));
+                    }
+                    expect(Tok::RBrace, "',' or '}' in the list of actors");
+                    if (p.reliance) {
+                        report(diag::syntax(range_of(start), "'relying on' may be given only once"));
+                    }
+                    p.reliance = std::move(actors);
+                    p.reliance_range = range_from(start);
+                } else {
+                    break;
+                }
+            }
+        }
+        parse_attrs(decl, "property");
+        return p;
+    }
+
+    RemoveDecl parse_remove() {
+        RemoveDecl r;
+        static constexpr std::pair<std::string_view, ElementKind> kKinds[] = {
+            {"transition", ElementKind::Transition}, {"state", ElementKind::State},
+            {"constraint", ElementKind::Constraint}, {"property", ElementKind::Property},
+            {"event", ElementKind::Event},           {"parameter", ElementKind::Parameter},
+            {"var", ElementKind::Var},               {"const", ElementKind::Const}};
+        bool found = false;
+        for (const auto& [kw, kind] : kKinds) {
+            if (accept_kw(kw)) {
+                r.kind = kind;
+                found = true;
+                break;
+            }
+        }
+        if (!found) {
+            fail("what to remove: 'transition', 'state', 'event', 'constraint', 'property', 'parameter', 'var' or "
+                 "'const'");
+        }
+        if (r.kind == ElementKind::Transition && !(at(Tok::Ident) && peek_tok(1).kind == Tok::Semi)) {
+            r.row_source = parse_source();
+            expect(Tok::Plus, "'+' and an event in the transition reference");
+            r.row_event = expect_name("an event name");
+            expect(Tok::Arrow, "'->' and the target state in the transition reference");
+            r.row_target = expect_name("a target state");
+        } else {
+            r.name = expect_name("the name of the element to remove");
+        }
+        expect(Tok::Semi, "';' after the removal");
+        return r;
+    }
+
+    // ---- expressions -------------------------------------------------------------------------
+    struct DepthGuard {
+        Parser& p;
+        explicit DepthGuard(Parser& parser) : p{parser} {
+            if (++p.depth_ > kMaxExprDepth) {
+                p.depth_ = 0;
+                p.report(diag::nested_too_deeply(p.range_of(p.cur())));
+                throw ParseFailure{};
+            }
+        }
+        ~DepthGuard() {
+            if (p.depth_ > 0) {
+                --p.depth_;
+            }
+        }
+        DepthGuard(const DepthGuard&) = delete;
+        DepthGuard& operator=(const DepthGuard&) = delete;
+    };
+
+    static ExprPtr make_binary(Op op, ExprPtr lhs, ExprPtr rhs, SourceRange range) {
+        auto e = std::make_shared<Expr>();
+        e->op = op;
+        e->lhs = std::move(lhs);
+        e->rhs = std::move(rhs);
+        e->range = std::move(range);
+        return e;
+    }
+
+    /// Full expression including '->' (right associative).
+    ExprPtr parse_expr() {
+        DepthGuard guard{*this};
+        ExprPtr lhs = parse_or();
+        if (at(Tok::Arrow)) {
+            SourceRange r = range_of(cur());
+            bump();
+            ExprPtr rhs = parse_expr();
+            return make_binary(Op::Implies, std::move(lhs), std::move(rhs), r);
+        }
+        return lhs;
+    }
+
+    /// An expression without a top-level '->' (updates, durations, property bounds).
+    ExprPtr parse_or() {
+        ExprPtr lhs = parse_and();
+        while (at(Tok::OrOr)) {
+            SourceRange r = range_of(cur());
+            bump();
+            lhs = make_binary(Op::Or, std::move(lhs), parse_and(), r);
+        }
+        return lhs;
+    }
+
+    ExprPtr parse_and() {
+        ExprPtr lhs = parse_equality();
+        while (at(Tok::AndAnd)) {
+            SourceRange r = range_of(cur());
+            bump();
+            lhs = make_binary(Op::And, std::move(lhs), parse_equality(), r);
+        }
+        return lhs;
+    }
+
+    ExprPtr parse_equality() {
+        ExprPtr lhs = parse_relational();
+        while (at(Tok::EqEq) || at(Tok::NotEq)) {
+            Op op = at(Tok::EqEq) ? Op::Eq : Op::Ne;
+            SourceRange r = range_of(cur());
+            bump();
+            lhs = make_binary(op, std::move(lhs), parse_relational(), r);
+        }
+        return lhs;
+    }
+
+    ExprPtr parse_relational() {
+        ExprPtr lhs = parse_additive();
+        while (at(Tok::Less) || at(Tok::LessEq) || at(Tok::Greater) || at(Tok::GreaterEq)) {
+            Op op = at(Tok::Less) ? Op::Lt : at(Tok::LessEq) ? Op::Le : at(Tok::Greater) ? Op::Gt : Op::Ge;
+            SourceRange r = range_of(cur());
+            bump();
+            lhs = make_binary(op, std::move(lhs), parse_additive(), r);
+        }
+        return lhs;
+    }
+
+    ExprPtr parse_additive() {
+        ExprPtr lhs = parse_unary();
+        while (at(Tok::Plus) || at(Tok::Minus)) {
+            Op op = at(Tok::Plus) ? Op::Add : Op::Sub;
+            SourceRange r = range_of(cur());
+            bump();
+            lhs = make_binary(op, std::move(lhs), parse_unary(), r);
+        }
+        return lhs;
+    }
+
+    ExprPtr parse_unary() {
+        DepthGuard guard{*this};
+        if (at(Tok::Bang) || at(Tok::Minus)) {
+            auto e = std::make_shared<Expr>();
+            e->op = at(Tok::Bang) ? Op::Not : Op::Neg;
+            e->range = range_of(cur());
+            bump();
+            e->lhs = parse_unary();
+            return e;
+        }
+        return parse_primary();
+    }
+
+    ExprPtr parse_primary() {
+        auto e = std::make_shared<Expr>();
+        e->range = range_of(cur());
+        if (at(Tok::Int)) {
+            e->op = Op::IntLit;
+            e->value = cur().value;
+            bump();
+            return e;
+        }
+        if (at_kw("true") || at_kw("false")) {
+            e->op = Op::BoolLit;
+            e->value = at_kw("true") ? 1 : 0;
+            bump();
+            return e;
+        }
+        if (at_kw("at") && peek_tok(1).kind == Tok::LParen) {
+            bump();
+            bump();
+            Name state = expect_name("a state name in 'at(...)'");
+            expect(Tok::RParen, "')' after the state name");
+            e->op = Op::AtState;
+            e->name = std::move(state.text);
+            e->range = state.range;
+            return e;
+        }
+        if (at(Tok::Ident)) {
+            e->op = Op::Name;
+            e->name = cur().text;
+            bump();
+            return e;
+        }
+        if (accept(Tok::LParen)) {
+            ExprPtr inner = parse_expr();
+            expect(Tok::RParen, "')'");
+            return inner;
+        }
+        fail("an expression");
+    }
+
+    // ---- comments ----------------------------------------------------------------------------
+    void attach_comments(FileAst& ast, const std::vector<Span>& spans, bool header_span,
+                         const std::vector<Comment>& comments) {
+        struct Slot {
+            std::vector<std::string>* leading;
+            std::string* trailing;
+            bool* blank;
+            std::uint32_t first_line;
+            std::uint32_t first_col;
+            std::uint32_t last_line;
+            std::uint32_t last_end_col;
+            std::uint32_t before_line;  // first line of comments placed before the item
+        };
+        std::vector<Slot> slots;
+        bool dummy_blank = false;
+        std::size_t decl_index = 0;
+        for (std::size_t i = 0; i < spans.size(); ++i) {
+            const Token& first = tokens_[spans[i].first];
+            const Token& last = tokens_[spans[i].last];
+            Slot slot{};
+            if (header_span && i == 0) {
+                slot.leading = &ast.header->leading_comments;
+                slot.trailing = &ast.header->trailing_comment;
+                slot.blank = &dummy_blank;
+            } else {
+                if (decl_index >= ast.decls.size()) {
+                    break;
+                }
+                Decl& d = ast.decls[decl_index++];
+                slot.leading = &d.leading_comments;
+                slot.trailing = &d.trailing_comment;
+                slot.blank = &d.blank_before;
+            }
+            slot.first_line = first.line;
+            slot.first_col = first.col;
+            slot.last_line = last.end_line;
+            slot.last_end_col = last.end_col;
+            slot.before_line = first.line;
+            slots.push_back(slot);
+        }
+        std::vector<std::string> file_trailing;
+        std::uint32_t file_trailing_line = 0;
+        for (const Comment& c : comments) {
+            // the last item that starts before the comment
+            std::size_t k = slots.size();
+            for (std::size_t i = 0; i < slots.size(); ++i) {
+                bool starts_before = slots[i].first_line < c.line ||
+                                     (slots[i].first_line == c.line && slots[i].first_col < c.col);
+                if (starts_before) {
+                    k = i;
+                } else {
+                    break;
+                }
+            }
+            if (k < slots.size()) {
+                Slot& s = slots[k];
+                bool inside = c.line < s.last_line || (c.line == s.last_line && c.col < s.last_end_col);
+                if (inside) {
+                    s.leading->push_back(c.text);
+                    continue;
+                }
+                if (c.line == s.last_line && c.end_line == c.line) {
+                    if (!s.trailing->empty()) {
+                        *s.trailing += ' ';
+                    }
+                    *s.trailing += c.text;
+                    continue;
+                }
+            }
+            std::size_t next = k < slots.size() ? k + 1 : 0;
+            if (next < slots.size()) {
+                slots[next].leading->push_back(c.text);
+                slots[next].before_line = std::min(slots[next].before_line, c.line);
+            } else {
+                if (file_trailing.empty()) {
+                    file_trailing_line = c.line;
+                }
+                file_trailing.push_back(c.text);
+            }
+        }
+        // comments moved into a declaration keep their order: before-comments first
+        for (std::size_t i = 0; i < slots.size(); ++i) {
+            std::uint32_t prev_end = i == 0 ? 0 : slots[i - 1].last_line;
+            *slots[i].blank = i > 0 && has_blank_line(prev_end, slots[i].before_line);
+        }
+        ast.trailing_comments = std::move(file_trailing);
+        if (!ast.trailing_comments.empty() && !slots.empty()) {
+            ast.trailing_blank = has_blank_line(slots.back().last_line, file_trailing_line);
+        }
+    }
+
+    bool has_blank_line(std::uint32_t after, std::uint32_t before) const {
+        for (std::uint32_t l = after + 1; l < before; ++l) {
+            std::string_view text = file_->line_text(l);
+            if (text.find_first_not_of(" \t\r") == std::string_view::npos) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    SourceFilePtr file_;
+    std::vector<Diagnostic>& diagnostics_;
+    std::vector<Token> tokens_{};
+    std::size_t pos_{0};
+    std::size_t errors_{0};
+    int depth_{0};
+};
+
+}  // namespace
+
+FileAst parse_file(const SourceFilePtr& file, std::vector<Diagnostic>& diagnostics) {
+    return Parser{file, diagnostics}.run();
+}
+
+}  // namespace lwm2mc::model::detail

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "lwm2mc/model/printer.hpp"
+
+#include "detail/ast.hpp"
+#include "detail/parser.hpp"
+
+#include <fmt/format.h>
+
+namespace lwm2mc::model {
+
+std::string quote(std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        default: out += c; break;
+        }
+    }
+    return out + "\"";
+}
+
+namespace {
+
+void print_expr(std::string& out, const Expr& e) {
+    switch (e.op) {
+    case Op::BoolLit: out += e.value ? "true" : "false"; return;
+    case Op::IntLit: out += std::to_string(e.value); return;
+    case Op::AtState: out += "at(" + e.name + ")"; return;
+    case Op::Name:
+    case Op::Const:
+    case Op::EnumLit:
+    case Op::Param:
+    case Op::Var: out += e.name; return;
+    default: break;
+    }
+    int p = op_precedence(e.op);
+    if (is_unary(e.op)) {
+        out += op_spelling(e.op);
+        bool paren = op_precedence(e.lhs->op) < p;
+        // "- -x" must not print as "--x"? The lexer has no "--" token, so it is still fine.
+        if (paren) {
+            out += '(';
+        }
+        print_expr(out, *e.lhs);
+        if (paren) {
+            out += ')';
+        }
+        return;
+    }
+    bool right_assoc = e.op == Op::Implies;
+    int lp = op_precedence(e.lhs->op);
+    int rp = op_precedence(e.rhs->op);
+    bool lparen = right_assoc ? lp <= p : lp < p;
+    bool rparen = right_assoc ? rp < p : rp <= p;
+    if (lparen) {
+        out += '(';
+    }
+    print_expr(out, *e.lhs);
+    if (lparen) {
+        out += ')';
+    }
+    out += ' ';
+    out += op_spelling(e.op);
+    out += ' ';
+    if (rparen) {
+        out += '(';
+    }
+    print_expr(out, *e.rhs);
+    if (rparen) {
+        out += ')';
+    }
+}
+
+}  // namespace
+
+std::string format_expr(const Expr& expr) {
+    std::string out;
+    print_expr(out, expr);
+    return out;
+}
+
+namespace {
+
+using namespace detail;
+
+std::string type_text(const TypeSyntax& t) {
+    switch (t.kind) {
+    case TypeKind::Bool: return "bool";
+    case TypeKind::Int: return fmt::format("int[{}..{}]", format_expr(*t.lo), format_expr(*t.hi));
+    case TypeKind::Enum: {
+        std::string out = "enum { ";
+        for (std::size_t i = 0; i < t.literals.size(); ++i) {
+            out += (i ? ", " : "") + t.literals[i].text;
+        }
+        return out + " }";
+    }
+    }
+    return "bool";
+}
+
+std::string source_text(const SourceSyntax& s) {
+    switch (s.kind) {
+    case SourceSyntax::Kind::Any: return "*";
+    case SourceSyntax::Kind::One: return s.states.empty() ? "" : s.states[0].text;
+    case SourceSyntax::Kind::List: {
+        std::string out = "{";
+        for (std::size_t i = 0; i < s.states.size(); ++i) {
+            out += (i ? ", " : "") + s.states[i].text;
+        }
+        return out + "}";
+    }
+    }
+    return "";
+}
+
+std::string row_head(const TransitionDecl& t) {
+    std::string out;
+    if (!t.label.text.empty()) {
+        out += t.label.text + ": ";
+    }
+    out += source_text(t.source) + " + " + t.event.text;
+    if (t.guard) {
+        out += " [" + format_expr(*t.guard) + "]";
+    }
+    if (!t.updates.empty()) {
+        out += " / ";
+        for (std::size_t i = 0; i < t.updates.size(); ++i) {
+            const auto& u = t.updates[i];
+            out += i ? ", " : "";
+            switch (u.kind) {
+            case UpdateKind::Assign: out += u.var.text + " := " + format_expr(*u.value); break;
+            case UpdateKind::ResetVolatile: out += "reset volatile"; break;
+            case UpdateKind::ResetAll: out += "reset all"; break;
+            }
+        }
+    }
+    out += " -> " + t.target.text;
+    return out;
+}
+
+struct Line {
+    std::string head{};
+    std::vector<std::string> tail{};
+};
+
+Line decl_line(const Decl& decl) {
+    Line line;
+    std::string prefix = decl.replace ? "replace " : "";
+    std::visit(
+        [&](const auto& body) {
+            using T = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<T, IncludeDecl>) {
+                line.head = "include " + quote(body.path);
+            } else if constexpr (std::is_same_v<T, ConstDecl>) {
+                line.head = fmt::format("const {} = {}", body.name.text, format_expr(*body.value));
+            } else if constexpr (std::is_same_v<T, ParamDecl>) {
+                line.head = fmt::format("parameter {}: {}", body.name.text, type_text(body.type));
+            } else if constexpr (std::is_same_v<T, ConstraintDecl>) {
+                line.head = fmt::format("constraint {}: {}", body.name.text, format_expr(*body.expr));
+            } else if constexpr (std::is_same_v<T, VarDecl>) {
+                line.head = fmt::format("var {}: {} = {} {}", body.name.text, type_text(body.type),
+                                        format_expr(*body.init), body.persistent ? "persistent" : "volatile");
+            } else if constexpr (std::is_same_v<T, StateDecl>) {
+                line.head = "state " + body.name.text;
+                if (body.initial) {
+                    line.head += " initial";
+                }
+                if (body.goal) {
+                    line.head += " goal";
+                }
+                if (body.final) {
+                    line.head += " final";
+                }
+                if (!body.group.text.empty()) {
+                    line.head += " in " + body.group.text;
+                }
+            } else if constexpr (std::is_same_v<T, EventDecl>) {
+                line.head = fmt::format("event {}: {}", body.name.text, actor_name(body.actor));
+            } else if constexpr (std::is_same_v<T, TransitionDecl>) {
+                line.head = row_head(body);
+                if (body.actor) {
+                    line.tail.push_back(fmt::format("by {}", actor_name(*body.actor)));
+                }
+                if (body.duration) {
+                    line.tail.push_back("after " + format_expr(*body.duration));
+                }
+            } else if constexpr (std::is_same_v<T, PropertyDecl>) {
+                line.head = fmt::format("property {}: {}", body.name.text, property_kind_name(body.kind));
+                if (body.expr) {
+                    line.head += " " + format_expr(*body.expr);
+                }
+                if (body.from) {
+                    line.tail.push_back("from " + format_expr(*body.from));
+                }
+                if (body.to) {
+                    line.tail.push_back("to " + format_expr(*body.to));
+                }
+                if (body.reliance) {
+                    std::string r = "relying on {";
+                    for (std::size_t i = 0; i < body.reliance->size(); ++i) {
+                        r += (i ? ", " : "") + std::string(actor_name((*body.reliance)[i]));
+                    }
+                    line.tail.push_back(r + "}");
+                }
+            } else if constexpr (std::is_same_v<T, RemoveDecl>) {
+                line.head = fmt::format("remove {} ", element_kind_name(body.kind));
+                if (body.name.text.empty()) {
+                    line.head += fmt::format("{} + {} -> {}", source_text(body.row_source), body.row_event.text,
+                                             body.row_target.text);
+                } else {
+                    line.head += body.name.text;
+                }
+            }
+        },
+        decl.body);
+    line.head = prefix + line.head;
+    if (!decl.doc.empty()) {
+        line.tail.push_back(quote(decl.doc));
+    }
+    if (!decl.ref.empty()) {
+        line.tail.push_back("ref " + quote(decl.ref));
+    }
+    return line;
+}
+
+void emit_comments(std::string& out, const std::vector<std::string>& comments) {
+    for (const auto& c : comments) {
+        out += c;
+        out += '\n';
+    }
+}
+
+void emit_line(std::string& out, const Line& line, const std::string& trailing) {
+    std::string one = line.head;
+    for (const auto& t : line.tail) {
+        one += " " + t;
+    }
+    one += ";";
+    if (one.size() <= kCanonicalWidth) {
+        out += one;
+    } else {
+        out += line.head;
+        std::string current;
+        for (std::size_t i = 0; i < line.tail.size(); ++i) {
+            std::string piece = line.tail[i] + (i + 1 == line.tail.size() ? ";" : "");
+            if (!current.empty() && 4 + current.size() + 1 + piece.size() > kCanonicalWidth) {
+                out += "\n    " + current;
+                current.clear();
+            }
+            current += (current.empty() ? "" : " ") + piece;
+        }
+        if (!current.empty()) {
+            out += "\n    " + current;
+        } else {
+            out += ";";
+        }
+    }
+    if (!trailing.empty()) {
+        out += "  " + trailing;
+    }
+    out += '\n';
+}
+
+}  // namespace
+
+FormatResult format_source(std::string_view text, const std::string& display_name) {
+    FormatResult result;
+    auto file = std::make_shared<SourceFile>(display_name, std::string(text));
+    FileAst ast = parse_file(file, result.diagnostics);
+    if (has_errors(result.diagnostics)) {
+        return result;
+    }
+    std::string out;
+    if (ast.header) {
+        const Header& h = *ast.header;
+        emit_comments(out, h.leading_comments);
+        Line line;
+        line.head = h.overlay ? fmt::format("overlay {} on {}", h.name.text, quote(h.base))
+                              : fmt::format("model {}", h.name.text);
+        if (!h.doc.empty()) {
+            line.tail.push_back(quote(h.doc));
+        }
+        emit_line(out, line, h.trailing_comment);
+    }
+    for (std::size_t i = 0; i < ast.decls.size(); ++i) {
+        const Decl& d = ast.decls[i];
+        if (d.blank_before && !out.empty()) {
+            out += '\n';
+        }
+        emit_comments(out, d.leading_comments);
+        emit_line(out, decl_line(d), d.trailing_comment);
+    }
+    if (!ast.trailing_comments.empty()) {
+        if (ast.trailing_blank && !out.empty()) {
+            out += '\n';
+        }
+        emit_comments(out, ast.trailing_comments);
+    }
+    result.text = std::move(out);
+    return result;
+}
+
+}  // namespace lwm2mc::model
