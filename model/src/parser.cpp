@@ -721,6 +721,8 @@ private:
             std::uint32_t last_line;
             std::uint32_t last_end_col;
             std::uint32_t before_line;  // first line of comments placed before the item
+            std::uint32_t last_comment_end;  // last line of the comments placed before the item (0: none)
+            std::size_t before_entries;      // how many entries of *leading precede the item
         };
         std::vector<Slot> slots;
         bool dummy_blank = false;
@@ -747,6 +749,8 @@ private:
             slot.last_line = last.end_line;
             slot.last_end_col = last.end_col;
             slot.before_line = first.line;
+            slot.last_comment_end = 0;
+            slot.before_entries = 0;
             slots.push_back(slot);
         }
         std::vector<std::string> file_trailing;
@@ -780,8 +784,16 @@ private:
             }
             std::size_t next = k < slots.size() ? k + 1 : 0;
             if (next < slots.size()) {
-                slots[next].leading->push_back(c.text);
-                slots[next].before_line = std::min(slots[next].before_line, c.line);
+                Slot& s = slots[next];
+                // an empty entry stands for a blank line between comment paragraphs
+                if (s.last_comment_end != 0 && has_blank_line(s.last_comment_end, c.line)) {
+                    s.leading->emplace_back();
+                    ++s.before_entries;
+                }
+                s.leading->push_back(c.text);
+                ++s.before_entries;
+                s.before_line = std::min(s.before_line, c.line);
+                s.last_comment_end = c.end_line;
             } else {
                 if (file_trailing.empty()) {
                     file_trailing_line = c.line;
@@ -793,6 +805,11 @@ private:
         for (std::size_t i = 0; i < slots.size(); ++i) {
             std::uint32_t prev_end = i == 0 ? 0 : slots[i - 1].last_line;
             *slots[i].blank = i > 0 && has_blank_line(prev_end, slots[i].before_line);
+            if (slots[i].last_comment_end != 0 && has_blank_line(slots[i].last_comment_end, slots[i].first_line)) {
+                // a blank line between the comments before the item and the item itself
+                auto& leading = *slots[i].leading;
+                leading.insert(leading.begin() + static_cast<std::ptrdiff_t>(slots[i].before_entries), std::string{});
+            }
         }
         ast.trailing_comments = std::move(file_trailing);
         if (!ast.trailing_comments.empty() && !slots.empty()) {

@@ -233,28 +233,37 @@ void emit_comments(std::string& out, const std::vector<std::string>& comments) {
     }
 }
 
+/// Display width: UTF-8 continuation bytes do not count.
+std::size_t width(std::string_view text) {
+    std::size_t n = 0;
+    for (char c : text) {
+        n += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1 : 0;
+    }
+    return n;
+}
+
 void emit_line(std::string& out, const Line& line, const std::string& trailing) {
     std::string one = line.head;
     for (const auto& t : line.tail) {
         one += " " + t;
     }
     one += ";";
-    if (one.size() <= kCanonicalWidth) {
+    if (width(one) <= kCanonicalWidth) {
         out += one;
     } else {
-        out += line.head;
-        std::string current;
+        // greedy fill: attributes join the current line while it fits, else start an indented line
+        std::string current = line.head;
         for (std::size_t i = 0; i < line.tail.size(); ++i) {
             std::string piece = line.tail[i] + (i + 1 == line.tail.size() ? ";" : "");
-            if (!current.empty() && 4 + current.size() + 1 + piece.size() > kCanonicalWidth) {
-                out += "\n    " + current;
-                current.clear();
+            if (width(current) + 1 + width(piece) > kCanonicalWidth) {
+                out += current + "\n";
+                current = "    " + piece;
+            } else {
+                current += " " + piece;
             }
-            current += (current.empty() ? "" : " ") + piece;
         }
-        if (!current.empty()) {
-            out += "\n    " + current;
-        } else {
+        out += current;
+        if (line.tail.empty()) {
             out += ";";
         }
     }
