@@ -37,6 +37,19 @@ int main(int argc, char** argv) {
     auto* check_flag = fmt->add_flag("--check", fmt_check, "Exit 1 if a file is not in canonical form");
     fmt->add_flag("-i,--in-place", fmt_in_place, "Rewrite the files in canonical form")->excludes(check_flag);
 
+    // CLI11 reports an unknown command as "A subcommand is required"; name it instead.
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (!arg.empty() && arg[0] == '-') {
+            continue;
+        }
+        if (app.get_subcommand_ptr(arg) == nullptr) {
+            std::cerr << "lwm2mc: unknown command '" << arg << "' (commands: validate, show, fmt; see --help)\n";
+            return static_cast<int>(CLI::ExitCodes::ExtrasError);
+        }
+        break;
+    }
+
     CLI11_PARSE(app, argc, argv);
 
     lwm2mc::CommandIo io{std::cout, std::cerr, verbose};

@@ -192,17 +192,26 @@ int validate_command(const std::vector<std::string>& files, const std::optional<
         Interpreter interp{m};
         std::uint64_t configs = 0;
         bool counted = interp.valuation_count() <= 1'000'000;
+        std::string count_text = "more than 10^6";
         if (counted) {
-            interp.for_each_configuration([&](const Configuration&) {
-                ++configs;
-                return true;
-            });
+            try {
+                interp.for_each_configuration([&](const Configuration&) {
+                    ++configs;
+                    return true;
+                });
+                count_text = std::to_string(configs);
+            } catch (const EvalError& e) {
+                io.err << fmt::format("{}: warning: configurations not counted: {} while evaluating the "
+                                      "constraints\n",
+                                      e.range().to_string(), e.what());
+                count_text = "uncounted";
+            }
         }
         io.out << fmt::format("{}: ok: model '{}'{}: {} states, {} transitions, {} events, {} parameters ({} "
                               "configurations), {} variables, {} constraints, {} properties\n",
                               file, m.name, m.base_name.empty() ? "" : fmt::format(" (overlay on '{}')", m.base_name),
                               m.state_count(), m.transition_count(), m.events.size(), m.parameters.size(),
-                              counted ? std::to_string(configs) : std::string("more than 10^6"), m.variables.size(),
+                              count_text, m.variables.size(),
                               m.constraints.size(), m.properties.size());
     }
     return code;

@@ -94,23 +94,26 @@ Diagnostic error(const char* code, const SourceRange& at, std::string message) {
     return d;
 }
 
+/// Optimal-string-alignment distance (a swap of two neighbours costs one edit), case-insensitive.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
+    auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); };
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) {
+        d[i][0] = i;
+    }
     for (std::size_t j = 0; j <= b.size(); ++j) {
-        row[j] = j;
+        d[0][j] = j;
     }
     for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t up = row[j];
-            auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); };
             std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + cost});
-            diag = up;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1])) {
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+            }
         }
     }
-    return row[b.size()];
+    return d[a.size()][b.size()];
 }
 
 std::string with_suggestion(std::string message, std::string_view name, const std::vector<std::string>& known) {
@@ -124,11 +127,13 @@ std::string with_suggestion(std::string message, std::string_view name, const st
 }  // namespace
 
 std::string closest(std::string_view name, const std::vector<std::string>& candidates) {
+    // Accept at most a third of the name's length in edits (at least one), and never a candidate
+    // that shares nothing with the name (a one-letter name is not "close" to another letter).
     std::string best;
-    std::size_t best_distance = std::max<std::size_t>(2, name.size() / 3) + 1;
+    std::size_t best_distance = std::max<std::size_t>(1, name.size() / 3) + 1;
     for (const auto& c : candidates) {
         std::size_t d = edit_distance(name, c);
-        if (d < best_distance && c != name) {
+        if (d < best_distance && d < name.size() && d < c.size() && c != name) {
             best_distance = d;
             best = c;
         }
@@ -146,6 +151,9 @@ Diagnostic cannot_read(const SourceRange& at, std::string_view path, std::string
 }
 Diagnostic include_cycle(const SourceRange& at, std::string_view path) {
     return error("E004", at, fmt::format("'{}' includes itself (directly or through other files)", path));
+}
+Diagnostic overlay_cycle(const SourceRange& at, std::string_view path) {
+    return error("E004", at, fmt::format("'{}' is its own base (directly or through other overlays)", path));
 }
 Diagnostic misplaced_header(const SourceRange& at, std::string message) {
     return error("E005", at, std::move(message));
@@ -190,8 +198,11 @@ Diagnostic invalid_reference(const SourceRange& at, std::string_view kind, std::
     return error("E024", at, fmt::format("{} '{}' cannot be used in {}", kind, name, context));
 }
 Diagnostic duplicate(const SourceRange& at, std::string_view kind, std::string_view name,
-                     const SourceRange& previous) {
-    Diagnostic d = error("E030", at, fmt::format("duplicate {} '{}'", kind, name));
+                     const SourceRange& previous, std::string_view previous_kind) {
+    Diagnostic d = error("E030", at,
+                         previous_kind.empty() || previous_kind == kind
+                             ? fmt::format("duplicate {} '{}'", kind, name)
+                             : fmt::format("{} '{}' has the name of a {} declared earlier", kind, name, previous_kind));
     d.notes.push_back({previous, fmt::format("'{}' was first declared here", name)});
     return d;
 }
@@ -220,10 +231,13 @@ Diagnostic overlay_target_missing(const SourceRange& at, std::string_view kind, 
 Diagnostic overlay_only(const SourceRange& at, std::string_view what) {
     return error("E041", at, fmt::format("'{}' is only allowed in an overlay (a file starting with 'overlay')", what));
 }
-Diagnostic ambiguous_row(const SourceRange& at, std::string_view row, std::size_t count) {
-    return error("E042", at,
-                 fmt::format("'{}' matches {} transitions of the base model; give them labels and name one", row,
-                             count));
+Diagnostic ambiguous_row(const SourceRange& at, std::string_view kind, std::string_view row, std::size_t count) {
+    if (kind == "transition") {
+        return error("E042", at,
+                     fmt::format("'{}' matches {} transitions of the base model; give them labels and name one", row,
+                                 count));
+    }
+    return error("E042", at, fmt::format("'{}' names {} {}s of the base model", row, count, kind));
 }
 Diagnostic too_many_errors(const SourceRange& at, std::size_t limit) {
     return error("E099", at, fmt::format("too many errors ({}); stopping here", limit));

@@ -18,8 +18,14 @@ std::size_t ProductStateHash::operator()(const ProductState& s) const noexcept {
 
 Interpreter::Interpreter(const Model& model) : model_{model} {}
 
-Value Interpreter::evaluate(const Expr& e, const Configuration& config, std::span<const Value> vars,
-                            std::optional<StateId> state) const {
+namespace {
+
+// Intermediate results are computed in 128 bits: with expression trees at most 128 deep and
+// leaves within int64, sums and differences of declared values cannot wrap silently; only
+// results that do not fit int64 where a value is needed raise EvalError.
+__extension__ typedef __int128 Wide;
+
+Wide eval_wide(const Expr& e, const Configuration& config, std::span<const Value> vars, std::optional<StateId> state) {
     switch (e.op) {
     case Op::BoolLit:
     case Op::IntLit:
@@ -41,23 +47,17 @@ Value Interpreter::evaluate(const Expr& e, const Configuration& config, std::spa
         }
         return state->value == e.index ? 1 : 0;
     case Op::Name: throw EvalError(fmt::format("unresolved name '{}'", e.name), e.range);
-    case Op::Not: return evaluate(*e.lhs, config, vars, state) == 0 ? 1 : 0;
-    case Op::Neg: {
-        Value a = evaluate(*e.lhs, config, vars, state);
-        if (a == std::numeric_limits<Value>::min()) {
-            throw EvalError("integer overflow", e.range);
-        }
-        return -a;
-    }
-    case Op::And: return evaluate(*e.lhs, config, vars, state) != 0 && evaluate(*e.rhs, config, vars, state) != 0;
-    case Op::Or: return evaluate(*e.lhs, config, vars, state) != 0 || evaluate(*e.rhs, config, vars, state) != 0;
+    case Op::Not: return eval_wide(*e.lhs, config, vars, state) == 0 ? 1 : 0;
+    case Op::Neg: return -eval_wide(*e.lhs, config, vars, state);
+    case Op::And: return eval_wide(*e.lhs, config, vars, state) != 0 && eval_wide(*e.rhs, config, vars, state) != 0;
+    case Op::Or: return eval_wide(*e.lhs, config, vars, state) != 0 || eval_wide(*e.rhs, config, vars, state) != 0;
     case Op::Implies:
-        return evaluate(*e.lhs, config, vars, state) == 0 || evaluate(*e.rhs, config, vars, state) != 0;
+        return eval_wide(*e.lhs, config, vars, state) == 0 || eval_wide(*e.rhs, config, vars, state) != 0;
     default: break;
     }
-    Value a = evaluate(*e.lhs, config, vars, state);
-    Value b = evaluate(*e.rhs, config, vars, state);
-    Value r = 0;
+    Wide a = eval_wide(*e.lhs, config, vars, state);
+    Wide b = eval_wide(*e.rhs, config, vars, state);
+    Wide r = 0;
     switch (e.op) {
     case Op::Eq: return a == b;
     case Op::Ne: return a != b;
@@ -78,6 +78,17 @@ Value Interpreter::evaluate(const Expr& e, const Configuration& config, std::spa
     default: break;
     }
     throw EvalError("unknown operator", e.range);
+}
+
+}  // namespace
+
+Value Interpreter::evaluate(const Expr& e, const Configuration& config, std::span<const Value> vars,
+                            std::optional<StateId> state) const {
+    Wide v = eval_wide(e, config, vars, state);
+    if (v < std::numeric_limits<Value>::min() || v > std::numeric_limits<Value>::max()) {
+        throw EvalError("integer overflow: the value does not fit in 64 bits", e.range);
+    }
+    return static_cast<Value>(v);
 }
 
 bool Interpreter::holds(const ExprPtr& expr, const Configuration& config, const ProductState& at) const {

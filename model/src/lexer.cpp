@@ -47,6 +47,8 @@ const char* tok_spelling(Tok tok) {
 
 namespace {
 
+constexpr std::size_t kMaxLexErrors = 50;
+
 bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -61,6 +63,10 @@ public:
         while (true) {
             skip_space_and_comments(result.comments);
             if (pos_ >= text_.size()) {
+                break;
+            }
+            if (diagnostics_.size() >= kMaxLexErrors) {
+                diagnostics_.push_back(diag::too_many_errors(here(line_, col_, col_ + 1), kMaxLexErrors));
                 break;
             }
             Token token;
@@ -181,7 +187,10 @@ private:
                 diagnostics_.push_back(diag::bad_token(
                     here(token.line, col, col_),
                     fmt::format("invalid number '{}'", text_.substr(start, pos_ - start))));
-                return false;
+                token.kind = Tok::Int;  // keep a token so that the parser does not report more
+                token.text = std::string(text_.substr(start, pos_ - start));
+                token.value = 0;
+                return true;
             }
             token.kind = Tok::Int;
             token.text = std::string(text_.substr(start, pos_ - start));
@@ -239,6 +248,22 @@ private:
         if (c == '&' || c == '|') {
             diagnostics_.push_back(diag::bad_token(
                 here(token.line, col, col + 1), fmt::format("unexpected character {}; did you mean '{}{}'?", shown, c, c)));
+            advance();
+            token.kind = c == '&' ? Tok::AndAnd : Tok::OrOr;  // recover as the operator meant
+            return true;
+        }
+        if (uc >= 0x80) {
+            // one diagnostic per UTF-8 sequence, not per byte
+            std::size_t start = pos_;
+            advance();
+            while (pos_ < text_.size() && (static_cast<unsigned char>(peek()) & 0xC0U) == 0x80U) {
+                advance();
+            }
+            diagnostics_.push_back(diag::bad_token(
+                here(token.line, col, col + 1),
+                fmt::format("unexpected non-ASCII character '{}' (names are ASCII; text belongs in strings or comments)",
+                            text_.substr(start, pos_ - start))));
+            return false;
         } else {
             diagnostics_.push_back(diag::bad_token(here(token.line, col, col + 1),
                                                    fmt::format("unexpected character {}", shown)));
@@ -254,7 +279,9 @@ private:
         while (true) {
             if (pos_ >= text_.size() || peek() == '\n') {
                 diagnostics_.push_back(diag::bad_token(here(token.line, col, col_), "unterminated string"));
-                return false;
+                token.kind = Tok::String;  // keep what was read so that parsing can go on
+                token.text = std::move(value);
+                return true;
             }
             char c = peek();
             if (c == '"') {

@@ -93,6 +93,22 @@ std::string element_name(const Decl& decl) {
         decl.body);
 }
 
+/// Where a declaration names its element (the label or name; the source of an unlabelled row).
+SourceRange element_name_range(const Decl& decl) {
+    return std::visit(
+        [&](const auto& body) -> SourceRange {
+            using T = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<T, TransitionDecl>) {
+                return body.label.text.empty() ? body.source.range : body.label.range;
+            } else if constexpr (std::is_same_v<T, IncludeDecl> || std::is_same_v<T, RemoveDecl>) {
+                return decl.range;
+            } else {
+                return body.name.range;
+            }
+        },
+        decl.body);
+}
+
 bool is_element(const Decl& decl) {
     return !std::holds_alternative<IncludeDecl>(decl.body) && !std::holds_alternative<RemoveDecl>(decl.body);
 }
@@ -106,7 +122,7 @@ public:
     std::optional<Program> load_main(const std::string& path, std::optional<std::string> text,
                                      const SourceRange& requested_at, const std::string* override_base = nullptr) {
         if (std::find(base_stack_.begin(), base_stack_.end(), normalized(path)) != base_stack_.end()) {
-            diags_.push_back(diag::include_cycle(requested_at, path));
+            diags_.push_back(diag::overlay_cycle(requested_at, path));
             return std::nullopt;
         }
         SourceFilePtr file = open(path, std::move(text), requested_at);
@@ -114,14 +130,18 @@ public:
             return std::nullopt;
         }
         base_stack_.push_back(normalized(path));
+        std::size_t errors_before = error_count();
         FileAst ast = parse_file(file, diags_);
+        bool parsed_cleanly = error_count() == errors_before;
         Program program;
         program.files.push_back(path);
         program.header_range = SourceRange{file, 1, 1, 2};
         if (!ast.header) {
-            diags_.push_back(diag::misplaced_header(
-                SourceRange{file, 1, 1, 2},
-                "expected a 'model NAME;' or 'overlay NAME on \"BASE\";' header at the start of the file"));
+            if (parsed_cleanly) {  // after a syntax error the header may just have failed to parse
+                diags_.push_back(diag::misplaced_header(
+                    SourceRange{file, 1, 1, 2},
+                    "expected a 'model NAME;' or 'overlay NAME on \"BASE\";' header at the start of the file"));
+            }
             program.name = fs::path(path).stem().string();
         } else {
             program.name = ast.header->name.text;
@@ -152,6 +172,12 @@ public:
     }
 
 private:
+    std::size_t error_count() const {
+        return static_cast<std::size_t>(std::count_if(diags_.begin(), diags_.end(), [](const Diagnostic& d) {
+            return d.severity == Severity::Error;
+        }));
+    }
+
     static std::string normalized(const std::string& path) {
         return fs::path(path).lexically_normal().string();
     }
@@ -252,7 +278,7 @@ private:
             return false;
         }
         if (found.size() > 1) {
-            diags_.push_back(diag::ambiguous_row(at, name, found.size()));
+            diags_.push_back(diag::ambiguous_row(at, element_kind_name(kind), name, found.size()));
             return false;
         }
         index = found.front();
@@ -298,7 +324,7 @@ private:
             if (decl.replace) {
                 ElementKind kind = decl_kind(decl);
                 std::string name = element_name(decl);
-                SourceRange at = decl.range;
+                SourceRange at = element_name_range(decl);
                 std::size_t index = 0;
                 if (!match_one(base, kind, name, at, index)) {
                     continue;
@@ -318,10 +344,11 @@ private:
 
 LoadResult finish(std::optional<Program> program, std::vector<Diagnostic> diagnostics) {
     LoadResult result;
-    if (program) {
-        bool syntax_ok = !has_errors(diagnostics);
+    // Names and types are checked only when every file parsed: after a syntax error the dropped
+    // declaration would only cause misleading follow-up errors ("unknown state", "no initial state").
+    if (program && !has_errors(diagnostics)) {
         auto model = resolve(std::move(*program), diagnostics);
-        if (syntax_ok && model && !has_errors(diagnostics)) {
+        if (model && !has_errors(diagnostics)) {
             result.model = std::move(model);
         }
     }

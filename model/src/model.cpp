@@ -137,12 +137,16 @@ const State& Model::state(StateId id) const {
     return graph[static_cast<StateVertex>(id.index())];
 }
 
-const Transition& Model::transition(TransitionId id) const {
-    if (id.index() >= transition_edges.size()) {
+TransitionEdge Model::edge(TransitionId id) const {
+    if (id.index() >= transition_slots.size()) {
         throw std::out_of_range("lwm2mc::model::Model::transition: no such transition");
     }
-    return graph[transition_edges[id.index()]];
+    auto [vertex, position] = transition_slots[id.index()];
+    auto [first, last] = boost::out_edges(vertex, graph);
+    return *std::next(first, static_cast<std::ptrdiff_t>(position));
 }
+
+const Transition& Model::transition(TransitionId id) const { return graph[edge(id)]; }
 
 StateId Model::initial_state() const {
     for (auto v : boost::make_iterator_range(boost::vertices(graph))) {
@@ -191,7 +195,7 @@ std::optional<StateId> Model::find_state(std::string_view wanted) const {
 }
 
 std::optional<TransitionId> Model::find_transition(std::string_view wanted) const {
-    for (const auto& e : transition_edges) {
+    for (auto e : boost::make_iterator_range(boost::edges(graph))) {
         if (graph[e].name == wanted) {
             return graph[e].id;
         }

@@ -63,7 +63,7 @@ public:
                     ast.decls.push_back(std::move(decl));
                     spans.push_back({first, pos_ - 1});
                 } catch (const ParseFailure&) {
-                    recover();
+                    recover(first);
                 }
             }
         } catch (const TooManyErrors&) {
@@ -138,7 +138,14 @@ private:
     }
 
     [[noreturn]] void fail(std::string_view expected) {
-        report(diag::unexpected_token(range_of(cur()), expected, describe(cur())));
+        SourceRange at = range_of(cur());
+        // Something missing at the end of a line (typically ';') is reported right after the
+        // previous token, not on the next line.
+        if (pos_ > 0 && tokens_[pos_ - 1].end_line < cur().line) {
+            const Token& prev = tokens_[pos_ - 1];
+            at = SourceRange{file_, prev.end_line, prev.end_col, prev.end_col + 1};
+        }
+        report(diag::unexpected_token(at, expected, describe(cur())));
         throw ParseFailure{};
     }
 
@@ -160,16 +167,16 @@ private:
         return n;
     }
 
-    /// Skip to just after the next ';', or to a declaration keyword that starts a line.
-    void recover() {
-        std::uint32_t error_line = cur().line;
+    /// Skip to just after the next ';', or to a declaration keyword that starts a line (a missing
+    /// ';' must not swallow the next declaration). Always consumes the declaration's first token.
+    void recover(std::size_t decl_start) {
         while (!at(Tok::End)) {
             if (at(Tok::Semi)) {
                 bump();
                 return;
             }
-            if (cur().kind == Tok::Ident && is_decl_keyword(cur().text) && cur().line != error_line &&
-                (pos_ == 0 || tokens_[pos_ - 1].line != cur().line)) {
+            bool starts_line = pos_ == 0 || tokens_[pos_ - 1].line != cur().line;
+            if (pos_ > decl_start && starts_line && cur().kind == Tok::Ident && is_decl_keyword(cur().text)) {
                 return;
             }
             bump();
@@ -425,9 +432,10 @@ private:
         t.target = expect_name("a target state after '->'");
         while (!at(Tok::Semi)) {
             if (at_kw("by")) {
+                SourceRange by = range_of(cur());
                 bump();
                 if (t.actor) {
-                    report(diag::syntax(range_of(cur()), "a transition may have only one 'by'"));
+                    report(diag::syntax(by, "a transition may have only one 'by'"));
                 }
                 t.actor_range = range_of(cur());
                 t.actor = parse_actor_name();
@@ -581,12 +589,22 @@ private:
         DepthGuard& operator=(const DepthGuard&) = delete;
     };
 
-    static ExprPtr make_binary(Op op, ExprPtr lhs, ExprPtr rhs, SourceRange range) {
+    /// A binary node spanning both operands (on the first operand's line). Trees deeper than
+    /// kMaxExprDepth are rejected here, so no later recursive walk can exhaust the stack.
+    ExprPtr make_binary(Op op, ExprPtr lhs, ExprPtr rhs, const SourceRange& op_range) {
         auto e = std::make_shared<Expr>();
         e->op = op;
+        e->range = lhs->range;
+        if (rhs->range.line == e->range.line && rhs->range.end_col > e->range.end_col) {
+            e->range.end_col = rhs->range.end_col;
+        }
+        e->depth = 1 + std::max(lhs->depth, rhs->depth);
         e->lhs = std::move(lhs);
         e->rhs = std::move(rhs);
-        e->range = std::move(range);
+        if (e->depth > static_cast<std::uint32_t>(kMaxExprDepth)) {
+            report(diag::nested_too_deeply(op_range));
+            throw ParseFailure{};
+        }
         return e;
     }
 
@@ -665,6 +683,10 @@ private:
             e->range = range_of(cur());
             bump();
             e->lhs = parse_unary();
+            if (e->lhs->range.line == e->range.line) {
+                e->range.end_col = std::max(e->range.end_col, e->lhs->range.end_col);
+            }
+            e->depth = e->lhs->depth + 1;
             return e;
         }
         return parse_primary();

@@ -103,7 +103,8 @@ private:
     void declare_value(const Name& name, SymbolKind kind, std::uint32_t index) {
         auto [it, inserted] = values_.try_emplace(name.text, Symbol{kind, index, name.range});
         if (!inserted) {
-            error(diag::duplicate(name.range, symbol_kind_name(kind), name.text, it->second.range));
+            error(diag::duplicate(name.range, symbol_kind_name(kind), name.text, it->second.range,
+                                  symbol_kind_name(it->second.kind)));
         }
     }
 
@@ -142,6 +143,7 @@ private:
         for (Decl& decl : program_.decls) {
             if (decl.replace) {
                 error(diag::overlay_only(decl.range, "replace"));
+                continue;  // not a declaration of its own: no follow-up duplicate errors
             }
             std::visit(
                 [&](auto& body) {
@@ -217,7 +219,8 @@ private:
             return std::nullopt;
         }
         slot.state = ConstSlot::Busy;
-        ExprPtr e = resolve_expr(c.value, Context{"a constant", false, false, false});
+        // names resolve as usual so that a parameter or variable gets "not a constant" (E022)
+        ExprPtr e = resolve_expr(c.value, Context{"a constant", true, true, false});
         std::optional<std::int64_t> v;
         if (e) {
             v = fold(*e, fmt::format("the value of constant '{}'", c.name.text));
@@ -325,7 +328,7 @@ private:
         case TypeKind::Int: {
             std::optional<std::int64_t> lo, hi;
             for (auto [bound, out] : {std::pair{&t.lo, &lo}, std::pair{&t.hi, &hi}}) {
-                ExprPtr e = resolve_expr(*bound, Context{"a range bound", false, false, false});
+                ExprPtr e = resolve_expr(*bound, Context{"a range bound", true, true, false});
                 if (!e) {
                     continue;
                 }
@@ -369,6 +372,7 @@ private:
             param.range = p->name.range;
             auto t = resolve_type(p->type, p->name.text);
             param.type = t.value_or(Type::boolean());
+            param_type_ok_.push_back(t.has_value());
             model_.parameters.push_back(std::move(param));
         }
         for (auto& [v, decl] : vars_) {
@@ -533,6 +537,9 @@ private:
                 error(diag::invalid_reference(in.range, "parameter", in.name, ctx.what));
                 return nullptr;
             }
+            if (sym.index >= param_type_ok_.size() || !param_type_ok_[sym.index]) {
+                return nullptr;  // its type already failed; say nothing more about it
+            }
             out->op = Op::Param;
             out->index = sym.index;
             out->type = model_.parameters.size() > sym.index ? model_.parameters[sym.index].type : Type::boolean();
@@ -540,6 +547,9 @@ private:
         case SymbolKind::Var:
             if (!ctx.vars) {
                 error(diag::invalid_reference(in.range, "variable", in.name, ctx.what));
+                return nullptr;
+            }
+            if (sym.index >= var_type_ok_.size() || !var_type_ok_[sym.index]) {
                 return nullptr;
             }
             out->op = Op::Var;
@@ -623,6 +633,9 @@ private:
         for (std::size_t i = 0; i < vars_.size(); ++i) {
             const VarDecl& v = *vars_[i].first;
             Variable& var = model_.variables[i];
+            if (!var_type_ok_[i]) {
+                continue;
+            }
             std::string context = fmt::format("initial value of '{}'", v.name.text);
             ExprPtr init = resolve_expr(v.init, Context{"an initial value", false, true, false});
             if (!init) {
@@ -745,6 +758,10 @@ private:
                 }
                 up.var = VarId{it->second.index};
                 const Variable& var = model_.variables[up.var.index()];
+                if (!var_type_ok_[up.var.index()]) {
+                    ok = false;
+                    continue;
+                }
                 if (auto [prev, inserted] = assigned.try_emplace(up.var.value, u.var.range); !inserted) {
                     error(diag::duplicate_update(u.var.range, u.var.text, prev->second));
                     ok = false;
@@ -778,7 +795,7 @@ private:
             const Event& ev = model_.events[event->index()];
             for (StateId src : sources) {
                 Transition tr;
-                tr.id = TransitionId{model_.transition_edges.size()};
+                tr.id = TransitionId{model_.transition_slots.size()};
                 tr.source = src;
                 tr.target = *target;
                 tr.event = *event;
@@ -805,10 +822,10 @@ private:
                     }
                 }
                 used_names.insert(tr.name);
-                auto [edge, added] = boost::add_edge(static_cast<StateVertex>(src.index()),
-                                                     static_cast<StateVertex>(target->index()), tr, model_.graph);
-                (void)added;
-                model_.transition_edges.push_back(edge);
+                auto from = static_cast<StateVertex>(src.index());
+                boost::add_edge(from, static_cast<StateVertex>(target->index()), tr, model_.graph);
+                model_.transition_slots.emplace_back(
+                    from, static_cast<std::uint32_t>(boost::out_degree(from, model_.graph) - 1));
             }
             ++row;
         }
@@ -877,6 +894,7 @@ private:
     std::vector<std::pair<const ParamDecl*, const Decl*>> params_{};
     std::vector<std::pair<const VarDecl*, const Decl*>> vars_{};
     std::vector<bool> var_type_ok_{};
+    std::vector<bool> param_type_ok_{};
     std::vector<std::pair<const StateDecl*, const Decl*>> states_{};
     std::vector<std::pair<const EventDecl*, const Decl*>> events_{};
     std::vector<std::pair<const ConstraintDecl*, const Decl*>> constraints_{};

@@ -20,6 +20,7 @@ Diagnostic syntax(const SourceRange& at, std::string message);                  
 Diagnostic bad_token(const SourceRange& at, std::string message);                                       // E002
 Diagnostic cannot_read(const SourceRange& at, std::string_view path, std::string_view why);             // E003
 Diagnostic include_cycle(const SourceRange& at, std::string_view path);                                 // E004
+Diagnostic overlay_cycle(const SourceRange& at, std::string_view path);                                 // E004
 Diagnostic misplaced_header(const SourceRange& at, std::string message);                                // E005
 Diagnostic nested_too_deeply(const SourceRange& at);                                                    // E006
 Diagnostic unknown_state(const SourceRange& at, std::string_view name, const std::vector<std::string>& known);  // E010
@@ -34,7 +35,7 @@ Diagnostic not_assignable(const SourceRange& at, std::string_view kind, std::str
 Diagnostic invalid_reference(const SourceRange& at, std::string_view kind, std::string_view name,
                              std::string_view context);                                                 // E024
 Diagnostic duplicate(const SourceRange& at, std::string_view kind, std::string_view name,
-                     const SourceRange& previous);                                                      // E030
+                     const SourceRange& previous, std::string_view previous_kind = {});                 // E030
 Diagnostic missing_initial_state(const SourceRange& at);                                                // E031
 Diagnostic multiple_initial_states(const SourceRange& at, std::string_view name, std::string_view first,
                                    const SourceRange& previous);                                        // E032
@@ -43,7 +44,8 @@ Diagnostic duplicate_update(const SourceRange& at, std::string_view var, const S
 Diagnostic overlay_target_missing(const SourceRange& at, std::string_view kind, std::string_view name,
                                   const std::vector<std::string>& known);                               // E040
 Diagnostic overlay_only(const SourceRange& at, std::string_view what);                                  // E041
-Diagnostic ambiguous_row(const SourceRange& at, std::string_view row, std::size_t count);                // E042
+Diagnostic ambiguous_row(const SourceRange& at, std::string_view kind, std::string_view row,
+                         std::size_t count);                                                            // E042
 Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);                                   // E099
 
 }  // namespace lwm2mc::model::detail::diag

@@ -72,6 +72,7 @@ struct Expr {
     ExprPtr lhs{};
     ExprPtr rhs{};
     SourceRange range{};
+    std::uint32_t depth{1};  ///< height of the tree; the parser keeps it <= 128 so walkers cannot overflow the stack
 };
 
 bool is_binary(Op op);

@@ -99,10 +99,14 @@ struct Model {
     std::vector<Event> events{};
     std::vector<Property> properties{};
     StateGraph graph{};
-    std::vector<TransitionEdge> transition_edges{};  ///< TransitionId -> edge descriptor
+    /// TransitionId -> (source vertex, position among its out-edges). Edge descriptors are not
+    /// stored: they point into the graph's edge storage and do not survive copying the model.
+    std::vector<std::pair<StateVertex, std::uint32_t>> transition_slots{};
 
     std::size_t state_count() const;
-    std::size_t transition_count() const { return transition_edges.size(); }
+    std::size_t transition_count() const { return transition_slots.size(); }
+    /// The graph edge of a transition (valid for this Model object's graph).
+    TransitionEdge edge(TransitionId id) const;
     const State& state(StateId id) const;
     const Transition& transition(TransitionId id) const;
     StateId initial_state() const;

@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: Apache-2.0
+# Fails when a module includes a header it must not see (HOUSE_STYLE 2.2).
+#   cmake -DSOURCE_DIR=<repo> -P check_boundaries.cmake
+set(rules
+    "model|z3|the model library must not include Z3 (only checker/ does)"
+    "diagrams|z3|diagrams must not include Z3"
+    "reference_client|z3|the reference client must not include Z3"
+    "reference_client|boost/|the reference client must not include Boost")
+set(failed FALSE)
+foreach(rule IN LISTS rules)
+    string(REPLACE "|" ";" parts "${rule}")
+    list(GET parts 0 dir)
+    list(GET parts 1 pattern)
+    list(GET parts 2 why)
+    if(NOT IS_DIRECTORY "${SOURCE_DIR}/${dir}")
+        continue()
+    endif()
+    file(GLOB_RECURSE files "${SOURCE_DIR}/${dir}/*.hpp" "${SOURCE_DIR}/${dir}/*.cpp" "${SOURCE_DIR}/${dir}/*.h")
+    foreach(f IN LISTS files)
+        file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]${pattern}")
+        if(lines)
+            message(SEND_ERROR "${f}: ${why}: ${lines}")
+            set(failed TRUE)
+        endif()
+    endforeach()
+endforeach()
+if(failed)
+    message(FATAL_ERROR "module boundary violations found")
+endif()
+message(STATUS "module boundaries respected")

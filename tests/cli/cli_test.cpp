@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs the real lwm2mc executable and checks its output and exit codes.
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <regex>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliRun {
+    int code{-1};
+    std::string out;
+    std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+CliRun run(const std::string& args) {
+    fs::path err_file = fs::temp_directory_path() / ("lwm2mc_cli_test_" + std::to_string(::getpid()) + ".err");
+    std::string command = std::string(LWM2MC_CLI) + " " + args + " 2>" + err_file.string();
+    CliRun r;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) {
+        return r;
+    }
+    std::array<char, 4096> buffer{};
+    std::size_t n = 0;
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
+        r.out.append(buffer.data(), n);
+    }
+    int status = ::pclose(pipe);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.err = slurp(err_file);
+    fs::remove(err_file);
+    return r;
+}
+
+const std::string kSpecs = LWM2MC_SPECS_DIR;
+const std::string kModel = kSpecs + "/lwm2m-ts10-draft.lwm2m";
+const std::string kOverlay = kSpecs + "/proposals/2017-0009-ci-with-si.lwm2m";
+
+TEST(Cli, ValidateAcceptsTheShippedModels) {
+    CliRun r = run("validate " + kModel + " " + kOverlay);
+
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("ok: model 'lwm2m_ts10_draft': 16 states, 62 transitions"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("(overlay on 'lwm2m_ts10_draft')"), std::string::npos) << r.out;
+    EXPECT_EQ(r.err, "");
+}
+
+TEST(Cli, ValidateExitsWithTwoAndPrintsGnuDiagnosticsForAnInvalidModel) {
+    fs::path bad = fs::temp_directory_path() / "lwm2mc_cli_bad.lwm2m";
+    std::ofstream(bad) << "model m;\nstate A initial goal;\nevent e: client;\nA + e -> Regstered;\n";
+
+    CliRun plain = run("validate " + bad.string());
+    CliRun verbose = run("--verbose validate " + bad.string());
+
+    EXPECT_EQ(plain.code, 2);
+    EXPECT_EQ(plain.err, bad.string() + ":4:10: error: unknown state 'Regstered' [E010]\n" + bad.string() +
+                             ": invalid model (1 error)\n");
+    EXPECT_EQ(verbose.code, 2);
+    EXPECT_NE(verbose.err.find("    4 | A + e -> Regstered;\n      |          ^~~~~~~~~\n"), std::string::npos)
+        << verbose.err;
+    fs::remove(bad);
+}
+
+TEST(Cli, ValidateAppliesAProposalToTheBase) {
+    CliRun r = run("validate " + kModel + " --proposal " + kOverlay);
+
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("2 constraints"), std::string::npos) << r.out;
+}
+
+TEST(Cli, BadArgumentsGetAClearMessageAndANonZeroExit) {
+    CliRun missing = run("validate /no/such/model.lwm2m");
+    CliRun unknown = run("frobnicate");
+    CliRun none = run("");
+    CliRun format = run("show " + kModel + " --format xml");
+
+    EXPECT_NE(missing.code, 0);
+    EXPECT_NE(missing.err.find("File does not exist: /no/such/model.lwm2m"), std::string::npos) << missing.err;
+    EXPECT_NE(unknown.code, 0);
+    EXPECT_NE(unknown.err.find("frobnicate"), std::string::npos) << unknown.err;
+    EXPECT_NE(none.code, 0);
+    EXPECT_NE(none.err.find("subcommand"), std::string::npos) << none.err;
+    EXPECT_NE(format.code, 0);
+    EXPECT_NE(format.err.find("xml"), std::string::npos) << format.err;
+}
+
+TEST(Cli, ShowPrintsTablesAndJson) {
+    CliRun table = run("show " + kModel);
+    CliRun json = run("show " + kModel + " --format json");
+
+    EXPECT_EQ(table.code, 0) << table.err;
+    for (const char* section : {"Parameters", "Constraints", "Variables", "States", "Transitions", "Properties"}) {
+        EXPECT_NE(table.out.find(std::string("\n") + section + "\n"), std::string::npos) << section;
+    }
+    EXPECT_TRUE(std::regex_search(table.out, std::regex("\nBsHoldOff +hold_off_expired +client_initiated +BsRequesting +"
+                                                          "client +hold_off +[0-9]+:1\n")))
+        << table.out;
+    EXPECT_EQ(json.code, 0) << json.err;
+    EXPECT_NE(json.out.find("\"name\": \"lwm2m_ts10_draft\""), std::string::npos);
+    EXPECT_NE(json.out.find("\"guard\": \"client_initiated\""), std::string::npos);
+}
+
+TEST(Cli, FmtCheckAcceptsCanonicalFilesAndRewritesOthersInPlace) {
+    fs::path messy = fs::temp_directory_path() / "lwm2mc_cli_messy.lwm2m";
+    std::ofstream(messy) << "model   m;\nstate A initial   goal;\n";
+
+    CliRun shipped = run("fmt --check " + kModel + " " + kOverlay);
+    CliRun before = run("fmt --check " + messy.string());
+    CliRun rewrite = run("fmt -i " + messy.string());
+    CliRun after = run("fmt --check " + messy.string());
+
+    EXPECT_EQ(shipped.code, 0) << shipped.out << shipped.err;
+    EXPECT_EQ(before.code, 1);
+    EXPECT_EQ(before.out, messy.string() + ": not in canonical form (run 'lwm2mc fmt -i " + messy.string() + "')\n");
+    EXPECT_EQ(rewrite.code, 0) << rewrite.err;
+    EXPECT_EQ(slurp(messy), "model m;\nstate A initial goal;\n");
+    EXPECT_EQ(after.code, 0);
+    fs::remove(messy);
+}
+
+TEST(Cli, FmtRefusesAFileWithSyntaxErrors) {
+    fs::path bad = fs::temp_directory_path() / "lwm2mc_cli_syntax.lwm2m";
+    std::ofstream(bad) << "model m;\nstate A initial goal\n";
+
+    CliRun r = run("fmt -i " + bad.string());
+
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("[E001]"), std::string::npos);
+    EXPECT_EQ(slurp(bad), "model m;\nstate A initial goal\n");
+    fs::remove(bad);
+}
+
+}  // namespace
