@@ -160,7 +160,7 @@ Diagnostic misplaced_header(const SourceRange& at, std::string message) {
 }
 Diagnostic nested_too_deeply(const SourceRange& at) {
     return error("E006", at,
-                 fmt::format("expression nested too deeply (more than {} levels)", kMaxExprDepth));
+                 fmt::format("expression nested too deeply (more than {} levels of operators and parentheses)", kMaxExprDepth));
 }
 Diagnostic unknown_state(const SourceRange& at, std::string_view name, const std::vector<std::string>& known) {
     return error("E010", at, with_suggestion(fmt::format("unknown state '{}'", name), name, known));

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# One entry point for a fresh Debian 12 machine: installs what is missing (apt-get; sudo when not
+# root), configures, builds and runs.
+#
+#   bash scripts/run.sh main        the main job: analysis of the shipped LwM2M model
+#   bash scripts/run.sh test        the whole test suite (warnings as errors), then again under ASan/UBSan
+#   bash scripts/run.sh fuzz [SEC]  build the libFuzzer target with clang and fuzz the model parser
+#   bash scripts/run.sh setup       only install the packages
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+# Debian packages the build and the tests need.
+PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  libboost-graph-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  googletest libgtest-dev libbenchmark-dev
+)
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+
+log() { printf '\n== %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    echo "run.sh: need root (or sudo) to install: $*" >&2
+    exit 3
+  fi
+}
+
+install_missing() {
+  local missing=()
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then
+    echo "all required Debian packages are installed"
+    return
+  fi
+  log "installing: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+configure_and_build() {  # preset
+  log "configure and build ($1)"
+  cmake --preset "$1" >/dev/null
+  cmake --build "build/$1" -j "$JOBS"
+}
+
+run_tests() {  # preset
+  log "tests ($1)"
+  (cd "build/$1" && ctest --output-on-failure -j "$JOBS")
+}
+
+main_job() {
+  configure_and_build release
+  local cli=build/release/cli/lwm2mc
+  local out=out
+  mkdir -p "$out"
+  log "validate the shipped models"
+  "$cli" validate model/specs/lwm2m-ts10-draft.lwm2m model/specs/proposals/2017-0009-ci-with-si.lwm2m
+  log "summary of model/specs/lwm2m-ts10-draft.lwm2m"
+  "$cli" show model/specs/lwm2m-ts10-draft.lwm2m | tee "$out/lwm2m-ts10-draft.txt"
+  "$cli" show model/specs/lwm2m-ts10-draft.lwm2m --format json >"$out/lwm2m-ts10-draft.json"
+  log "written: $out/lwm2m-ts10-draft.txt, $out/lwm2m-ts10-draft.json"
+}
+
+case "${1:-}" in
+  setup)
+    install_missing "${PACKAGES[@]}"
+    ;;
+  main)
+    install_missing "${PACKAGES[@]}"
+    main_job
+    ;;
+  test)
+    install_missing "${PACKAGES[@]}"
+    configure_and_build ci
+    run_tests ci
+    configure_and_build asan
+    run_tests asan
+    ;;
+  fuzz)
+    install_missing "${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+    configure_and_build fuzz
+    mkdir -p fuzz-corpus
+    log "fuzzing the model parser for ${2:-600} s (corpus: fuzz-corpus, seeds: tests/data/fuzz)"
+    build/fuzz/tests/fuzz/parse_fuzzer -max_total_time="${2:-600}" -max_len=4096 -print_final_stats=1 \
+      -rss_limit_mb=4096 fuzz-corpus tests/data/fuzz
+    ;;
+  *)
+    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|setup}" >&2
+    exit 2
+    ;;
+esac
