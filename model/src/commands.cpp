@@ -173,7 +173,8 @@ std::string model_to_json(const Model& m) {
                               {"location", location(p.range)}});
     }
     doc["properties"] = properties;
-    return doc.dump(2);
+    // strings from model files are validated UTF-8; replace anything else rather than throw
+    return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 int validate_command(const std::vector<std::string>& files, const std::optional<std::string>& proposal,

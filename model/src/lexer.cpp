@@ -312,8 +312,37 @@ private:
             value += c;
             advance();
         }
+        if (!valid_utf8(value)) {
+            diagnostics_.push_back(diag::bad_token(here(token.line, col, col_), "string is not valid UTF-8"));
+        }
         token.kind = Tok::String;
         token.text = std::move(value);
+        return true;
+    }
+
+    /// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+    static bool valid_utf8(std::string_view s) {
+        std::size_t i = 0;
+        while (i < s.size()) {
+            auto c = static_cast<unsigned char>(s[i]);
+            std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+            if (len == 0 || i + len > s.size()) {
+                return false;
+            }
+            std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1FU) : len == 3 ? (c & 0x0FU) : (c & 0x07U);
+            for (std::size_t k = 1; k < len; ++k) {
+                auto cc = static_cast<unsigned char>(s[i + k]);
+                if ((cc & 0xC0U) != 0x80U) {
+                    return false;
+                }
+                cp = (cp << 6) | (cc & 0x3FU);
+            }
+            static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+            if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                return false;
+            }
+            i += len;
+        }
         return true;
     }
 
