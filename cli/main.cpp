@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <iostream>
 
@@ -43,7 +44,10 @@ int main(int argc, char** argv) {
         if (!arg.empty() && arg[0] == '-') {
             continue;
         }
-        if (app.get_subcommand_ptr(arg) == nullptr) {
+        auto subcommands = app.get_subcommands([](CLI::App*) { return true; });
+        bool known = std::any_of(subcommands.begin(), subcommands.end(),
+                                 [&](const CLI::App* s) { return s->get_name() == arg; });
+        if (!known) {
             std::cerr << "lwm2mc: unknown command '" << arg << "' (commands: validate, show, fmt; see --help)\n";
             return static_cast<int>(CLI::ExitCodes::ExtrasError);
         }

@@ -56,6 +56,12 @@ bool failed_to_load(const LoadResult& r, const CommandIo& io) {
     return !r.ok();
 }
 
+/// Exit code for a model that did not load: 3 when a file could not be read, else 2.
+int load_failure_code(const LoadResult& r) {
+    bool io = std::any_of(r.diagnostics.begin(), r.diagnostics.end(), [](const Diagnostic& d) { return d.code == "E003"; });
+    return static_cast<int>(io ? ExitCode::IoError : ExitCode::InvalidModel);
+}
+
 /// Prints rows as left-aligned columns separated by two spaces.
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> width;
@@ -183,7 +189,7 @@ int validate_command(const std::vector<std::string>& files, const std::optional<
     for (const auto& file : files) {
         LoadResult r = load(file, proposal);
         if (failed_to_load(r, io)) {
-            code = static_cast<int>(ExitCode::InvalidModel);
+            code = std::max(code, load_failure_code(r));
             std::size_t errors = static_cast<std::size_t>(std::count_if(
                 r.diagnostics.begin(), r.diagnostics.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; }));
             io.err << fmt::format("{}: invalid model ({} error{})\n", file, errors, errors == 1 ? "" : "s");
@@ -208,9 +214,10 @@ int validate_command(const std::vector<std::string>& files, const std::optional<
                 count_text = "uncounted";
             }
         }
+        std::string shown = proposal ? fmt::format("{} on {}", *proposal, file) : file;
         io.out << fmt::format("{}: ok: model '{}'{}: {} states, {} transitions, {} events, {} parameters ({} "
                               "configurations), {} variables, {} constraints, {} properties\n",
-                              file, m.name, m.base_name.empty() ? "" : fmt::format(" (overlay on '{}')", m.base_name),
+                              shown, m.name, m.base_name.empty() ? "" : fmt::format(" (overlay on '{}')", m.base_name),
                               m.state_count(), m.transition_count(), m.events.size(), m.parameters.size(),
                               count_text, m.variables.size(),
                               m.constraints.size(), m.properties.size());
@@ -222,7 +229,7 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
                  const CommandIo& io) {
     LoadResult r = load(file, proposal);
     if (failed_to_load(r, io)) {
-        return static_cast<int>(ExitCode::InvalidModel);
+        return load_failure_code(r);
     }
     const Model& m = *r.model;
     if (format == ShowFormat::Json) {

@@ -30,11 +30,19 @@ void print_caret(std::ostream& out, const SourceRange& range) {
     std::string_view text = range.file->line_text(range.line);
     std::string gutter = fmt::format("{:>5} | ", range.line);
     out << gutter << text << '\n';
+    // columns count bytes; the caret line counts characters (UTF-8 continuation bytes take no cell)
+    auto is_cell = [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; };
     std::string pad;
     for (std::uint32_t i = 1; i < range.col && i - 1 < text.size(); ++i) {
-        pad += text[i - 1] == '\t' ? '\t' : ' ';
+        if (is_cell(text[i - 1])) {
+            pad += text[i - 1] == '\t' ? '\t' : ' ';
+        }
     }
-    std::uint32_t width = range.end_col > range.col ? range.end_col - range.col : 1;
+    std::size_t width = 0;
+    for (std::uint32_t i = range.col; i < std::max(range.end_col, range.col + 1) && i - 1 < text.size(); ++i) {
+        width += is_cell(text[i - 1]) ? 1 : 0;
+    }
+    width = std::max<std::size_t>(width, 1);
     out << std::string(gutter.size() - 2, ' ') << "| " << pad << '^' << std::string(width - 1, '~') << '\n';
 }
 

@@ -236,8 +236,8 @@ private:
             FileAst ast = parse_file(file, diags_);
             if (ast.header) {
                 diags_.push_back(diag::misplaced_header(
-                    ast.header->range, fmt::format("an included file cannot have a '{}' header",
-                                                   ast.header->overlay ? "overlay" : "model")));
+                    ast.header->range, fmt::format("an included file cannot have {} header",
+                                                   ast.header->overlay ? "an 'overlay'" : "a 'model'")));
             }
             stack.push_back(target);
             auto inner = flatten(std::move(ast.decls), target, stack, included, files, depth + 1);
@@ -263,7 +263,15 @@ private:
     std::vector<std::size_t> matches(const std::vector<Decl>& base, ElementKind kind, const std::string& name) {
         std::vector<std::size_t> found;
         for (std::size_t i = 0; i < base.size(); ++i) {
-            if (is_element(base[i]) && decl_kind(base[i]) == kind && element_name(base[i]) == name) {
+            if (!is_element(base[i]) || decl_kind(base[i]) != kind) {
+                continue;
+            }
+            bool hit = element_name(base[i]) == name;
+            if (auto* t = std::get_if<TransitionDecl>(&base[i].body)) {
+                // a labelled row can also be named by its "Src + event -> Dst" text
+                hit = hit || row_text(t->source, t->event.text, t->target.text) == name;
+            }
+            if (hit) {
                 found.push_back(i);
             }
         }

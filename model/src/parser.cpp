@@ -34,12 +34,17 @@ public:
         std::vector<Diagnostic> lex_diags;
         LexResult lexed = lex(file_, lex_diags);
         errors_ = lex_diags.size();
+        bool lexing_stopped = std::any_of(lex_diags.begin(), lex_diags.end(),
+                                          [](const Diagnostic& d) { return d.code == "E099"; });
         for (auto& d : lex_diags) {
             diagnostics_.push_back(std::move(d));
         }
         tokens_ = std::move(lexed.tokens);
         FileAst ast;
         ast.file = file_;
+        if (lexing_stopped) {
+            return ast;  // the rest of the file was not tokenized: parse errors would be noise
+        }
         std::vector<Span> spans;  // first/last token of each item; item 0 may be the header
         bool header_span = false;
         try {
@@ -161,6 +166,9 @@ private:
     Name expect_name(std::string_view what) {
         if (!at(Tok::Ident)) {
             fail(what);
+        }
+        if (cur().text == "true" || cur().text == "false") {
+            report(diag::syntax(range_of(cur()), fmt::format("'{}' is reserved and cannot be a name", cur().text)));
         }
         Name n{cur().text, range_of(cur())};
         bump();
@@ -286,7 +294,12 @@ private:
                     s.goal = true;
                 } else if (accept_kw("final")) {
                     s.final = true;
-                } else if (accept_kw("in")) {
+                } else if (at_kw("in")) {
+                    SourceRange in = range_of(cur());
+                    bump();
+                    if (!s.group.text.empty()) {
+                        report(diag::syntax(in, "'in' may be given only once"));
+                    }
                     s.group = expect_name("a group name after 'in'");
                 } else if (!parse_common_attr(decl)) {
                     fail("'initial', 'goal', 'final', 'in', a description string, 'ref' or ';'");
@@ -610,11 +623,11 @@ private:
 
     /// Full expression including '->' (right associative).
     ExprPtr parse_expr() {
-        DepthGuard guard{*this};
         ExprPtr lhs = parse_or();
         if (at(Tok::Arrow)) {
             SourceRange r = range_of(cur());
             bump();
+            DepthGuard guard{*this};  // right recursion: bounded like nesting
             ExprPtr rhs = parse_expr();
             return make_binary(Op::Implies, std::move(lhs), std::move(rhs), r);
         }

@@ -83,6 +83,14 @@ std::string format_expr(const Expr& expr) {
 }
 
 namespace {
+/// Updates, initial values, durations, bounds, 'from' and 'to' are parsed without a top-level
+/// '->' (it would clash with the transition arrow): keep such an implication in parentheses.
+std::string format_operand(const Expr& expr) {
+    return expr.op == Op::Implies ? "(" + format_expr(expr) + ")" : format_expr(expr);
+}
+}  // namespace
+
+namespace {
 
 using namespace detail;
 
@@ -131,7 +139,7 @@ std::string row_head(const TransitionDecl& t) {
             const auto& u = t.updates[i];
             out += i ? ", " : "";
             switch (u.kind) {
-            case UpdateKind::Assign: out += u.var.text + " := " + format_expr(*u.value); break;
+            case UpdateKind::Assign: out += u.var.text + " := " + format_operand(*u.value); break;
             case UpdateKind::ResetVolatile: out += "reset volatile"; break;
             case UpdateKind::ResetAll: out += "reset all"; break;
             }
@@ -162,7 +170,7 @@ Line decl_line(const Decl& decl) {
                 line.head = fmt::format("constraint {}: {}", body.name.text, format_expr(*body.expr));
             } else if constexpr (std::is_same_v<T, VarDecl>) {
                 line.head = fmt::format("var {}: {} = {} {}", body.name.text, type_text(body.type),
-                                        format_expr(*body.init), body.persistent ? "persistent" : "volatile");
+                                        format_operand(*body.init), body.persistent ? "persistent" : "volatile");
             } else if constexpr (std::is_same_v<T, StateDecl>) {
                 line.head = "state " + body.name.text;
                 if (body.initial) {
@@ -185,18 +193,19 @@ Line decl_line(const Decl& decl) {
                     line.tail.push_back(fmt::format("by {}", actor_name(*body.actor)));
                 }
                 if (body.duration) {
-                    line.tail.push_back("after " + format_expr(*body.duration));
+                    line.tail.push_back("after " + format_operand(*body.duration));
                 }
             } else if constexpr (std::is_same_v<T, PropertyDecl>) {
                 line.head = fmt::format("property {}: {}", body.name.text, property_kind_name(body.kind));
                 if (body.expr) {
-                    line.head += " " + format_expr(*body.expr);
+                    line.head += " " + (body.kind == PropertyKind::Within ? format_operand(*body.expr)
+                                                                            : format_expr(*body.expr));
                 }
                 if (body.from) {
-                    line.tail.push_back("from " + format_expr(*body.from));
+                    line.tail.push_back("from " + format_operand(*body.from));
                 }
                 if (body.to) {
-                    line.tail.push_back("to " + format_expr(*body.to));
+                    line.tail.push_back("to " + format_operand(*body.to));
                 }
                 if (body.reliance) {
                     std::string r = "relying on {";

@@ -537,23 +537,33 @@ private:
                 error(diag::invalid_reference(in.range, "parameter", in.name, ctx.what));
                 return nullptr;
             }
-            if (sym.index >= param_type_ok_.size() || !param_type_ok_[sym.index]) {
-                return nullptr;  // its type already failed; say nothing more about it
-            }
             out->op = Op::Param;
             out->index = sym.index;
-            out->type = model_.parameters.size() > sym.index ? model_.parameters[sym.index].type : Type::boolean();
+            if (sym.index >= param_type_ok_.size()) {
+                // constants and range bounds are resolved before parameter types: the node is
+                // returned so that the caller reports "not a constant" (E022)
+                out->type = Type::integer();
+                return out;
+            }
+            if (!param_type_ok_[sym.index]) {
+                return nullptr;  // its type already failed and was reported; say nothing more
+            }
+            out->type = model_.parameters[sym.index].type;
             return out;
         case SymbolKind::Var:
             if (!ctx.vars) {
                 error(diag::invalid_reference(in.range, "variable", in.name, ctx.what));
                 return nullptr;
             }
-            if (sym.index >= var_type_ok_.size() || !var_type_ok_[sym.index]) {
-                return nullptr;
-            }
             out->op = Op::Var;
             out->index = sym.index;
+            if (sym.index >= var_type_ok_.size()) {
+                out->type = Type::integer();  // not resolved yet: the caller reports E022
+                return out;
+            }
+            if (!var_type_ok_[sym.index]) {
+                return nullptr;
+            }
             out->type = model_.variables[sym.index].type;
             return out;
         case SymbolKind::EnumLit:

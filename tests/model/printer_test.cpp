@@ -160,6 +160,18 @@ TEST(Printer, BreaksLongDeclarationsBeforeAttributes) {
               "model m;\nstate A initial goal\n    \"" + std::string(100, 'x') + "\"\n    ref \"TS §5.2.4\";\n");
 }
 
+TEST(Printer, KeepsParenthesesAroundImplicationsWhereTheGrammarNeedsThem) {
+    std::string text = "model m;\nparameter a: bool;\nparameter b: bool;\nvar f: bool = (a -> b) volatile;\n"
+                       "state A initial goal;\nevent e: client;\nA + e / f := (a -> b) -> A;\n"
+                       "property p: recover from (a -> b) to (f -> a);\n";
+
+    FormatResult r = format_source(text, "m.lwm2m");
+
+    ASSERT_TRUE(r.text);
+    EXPECT_EQ(*r.text, text);
+    EXPECT_TRUE(lwm2mc::test::load_text(*r.text).ok());
+}
+
 TEST(Printer, EscapesStrings) {
     EXPECT_EQ(quote("a \"b\" \\ c\nd\te"), "\"a \\\"b\\\" \\\\ c\\nd\\te\"");
 }

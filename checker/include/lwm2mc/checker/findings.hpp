@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Results of a check as plain data: no solver types, so that diagrams, reports and tests can use
+// them without Z3.
+
+#include "lwm2mc/model/diagnostics.hpp"
+#include "lwm2mc/model/elements.hpp"
+#include "lwm2mc/model/source.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lwm2mc::checker {
+
+using model::Severity;
+
+enum class FindingKind {
+    UnreachableState,  ///< a state no run reaches (in every configuration, or in some)
+    Deadlock,          ///< a reachable product state without enabled transitions, not final
+    NoRecovery,        ///< a reachable product state from which no relied-on path reaches a goal
+    Ambiguity,         ///< two non-choice transitions on one event with jointly enabled guards
+    Invariant,         ///< an `invariant` property is violated
+    Reachable,         ///< a `reachable` property fails
+    Recover,           ///< a `recover` property fails
+    Within,            ///< a `within` property fails
+    EvaluationError,   ///< an update leaves a variable's range, or arithmetic overflows
+};
+
+/// Stable name of a finding kind ("no-recovery"), printed as the diagnostic code.
+const char* finding_code(FindingKind kind);
+
+/// A condition over the parameters in disjunctive normal form; each literal is already written
+/// in model syntax ("server_initiated", "!factory", "mode == Quick", "hold_off > 553").
+struct Condition {
+    std::vector<std::vector<std::string>> cubes{};  ///< empty = false; one empty cube = true
+
+    bool always() const { return cubes.size() == 1 && cubes.front().empty(); }
+    bool never() const { return cubes.empty(); }
+    std::string to_string() const;
+};
+
+struct TraceStep {
+    std::string transition{};
+    std::string event{};
+    model::Actor actor{};
+    std::string source{};
+    std::string target{};
+    std::int64_t duration{0};
+    std::string vars{};  ///< variable values after the step ("name=value, ...")
+    model::SourceRange range{};
+};
+
+/// A shortest run (fewest transitions) from the initial state to where the finding shows.
+struct Witness {
+    std::string configuration{};  ///< "name=value, ..." of the configuration it runs under
+    std::string initial_state{};
+    std::string initial_vars{};
+    std::vector<TraceStep> steps{};
+    std::vector<std::string> notes{};  ///< e.g. what is enabled where the run is stuck
+};
+
+struct Finding {
+    std::string id{};  ///< stable across runs: "<code>:<subject>"
+    FindingKind kind{FindingKind::UnreachableState};
+    Severity severity{Severity::Warning};
+    std::string subject{};  ///< state, property or transition pair the finding is about
+    model::SourceRange range{};
+    std::string message{};
+    Condition condition{};  ///< the configurations in which it occurs
+    std::uint64_t configurations{0};  ///< how many configurations that is (explicit engine)
+    std::optional<Witness> witness{};
+};
+
+}  // namespace lwm2mc::checker

@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: Apache-2.0
+// The explicit-state engine: BFS over product states (state, variables) for every configuration.
+// It shares the model's interpreter with test generation and conformance, and is the
+// independent cross-check of the symbolic engine.
+
+#include "lwm2mc/checker/check.hpp"
+#include "lwm2mc/model/interpreter.hpp"
+#include "lwm2mc/model/printer.hpp"
+
+#include "condition.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <map>
+#include <unordered_map>
+
+namespace lwm2mc::checker {
+
+namespace {
+
+using namespace model;
+
+constexpr std::size_t kMaxProductStates = 2'000'000;
+
+void mark_params(const ExprPtr& e, std::vector<bool>& used) {
+    if (!e) {
+        return;
+    }
+    if (e->op == Op::Param && e->index < used.size()) {
+        used[e->index] = true;
+    }
+    mark_params(e->lhs, used);
+    mark_params(e->rhs, used);
+}
+
+/// Parameters that shape the state space (enumerated) vs. those that only scale time.
+struct ParamRoles {
+    std::vector<bool> structural;
+    std::vector<bool> timing;  ///< int parameters used only in durations and `within` bounds
+};
+
+ParamRoles classify(const Model& m, const CheckOptions& options) {
+    std::size_t n = m.parameters.size();
+    std::vector<bool> structural(n, false), timed(n, false);
+    for (const auto& c : m.constraints) {
+        mark_params(c.expr, structural);
+    }
+    for (const auto& v : m.variables) {
+        mark_params(v.initial, structural);
+    }
+    for (std::size_t i = 0; i < m.transition_count(); ++i) {
+        const Transition& t = m.transition(TransitionId{i});
+        mark_params(t.guard, structural);
+        for (const auto& u : t.updates) {
+            mark_params(u.value, structural);
+        }
+        mark_params(t.duration, timed);
+    }
+    for (const auto& p : m.properties) {
+        if (p.kind == PropertyKind::Within) {
+            mark_params(p.expr, timed);
+        } else {
+            mark_params(p.expr, structural);
+        }
+        mark_params(p.from, structural);
+        mark_params(p.to, structural);
+    }
+    ParamRoles roles{std::vector<bool>(n, false), std::vector<bool>(n, false)};
+    for (std::size_t i = 0; i < n; ++i) {
+        bool fixed = i < options.fixed.size() && options.fixed[i].has_value();
+        if (fixed) {
+            continue;
+        }
+        if (structural[i] || (timed[i] && m.parameters[i].type.kind != TypeKind::Int)) {
+            roles.structural[i] = true;
+        } else if (timed[i]) {
+            roles.timing[i] = true;
+        }
+    }
+    return roles;
+}
+
+/// An interval of the timing parameter, inclusive.
+struct Interval {
+    Value lo;
+    Value hi;
+    friend bool operator==(const Interval&, const Interval&) = default;
+    friend auto operator<=>(const Interval&, const Interval&) = default;
+};
+
+std::vector<Interval> merge(std::vector<Interval> v) {
+    std::sort(v.begin(), v.end());
+    std::vector<Interval> out;
+    for (const auto& i : v) {
+        if (!out.empty() && (out.back().hi == std::numeric_limits<Value>::max() || i.lo <= out.back().hi + 1)) {
+            out.back().hi = std::max(out.back().hi, i.hi);
+        } else {
+            out.push_back(i);
+        }
+    }
+    return out;
+}
+
+/// Cost a + b*h of a path, h being the timing parameter (b = 0 without one).
+struct Cost {
+    __extension__ __int128 a;
+    __extension__ __int128 b;
+};
+
+struct Edge {
+    std::uint32_t to;
+    TransitionId via;
+    Cost cost;
+};
+
+struct Node {
+    ProductState ps;
+    std::int64_t parent;
+    TransitionId via;
+};
+
+/// Everything recorded about one finding over all configurations.
+struct Accumulator {
+    Finding proto;
+    std::vector<std::size_t> configs;                 ///< indices into the universe
+    std::map<std::size_t, std::vector<Interval>> timing;  ///< within: violating intervals per config
+    std::optional<Witness> witness;
+};
+
+class Engine {
+public:
+    Engine(const Model& m, const CheckOptions& options) : m_{m}, interp_{m}, options_{options} {}
+
+    CheckResult run() {
+        CheckResult result;
+        result.model_name = m_.name;
+        result.engine = options_.engine;
+        roles_ = classify(m_, options_);
+        timing_param_ = -1;
+        std::size_t timing_count = 0;
+        for (std::size_t i = 0; i < roles_.timing.size(); ++i) {
+            if (roles_.timing[i]) {
+                ++timing_count;
+                timing_param_ = static_cast<std::int64_t>(i);
+            }
+        }
+        bool has_within = std::any_of(m_.properties.begin(), m_.properties.end(),
+                                      [](const Property& p) { return p.kind == PropertyKind::Within; });
+        if (timing_count > 1) {
+            within_ok_ = false;
+            if (has_within) {
+                result.unknown.push_back("'within' properties: the explicit engine handles one timing parameter; "
+                                         "fix the others with --config");
+            }
+            timing_param_ = -1;
+        }
+        if (!enumerate_universe(result)) {
+            return result;
+        }
+        for (std::size_t k = 0; k < universe_.size(); ++k) {
+            explore(k, result);
+        }
+        result.configurations = universe_.size();
+        finish(result);
+        return result;
+    }
+
+private:
+    // ---- configurations ----------------------------------------------------------------------
+    bool enumerate_universe(CheckResult& result) {
+        const auto& params = m_.parameters;
+        std::uint64_t total = 1;
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            if (roles_.structural[i]) {
+                auto size = static_cast<std::uint64_t>(params[i].type.hi - params[i].type.lo) + 1;
+                if (size == 0 || total > options_.max_configurations / size) {
+                    result.unknown.push_back(fmt::format(
+                        "the explicit engine does not enumerate more than {} configurations; parameter '{}' has {} "
+                        "values (fix it with --config)",
+                        options_.max_configurations, params[i].name, size));
+                    return false;
+                }
+                total *= size;
+            }
+        }
+        Configuration c;
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            bool fixed = i < options_.fixed.size() && options_.fixed[i].has_value();
+            c.values.push_back(fixed ? *options_.fixed[i] : params[i].type.lo);
+        }
+        all_valuations_.clear();
+        while (true) {
+            all_valuations_.push_back(c);
+            bool valid = false;
+            try {
+                valid = interp_.satisfies_constraints(c);
+            } catch (const EvalError& e) {
+                result.unknown.push_back(fmt::format("{}: {} while evaluating the constraints under {}",
+                                                     e.range().to_string(), e.what(), interp_.format_configuration(c)));
+            }
+            if (valid) {
+                universe_.push_back(c);
+                valid_flags_.push_back(true);
+            } else {
+                valid_flags_.push_back(false);
+            }
+            std::size_t i = params.size();
+            bool advanced = false;
+            while (i > 0) {
+                --i;
+                if (!roles_.structural[i]) {
+                    continue;
+                }
+                if (c.values[i] < params[i].type.hi) {
+                    ++c.values[i];
+                    advanced = true;
+                    break;
+                }
+                c.values[i] = params[i].type.lo;
+            }
+            if (!advanced) {
+                break;
+            }
+        }
+        return true;
+    }
+
+    Configuration with_timing(const Configuration& c, Value h) const {
+        Configuration out = c;
+        if (timing_param_ >= 0) {
+            out.values[static_cast<std::size_t>(timing_param_)] = h;
+        }
+        return out;
+    }
+
+    /// a + b*h for an integer expression that is linear in the timing parameter (the language
+    /// has only + and -, so every integer expression is).
+    Cost linear(const ExprPtr& e, const Configuration& c, const ProductState& at) const {
+        if (!e) {
+            return {0, 0};
+        }
+        Value f0 = interp_.evaluate(*e, with_timing(c, 0), at.vars, at.state);
+        if (timing_param_ < 0) {
+            return {f0, 0};
+        }
+        Value f1 = interp_.evaluate(*e, with_timing(c, 1), at.vars, at.state);
+        return {f0, static_cast<__int128>(f1) - f0};
+    }
+
+    // ---- one configuration -------------------------------------------------------------------
+    Witness witness_to(std::size_t node, const Configuration& c) const {
+        Witness w;
+        w.configuration = interp_.format_configuration(c);
+        std::vector<std::size_t> path;
+        for (auto n = static_cast<std::int64_t>(node); n >= 0; n = nodes_[static_cast<std::size_t>(n)].parent) {
+            path.push_back(static_cast<std::size_t>(n));
+        }
+        std::reverse(path.begin(), path.end());
+        const Node& first = nodes_[path.front()];
+        w.initial_state = m_.state(first.ps.state).name;
+        w.initial_vars = interp_.format_vars(first.ps.vars);
+        for (std::size_t i = 1; i < path.size(); ++i) {
+            const Node& prev = nodes_[path[i - 1]];
+            const Node& n = nodes_[path[i]];
+            const Transition& t = m_.transition(n.via);
+            TraceStep step;
+            step.transition = t.name;
+            step.event = m_.events[t.event.index()].name;
+            step.actor = t.actor;
+            step.source = m_.state(prev.ps.state).name;
+            step.target = m_.state(n.ps.state).name;
+            try {
+                step.duration = interp_.duration(n.via, prev.ps, c);
+            } catch (const EvalError&) {
+                step.duration = -1;
+            }
+            step.vars = interp_.format_vars(n.ps.vars);
+            step.range = t.range;
+            w.steps.push_back(std::move(step));
+        }
+        return w;
+    }
+
+    Accumulator& accumulator(const std::string& id, FindingKind kind, Severity severity, std::string subject,
+                             SourceRange range, std::string message) {
+        auto [it, inserted] = acc_.try_emplace(id);
+        if (inserted) {
+            Finding& f = it->second.proto;
+            f.id = id;
+            f.kind = kind;
+            f.severity = severity;
+            f.subject = std::move(subject);
+            f.range = std::move(range);
+            f.message = std::move(message);
+            order_.push_back(id);
+        }
+        return it->second;
+    }
+
+    void occur(Accumulator& a, std::size_t config, std::optional<Witness> w) {
+        if (a.configs.empty() || a.configs.back() != config) {
+            a.configs.push_back(config);
+        }
+        if (w && (!a.witness || w->steps.size() < a.witness->steps.size())) {
+            a.witness = std::move(w);
+        }
+    }
+
+    /// Nodes from which a node satisfying `target` is reachable using only `actors`.
+    std::vector<bool> co_reachable(const std::vector<bool>& target, ActorSet actors) const {
+        std::vector<std::vector<std::uint32_t>> reverse(nodes_.size());
+        for (std::size_t u = 0; u < nodes_.size(); ++u) {
+            for (const Edge& e : edges_[u]) {
+                if (actors.contains(m_.transition(e.via).actor)) {
+                    reverse[e.to].push_back(static_cast<std::uint32_t>(u));
+                }
+            }
+        }
+        std::vector<bool> seen = target;
+        std::deque<std::uint32_t> queue;
+        for (std::size_t i = 0; i < target.size(); ++i) {
+            if (target[i]) {
+                queue.push_back(static_cast<std::uint32_t>(i));
+            }
+        }
+        while (!queue.empty()) {
+            auto v = queue.front();
+            queue.pop_front();
+            for (auto u : reverse[v]) {
+                if (!seen[u]) {
+                    seen[u] = true;
+                    queue.push_back(u);
+                }
+            }
+        }
+        return seen;
+    }
+
+    std::vector<bool> satisfying(const ExprPtr& e, const Configuration& c, bool goal_if_null) const {
+        std::vector<bool> out(nodes_.size(), false);
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+            const ProductState& ps = nodes_[i].ps;
+            out[i] = e ? interp_.holds(e, c, ps) : (goal_if_null ? m_.state(ps.state).goal : true);
+        }
+        return out;
+    }
+
+    /// Notes for a stuck witness: what is enabled at the last state and who would have to act.
+    std::vector<std::string> stuck_notes(std::size_t node, ActorSet reliance) const {
+        std::vector<std::string> notes;
+        std::string relied, other;
+        for (const Edge& e : edges_[node]) {
+            const Transition& t = m_.transition(e.via);
+            std::string item = fmt::format("{} ({}) -> {}", m_.events[t.event.index()].name, actor_name(t.actor),
+                                           m_.state(t.target).name);
+            std::string& list = reliance.contains(t.actor) ? relied : other;
+            list += (list.empty() ? "" : ", ") + item;
+        }
+        notes.push_back(fmt::format("stuck in '{}': relied-on steps {} never lead to a goal state",
+                                    m_.state(nodes_[node].ps.state).name, relied.empty() ? "(none)" : relied));
+        if (!other.empty()) {
+            notes.push_back(fmt::format("only steps not relied on lead on: {}", other));
+        }
+        return notes;
+    }
+
+    void explore(std::size_t k, CheckResult& result) {
+        const Configuration& c = universe_[k];
+        nodes_.clear();
+        edges_.clear();
+        std::unordered_map<ProductState, std::uint32_t, ProductStateHash> index;
+        try {
+            nodes_.push_back({interp_.initial_state(c), -1, TransitionId{}});
+        } catch (const EvalError& e) {
+            Accumulator& a = accumulator("evaluation-error:initial", FindingKind::EvaluationError, Severity::Error,
+                                         "initial values", e.range(), e.what());
+            occur(a, k, std::nullopt);
+            return;
+        }
+        index.emplace(nodes_[0].ps, 0);
+        edges_.emplace_back();
+        for (std::size_t u = 0; u < nodes_.size(); ++u) {
+            if (nodes_.size() > kMaxProductStates) {
+                result.unknown.push_back(fmt::format("more than {} product states under {}; the explicit engine stopped",
+                                                     kMaxProductStates, interp_.format_configuration(c)));
+                return;
+            }
+            std::vector<TransitionId> enabled;
+            try {
+                enabled = interp_.enabled_transitions(nodes_[u].ps, c);
+            } catch (const EvalError& e) {
+                Accumulator& a = accumulator(fmt::format("evaluation-error:{}", e.range().to_string()),
+                                             FindingKind::EvaluationError, Severity::Error, "guard", e.range(), e.what());
+                occur(a, k, witness_to(u, c));
+                continue;
+            }
+            for (TransitionId t : enabled) {
+                ProductState next;
+                Cost cost{0, 0};
+                try {
+                    next = interp_.step(nodes_[u].ps, t, c);
+                    cost = linear(m_.transition(t).duration, c, nodes_[u].ps);
+                } catch (const EvalError& e) {
+                    const Transition& tr = m_.transition(t);
+                    Accumulator& a = accumulator(fmt::format("evaluation-error:{}", tr.name),
+                                                 FindingKind::EvaluationError, Severity::Error, tr.name, e.range(),
+                                                 e.what());
+                    occur(a, k, witness_to(u, c));
+                    continue;
+                }
+                if (cost.a < 0 || cost.b < 0) {
+                    within_ok_ = false;
+                    negative_duration_ = m_.transition(t).name;
+                }
+                auto [it, inserted] = index.emplace(next, static_cast<std::uint32_t>(nodes_.size()));
+                if (inserted) {
+                    nodes_.push_back({std::move(next), static_cast<std::int64_t>(u), t});
+                    edges_.emplace_back();
+                }
+                edges_[u].push_back({it->second, t, cost});
+            }
+        }
+        result.product_states += nodes_.size();
+        analyse(k, c);
+    }
+
+    void analyse(std::size_t k, const Configuration& c) {
+        // unreachable states
+        std::vector<bool> reached(m_.state_count(), false);
+        for (const Node& n : nodes_) {
+            reached[n.ps.state.index()] = true;
+        }
+        for (std::size_t s = 0; s < m_.state_count(); ++s) {
+            const State& st = m_.state(StateId{s});
+            Accumulator& a = accumulator("unreachable-state:" + st.name, FindingKind::UnreachableState,
+                                         Severity::Warning, st.name, st.range,
+                                         fmt::format("state '{}' is unreachable", st.name));
+            if (!reached[s]) {
+                occur(a, k, std::nullopt);
+            }
+        }
+        // deadlocks and ambiguities (nodes are in BFS order: the first hit has the shortest witness)
+        for (std::size_t u = 0; u < nodes_.size(); ++u) {
+            const State& st = m_.state(nodes_[u].ps.state);
+            if (edges_[u].empty() && !st.final) {
+                Accumulator& a = accumulator("deadlock:" + st.name, FindingKind::Deadlock, Severity::Error, st.name,
+                                             st.range,
+                                             fmt::format("state '{}' can deadlock: no transition is enabled", st.name));
+                occur(a, k, witness_to(u, c));
+            }
+            for (std::size_t i = 0; i < edges_[u].size(); ++i) {
+                for (std::size_t j = i + 1; j < edges_[u].size(); ++j) {
+                    const Transition& a = m_.transition(edges_[u][i].via);
+                    const Transition& b = m_.transition(edges_[u][j].via);
+                    if (a.event != b.event || a.id == b.id || (a.actor == Actor::Choice && b.actor == Actor::Choice)) {
+                        continue;
+                    }
+                    const Transition& first = a.id < b.id ? a : b;
+                    const Transition& second = a.id < b.id ? b : a;
+                    Accumulator& acc = accumulator(
+                        fmt::format("ambiguity:{}|{}", first.name, second.name), FindingKind::Ambiguity,
+                        Severity::Warning, fmt::format("{} / {}", first.name, second.name), second.range,
+                        fmt::format("'{}' and '{}' both leave '{}' on '{}' and can be enabled together; mark them "
+                                    "'by choice' if the spec leaves the choice to the client",
+                                    first.name, second.name, st.name, m_.events[a.event.index()].name));
+                    occur(acc, k, witness_to(u, c));
+                }
+            }
+        }
+        // no recovery (built-in, with the run's reliance set)
+        std::vector<bool> goal = satisfying(nullptr, c, true);
+        std::vector<bool> back = co_reachable(goal, options_.reliance);
+        for (std::size_t u = 0; u < nodes_.size(); ++u) {
+            if (back[u]) {
+                continue;
+            }
+            const State& st = m_.state(nodes_[u].ps.state);
+            Accumulator& a = accumulator(
+                "no-recovery:" + st.name, FindingKind::NoRecovery, Severity::Error, st.name, st.range,
+                fmt::format("no recovery from state '{}': no path relying on {} leads back to a goal state", st.name,
+                            options_.reliance.to_string()));
+            Witness w = witness_to(u, c);
+            w.notes = stuck_notes(u, options_.reliance);
+            occur(a, k, std::move(w));
+        }
+        for (const Property& p : m_.properties) {
+            check_property(p, k, c);
+        }
+    }
+
+    void check_property(const Property& p, std::size_t k, const Configuration& c) {
+        switch (p.kind) {
+        case PropertyKind::Invariant: {
+            Accumulator& a = accumulator("invariant:" + p.name, FindingKind::Invariant, Severity::Error, p.name,
+                                         p.range, fmt::format("invariant '{}' is violated", p.name));
+            for (std::size_t u = 0; u < nodes_.size(); ++u) {
+                if (!interp_.holds(p.expr, c, nodes_[u].ps)) {
+                    occur(a, k, witness_to(u, c));
+                    break;
+                }
+            }
+            return;
+        }
+        case PropertyKind::Reachable: {
+            Accumulator& a = accumulator("reachable:" + p.name, FindingKind::Reachable, Severity::Error, p.name,
+                                         p.range, fmt::format("'{}' is never reached", format_expr(*p.expr)));
+            for (const Node& n : nodes_) {
+                if (interp_.holds(p.expr, c, n.ps)) {
+                    return;
+                }
+            }
+            occur(a, k, std::nullopt);
+            return;
+        }
+        case PropertyKind::Recover: {
+            Accumulator& a = accumulator(
+                "recover:" + p.name, FindingKind::Recover, Severity::Error, p.name, p.range,
+                fmt::format("recover property '{}' fails: no path relying on {} reaches {}", p.name,
+                            p.reliance.to_string(), p.to ? format_expr(*p.to) : std::string("a goal state")));
+            std::vector<bool> from = satisfying(p.from, c, false);
+            std::vector<bool> back = co_reachable(satisfying(p.to, c, true), p.reliance);
+            for (std::size_t u = 0; u < nodes_.size(); ++u) {
+                if (from[u] && !back[u]) {
+                    Witness w = witness_to(u, c);
+                    w.notes = stuck_notes(u, p.reliance);
+                    occur(a, k, std::move(w));
+                    break;
+                }
+            }
+            return;
+        }
+        case PropertyKind::Within: check_within(p, k, c); return;
+        }
+    }
+
+    /// Pareto-minimal costs (a + b*h) to reach the target using the relied-on actors.
+    std::vector<std::vector<Cost>> min_costs(const std::vector<bool>& target, ActorSet actors) const {
+        std::vector<std::vector<Cost>> labels(nodes_.size());
+        std::vector<std::vector<std::pair<std::uint32_t, Cost>>> reverse(nodes_.size());
+        for (std::size_t u = 0; u < nodes_.size(); ++u) {
+            for (const Edge& e : edges_[u]) {
+                if (actors.contains(m_.transition(e.via).actor)) {
+                    reverse[e.to].push_back({static_cast<std::uint32_t>(u), e.cost});
+                }
+            }
+        }
+        std::deque<std::uint32_t> work;
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+            if (target[i]) {
+                labels[i].push_back({0, 0});
+                work.push_back(static_cast<std::uint32_t>(i));
+            }
+        }
+        auto dominated = [](const std::vector<Cost>& set, const Cost& c) {
+            return std::any_of(set.begin(), set.end(), [&](const Cost& o) { return o.a <= c.a && o.b <= c.b; });
+        };
+        while (!work.empty()) {
+            auto v = work.front();
+            work.pop_front();
+            for (auto [u, cost] : reverse[v]) {
+                bool changed = false;
+                for (const Cost& l : std::vector<Cost>(labels[v])) {
+                    Cost cand{l.a + cost.a, l.b + cost.b};
+                    if (dominated(labels[u], cand)) {
+                        continue;
+                    }
+                    auto& set = labels[u];
+                    set.erase(std::remove_if(set.begin(), set.end(),
+                                             [&](const Cost& o) { return cand.a <= o.a && cand.b <= o.b; }),
+                              set.end());
+                    set.push_back(cand);
+                    changed = true;
+                }
+                if (changed) {
+                    work.push_back(u);
+                }
+            }
+        }
+        return labels;
+    }
+
+    void check_within(const Property& p, std::size_t k, const Configuration& c) {
+        Accumulator& a = accumulator(
+            "within:" + p.name, FindingKind::Within, Severity::Error, p.name, p.range,
+            fmt::format("within property '{}' fails: {} is not reached within {} s relying on {}", p.name,
+                        p.to ? format_expr(*p.to) : std::string("a goal state"), format_expr(*p.expr),
+                        p.reliance.to_string()));
+        if (!within_ok_) {
+            return;
+        }
+        Value dom_lo = 0, dom_hi = 0;
+        if (timing_param_ >= 0) {
+            const auto& type = m_.parameters[static_cast<std::size_t>(timing_param_)].type;
+            dom_lo = type.lo;
+            dom_hi = type.hi;
+        }
+        Cost bound = linear(p.expr, c, nodes_.front().ps);
+        std::vector<bool> from = satisfying(p.from, c, false);
+        auto labels = min_costs(satisfying(p.to, c, true), p.reliance);
+        std::vector<Interval> violating;
+        std::optional<std::size_t> witness_node;
+        for (std::size_t u = 0; u < nodes_.size(); ++u) {
+            if (!from[u]) {
+                continue;
+            }
+            // violated for h iff every Pareto cost exceeds the bound: (b - t1) h > t0 - a for all labels
+            __extension__ __int128 lo = dom_lo, hi = dom_hi;
+            for (const Cost& l : labels[u]) {
+                __extension__ __int128 slope = l.b - bound.b;
+                __extension__ __int128 rest = bound.a - l.a;
+                if (slope == 0) {
+                    if (!(0 > rest)) {
+                        hi = lo - 1;  // never violated
+                    }
+                } else if (slope > 0) {  // h > rest / slope
+                    __extension__ __int128 q = rest / slope;
+                    if (rest < 0 && rest % slope != 0) {
+                        q -= 1;  // floor
+                    }
+                    lo = std::max(lo, q + 1);
+                } else {  // h < rest / slope  (slope < 0)
+                    __extension__ __int128 q = rest / slope;
+                    if ((rest % slope != 0) && ((rest < 0) == (slope < 0))) {
+                        q += 1;  // ceil
+                    }
+                    hi = std::min(hi, q - 1);
+                }
+            }
+            if (lo <= hi) {
+                violating.push_back({static_cast<Value>(lo), static_cast<Value>(hi)});
+                if (!witness_node) {
+                    witness_node = u;
+                }
+            }
+        }
+        if (violating.empty()) {
+            return;
+        }
+        a.timing[k] = merge(std::move(violating));
+        Witness w = witness_to(*witness_node, c);
+        occur(a, k, std::move(w));
+    }
+
+    // ---- conditions --------------------------------------------------------------------------
+    void finish(CheckResult& result) {
+        ConditionBuilder builder{m_, roles_.structural, all_valuations_, valid_flags_};
+        std::map<std::string, std::size_t> universe_index;
+        for (const std::string& id : order_) {
+            Accumulator& a = acc_.at(id);
+            if (a.configs.empty()) {
+                continue;
+            }
+            Finding f = a.proto;
+            f.configurations = a.configs.size();
+            f.witness = a.witness;
+            std::vector<std::size_t> all_indices = to_valuation_indices(a.configs);
+            if (f.kind == FindingKind::Within && timing_param_ >= 0) {
+                // group configurations by their violating intervals of the timing parameter
+                std::map<std::vector<Interval>, std::vector<std::size_t>> groups;
+                for (std::size_t cfg : a.configs) {
+                    groups[a.timing[cfg]].push_back(cfg);
+                }
+                const auto& tp = m_.parameters[static_cast<std::size_t>(timing_param_)];
+                for (const auto& [intervals, cfgs] : groups) {
+                    Condition part = builder.build(to_valuation_indices(cfgs));
+                    for (const Interval& iv : intervals) {
+                        std::vector<std::string> extra;
+                        if (iv.lo > tp.type.lo) {
+                            extra.push_back(fmt::format("{} > {}", tp.name, iv.lo - 1));
+                        }
+                        if (iv.hi < tp.type.hi) {
+                            extra.push_back(fmt::format("{} < {}", tp.name, iv.hi + 1));
+                        }
+                        for (auto cube : part.cubes) {
+                            cube.insert(cube.end(), extra.begin(), extra.end());
+                            f.condition.cubes.push_back(std::move(cube));
+                        }
+                    }
+                }
+            } else {
+                f.condition = builder.build(all_indices);
+            }
+            if (f.kind == FindingKind::UnreachableState) {
+                if (a.configs.size() == universe_.size()) {
+                    f.message += " in every configuration";
+                } else {
+                    f.severity = Severity::Note;
+                    f.message += " in some configurations";
+                }
+            }
+            result.findings.push_back(std::move(f));
+        }
+        if (!within_ok_ && !negative_duration_.empty()) {
+            result.unknown.push_back(fmt::format(
+                "'within' properties: transition '{}' can take a negative duration; not checked", negative_duration_));
+        }
+        std::stable_sort(result.findings.begin(), result.findings.end(), [](const Finding& x, const Finding& y) {
+            return std::make_tuple(static_cast<int>(x.severity), x.range.line, x.range.col) <
+                   std::make_tuple(static_cast<int>(y.severity), y.range.line, y.range.col);
+        });
+    }
+
+    std::vector<std::size_t> to_valuation_indices(const std::vector<std::size_t>& configs) const {
+        std::vector<std::size_t> out;
+        for (std::size_t cfg : configs) {
+            const Configuration& c = universe_[cfg];
+            auto it = std::find(all_valuations_.begin(), all_valuations_.end(), c);
+            out.push_back(static_cast<std::size_t>(it - all_valuations_.begin()));
+        }
+        return out;
+    }
+
+    const Model& m_;
+    Interpreter interp_;
+    const CheckOptions& options_;
+    ParamRoles roles_{};
+    std::int64_t timing_param_{-1};
+    bool within_ok_{true};
+    std::string negative_duration_{};
+    std::vector<Configuration> all_valuations_{};  ///< every structural valuation, valid or not
+    std::vector<bool> valid_flags_{};
+    std::vector<Configuration> universe_{};        ///< the valid ones
+    std::vector<Node> nodes_{};
+    std::vector<std::vector<Edge>> edges_{};
+    std::map<std::string, Accumulator> acc_{};
+    std::vector<std::string> order_{};
+};
+
+}  // namespace
+
+CheckResult check_explicit(const model::Model& model, const CheckOptions& options) {
+    return Engine{model, options}.run();
+}
+
+}  // namespace lwm2mc::checker
