@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // lwm2mc: parse options, call one library function per subcommand, map outcomes to exit codes.
 
+#include "lwm2mc/checker/report.hpp"
 #include "lwm2mc/model/commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -38,6 +39,22 @@ int main(int argc, char** argv) {
     auto* check_flag = fmt->add_flag("--check", fmt_check, "Exit 1 if a file is not in canonical form");
     fmt->add_flag("-i,--in-place", fmt_in_place, "Rewrite the files in canonical form")->excludes(check_flag);
 
+    lwm2mc::checker::CheckCommandOptions check_options;
+    std::string check_format = "text";
+    std::string check_fail_on = "error";
+    std::string check_engine = "explicit";
+    auto* check = app.add_subcommand("check", "Find unreachable, deadlocked and unrecoverable states and check properties");
+    check->add_option("MODEL", check_options.model, "Model file")->required()->check(CLI::ExistingFile);
+    check->add_option("--proposal", check_options.proposal, "Overlay to check; the report says what changed")
+        ->check(CLI::ExistingFile);
+    check->add_option("--engine", check_engine, "Engine")->check(CLI::IsMember({"explicit"}));
+    check->add_option("--format", check_format, "Report format")->check(CLI::IsMember({"text", "json", "markdown"}));
+    check->add_option("--fail-on", check_fail_on, "Exit 1 when a finding of at least this severity exists")
+        ->check(CLI::IsMember({"error", "warning", "note", "never"}));
+    check->add_option("--rely", check_options.reliance,
+                      "Actors the no-recovery analysis relies on (default: client,choice,response,operator)");
+    check->add_option("--config", check_options.config, "Fix parameters: name=value,...");
+
     // CLI11 reports an unknown command as "A subcommand is required"; name it instead.
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -48,7 +65,7 @@ int main(int argc, char** argv) {
         bool known = std::any_of(subcommands.begin(), subcommands.end(),
                                  [&](const CLI::App* s) { return s->get_name() == arg; });
         if (!known) {
-            std::cerr << "lwm2mc: unknown command '" << arg << "' (commands: validate, show, fmt; see --help)\n";
+            std::cerr << "lwm2mc: unknown command '" << arg << "' (commands: validate, show, fmt, check; see --help)\n";
             return static_cast<int>(CLI::ExitCodes::ExtrasError);
         }
         break;
@@ -67,6 +84,18 @@ int main(int argc, char** argv) {
         }
         if (*fmt) {
             return lwm2mc::model::fmt_command(fmt_files, fmt_check, fmt_in_place, io);
+        }
+        if (*check) {
+            using lwm2mc::checker::FailOn;
+            using lwm2mc::checker::ReportFormat;
+            check_options.format = check_format == "json"       ? ReportFormat::Json
+                                   : check_format == "markdown" ? ReportFormat::Markdown
+                                                                : ReportFormat::Text;
+            check_options.fail_on = check_fail_on == "warning" ? FailOn::Warning
+                                    : check_fail_on == "note"  ? FailOn::Note
+                                    : check_fail_on == "never" ? FailOn::Never
+                                                               : FailOn::Error;
+            return lwm2mc::checker::check_command(check_options, io);
         }
     } catch (const std::exception& e) {
         std::cerr << "lwm2mc: internal error: " << e.what() << '\n';

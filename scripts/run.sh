@@ -66,13 +66,25 @@ main_job() {
   configure_and_build release
   local cli=build/release/cli/lwm2mc
   local out=out
+  local base=model/specs/lwm2m-ts10-draft.lwm2m
+  local proposal=model/specs/proposals/2017-0009-ci-with-si.lwm2m
   mkdir -p "$out"
   log "validate the shipped models"
-  "$cli" validate model/specs/lwm2m-ts10-draft.lwm2m model/specs/proposals/2017-0009-ci-with-si.lwm2m
-  log "summary of model/specs/lwm2m-ts10-draft.lwm2m"
-  "$cli" show model/specs/lwm2m-ts10-draft.lwm2m | tee "$out/lwm2m-ts10-draft.txt"
-  "$cli" show model/specs/lwm2m-ts10-draft.lwm2m --format json >"$out/lwm2m-ts10-draft.json"
-  log "written: $out/lwm2m-ts10-draft.txt, $out/lwm2m-ts10-draft.json"
+  "$cli" validate "$base" "$proposal"
+  "$cli" show "$base" --format json >"$out/model.json"
+  log "check $base (the TS 1.0 draft as OMA-DM-LightweightM2M-2017-0009 reads it)"
+  # findings are the expected result of this analysis: exit 1 is fine, 2 and above is not
+  local code=0
+  "$cli" check "$base" | tee "$out/check.txt" || code=$?
+  [ "$code" -le 1 ] || exit "$code"
+  "$cli" check "$base" --format json --fail-on never >"$out/check.json"
+  "$cli" check "$base" --format markdown --fail-on never >"$out/check.md"
+  log "check the recommendation overlay $proposal"
+  code=0
+  "$cli" check "$base" --proposal "$proposal" | tee "$out/check-proposal.txt" || code=$?
+  [ "$code" -le 1 ] || exit "$code"
+  "$cli" check "$base" --proposal "$proposal" --format markdown --fail-on never >"$out/check-proposal.md"
+  log "reports written to $out/: check.txt check.json check.md check-proposal.txt check-proposal.md model.json"
 }
 
 case "${1:-}" in

@@ -104,10 +104,12 @@ std::vector<Interval> merge(std::vector<Interval> v) {
     return out;
 }
 
+__extension__ typedef __int128 Wide;
+
 /// Cost a + b*h of a path, h being the timing parameter (b = 0 without one).
 struct Cost {
-    __extension__ __int128 a;
-    __extension__ __int128 b;
+    Wide a;
+    Wide b;
 };
 
 struct Edge {
@@ -130,9 +132,9 @@ struct Accumulator {
     std::optional<Witness> witness;
 };
 
-class Engine {
+class ExplicitEngine {
 public:
-    Engine(const Model& m, const CheckOptions& options) : m_{m}, interp_{m}, options_{options} {}
+    ExplicitEngine(const Model& m, const CheckOptions& options) : m_{m}, interp_{m}, options_{options} {}
 
     CheckResult run() {
         CheckResult result;
@@ -247,7 +249,7 @@ private:
             return {f0, 0};
         }
         Value f1 = interp_.evaluate(*e, with_timing(c, 1), at.vars, at.state);
-        return {f0, static_cast<__int128>(f1) - f0};
+        return {f0, static_cast<Wide>(f1) - f0};
     }
 
     // ---- one configuration -------------------------------------------------------------------
@@ -585,9 +587,10 @@ private:
     void check_within(const Property& p, std::size_t k, const Configuration& c) {
         Accumulator& a = accumulator(
             "within:" + p.name, FindingKind::Within, Severity::Error, p.name, p.range,
-            fmt::format("within property '{}' fails: {} is not reached within {} s relying on {}", p.name,
-                        p.to ? format_expr(*p.to) : std::string("a goal state"), format_expr(*p.expr),
-                        p.reliance.to_string()));
+            fmt::format("within property '{}' fails: {} is not reached within {} s", p.name,
+                        p.to ? format_expr(*p.to) : std::string("a goal state"),
+                        p.expr->op == Op::Const ? fmt::format("{} ({})", p.expr->name, p.expr->value)
+                                                : format_expr(*p.expr)));
         if (!within_ok_) {
             return;
         }
@@ -607,22 +610,22 @@ private:
                 continue;
             }
             // violated for h iff every Pareto cost exceeds the bound: (b - t1) h > t0 - a for all labels
-            __extension__ __int128 lo = dom_lo, hi = dom_hi;
+            Wide lo = dom_lo, hi = dom_hi;
             for (const Cost& l : labels[u]) {
-                __extension__ __int128 slope = l.b - bound.b;
-                __extension__ __int128 rest = bound.a - l.a;
+                Wide slope = l.b - bound.b;
+                Wide rest = bound.a - l.a;
                 if (slope == 0) {
                     if (!(0 > rest)) {
                         hi = lo - 1;  // never violated
                     }
                 } else if (slope > 0) {  // h > rest / slope
-                    __extension__ __int128 q = rest / slope;
+                    Wide q = rest / slope;
                     if (rest < 0 && rest % slope != 0) {
                         q -= 1;  // floor
                     }
                     lo = std::max(lo, q + 1);
                 } else {  // h < rest / slope  (slope < 0)
-                    __extension__ __int128 q = rest / slope;
+                    Wide q = rest / slope;
                     if ((rest % slope != 0) && ((rest < 0) == (slope < 0))) {
                         q += 1;  // ceil
                     }
@@ -640,7 +643,22 @@ private:
             return;
         }
         a.timing[k] = merge(std::move(violating));
-        Witness w = witness_to(*witness_node, c);
+        Value h = a.timing[k].front().lo;
+        Witness w = witness_to(*witness_node, with_timing(c, h));
+        std::string fastest;
+        for (const Cost& l : labels[*witness_node]) {
+            std::string term = timing_param_ >= 0 && l.b != 0
+                                   ? fmt::format(" + {}{}", l.b == 1 ? "" : fmt::format("{} * ", static_cast<long long>(l.b)),
+                                                 m_.parameters[static_cast<std::size_t>(timing_param_)].name)
+                                   : "";
+            fastest += (fastest.empty() ? "" : " or ") + fmt::format("{} s{}", static_cast<long long>(l.a), term);
+        }
+        w.notes.push_back(fastest.empty()
+                              ? fmt::format("from '{}' no path relying on {} reaches the target at all",
+                                            m_.state(nodes_[*witness_node].ps.state).name, p.reliance.to_string())
+                              : fmt::format("from '{}' the fastest path relying on {} takes {}; the bound is {} s",
+                                            m_.state(nodes_[*witness_node].ps.state).name, p.reliance.to_string(),
+                                            fastest, static_cast<long long>(bound.a)));
         occur(a, k, std::move(w));
     }
 
@@ -732,7 +750,7 @@ private:
 }  // namespace
 
 CheckResult check_explicit(const model::Model& model, const CheckOptions& options) {
-    return Engine{model, options}.run();
+    return ExplicitEngine{model, options}.run();
 }
 
 }  // namespace lwm2mc::checker

@@ -134,6 +134,43 @@ TEST(Cli, FmtCheckAcceptsCanonicalFilesAndRewritesOthersInPlace) {
     fs::remove(messy);
 }
 
+TEST(Cli, CheckReportsFindingsAndExitsWithOne) {
+    CliRun text = run("check " + kModel);
+    CliRun never = run("check " + kModel + " --fail-on never --format json");
+    CliRun markdown = run("check " + kModel + " --format markdown");
+
+    EXPECT_EQ(text.code, 1) << text.err;
+    EXPECT_NE(text.out.find("error: no recovery from state 'BsFailed'"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("when: !factory && !smartcard && !client_initiated && server_initiated"), std::string::npos);
+    EXPECT_EQ(never.code, 0) << never.err;
+    EXPECT_NE(never.out.find("\"id\": \"no-recovery:BsFailed\""), std::string::npos);
+    EXPECT_EQ(markdown.code, 1);
+    EXPECT_EQ(markdown.out.rfind("## lwm2mc check: `lwm2m_ts10_draft`", 0), 0U) << markdown.out;
+}
+
+TEST(Cli, CheckWithAProposalSaysWhichFindingsDisappeared) {
+    CliRun r = run("check " + kModel + " --proposal " + kOverlay);
+
+    EXPECT_EQ(r.code, 1);  // the ClientHoldOffTime bound still fails
+    EXPECT_NE(r.out.find("Compared with the base model 'lwm2m_ts10_draft': 6 finding(s) resolved, 0 new"),
+              std::string::npos)
+        << r.out;
+}
+
+TEST(Cli, CheckOptionsAreValidated) {
+    CliRun rely = run("check " + kModel + " --rely client,wizard");
+    CliRun config = run("check " + kModel + " --config hold_off=-1");
+    CliRun trusting = run("check " + kModel + " --rely client,choice,response,operator,bs_initiative --fail-on error");
+    CliRun fixed = run("check " + kModel + " --config factory=true --fail-on error");
+
+    EXPECT_EQ(rely.code, 2);
+    EXPECT_NE(rely.err.find("unknown actor 'wizard'"), std::string::npos) << rely.err;
+    EXPECT_EQ(config.code, 2);
+    EXPECT_NE(config.err.find("invalid value '-1' for parameter 'hold_off'"), std::string::npos) << config.err;
+    EXPECT_EQ(trusting.out.find("no recovery from state 'BsFailed'"), std::string::npos) << trusting.out;
+    EXPECT_EQ(fixed.code, 0) << fixed.out;
+}
+
 TEST(Cli, FmtRefusesAFileWithSyntaxErrors) {
     fs::path bad = fs::temp_directory_path() / "lwm2mc_cli_syntax.lwm2m";
     std::ofstream(bad) << "model m;\nstate A initial goal\n";

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "lwm2mc/checker/report.hpp"
+
+#include "lwm2mc/model/interpreter.hpp"
+#include "lwm2mc/model/loader.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+namespace lwm2mc::checker {
+
+using model::Severity;
+
+namespace {
+
+std::map<std::string, std::string> split_vars(const std::string& text) {
+    std::map<std::string, std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find(", ", start);
+        std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        auto eq = item.find('=');
+        if (eq != std::string::npos) {
+            out[item.substr(0, eq)] = item.substr(eq + 1);
+        }
+        if (end == std::string::npos) {
+            break;
+        }
+        start = end + 2;
+    }
+    return out;
+}
+
+/// "a=1, b=2" -> only the entries that differ from `before`.
+std::string changed_vars(const std::string& before, const std::string& after) {
+    auto b = split_vars(before);
+    std::string out;
+    std::size_t start = 0;
+    while (start < after.size()) {
+        std::size_t end = after.find(", ", start);
+        std::string item = after.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        auto eq = item.find('=');
+        if (eq != std::string::npos && b[item.substr(0, eq)] != item.substr(eq + 1)) {
+            out += (out.empty() ? "" : ", ") + item;
+        }
+        if (end == std::string::npos) {
+            break;
+        }
+        start = end + 2;
+    }
+    return out;
+}
+
+std::string location(const model::SourceRange& r) { return r.valid() ? r.to_string() : std::string("<model>"); }
+
+std::size_t count(const CheckResult& r, Severity s) {
+    return static_cast<std::size_t>(
+        std::count_if(r.findings.begin(), r.findings.end(), [&](const Finding& f) { return f.severity == s; }));
+}
+
+const char* group_title(Severity s) {
+    switch (s) {
+    case Severity::Error: return "Errors";
+    case Severity::Warning: return "Warnings";
+    case Severity::Note: return "Notes";
+    }
+    return "";
+}
+
+void print_witness(std::ostream& out, const Witness& w, const char* indent) {
+    out << indent << "witness under " << w.configuration << ":\n";
+    out << indent << "   0  " << w.initial_state << "  [" << w.initial_vars << "]\n";
+    std::string vars = w.initial_vars;
+    std::int64_t time = 0;
+    for (std::size_t i = 0; i < w.steps.size(); ++i) {
+        const TraceStep& s = w.steps[i];
+        time += std::max<std::int64_t>(s.duration, 0);
+        std::string changed = changed_vars(vars, s.vars);
+        out << indent
+            << fmt::format("{:>4}  {} --{} ({})--> {}{}{}   {}\n", i + 1, s.source, s.event, model::actor_name(s.actor),
+                           s.target, changed.empty() ? "" : "  [" + changed + "]",
+                           s.duration > 0 ? fmt::format("  +{} s", s.duration) : "", location(s.range));
+        vars = s.vars;
+    }
+    for (const auto& note : w.notes) {
+        out << indent << note << '\n';
+    }
+}
+
+}  // namespace
+
+ProposalDiff compare(const CheckResult& base, const CheckResult& proposal) {
+    ProposalDiff diff;
+    diff.base_name = base.model_name;
+    std::set<std::string> in_base, in_proposal;
+    for (const auto& f : base.findings) {
+        in_base.insert(f.id);
+    }
+    for (const auto& f : proposal.findings) {
+        in_proposal.insert(f.id);
+    }
+    for (const auto& f : base.findings) {
+        if (!in_proposal.count(f.id)) {
+            diff.resolved.push_back(f);
+        }
+    }
+    for (const auto& f : proposal.findings) {
+        if (!in_base.count(f.id)) {
+            diff.introduced.push_back(f);
+        }
+    }
+    return diff;
+}
+
+void print_text(std::ostream& out, const CheckResult& r, const std::optional<ProposalDiff>& diff) {
+    out << fmt::format("lwm2mc check: model '{}', {} engine: {} configurations, {} product states\n", r.model_name,
+                       engine_name(r.engine), r.configurations, r.product_states);
+    for (Severity s : {Severity::Error, Severity::Warning, Severity::Note}) {
+        std::size_t n = count(r, s);
+        if (n == 0) {
+            continue;
+        }
+        out << fmt::format("\n{} ({})\n", group_title(s), n);
+        for (const Finding& f : r.findings) {
+            if (f.severity != s) {
+                continue;
+            }
+            out << fmt::format("{}: {}: {} [{}]\n", location(f.range), model::severity_name(f.severity), f.message,
+                               finding_code(f.kind));
+            out << fmt::format("    when: {}   ({} of {} configurations)\n", f.condition.to_string(), f.configurations,
+                               r.configurations);
+            if (f.witness) {
+                print_witness(out, *f.witness, "    ");
+            }
+        }
+    }
+    if (!r.unknown.empty()) {
+        out << fmt::format("\nNot decided ({})\n", r.unknown.size());
+        for (const auto& u : r.unknown) {
+            out << "  unknown: " << u << '\n';
+        }
+    }
+    if (diff) {
+        out << fmt::format("\nCompared with the base model '{}': {} finding(s) resolved, {} new\n", diff->base_name,
+                           diff->resolved.size(), diff->introduced.size());
+        for (const auto& f : diff->resolved) {
+            out << fmt::format("  resolved: [{}] {} (was: when {})\n", finding_code(f.kind), f.message,
+                               f.condition.to_string());
+        }
+        for (const auto& f : diff->introduced) {
+            out << fmt::format("  new: [{}] {} (when {})\n", finding_code(f.kind), f.message, f.condition.to_string());
+        }
+    }
+    out << fmt::format("\nsummary: {} error(s), {} warning(s), {} note(s), {} undecided\n", count(r, Severity::Error),
+                       count(r, Severity::Warning), count(r, Severity::Note), r.unknown.size());
+}
+
+namespace {
+
+nlohmann::json finding_json(const Finding& f) {
+    using nlohmann::json;
+    json j;
+    j["id"] = f.id;
+    j["kind"] = finding_code(f.kind);
+    j["severity"] = model::severity_name(f.severity);
+    j["subject"] = f.subject;
+    j["message"] = f.message;
+    j["location"] = f.range.valid() ? json{{"file", f.range.file->name()}, {"line", f.range.line}, {"column", f.range.col}}
+                                    : json(nullptr);
+    j["condition"] = f.condition.to_string();
+    j["condition_dnf"] = f.condition.cubes;
+    j["configurations"] = f.configurations;
+    if (f.witness) {
+        json steps = json::array();
+        for (const auto& s : f.witness->steps) {
+            steps.push_back({{"transition", s.transition},
+                             {"event", s.event},
+                             {"actor", model::actor_name(s.actor)},
+                             {"source", s.source},
+                             {"target", s.target},
+                             {"duration", s.duration},
+                             {"vars", s.vars},
+                             {"location", s.range.valid() ? json{{"file", s.range.file->name()},
+                                                                 {"line", s.range.line},
+                                                                 {"column", s.range.col}}
+                                                          : json(nullptr)}});
+        }
+        j["witness"] = {{"configuration", f.witness->configuration},
+                        {"initial_state", f.witness->initial_state},
+                        {"initial_vars", f.witness->initial_vars},
+                        {"steps", steps},
+                        {"notes", f.witness->notes}};
+    } else {
+        j["witness"] = nullptr;
+    }
+    return j;
+}
+
+}  // namespace
+
+std::string to_json(const CheckResult& r, const std::optional<ProposalDiff>& diff) {
+    using nlohmann::json;
+    json doc;
+    doc["model"] = r.model_name;
+    doc["engine"] = engine_name(r.engine);
+    doc["configurations"] = r.configurations;
+    doc["product_states"] = r.product_states;
+    json findings = json::array();
+    for (const auto& f : r.findings) {
+        findings.push_back(finding_json(f));
+    }
+    doc["findings"] = findings;
+    doc["undecided"] = r.unknown;
+    doc["summary"] = {{"errors", count(r, Severity::Error)},
+                      {"warnings", count(r, Severity::Warning)},
+                      {"notes", count(r, Severity::Note)}};
+    if (diff) {
+        json resolved = json::array(), introduced = json::array();
+        for (const auto& f : diff->resolved) {
+            resolved.push_back(finding_json(f));
+        }
+        for (const auto& f : diff->introduced) {
+            introduced.push_back(finding_json(f));
+        }
+        doc["compared_with"] = {{"base", diff->base_name}, {"resolved", resolved}, {"new", introduced}};
+    }
+    return doc.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+void print_markdown(std::ostream& out, const CheckResult& r, const std::optional<ProposalDiff>& diff) {
+    auto cell = [](std::string s) {
+        std::string o;
+        for (char c : s) {
+            o += c == '|' ? std::string("\\|") : std::string(1, c);
+        }
+        return o;
+    };
+    out << fmt::format("## lwm2mc check: `{}`\n\n", r.model_name);
+    out << fmt::format("{} engine, {} configurations, {} product states: **{} errors, {} warnings, {} notes**{}.\n\n",
+                       engine_name(r.engine), r.configurations, r.product_states, count(r, Severity::Error),
+                       count(r, Severity::Warning), count(r, Severity::Note),
+                       r.unknown.empty() ? "" : fmt::format(", {} undecided", r.unknown.size()));
+    out << "| # | severity | finding | where | condition (parameters) |\n|---|---|---|---|---|\n";
+    for (std::size_t i = 0; i < r.findings.size(); ++i) {
+        const Finding& f = r.findings[i];
+        out << fmt::format("| {} | {} | {} `[{}]` | `{}` | `{}` |\n", i + 1, model::severity_name(f.severity),
+                           cell(f.message), finding_code(f.kind), location(f.range), cell(f.condition.to_string()));
+    }
+    for (std::size_t i = 0; i < r.findings.size(); ++i) {
+        const Finding& f = r.findings[i];
+        if (!f.witness) {
+            continue;
+        }
+        out << fmt::format("\n### {}. {}\n\nWitness under `{}`:\n\n", i + 1, f.message, f.witness->configuration);
+        out << fmt::format("0. `{}` — {}\n", f.witness->initial_state, f.witness->initial_vars);
+        std::string vars = f.witness->initial_vars;
+        for (const auto& s : f.witness->steps) {
+            std::string changed = changed_vars(vars, s.vars);
+            out << fmt::format("1. `{}` —{}→ `{}` ({}){}{}\n", s.source, s.event, s.target, model::actor_name(s.actor),
+                               changed.empty() ? "" : " — " + changed,
+                               s.duration > 0 ? fmt::format(", {} s", s.duration) : "");
+            vars = s.vars;
+        }
+        for (const auto& note : f.witness->notes) {
+            out << "\n> " << note << '\n';
+        }
+    }
+    if (!r.unknown.empty()) {
+        out << "\n### Not decided\n\n";
+        for (const auto& u : r.unknown) {
+            out << "- " << u << '\n';
+        }
+    }
+    if (diff) {
+        out << fmt::format("\n### Compared with `{}`\n\n", diff->base_name);
+        for (const auto& f : diff->resolved) {
+            out << fmt::format("- resolved: {} (was: `{}`)\n", f.message, f.condition.to_string());
+        }
+        for (const auto& f : diff->introduced) {
+            out << fmt::format("- new: {} (`{}`)\n", f.message, f.condition.to_string());
+        }
+        if (diff->resolved.empty() && diff->introduced.empty()) {
+            out << "- no finding changed\n";
+        }
+    }
+}
+
+namespace {
+
+int exit_for(const CheckResult& r, FailOn fail_on) {
+    if (fail_on == FailOn::Never) {
+        return static_cast<int>(ExitCode::Ok);
+    }
+    auto limit = static_cast<int>(fail_on);
+    bool failing = !r.unknown.empty() || std::any_of(r.findings.begin(), r.findings.end(), [&](const Finding& f) {
+                       return static_cast<int>(f.severity) <= limit;
+                   });
+    return static_cast<int>(failing ? ExitCode::Findings : ExitCode::Ok);
+}
+
+std::optional<model::Model> load(const std::string& path, const std::optional<std::string>& overlay,
+                                 const CommandIo& io, int& code) {
+    auto r = overlay ? model::load_with_overlay(path, *overlay) : model::load_model(path);
+    model::print_diagnostics(io.err, r.diagnostics, io.verbose);
+    if (!r.ok()) {
+        bool unreadable = std::any_of(r.diagnostics.begin(), r.diagnostics.end(),
+                                      [](const model::Diagnostic& d) { return d.code == "E003"; });
+        code = static_cast<int>(unreadable ? ExitCode::IoError : ExitCode::InvalidModel);
+        return std::nullopt;
+    }
+    return std::move(r.model);
+}
+
+}  // namespace
+
+int check_command(const CheckCommandOptions& options, const CommandIo& io) {
+    int code = 0;
+    auto target = load(options.model, options.proposal, io, code);
+    if (!target) {
+        return code;
+    }
+    CheckOptions check_options = options.check;
+    if (options.reliance) {
+        check_options.reliance = model::ActorSet{};
+        std::string list = *options.reliance;
+        std::size_t start = 0;
+        while (start <= list.size()) {
+            std::size_t end = list.find(',', start);
+            std::string name = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+            auto actor = model::parse_actor(name);
+            if (!actor) {
+                io.err << fmt::format("lwm2mc check: unknown actor '{}' in --rely (actors: client, choice, response, "
+                                      "server_initiative, bs_initiative, fault, operator)\n",
+                                      name);
+                return static_cast<int>(ExitCode::InvalidModel);
+            }
+            check_options.reliance.insert(*actor);
+            if (end == std::string::npos) {
+                break;
+            }
+            start = end + 1;
+        }
+    }
+    if (options.config) {
+        model::Interpreter interp{*target};
+        std::string error;
+        auto fixed = interp.parse_assignment(*options.config, error);
+        if (!error.empty()) {
+            io.err << "lwm2mc check: --config: " << error << '\n';
+            return static_cast<int>(ExitCode::InvalidModel);
+        }
+        check_options.fixed = std::move(fixed);
+    }
+    CheckResult result = check(*target, check_options);
+    std::optional<ProposalDiff> diff;
+    if (options.proposal) {
+        auto base = load(options.model, std::nullopt, io, code);
+        if (!base) {
+            return code;
+        }
+        diff = compare(check(*base, check_options), result);
+    }
+    switch (options.format) {
+    case ReportFormat::Text: print_text(io.out, result, diff); break;
+    case ReportFormat::Json: io.out << to_json(result, diff) << '\n'; break;
+    case ReportFormat::Markdown: print_markdown(io.out, result, diff); break;
+    }
+    return exit_for(result, options.fail_on);
+}
+
+}  // namespace lwm2mc::checker
