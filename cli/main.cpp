@@ -42,12 +42,13 @@ int main(int argc, char** argv) {
     lwm2mc::checker::CheckCommandOptions check_options;
     std::string check_format = "text";
     std::string check_fail_on = "error";
-    std::string check_engine = "explicit";
+    std::string check_engine = "z3";
     auto* check = app.add_subcommand("check", "Find unreachable, deadlocked and unrecoverable states and check properties");
     check->add_option("MODEL", check_options.model, "Model file")->required()->check(CLI::ExistingFile);
     check->add_option("--proposal", check_options.proposal, "Overlay to check; the report says what changed")
         ->check(CLI::ExistingFile);
-    check->add_option("--engine", check_engine, "Engine")->check(CLI::IsMember({"explicit"}));
+    check->add_option("--engine", check_engine, "z3 (symbolic), explicit (per configuration) or both (cross-checked)")
+        ->check(CLI::IsMember({"z3", "explicit", "both"}));
     check->add_option("--format", check_format, "Report format")->check(CLI::IsMember({"text", "json", "markdown"}));
     check->add_option("--fail-on", check_fail_on, "Exit 1 when a finding of at least this severity exists")
         ->check(CLI::IsMember({"error", "warning", "note", "never"}));
@@ -95,6 +96,9 @@ int main(int argc, char** argv) {
                                     : check_fail_on == "note"  ? FailOn::Note
                                     : check_fail_on == "never" ? FailOn::Never
                                                                : FailOn::Error;
+            check_options.check.engine = check_engine == "explicit" ? lwm2mc::checker::Engine::Explicit
+                                         : check_engine == "both"   ? lwm2mc::checker::Engine::Both
+                                                                    : lwm2mc::checker::Engine::Z3;
             return lwm2mc::checker::check_command(check_options, io);
         }
     } catch (const std::exception& e) {

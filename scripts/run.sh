@@ -17,7 +17,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # Debian packages the build and the tests need.
 PACKAGES=(
   g++ cmake ninja-build pkg-config
-  libboost-graph-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  libboost-graph-dev libcli11-dev libfmt-dev nlohmann-json3-dev libz3-dev
   googletest libgtest-dev libbenchmark-dev
 )
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)

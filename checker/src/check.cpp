@@ -21,6 +21,8 @@ const char* finding_code(FindingKind kind) {
 const char* engine_name(Engine engine) {
     switch (engine) {
     case Engine::Explicit: return "explicit";
+    case Engine::Z3: return "z3";
+    case Engine::Both: return "z3+explicit";
     }
     return "explicit";
 }
@@ -28,6 +30,8 @@ const char* engine_name(Engine engine) {
 CheckResult check(const model::Model& model, const CheckOptions& options) {
     switch (options.engine) {
     case Engine::Explicit: return check_explicit(model, options);
+    case Engine::Z3:
+    case Engine::Both: return check_z3(model, options);
     }
     return check_explicit(model, options);
 }

@@ -51,11 +51,13 @@ Condition ConditionBuilder::build(const std::vector<std::size_t>& occurs) const 
     Condition result;
     std::set<std::size_t> in(occurs.begin(), occurs.end());
     if (in.empty()) {
+        result.literals.emplace();
         return result;
     }
     std::size_t valid_count = static_cast<std::size_t>(std::count(valid_.begin(), valid_.end(), true));
     if (in.size() == valid_count) {
         result.cubes.emplace_back();  // every configuration
+        result.literals.emplace(1);
         return result;
     }
     // a cube is acceptable when every valid valuation it matches is in the set
@@ -132,12 +134,16 @@ Condition ConditionBuilder::build(const std::vector<std::size_t>& occurs) const 
         }
         std::sort(cube.begin(), cube.end());
     }
+    result.literals.emplace();
     for (const Cube& cube : cubes) {
         std::vector<std::string> lits;
+        std::vector<Literal> structured;
         for (const auto& [p, v] : cube) {
             lits.push_back(literal(p, v));
+            structured.push_back({Literal::Op::Eq, p, v});
         }
         result.cubes.push_back(std::move(lits));
+        result.literals->push_back(std::move(structured));
     }
     return result;
 }

@@ -682,19 +682,28 @@ private:
                     groups[a.timing[cfg]].push_back(cfg);
                 }
                 const auto& tp = m_.parameters[static_cast<std::size_t>(timing_param_)];
+                auto tpi = static_cast<std::size_t>(timing_param_);
+                f.condition.literals.emplace();
                 for (const auto& [intervals, cfgs] : groups) {
                     Condition part = builder.build(to_valuation_indices(cfgs));
                     for (const Interval& iv : intervals) {
                         std::vector<std::string> extra;
+                        std::vector<Literal> extra_lits;
                         if (iv.lo > tp.type.lo) {
                             extra.push_back(fmt::format("{} > {}", tp.name, iv.lo - 1));
+                            extra_lits.push_back({Literal::Op::Gt, tpi, iv.lo - 1});
                         }
                         if (iv.hi < tp.type.hi) {
                             extra.push_back(fmt::format("{} < {}", tp.name, iv.hi + 1));
+                            extra_lits.push_back({Literal::Op::Lt, tpi, iv.hi + 1});
                         }
-                        for (auto cube : part.cubes) {
+                        for (std::size_t ci = 0; ci < part.cubes.size(); ++ci) {
+                            auto cube = part.cubes[ci];
                             cube.insert(cube.end(), extra.begin(), extra.end());
                             f.condition.cubes.push_back(std::move(cube));
+                            auto lits = (*part.literals)[ci];
+                            lits.insert(lits.end(), extra_lits.begin(), extra_lits.end());
+                            f.condition.literals->push_back(std::move(lits));
                         }
                     }
                 }

@@ -119,8 +119,13 @@ ProposalDiff compare(const CheckResult& base, const CheckResult& proposal) {
 }
 
 void print_text(std::ostream& out, const CheckResult& r, const std::optional<ProposalDiff>& diff) {
-    out << fmt::format("lwm2mc check: model '{}', {} engine: {} configurations, {} product states\n", r.model_name,
-                       engine_name(r.engine), r.configurations, r.product_states);
+    if (r.symbolic && r.configurations == 0) {
+        out << fmt::format("lwm2mc check: model '{}', {} engine: every configuration at once (symbolic)\n",
+                           r.model_name, engine_name(r.engine));
+    } else {
+        out << fmt::format("lwm2mc check: model '{}', {} engine: {} configurations, {} product states\n", r.model_name,
+                           engine_name(r.engine), r.configurations, r.product_states);
+    }
     for (Severity s : {Severity::Error, Severity::Warning, Severity::Note}) {
         std::size_t n = count(r, s);
         if (n == 0) {
@@ -133,8 +138,10 @@ void print_text(std::ostream& out, const CheckResult& r, const std::optional<Pro
             }
             out << fmt::format("{}: {}: {} [{}]\n", location(f.range), model::severity_name(f.severity), f.message,
                                finding_code(f.kind));
-            out << fmt::format("    when: {}   ({} of {} configurations)\n", f.condition.to_string(), f.configurations,
-                               r.configurations);
+            out << fmt::format("    when: {}{}\n", f.condition.to_string(),
+                               f.configurations ? fmt::format("   ({} of {} configurations)", f.configurations,
+                                                              r.configurations)
+                                                : std::string());
             if (f.witness) {
                 print_witness(out, *f.witness, "    ");
             }
@@ -357,14 +364,20 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io) {
         }
         check_options.fixed = std::move(fixed);
     }
-    CheckResult result = check(*target, check_options);
+    CheckResult result;
     std::optional<ProposalDiff> diff;
-    if (options.proposal) {
-        auto base = load(options.model, std::nullopt, io, code);
-        if (!base) {
-            return code;
+    try {
+        result = check(*target, check_options);
+        if (options.proposal) {
+            auto base = load(options.model, std::nullopt, io, code);
+            if (!base) {
+                return code;
+            }
+            diff = compare(check(*base, check_options), result);
         }
-        diff = compare(check(*base, check_options), result);
+    } catch (const SolverError& e) {
+        io.err << "lwm2mc check: solver error: " << e.what() << '\n';
+        return static_cast<int>(ExitCode::IoError);
     }
     switch (options.format) {
     case ReportFormat::Text: print_text(io.out, result, diff); break;

@@ -34,8 +34,18 @@ const char* finding_code(FindingKind kind);
 
 /// A condition over the parameters in disjunctive normal form; each literal is already written
 /// in model syntax ("server_initiated", "!factory", "mode == Quick", "hold_off > 553").
+/// One literal of a condition: parameter `param` compared with `value`.
+struct Literal {
+    enum class Op { Eq, Ne, Gt, Lt } op{Op::Eq};
+    std::size_t param{0};
+    std::int64_t value{0};
+};
+
 struct Condition {
     std::vector<std::vector<std::string>> cubes{};  ///< empty = false; one empty cube = true
+    /// The same cubes as structured literals, when every literal is a simple comparison of one
+    /// parameter with a constant (always for the explicit engine); used to cross-check engines.
+    std::optional<std::vector<std::vector<Literal>>> literals{};
 
     bool always() const { return cubes.size() == 1 && cubes.front().empty(); }
     bool never() const { return cubes.empty(); }
