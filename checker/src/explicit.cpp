@@ -384,6 +384,7 @@ private:
         }
         index.emplace(nodes_[0].ps, 0);
         edges_.emplace_back();
+        enabled_.clear();
         for (std::size_t u = 0; u < nodes_.size(); ++u) {
             if (nodes_.size() > kMaxProductStates) {
                 result.unknown.push_back(fmt::format("more than {} product states under {}; the explicit engine stopped",
@@ -391,6 +392,7 @@ private:
                 return;
             }
             std::vector<TransitionId> enabled;
+            enabled_.resize(nodes_.size());
             try {
                 enabled = interp_.enabled_transitions(nodes_[u].ps, c);
             } catch (const EvalError& e) {
@@ -399,6 +401,8 @@ private:
                 occur(a, k, witness_to(u, c));
                 continue;
             }
+            enabled_.resize(nodes_.size());
+            enabled_[u] = enabled;
             for (TransitionId t : enabled) {
                 ProductState next;
                 Cost cost{0, 0};
@@ -422,6 +426,7 @@ private:
                     nodes_.push_back({std::move(next), static_cast<std::int64_t>(u), t});
                     edges_.emplace_back();
                 }
+                enabled_.resize(nodes_.size());
                 edges_[u].push_back({it->second, t, cost});
             }
         }
@@ -447,16 +452,17 @@ private:
         // deadlocks and ambiguities (nodes are in BFS order: the first hit has the shortest witness)
         for (std::size_t u = 0; u < nodes_.size(); ++u) {
             const State& st = m_.state(nodes_[u].ps.state);
-            if (edges_[u].empty() && !st.final) {
+            // "enabled" means the guard holds; a step that fails to evaluate is its own finding
+            if (enabled_[u].empty() && !st.final) {
                 Accumulator& a = accumulator("deadlock:" + st.name, FindingKind::Deadlock, Severity::Error, st.name,
                                              st.range,
                                              fmt::format("state '{}' can deadlock: no transition is enabled", st.name));
                 occur(a, k, witness_to(u, c));
             }
-            for (std::size_t i = 0; i < edges_[u].size(); ++i) {
-                for (std::size_t j = i + 1; j < edges_[u].size(); ++j) {
-                    const Transition& a = m_.transition(edges_[u][i].via);
-                    const Transition& b = m_.transition(edges_[u][j].via);
+            for (std::size_t i = 0; i < enabled_[u].size(); ++i) {
+                for (std::size_t j = i + 1; j < enabled_[u].size(); ++j) {
+                    const Transition& a = m_.transition(enabled_[u][i]);
+                    const Transition& b = m_.transition(enabled_[u][j]);
                     if (a.event != b.event || a.id == b.id || (a.actor == Actor::Choice && b.actor == Actor::Choice)) {
                         continue;
                     }
@@ -752,6 +758,7 @@ private:
     std::vector<Configuration> universe_{};        ///< the valid ones
     std::vector<Node> nodes_{};
     std::vector<std::vector<Edge>> edges_{};
+    std::vector<std::vector<TransitionId>> enabled_{};  ///< per node: transitions whose guard holds
     std::map<std::string, Accumulator> acc_{};
     std::vector<std::string> order_{};
 };

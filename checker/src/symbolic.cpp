@@ -212,6 +212,19 @@ private:
         return out;
     }
 
+    /// All `values` (one per variable) within the variables' declared ranges.
+    z3::expr in_range(const std::vector<z3::expr>& values) {
+        z3::expr all = ctx_.bool_val(true);
+        for (std::size_t i = 0; i < m_.variables.size(); ++i) {
+            const Type& t = m_.variables[i].type;
+            if (t.kind != TypeKind::Bool) {
+                all = all && values[i] >= ctx_.int_val(static_cast<int64_t>(t.lo)) &&
+                      values[i] <= ctx_.int_val(static_cast<int64_t>(t.hi));
+            }
+        }
+        return all;
+    }
+
     /// Whether an assignment can leave the variable's range (only arithmetic on ints can).
     bool may_leave_range(const Transition& t) const {
         for (const Update& u : t.updates) {
@@ -276,10 +289,15 @@ private:
                     post = eliminate(old, pre.substitute(from, to) && eqs);
                 }
                 if (may_leave_range(t)) {
-                    // a value outside a variable's range is an evaluation error, not a state
-                    z3::expr outside = post && !domains_;
-                    if (satisfiable(outside)) {
-                        out_of_range_.emplace(tid.index(), eliminate(v, outside));
+                    // a value outside a variable's range is an evaluation error, not a state; its
+                    // condition is computed on the pre-state, whose variables are in range
+                    z3::expr bad = pre && !in_range(enc_.updated(t, v));
+                    if (satisfiable(bad)) {
+                        z3::expr cond = eliminate(v, bad);
+                        auto [it, inserted] = out_of_range_.emplace(tid.index(), cond);
+                        if (!inserted) {
+                            it->second = simplify(it->second || cond);
+                        }
                     }
                     post = post && domains_;
                 }
@@ -317,10 +335,15 @@ private:
                 }
                 std::size_t s = t.source.index();
                 z3::expr_vector next(ctx_);
-                for (const auto& e : enc_.updated(t, v)) {
+                std::vector<z3::expr> values = enc_.updated(t, v);
+                for (const auto& e : values) {
                     next.push_back(e);
                 }
+                // a step whose update leaves a range does not happen
                 z3::expr pre = enc_.encode_or(t.guard, v, t.source, true) && b[s2].substitute(v, next);
+                if (may_leave_range(t)) {
+                    pre = pre && in_range(values);
+                }
                 if (implies(configs_ && domains_ && reach_or_true(s) && pre, b[s])) {
                     continue;
                 }
@@ -369,6 +392,9 @@ private:
                 vars_to.push_back(budget - duration);
                 z3::expr pre = enc_.encode_or(t.guard, v, t.source, true) && budget >= 0 &&
                                w[s2].substitute(vars_from, vars_to);
+                if (may_leave_range(t)) {
+                    pre = pre && in_range(next);
+                }
                 if (implies(configs_ && domains_ && reach_or_true(s) && pre, w[s])) {
                     continue;
                 }
