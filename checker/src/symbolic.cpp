@@ -165,7 +165,14 @@ private:
         return out;
     }
 
-    z3::expr exists_vars(const z3::expr& body) { return eliminate(enc_.vars(), body); }
+    /// The parameter condition  exists V. body  (most bodies are unsatisfiable: check that first,
+    /// it is one solver call instead of an elimination).
+    z3::expr exists_vars(const z3::expr& body) {
+        if (!satisfiable(body)) {
+            return ctx_.bool_val(false);
+        }
+        return eliminate(enc_.vars(), body);
+    }
 
     /// The values of a variable (current or a fresh copy) when its domain is small.
     std::optional<std::vector<z3::expr>> small_domain(const z3::expr& x) {
@@ -261,6 +268,7 @@ private:
             queued[s] = false;
             z3::expr d = delta[s];
             delta[s] = ctx_.bool_val(false);
+            std::map<std::size_t, z3::expr> images;  // one implication check per target, not per transition
             for (TransitionId tid : m_.out_transitions(StateId{s})) {
                 const Transition& t = m_.transition(tid);
                 z3::expr pre = (d && enc_.encode_or(t.guard, v, t.source, true)).simplify();
@@ -302,7 +310,14 @@ private:
                     post = post && domains_;
                 }
                 std::size_t target = t.target.index();
-                if (implies(post, reach_[target])) {
+                auto [it, inserted] = images.emplace(target, post);
+                if (!inserted) {
+                    it->second = it->second || post;
+                }
+            }
+            for (auto& [target, image] : images) {
+                z3::expr post = image.simplify();
+                if (post.is_false() || (!reach_[target].is_false() && implies(post, reach_[target]))) {
                     continue;
                 }
                 reach_[target] = simplify(reach_[target] || post);
@@ -313,6 +328,16 @@ private:
                 }
             }
         }
+    }
+
+    /// backward() memoised by target and reliance (recover properties usually share both).
+    const std::vector<z3::expr>& backward_cached(const ExprPtr& to, ActorSet actors) {
+        std::string key = fmt::format("{}|{}", to ? format_expr(*to) : std::string("<goal>"), actors.bits);
+        auto it = backward_cache_.find(key);
+        if (it == backward_cache_.end()) {
+            it = backward_cache_.emplace(key, backward(per_state(to, true, true), actors)).first;
+        }
+        return it->second;
     }
 
     /// Per state, the (P, V) from which a state satisfying `target` is reachable using `actors`.
@@ -328,6 +353,7 @@ private:
             std::size_t s2 = work.front();
             work.pop_front();
             queued[s2] = false;
+            std::map<std::size_t, z3::expr> grouped;  // one implication check per source
             for (TransitionId tid : m_.in_transitions(StateId{s2})) {
                 const Transition& t = m_.transition(tid);
                 if (!actors.contains(t.actor)) {
@@ -344,6 +370,12 @@ private:
                 if (may_leave_range(t)) {
                     pre = pre && in_range(values);
                 }
+                auto [it, inserted] = grouped.emplace(s, pre);
+                if (!inserted) {
+                    it->second = it->second || pre;
+                }
+            }
+            for (auto& [s, pre] : grouped) {
                 if (implies(configs_ && domains_ && reach_or_true(s) && pre, b[s])) {
                     continue;
                 }
@@ -375,6 +407,7 @@ private:
             std::size_t s2 = work.front();
             work.pop_front();
             queued[s2] = false;
+            std::map<std::size_t, z3::expr> grouped;
             for (TransitionId tid : m_.in_transitions(StateId{s2})) {
                 const Transition& t = m_.transition(tid);
                 if (!actors.contains(t.actor)) {
@@ -395,6 +428,12 @@ private:
                 if (may_leave_range(t)) {
                     pre = pre && in_range(next);
                 }
+                auto [it, inserted] = grouped.emplace(s, pre);
+                if (!inserted) {
+                    it->second = it->second || pre;
+                }
+            }
+            for (auto& [s, pre] : grouped) {
                 if (implies(configs_ && domains_ && reach_or_true(s) && pre, w[s])) {
                     continue;
                 }
@@ -496,11 +535,7 @@ private:
                 fmt::format("transition '{}' can assign a value outside a variable's range", t.name), cond);
         }
         guarded(result, "no-recovery", [&] {
-            std::vector<z3::expr> goal;
-            for (std::size_t s = 0; s < n; ++s) {
-                goal.push_back(ctx_.bool_val(m_.state(StateId{s}).goal));
-            }
-            auto back = backward(goal, options_.reliance);
+            const auto& back = backward_cached(nullptr, options_.reliance);
             for (std::size_t s = 0; s < n; ++s) {
                 const State& st = m_.state(StateId{s});
                 add(result, "no-recovery:" + st.name, FindingKind::NoRecovery, Severity::Error, st.name, st.range,
@@ -548,7 +583,7 @@ private:
         }
         case PropertyKind::Recover: {
             auto from = per_state(p.from, false, true);
-            auto back = backward(per_state(p.to, true, true), p.reliance);
+            const auto& back = backward_cached(p.to, p.reliance);
             for (std::size_t s = 0; s < n; ++s) {
                 bad = bad || exists_vars(reach_[s] && from[s] && !back[s]);
             }
@@ -832,6 +867,7 @@ private:
     std::map<std::size_t, z3::expr> out_of_range_{};
     std::map<std::string, z3::expr> formulas_{};
     std::optional<z3::solver> solver_{};
+    std::map<std::string, std::vector<z3::expr>> backward_cache_{};
 };
 
 /// The explicit engine's condition as a Z3 formula (structured literals only).
