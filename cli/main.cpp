@@ -3,6 +3,8 @@
 
 #include "lwm2mc/checker/report.hpp"
 #include "lwm2mc/model/commands.hpp"
+#include "lwm2mc/model/loader.hpp"
+#include "lwm2mc/model/promela.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -56,6 +58,12 @@ int main(int argc, char** argv) {
                       "Actors the no-recovery analysis relies on (default: client,choice,response,operator)");
     check->add_option("--config", check_options.config, "Fix parameters: name=value,...");
 
+    std::string export_model;
+    std::string export_dir;
+    auto* export_cmd = app.add_subcommand("export-promela", "Write one Promela model per configuration (for SPIN)");
+    export_cmd->add_option("MODEL", export_model, "Model file")->required()->check(CLI::ExistingFile);
+    export_cmd->add_option("-o,--output", export_dir, "Directory to write the .pml files into")->required();
+
     // CLI11 reports an unknown command as "A subcommand is required"; name it instead.
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -66,7 +74,7 @@ int main(int argc, char** argv) {
         bool known = std::any_of(subcommands.begin(), subcommands.end(),
                                  [&](const CLI::App* s) { return s->get_name() == arg; });
         if (!known) {
-            std::cerr << "lwm2mc: unknown command '" << arg << "' (commands: validate, show, fmt, check; see --help)\n";
+            std::cerr << "lwm2mc: unknown command '" << arg << "' (commands: validate, show, fmt, check, export-promela; see --help)\n";
             return static_cast<int>(CLI::ExitCodes::ExtrasError);
         }
         break;
@@ -85,6 +93,16 @@ int main(int argc, char** argv) {
         }
         if (*fmt) {
             return lwm2mc::model::fmt_command(fmt_files, fmt_check, fmt_in_place, io);
+        }
+        if (*export_cmd) {
+            auto loaded = lwm2mc::model::load_model(export_model);
+            lwm2mc::model::print_diagnostics(std::cerr, loaded.diagnostics, verbose);
+            if (!loaded.ok()) {
+                return static_cast<int>(ExitCode::InvalidModel);
+            }
+            std::size_t n = lwm2mc::model::export_promela(*loaded.model, export_dir);
+            std::cout << "wrote " << n << " Promela models to " << export_dir << '\n';
+            return static_cast<int>(ExitCode::Ok);
         }
         if (*check) {
             using lwm2mc::checker::FailOn;

@@ -7,6 +7,7 @@
 #   bash scripts/run.sh main        the main job: analysis of the shipped LwM2M model
 #   bash scripts/run.sh test        the whole test suite (warnings as errors), then again under ASan/UBSan
 #   bash scripts/run.sh fuzz [SEC]  build the libFuzzer target with clang and fuzz the model parser
+#   bash scripts/run.sh bench [N]   time `lwm2mc check` (Z3, explicit) against a SPIN sweep, median of N runs
 #   bash scripts/run.sh setup       only install the packages
 set -euo pipefail
 
@@ -21,6 +22,7 @@ PACKAGES=(
   googletest libgtest-dev libbenchmark-dev
 )
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+BENCH_PACKAGES=(spin gcc time gawk)
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -110,8 +112,13 @@ case "${1:-}" in
     build/fuzz/tests/fuzz/parse_fuzzer -max_total_time="${2:-600}" -max_len=4096 -print_final_stats=1 \
       -rss_limit_mb=4096 fuzz-corpus tests/data/fuzz
     ;;
+  bench)
+    install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
+    configure_and_build release
+    bash bench/check_vs_spin.sh "${2:-5}"
+    ;;
   *)
-    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|setup}" >&2
+    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|bench [N]|setup}" >&2
     exit 2
     ;;
 esac
