@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
     std::string check_format = "text";
     std::string check_fail_on = "error";
     std::string check_engine = "z3";
-    auto* check = app.add_subcommand("check", "Find unreachable, deadlocked and unrecoverable states and check properties");
+    auto* check =
+        app.add_subcommand("check", "Find unreachable, deadlocked and unrecoverable states and check properties");
     check->add_option("MODEL", check_options.model, "Model file")->required()->check(CLI::ExistingFile);
     check->add_option("--proposal", check_options.proposal, "Overlay to check; the report says what changed")
         ->check(CLI::ExistingFile);
@@ -74,7 +75,8 @@ int main(int argc, char** argv) {
         bool known = std::any_of(subcommands.begin(), subcommands.end(),
                                  [&](const CLI::App* s) { return s->get_name() == arg; });
         if (!known) {
-            std::cerr << "lwm2mc: unknown command '" << arg << "' (commands: validate, show, fmt, check, export-promela; see --help)\n";
+            std::cerr << "lwm2mc: unknown command '" << arg
+                      << "' (commands: validate, show, fmt, check, export-promela; see --help)\n";
             return static_cast<int>(CLI::ExitCodes::ExtrasError);
         }
         break;

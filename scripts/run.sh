@@ -19,7 +19,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 PACKAGES=(
   g++ cmake ninja-build pkg-config
   libboost-graph-dev libcli11-dev libfmt-dev nlohmann-json3-dev libz3-dev
-  googletest libgtest-dev libbenchmark-dev
+  googletest libgtest-dev libbenchmark-dev clang-format
 )
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 BENCH_PACKAGES=(spin gcc time gawk)

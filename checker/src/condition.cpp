@@ -40,9 +40,12 @@ bool ConditionBuilder::matches(const Cube& cube, const Configuration& c) const {
 std::string ConditionBuilder::literal(std::size_t param, Value value) const {
     const Parameter& p = model_.parameters[param];
     switch (p.type.kind) {
-    case TypeKind::Bool: return value ? p.name : "!" + p.name;
-    case TypeKind::Enum: return fmt::format("{} == {}", p.name, model_.format_value(p.type, value));
-    case TypeKind::Int: return fmt::format("{} == {}", p.name, value);
+    case TypeKind::Bool:
+        return value ? p.name : "!" + p.name;
+    case TypeKind::Enum:
+        return fmt::format("{} == {}", p.name, model_.format_value(p.type, value));
+    case TypeKind::Int:
+        return fmt::format("{} == {}", p.name, value);
     }
     return p.name;
 }

@@ -103,37 +103,58 @@ z3::expr Encoder::encode_or(const ExprPtr& e, const z3::expr_vector& vars, State
 
 z3::expr Encoder::encode(const Expr& e, const z3::expr_vector& vars, StateId state) {
     switch (e.op) {
-    case Op::BoolLit: return ctx_.bool_val(e.value != 0);
+    case Op::BoolLit:
+        return ctx_.bool_val(e.value != 0);
     case Op::IntLit:
     case Op::Const:
         if (e.type.kind == TypeKind::Bool) {
             return ctx_.bool_val(e.value != 0);
         }
         return ctx_.int_val(static_cast<int64_t>(e.value));
-    case Op::EnumLit: return ctx_.int_val(static_cast<int64_t>(e.value));
-    case Op::Param: return params_[static_cast<int>(e.index)];
-    case Op::Var: return vars[static_cast<int>(e.index)];
-    case Op::AtState: return ctx_.bool_val(e.index == state.value);
-    case Op::Name: throw std::logic_error("lwm2mc::checker: unresolved name in a validated model");
-    case Op::Not: return !encode(*e.lhs, vars, state);
-    case Op::Neg: return -encode(*e.lhs, vars, state);
-    default: break;
+    case Op::EnumLit:
+        return ctx_.int_val(static_cast<int64_t>(e.value));
+    case Op::Param:
+        return params_[static_cast<int>(e.index)];
+    case Op::Var:
+        return vars[static_cast<int>(e.index)];
+    case Op::AtState:
+        return ctx_.bool_val(e.index == state.value);
+    case Op::Name:
+        throw std::logic_error("lwm2mc::checker: unresolved name in a validated model");
+    case Op::Not:
+        return !encode(*e.lhs, vars, state);
+    case Op::Neg:
+        return -encode(*e.lhs, vars, state);
+    default:
+        break;
     }
     z3::expr a = encode(*e.lhs, vars, state);
     z3::expr b = encode(*e.rhs, vars, state);
     switch (e.op) {
-    case Op::And: return a && b;
-    case Op::Or: return a || b;
-    case Op::Implies: return z3::implies(a, b);
-    case Op::Eq: return a == b;
-    case Op::Ne: return a != b;
-    case Op::Lt: return a < b;
-    case Op::Le: return a <= b;
-    case Op::Gt: return a > b;
-    case Op::Ge: return a >= b;
-    case Op::Add: return a + b;
-    case Op::Sub: return a - b;
-    default: break;
+    case Op::And:
+        return a && b;
+    case Op::Or:
+        return a || b;
+    case Op::Implies:
+        return z3::implies(a, b);
+    case Op::Eq:
+        return a == b;
+    case Op::Ne:
+        return a != b;
+    case Op::Lt:
+        return a < b;
+    case Op::Le:
+        return a <= b;
+    case Op::Gt:
+        return a > b;
+    case Op::Ge:
+        return a >= b;
+    case Op::Add:
+        return a + b;
+    case Op::Sub:
+        return a - b;
+    default:
+        break;
     }
     throw std::logic_error("lwm2mc::checker: unknown operator");
 }

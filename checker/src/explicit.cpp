@@ -7,8 +7,6 @@
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/printer.hpp"
 
-#include "condition.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -16,6 +14,8 @@
 #include <limits>
 #include <map>
 #include <unordered_map>
+
+#include "condition.hpp"
 
 namespace lwm2mc::checker {
 
@@ -127,7 +127,7 @@ struct Node {
 /// Everything recorded about one finding over all configurations.
 struct Accumulator {
     Finding proto;
-    std::vector<std::size_t> configs;                 ///< indices into the universe
+    std::vector<std::size_t> configs;                     ///< indices into the universe
     std::map<std::size_t, std::vector<Interval>> timing;  ///< within: violating intervals per config
     std::optional<Witness> witness;
 };
@@ -387,8 +387,9 @@ private:
         enabled_.clear();
         for (std::size_t u = 0; u < nodes_.size(); ++u) {
             if (nodes_.size() > kMaxProductStates) {
-                result.unknown.push_back(fmt::format("more than {} product states under {}; the explicit engine stopped",
-                                                     kMaxProductStates, interp_.format_configuration(c)));
+                result.unknown.push_back(
+                    fmt::format("more than {} product states under {}; the explicit engine stopped", kMaxProductStates,
+                                interp_.format_configuration(c)));
                 return;
             }
             std::vector<TransitionId> enabled;
@@ -396,8 +397,9 @@ private:
             try {
                 enabled = interp_.enabled_transitions(nodes_[u].ps, c);
             } catch (const EvalError& e) {
-                Accumulator& a = accumulator(fmt::format("evaluation-error:{}", e.range().to_string()),
-                                             FindingKind::EvaluationError, Severity::Error, "guard", e.range(), e.what());
+                Accumulator& a =
+                    accumulator(fmt::format("evaluation-error:{}", e.range().to_string()), FindingKind::EvaluationError,
+                                Severity::Error, "guard", e.range(), e.what());
                 occur(a, k, witness_to(u, c));
                 continue;
             }
@@ -411,9 +413,9 @@ private:
                     cost = linear(m_.transition(t).duration, c, nodes_[u].ps);
                 } catch (const EvalError& e) {
                     const Transition& tr = m_.transition(t);
-                    Accumulator& a = accumulator(fmt::format("evaluation-error:{}", tr.name),
-                                                 FindingKind::EvaluationError, Severity::Error, tr.name, e.range(),
-                                                 e.what());
+                    Accumulator& a =
+                        accumulator(fmt::format("evaluation-error:{}", tr.name), FindingKind::EvaluationError,
+                                    Severity::Error, tr.name, e.range(), e.what());
                     occur(a, k, witness_to(u, c));
                     continue;
                 }
@@ -442,9 +444,9 @@ private:
         }
         for (std::size_t s = 0; s < m_.state_count(); ++s) {
             const State& st = m_.state(StateId{s});
-            Accumulator& a = accumulator("unreachable-state:" + st.name, FindingKind::UnreachableState,
-                                         Severity::Warning, st.name, st.range,
-                                         fmt::format("state '{}' is unreachable", st.name));
+            Accumulator& a =
+                accumulator("unreachable-state:" + st.name, FindingKind::UnreachableState, Severity::Warning, st.name,
+                            st.range, fmt::format("state '{}' is unreachable", st.name));
             if (!reached[s]) {
                 occur(a, k, std::nullopt);
             }
@@ -454,9 +456,9 @@ private:
             const State& st = m_.state(nodes_[u].ps.state);
             // "enabled" means the guard holds; a step that fails to evaluate is its own finding
             if (enabled_[u].empty() && !st.final) {
-                Accumulator& a = accumulator("deadlock:" + st.name, FindingKind::Deadlock, Severity::Error, st.name,
-                                             st.range,
-                                             fmt::format("state '{}' can deadlock: no transition is enabled", st.name));
+                Accumulator& a =
+                    accumulator("deadlock:" + st.name, FindingKind::Deadlock, Severity::Error, st.name, st.range,
+                                fmt::format("state '{}' can deadlock: no transition is enabled", st.name));
                 occur(a, k, witness_to(u, c));
             }
             for (std::size_t i = 0; i < enabled_[u].size(); ++i) {
@@ -486,10 +488,10 @@ private:
                 continue;
             }
             const State& st = m_.state(nodes_[u].ps.state);
-            Accumulator& a = accumulator(
-                "no-recovery:" + st.name, FindingKind::NoRecovery, Severity::Error, st.name, st.range,
-                fmt::format("no recovery from state '{}': no path relying on {} leads back to a goal state", st.name,
-                            options_.reliance.to_string()));
+            Accumulator& a =
+                accumulator("no-recovery:" + st.name, FindingKind::NoRecovery, Severity::Error, st.name, st.range,
+                            fmt::format("no recovery from state '{}': no path relying on {} leads back to a goal state",
+                                        st.name, options_.reliance.to_string()));
             Witness w = witness_to(u, c);
             w.notes = stuck_notes(u, options_.reliance);
             occur(a, k, std::move(w));
@@ -524,10 +526,10 @@ private:
             return;
         }
         case PropertyKind::Recover: {
-            Accumulator& a = accumulator(
-                "recover:" + p.name, FindingKind::Recover, Severity::Error, p.name, p.range,
-                fmt::format("recover property '{}' fails: no path relying on {} reaches {}", p.name,
-                            p.reliance.to_string(), p.to ? format_expr(*p.to) : std::string("a goal state")));
+            Accumulator& a = accumulator("recover:" + p.name, FindingKind::Recover, Severity::Error, p.name, p.range,
+                                         fmt::format("recover property '{}' fails: no path relying on {} reaches {}",
+                                                     p.name, p.reliance.to_string(),
+                                                     p.to ? format_expr(*p.to) : std::string("a goal state")));
             std::vector<bool> from = satisfying(p.from, c, false);
             std::vector<bool> back = co_reachable(satisfying(p.to, c, true), p.reliance);
             for (std::size_t u = 0; u < nodes_.size(); ++u) {
@@ -540,7 +542,9 @@ private:
             }
             return;
         }
-        case PropertyKind::Within: check_within(p, k, c); return;
+        case PropertyKind::Within:
+            check_within(p, k, c);
+            return;
         }
     }
 
@@ -591,12 +595,12 @@ private:
     }
 
     void check_within(const Property& p, std::size_t k, const Configuration& c) {
-        Accumulator& a = accumulator(
-            "within:" + p.name, FindingKind::Within, Severity::Error, p.name, p.range,
-            fmt::format("within property '{}' fails: {} is not reached within {} s", p.name,
-                        p.to ? format_expr(*p.to) : std::string("a goal state"),
-                        p.expr->op == Op::Const ? fmt::format("{} ({})", p.expr->name, p.expr->value)
-                                                : format_expr(*p.expr)));
+        Accumulator& a =
+            accumulator("within:" + p.name, FindingKind::Within, Severity::Error, p.name, p.range,
+                        fmt::format("within property '{}' fails: {} is not reached within {} s", p.name,
+                                    p.to ? format_expr(*p.to) : std::string("a goal state"),
+                                    p.expr->op == Op::Const ? fmt::format("{} ({})", p.expr->name, p.expr->value)
+                                                            : format_expr(*p.expr)));
         if (!within_ok_) {
             return;
         }
@@ -653,10 +657,11 @@ private:
         Witness w = witness_to(*witness_node, with_timing(c, h));
         std::string fastest;
         for (const Cost& l : labels[*witness_node]) {
-            std::string term = timing_param_ >= 0 && l.b != 0
-                                   ? fmt::format(" + {}{}", l.b == 1 ? "" : fmt::format("{} * ", static_cast<long long>(l.b)),
-                                                 m_.parameters[static_cast<std::size_t>(timing_param_)].name)
-                                   : "";
+            std::string term =
+                timing_param_ >= 0 && l.b != 0
+                    ? fmt::format(" + {}{}", l.b == 1 ? "" : fmt::format("{} * ", static_cast<long long>(l.b)),
+                                  m_.parameters[static_cast<std::size_t>(timing_param_)].name)
+                    : "";
             fastest += (fastest.empty() ? "" : " or ") + fmt::format("{} s{}", static_cast<long long>(l.a), term);
         }
         w.notes.push_back(fastest.empty()
@@ -755,7 +760,7 @@ private:
     std::string negative_duration_{};
     std::vector<Configuration> all_valuations_{};  ///< every structural valuation, valid or not
     std::vector<bool> valid_flags_{};
-    std::vector<Configuration> universe_{};        ///< the valid ones
+    std::vector<Configuration> universe_{};  ///< the valid ones
     std::vector<Node> nodes_{};
     std::vector<std::vector<Edge>> edges_{};
     std::vector<std::vector<TransitionId>> enabled_{};  ///< per node: transitions whose guard holds

@@ -57,7 +57,9 @@ std::string changed_vars(const std::string& before, const std::string& after) {
     return out;
 }
 
-std::string location(const model::SourceRange& r) { return r.valid() ? r.to_string() : std::string("<model>"); }
+std::string location(const model::SourceRange& r) {
+    return r.valid() ? r.to_string() : std::string("<model>");
+}
 
 std::size_t count(const CheckResult& r, Severity s) {
     return static_cast<std::size_t>(
@@ -66,9 +68,12 @@ std::size_t count(const CheckResult& r, Severity s) {
 
 const char* group_title(Severity s) {
     switch (s) {
-    case Severity::Error: return "Errors";
-    case Severity::Warning: return "Warnings";
-    case Severity::Note: return "Notes";
+    case Severity::Error:
+        return "Errors";
+    case Severity::Warning:
+        return "Warnings";
+    case Severity::Note:
+        return "Notes";
     }
     return "";
 }
@@ -139,9 +144,9 @@ void print_text(std::ostream& out, const CheckResult& r, const std::optional<Pro
             out << fmt::format("{}: {}: {} [{}]\n", location(f.range), model::severity_name(f.severity), f.message,
                                finding_code(f.kind));
             out << fmt::format("    when: {}{}\n", f.condition.to_string(),
-                               f.configurations ? fmt::format("   ({} of {} configurations)", f.configurations,
-                                                              r.configurations)
-                                                : std::string());
+                               f.configurations
+                                   ? fmt::format("   ({} of {} configurations)", f.configurations, r.configurations)
+                                   : std::string());
             if (f.witness) {
                 print_witness(out, *f.witness, "    ");
             }
@@ -178,8 +183,9 @@ nlohmann::json finding_json(const Finding& f) {
     j["severity"] = model::severity_name(f.severity);
     j["subject"] = f.subject;
     j["message"] = f.message;
-    j["location"] = f.range.valid() ? json{{"file", f.range.file->name()}, {"line", f.range.line}, {"column", f.range.col}}
-                                    : json(nullptr);
+    j["location"] = f.range.valid()
+                        ? json{{"file", f.range.file->name()}, {"line", f.range.line}, {"column", f.range.col}}
+                        : json(nullptr);
     j["condition"] = f.condition.to_string();
     j["condition_dnf"] = f.condition.cubes;
     j["configurations"] = f.configurations;
@@ -306,8 +312,8 @@ int exit_for(const CheckResult& r, FailOn fail_on) {
     }
     auto limit = static_cast<int>(fail_on);
     bool failing = !r.unknown.empty() || std::any_of(r.findings.begin(), r.findings.end(), [&](const Finding& f) {
-                       return static_cast<int>(f.severity) <= limit;
-                   });
+        return static_cast<int>(f.severity) <= limit;
+    });
     return static_cast<int>(failing ? ExitCode::Findings : ExitCode::Ok);
 }
 
@@ -380,9 +386,15 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io) {
         return static_cast<int>(ExitCode::IoError);
     }
     switch (options.format) {
-    case ReportFormat::Text: print_text(io.out, result, diff); break;
-    case ReportFormat::Json: io.out << to_json(result, diff) << '\n'; break;
-    case ReportFormat::Markdown: print_markdown(io.out, result, diff); break;
+    case ReportFormat::Text:
+        print_text(io.out, result, diff);
+        break;
+    case ReportFormat::Json:
+        io.out << to_json(result, diff) << '\n';
+        break;
+    case ReportFormat::Markdown:
+        print_markdown(io.out, result, diff);
+        break;
     }
     return exit_for(result, options.fail_on);
 }

@@ -12,8 +12,6 @@
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/printer.hpp"
 
-#include "encoder.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,6 +19,8 @@
 #include <map>
 #include <optional>
 #include <set>
+
+#include "encoder.hpp"
 
 namespace lwm2mc::checker {
 
@@ -96,9 +96,12 @@ private:
 
     bool satisfiable(const z3::expr& e) {
         switch (check(e)) {
-        case z3::sat: return true;
-        case z3::unsat: return false;
-        case z3::unknown: break;
+        case z3::sat:
+            return true;
+        case z3::unsat:
+            return false;
+        case z3::unknown:
+            break;
         }
         throw Undecided{"Z3 answered unknown (time limit or incompleteness)"};
     }
@@ -281,7 +284,8 @@ private:
                 if (!changed.empty()) {
                     z3::expr_vector from(ctx_), to(ctx_), old(ctx_), mixed(ctx_);
                     for (int i = 0; i < static_cast<int>(v.size()); ++i) {
-                        bool c = std::find(changed.begin(), changed.end(), static_cast<std::size_t>(i)) != changed.end();
+                        bool c =
+                            std::find(changed.begin(), changed.end(), static_cast<std::size_t>(i)) != changed.end();
                         mixed.push_back(c ? v0[i] : v[i]);
                         if (c) {
                             from.push_back(v[i]);
@@ -423,8 +427,8 @@ private:
                 z3::expr duration = t.duration ? enc_.encode(*t.duration, v, t.source) : ctx_.int_val(0);
                 vars_from.push_back(budget);
                 vars_to.push_back(budget - duration);
-                z3::expr pre = enc_.encode_or(t.guard, v, t.source, true) && budget >= 0 &&
-                               w[s2].substitute(vars_from, vars_to);
+                z3::expr pre =
+                    enc_.encode_or(t.guard, v, t.source, true) && budget >= 0 && w[s2].substitute(vars_from, vars_to);
                 if (may_leave_range(t)) {
                     pre = pre && in_range(next);
                 }
@@ -662,32 +666,53 @@ private:
         auto p0 = param_index(atom.arg(0));
         auto p1 = atom.num_args() > 1 ? param_index(atom.arg(1)) : std::nullopt;
         int64_t value = 0;
-        if (atom.num_args() == 2 && ((p0 && atom.arg(1).is_numeral_i64(value)) || (p1 && atom.arg(0).is_numeral_i64(value)))) {
+        if (atom.num_args() == 2 &&
+            ((p0 && atom.arg(1).is_numeral_i64(value)) || (p1 && atom.arg(0).is_numeral_i64(value)))) {
             std::size_t p = p0 ? *p0 : *p1;
             bool flipped = !p0;
             // x <= k  ==  x < k+1 ; x >= k == x > k-1 ; flipped: k <= x == x > k-1 ; k >= x == x < k+1
             Literal l{Literal::Op::Eq, p, value};
             switch (k) {
-            case Z3_OP_LE: l = flipped ? Literal{Literal::Op::Gt, p, value - 1} : Literal{Literal::Op::Lt, p, value + 1}; break;
-            case Z3_OP_GE: l = flipped ? Literal{Literal::Op::Lt, p, value + 1} : Literal{Literal::Op::Gt, p, value - 1}; break;
-            case Z3_OP_LT: l = flipped ? Literal{Literal::Op::Gt, p, value} : Literal{Literal::Op::Lt, p, value}; break;
-            case Z3_OP_GT: l = flipped ? Literal{Literal::Op::Lt, p, value} : Literal{Literal::Op::Gt, p, value}; break;
-            case Z3_OP_EQ: l = Literal{Literal::Op::Eq, p, value}; break;
-            default: break;
+            case Z3_OP_LE:
+                l = flipped ? Literal{Literal::Op::Gt, p, value - 1} : Literal{Literal::Op::Lt, p, value + 1};
+                break;
+            case Z3_OP_GE:
+                l = flipped ? Literal{Literal::Op::Lt, p, value + 1} : Literal{Literal::Op::Gt, p, value - 1};
+                break;
+            case Z3_OP_LT:
+                l = flipped ? Literal{Literal::Op::Gt, p, value} : Literal{Literal::Op::Lt, p, value};
+                break;
+            case Z3_OP_GT:
+                l = flipped ? Literal{Literal::Op::Lt, p, value} : Literal{Literal::Op::Gt, p, value};
+                break;
+            case Z3_OP_EQ:
+                l = Literal{Literal::Op::Eq, p, value};
+                break;
+            default:
+                break;
             }
             if (negated) {
                 switch (l.op) {
-                case Literal::Op::Eq: l.op = Literal::Op::Ne; break;
-                case Literal::Op::Ne: l.op = Literal::Op::Eq; break;
-                case Literal::Op::Gt: l = {Literal::Op::Lt, p, l.value + 1}; break;  // !(x > k) == x < k+1
-                case Literal::Op::Lt: l = {Literal::Op::Gt, p, l.value - 1}; break;  // !(x < k) == x > k-1
+                case Literal::Op::Eq:
+                    l.op = Literal::Op::Ne;
+                    break;
+                case Literal::Op::Ne:
+                    l.op = Literal::Op::Eq;
+                    break;
+                case Literal::Op::Gt:
+                    l = {Literal::Op::Lt, p, l.value + 1};
+                    break;  // !(x > k) == x < k+1
+                case Literal::Op::Lt:
+                    l = {Literal::Op::Gt, p, l.value - 1};
+                    break;  // !(x < k) == x > k-1
                 }
             }
             const Parameter& param = m_.parameters[p];
             static const char* kOps[] = {"==", "!=", ">", "<"};
-            std::string shown = param.type.kind == TypeKind::Enum && (l.op == Literal::Op::Eq || l.op == Literal::Op::Ne)
-                                    ? m_.format_value(param.type, l.value)
-                                    : std::to_string(l.value);
+            std::string shown =
+                param.type.kind == TypeKind::Enum && (l.op == Literal::Op::Eq || l.op == Literal::Op::Ne)
+                    ? m_.format_value(param.type, l.value)
+                    : std::to_string(l.value);
             return {fmt::format("{} {} {}", param.name, kOps[static_cast<int>(l.op)], shown), l};
         }
         std::string text = lit.to_string();
@@ -887,10 +912,18 @@ std::optional<z3::expr> encode_condition(z3::context& ctx, detail::Encoder& enc,
             }
             z3::expr k = ctx.int_val(static_cast<int64_t>(l.value));
             switch (l.op) {
-            case Literal::Op::Eq: all = all && p == k; break;
-            case Literal::Op::Ne: all = all && p != k; break;
-            case Literal::Op::Gt: all = all && p > k; break;
-            case Literal::Op::Lt: all = all && p < k; break;
+            case Literal::Op::Eq:
+                all = all && p == k;
+                break;
+            case Literal::Op::Ne:
+                all = all && p != k;
+                break;
+            case Literal::Op::Gt:
+                all = all && p > k;
+                break;
+            case Literal::Op::Lt:
+                all = all && p < k;
+                break;
             }
         }
         any = any || all;
@@ -923,8 +956,8 @@ CheckResult check_z3(const model::Model& model, const CheckOptions& options) {
         for (auto& f : result.findings) {
             auto it = by_id.find(f.id);
             if (it == by_id.end()) {
-                result.unknown.push_back(fmt::format("engines disagree: only Z3 reports '{}' (when {})", f.id,
-                                                     f.condition.to_string()));
+                result.unknown.push_back(
+                    fmt::format("engines disagree: only Z3 reports '{}' (when {})", f.id, f.condition.to_string()));
                 continue;
             }
             f.configurations = it->second->configurations;
@@ -934,16 +967,16 @@ CheckResult check_z3(const model::Model& model, const CheckOptions& options) {
                 z3::solver s(engine.ctx());
                 s.add(engine.configurations() && (formula != *encoded));
                 if (s.check() != z3::unsat) {
-                    result.unknown.push_back(fmt::format("engines disagree on the condition of '{}': z3 {}; explicit {}",
-                                                         f.id, f.condition.to_string(),
-                                                         it->second->condition.to_string()));
+                    result.unknown.push_back(
+                        fmt::format("engines disagree on the condition of '{}': z3 {}; explicit {}", f.id,
+                                    f.condition.to_string(), it->second->condition.to_string()));
                 }
             }
             by_id.erase(it);
         }
         for (const auto& [id, f] : by_id) {
-            result.unknown.push_back(
-                fmt::format("engines disagree: only the explicit engine reports '{}' (when {})", id, f->condition.to_string()));
+            result.unknown.push_back(fmt::format("engines disagree: only the explicit engine reports '{}' (when {})",
+                                                 id, f->condition.to_string()));
         }
         return result;
     } catch (const z3::exception& e) {

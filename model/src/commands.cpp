@@ -12,9 +12,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <filesystem>
 #include <ostream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace lwm2mc::model {
@@ -25,13 +25,18 @@ LoadResult load(const std::string& file, const std::optional<std::string>& propo
     return proposal ? load_with_overlay(file, *proposal) : load_model(file);
 }
 
-std::string expr_text(const ExprPtr& e, const char* absent = "") { return e ? format_expr(*e) : absent; }
+std::string expr_text(const ExprPtr& e, const char* absent = "") {
+    return e ? format_expr(*e) : absent;
+}
 
 std::string update_text(const Model& m, const Update& u) {
     switch (u.kind) {
-    case UpdateKind::Assign: return m.variables[u.var.index()].name + " := " + format_expr(*u.value);
-    case UpdateKind::ResetVolatile: return "reset volatile";
-    case UpdateKind::ResetAll: return "reset all";
+    case UpdateKind::Assign:
+        return m.variables[u.var.index()].name + " := " + format_expr(*u.value);
+    case UpdateKind::ResetVolatile:
+        return "reset volatile";
+    case UpdateKind::ResetAll:
+        return "reset all";
     }
     return "";
 }
@@ -58,7 +63,8 @@ bool failed_to_load(const LoadResult& r, const CommandIo& io) {
 
 /// Exit code for a model that did not load: 3 when a file could not be read, else 2.
 int load_failure_code(const LoadResult& r) {
-    bool io = std::any_of(r.diagnostics.begin(), r.diagnostics.end(), [](const Diagnostic& d) { return d.code == "E003"; });
+    bool io =
+        std::any_of(r.diagnostics.begin(), r.diagnostics.end(), [](const Diagnostic& d) { return d.code == "E003"; });
     return static_cast<int>(io ? ExitCode::IoError : ExitCode::InvalidModel);
 }
 
@@ -86,7 +92,9 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
     }
 }
 
-std::string loc(const SourceRange& r) { return r.valid() ? fmt::format("{}:{}", r.line, r.col) : ""; }
+std::string loc(const SourceRange& r) {
+    return r.valid() ? fmt::format("{}:{}", r.line, r.col) : "";
+}
 
 }  // namespace
 
@@ -99,7 +107,10 @@ std::string model_to_json(const Model& m) {
     doc["files"] = m.files;
     json params = json::array();
     for (const auto& p : m.parameters) {
-        params.push_back({{"name", p.name}, {"type", m.format_type(p.type)}, {"doc", p.doc}, {"ref", p.ref},
+        params.push_back({{"name", p.name},
+                          {"type", m.format_type(p.type)},
+                          {"doc", p.doc},
+                          {"ref", p.ref},
                           {"location", location(p.range)}});
     }
     doc["parameters"] = params;
@@ -121,7 +132,10 @@ std::string model_to_json(const Model& m) {
     doc["variables"] = vars;
     json constraints = json::array();
     for (const auto& c : m.constraints) {
-        constraints.push_back({{"name", c.name}, {"expr", expr_text(c.expr)}, {"doc", c.doc}, {"ref", c.ref},
+        constraints.push_back({{"name", c.name},
+                               {"expr", expr_text(c.expr)},
+                               {"doc", c.doc},
+                               {"ref", c.ref},
                                {"location", location(c.range)}});
     }
     doc["constraints"] = constraints;
@@ -140,7 +154,10 @@ std::string model_to_json(const Model& m) {
     doc["states"] = states;
     json events = json::array();
     for (const auto& e : m.events) {
-        events.push_back({{"name", e.name}, {"actor", actor_name(e.actor)}, {"doc", e.doc}, {"ref", e.ref},
+        events.push_back({{"name", e.name},
+                          {"actor", actor_name(e.actor)},
+                          {"doc", e.doc},
+                          {"ref", e.ref},
                           {"location", location(e.range)}});
     }
     doc["events"] = events;
@@ -190,8 +207,9 @@ int validate_command(const std::vector<std::string>& files, const std::optional<
         LoadResult r = load(file, proposal);
         if (failed_to_load(r, io)) {
             code = std::max(code, load_failure_code(r));
-            std::size_t errors = static_cast<std::size_t>(std::count_if(
-                r.diagnostics.begin(), r.diagnostics.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; }));
+            std::size_t errors = static_cast<std::size_t>(
+                std::count_if(r.diagnostics.begin(), r.diagnostics.end(),
+                              [](const Diagnostic& d) { return d.severity == Severity::Error; }));
             io.err << fmt::format("{}: invalid model ({} error{})\n", file, errors, errors == 1 ? "" : "s");
             continue;
         }
@@ -218,9 +236,8 @@ int validate_command(const std::vector<std::string>& files, const std::optional<
         io.out << fmt::format("{}: ok: model '{}'{}: {} states, {} transitions, {} events, {} parameters ({} "
                               "configurations), {} variables, {} constraints, {} properties\n",
                               shown, m.name, m.base_name.empty() ? "" : fmt::format(" (overlay on '{}')", m.base_name),
-                              m.state_count(), m.transition_count(), m.events.size(), m.parameters.size(),
-                              count_text, m.variables.size(),
-                              m.constraints.size(), m.properties.size());
+                              m.state_count(), m.transition_count(), m.events.size(), m.parameters.size(), count_text,
+                              m.variables.size(), m.constraints.size(), m.properties.size());
     }
     return code;
 }
@@ -276,9 +293,8 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
     rows = {{"source", "event", "guard", "updates", "target", "actor", "after", "line"}};
     for (std::size_t i = 0; i < m.transition_count(); ++i) {
         const Transition& t = m.transition(TransitionId{i});
-        rows.push_back({m.state(t.source).name, m.events[t.event.index()].name, expr_text(t.guard),
-                        updates_text(m, t), m.state(t.target).name, actor_name(t.actor), expr_text(t.duration),
-                        loc(t.range)});
+        rows.push_back({m.state(t.source).name, m.events[t.event.index()].name, expr_text(t.guard), updates_text(m, t),
+                        m.state(t.target).name, actor_name(t.actor), expr_text(t.duration), loc(t.range)});
     }
     print_table(io.out, rows);
     io.out << "\nProperties\n";

@@ -1,22 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/model/diagnostics.hpp"
 
-#include "detail/diag.hpp"
-#include "detail/parser.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <ostream>
 #include <sstream>
 
+#include "detail/diag.hpp"
+#include "detail/parser.hpp"
+
 namespace lwm2mc::model {
 
 const char* severity_name(Severity severity) {
     switch (severity) {
-    case Severity::Error: return "error";
-    case Severity::Warning: return "warning";
-    case Severity::Note: return "note";
+    case Severity::Error:
+        return "error";
+    case Severity::Warning:
+        return "warning";
+    case Severity::Note:
+        return "note";
     }
     return "error";
 }
@@ -152,8 +155,12 @@ std::string closest(std::string_view name, const std::vector<std::string>& candi
 Diagnostic unexpected_token(const SourceRange& at, std::string_view expected, std::string_view got) {
     return error("E001", at, fmt::format("expected {}; got {}", expected, got));
 }
-Diagnostic syntax(const SourceRange& at, std::string message) { return error("E001", at, std::move(message)); }
-Diagnostic bad_token(const SourceRange& at, std::string message) { return error("E002", at, std::move(message)); }
+Diagnostic syntax(const SourceRange& at, std::string message) {
+    return error("E001", at, std::move(message));
+}
+Diagnostic bad_token(const SourceRange& at, std::string message) {
+    return error("E002", at, std::move(message));
+}
 Diagnostic cannot_read(const SourceRange& at, std::string_view path, std::string_view why) {
     return error("E003", at, fmt::format("cannot read '{}': {}", path, why));
 }
@@ -167,8 +174,9 @@ Diagnostic misplaced_header(const SourceRange& at, std::string message) {
     return error("E005", at, std::move(message));
 }
 Diagnostic nested_too_deeply(const SourceRange& at) {
-    return error("E006", at,
-                 fmt::format("expression nested too deeply (more than {} levels of operators and parentheses)", kMaxExprDepth));
+    return error(
+        "E006", at,
+        fmt::format("expression nested too deeply (more than {} levels of operators and parentheses)", kMaxExprDepth));
 }
 Diagnostic unknown_state(const SourceRange& at, std::string_view name, const std::vector<std::string>& known) {
     return error("E010", at, with_suggestion(fmt::format("unknown state '{}'", name), name, known));
@@ -194,7 +202,9 @@ Diagnostic type_mismatch(const SourceRange& at, std::string_view context, std::s
                          std::string_view got) {
     return error("E020", at, fmt::format("{}: expected {}; got {}", context, expected, got));
 }
-Diagnostic bad_range(const SourceRange& at, std::string message) { return error("E021", at, std::move(message)); }
+Diagnostic bad_range(const SourceRange& at, std::string message) {
+    return error("E021", at, std::move(message));
+}
 Diagnostic not_constant(const SourceRange& at, std::string_view what) {
     return error("E022", at, fmt::format("{} must be a constant expression (integer literals and constants)", what));
 }
@@ -205,8 +215,8 @@ Diagnostic invalid_reference(const SourceRange& at, std::string_view kind, std::
                              std::string_view context) {
     return error("E024", at, fmt::format("{} '{}' cannot be used in {}", kind, name, context));
 }
-Diagnostic duplicate(const SourceRange& at, std::string_view kind, std::string_view name,
-                     const SourceRange& previous, std::string_view previous_kind) {
+Diagnostic duplicate(const SourceRange& at, std::string_view kind, std::string_view name, const SourceRange& previous,
+                     std::string_view previous_kind) {
     Diagnostic d = error("E030", at,
                          previous_kind.empty() || previous_kind == kind
                              ? fmt::format("duplicate {} '{}'", kind, name)
@@ -233,17 +243,16 @@ Diagnostic duplicate_update(const SourceRange& at, std::string_view var, const S
 }
 Diagnostic overlay_target_missing(const SourceRange& at, std::string_view kind, std::string_view name,
                                   const std::vector<std::string>& known) {
-    return error("E040", at,
-                 with_suggestion(fmt::format("the base model has no {} '{}'", kind, name), name, known));
+    return error("E040", at, with_suggestion(fmt::format("the base model has no {} '{}'", kind, name), name, known));
 }
 Diagnostic overlay_only(const SourceRange& at, std::string_view what) {
     return error("E041", at, fmt::format("'{}' is only allowed in an overlay (a file starting with 'overlay')", what));
 }
 Diagnostic ambiguous_row(const SourceRange& at, std::string_view kind, std::string_view row, std::size_t count) {
     if (kind == "transition") {
-        return error("E042", at,
-                     fmt::format("'{}' matches {} transitions of the base model; give them labels and name one", row,
-                                 count));
+        return error(
+            "E042", at,
+            fmt::format("'{}' matches {} transitions of the base model; give them labels and name one", row, count));
     }
     return error("E042", at, fmt::format("'{}' names {} {}s of the base model", row, count, kind));
 }

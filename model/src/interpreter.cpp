@@ -30,7 +30,8 @@ Wide eval_wide(const Expr& e, const Configuration& config, std::span<const Value
     case Op::BoolLit:
     case Op::IntLit:
     case Op::Const:
-    case Op::EnumLit: return e.value;
+    case Op::EnumLit:
+        return e.value;
     case Op::Param:
         if (e.index >= config.values.size()) {
             throw EvalError(fmt::format("parameter '{}' has no value", e.name), e.range);
@@ -46,25 +47,37 @@ Wide eval_wide(const Expr& e, const Configuration& config, std::span<const Value
             throw EvalError(fmt::format("'at({})' needs a current state", e.name), e.range);
         }
         return state->value == e.index ? 1 : 0;
-    case Op::Name: throw EvalError(fmt::format("unresolved name '{}'", e.name), e.range);
-    case Op::Not: return eval_wide(*e.lhs, config, vars, state) == 0 ? 1 : 0;
-    case Op::Neg: return -eval_wide(*e.lhs, config, vars, state);
-    case Op::And: return eval_wide(*e.lhs, config, vars, state) != 0 && eval_wide(*e.rhs, config, vars, state) != 0;
-    case Op::Or: return eval_wide(*e.lhs, config, vars, state) != 0 || eval_wide(*e.rhs, config, vars, state) != 0;
+    case Op::Name:
+        throw EvalError(fmt::format("unresolved name '{}'", e.name), e.range);
+    case Op::Not:
+        return eval_wide(*e.lhs, config, vars, state) == 0 ? 1 : 0;
+    case Op::Neg:
+        return -eval_wide(*e.lhs, config, vars, state);
+    case Op::And:
+        return eval_wide(*e.lhs, config, vars, state) != 0 && eval_wide(*e.rhs, config, vars, state) != 0;
+    case Op::Or:
+        return eval_wide(*e.lhs, config, vars, state) != 0 || eval_wide(*e.rhs, config, vars, state) != 0;
     case Op::Implies:
         return eval_wide(*e.lhs, config, vars, state) == 0 || eval_wide(*e.rhs, config, vars, state) != 0;
-    default: break;
+    default:
+        break;
     }
     Wide a = eval_wide(*e.lhs, config, vars, state);
     Wide b = eval_wide(*e.rhs, config, vars, state);
     Wide r = 0;
     switch (e.op) {
-    case Op::Eq: return a == b;
-    case Op::Ne: return a != b;
-    case Op::Lt: return a < b;
-    case Op::Le: return a <= b;
-    case Op::Gt: return a > b;
-    case Op::Ge: return a >= b;
+    case Op::Eq:
+        return a == b;
+    case Op::Ne:
+        return a != b;
+    case Op::Lt:
+        return a < b;
+    case Op::Le:
+        return a <= b;
+    case Op::Gt:
+        return a > b;
+    case Op::Ge:
+        return a >= b;
     case Op::Add:
         if (__builtin_add_overflow(a, b, &r)) {
             throw EvalError("integer overflow", e.range);
@@ -75,7 +88,8 @@ Wide eval_wide(const Expr& e, const Configuration& config, std::span<const Value
             throw EvalError("integer overflow", e.range);
         }
         return r;
-    default: break;
+    default:
+        break;
     }
     throw EvalError("unknown operator", e.range);
 }
@@ -285,8 +299,8 @@ std::vector<std::optional<Value>> Interpreter::parse_assignment(std::string_view
         }
         }
         if (!v) {
-            error = fmt::format("invalid value '{}' for parameter '{}' of type {}", value, name,
-                                model_.format_type(type));
+            error =
+                fmt::format("invalid value '{}' for parameter '{}' of type {}", value, name, model_.format_type(type));
             return {};
         }
         out[id->index()] = v;

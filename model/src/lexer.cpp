@@ -1,46 +1,76 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "detail/lexer.hpp"
 
-#include "detail/diag.hpp"
-
 #include <fmt/format.h>
 
 #include <limits>
+
+#include "detail/diag.hpp"
 
 namespace lwm2mc::model::detail {
 
 const char* tok_spelling(Tok tok) {
     switch (tok) {
-    case Tok::End: return "end of file";
-    case Tok::Ident: return "identifier";
-    case Tok::Int: return "integer";
-    case Tok::String: return "string";
-    case Tok::Semi: return "';'";
-    case Tok::Colon: return "':'";
-    case Tok::Comma: return "','";
-    case Tok::DotDot: return "'..'";
-    case Tok::LParen: return "'('";
-    case Tok::RParen: return "')'";
-    case Tok::LBracket: return "'['";
-    case Tok::RBracket: return "']'";
-    case Tok::LBrace: return "'{'";
-    case Tok::RBrace: return "'}'";
-    case Tok::Plus: return "'+'";
-    case Tok::Minus: return "'-'";
-    case Tok::Star: return "'*'";
-    case Tok::Slash: return "'/'";
-    case Tok::Arrow: return "'->'";
-    case Tok::Assign: return "':='";
-    case Tok::Bang: return "'!'";
-    case Tok::AndAnd: return "'&&'";
-    case Tok::OrOr: return "'||'";
-    case Tok::EqEq: return "'=='";
-    case Tok::NotEq: return "'!='";
-    case Tok::Less: return "'<'";
-    case Tok::LessEq: return "'<='";
-    case Tok::Greater: return "'>'";
-    case Tok::GreaterEq: return "'>='";
-    case Tok::Equals: return "'='";
+    case Tok::End:
+        return "end of file";
+    case Tok::Ident:
+        return "identifier";
+    case Tok::Int:
+        return "integer";
+    case Tok::String:
+        return "string";
+    case Tok::Semi:
+        return "';'";
+    case Tok::Colon:
+        return "':'";
+    case Tok::Comma:
+        return "','";
+    case Tok::DotDot:
+        return "'..'";
+    case Tok::LParen:
+        return "'('";
+    case Tok::RParen:
+        return "')'";
+    case Tok::LBracket:
+        return "'['";
+    case Tok::RBracket:
+        return "']'";
+    case Tok::LBrace:
+        return "'{'";
+    case Tok::RBrace:
+        return "'}'";
+    case Tok::Plus:
+        return "'+'";
+    case Tok::Minus:
+        return "'-'";
+    case Tok::Star:
+        return "'*'";
+    case Tok::Slash:
+        return "'/'";
+    case Tok::Arrow:
+        return "'->'";
+    case Tok::Assign:
+        return "':='";
+    case Tok::Bang:
+        return "'!'";
+    case Tok::AndAnd:
+        return "'&&'";
+    case Tok::OrOr:
+        return "'||'";
+    case Tok::EqEq:
+        return "'=='";
+    case Tok::NotEq:
+        return "'!='";
+    case Tok::Less:
+        return "'<'";
+    case Tok::LessEq:
+        return "'<='";
+    case Tok::Greater:
+        return "'>'";
+    case Tok::GreaterEq:
+        return "'>='";
+    case Tok::Equals:
+        return "'='";
     }
     return "token";
 }
@@ -49,9 +79,15 @@ namespace {
 
 constexpr std::size_t kMaxLexErrors = 50;
 
-bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ident_start(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_ident_char(char c) {
+    return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 class Lexer {
 public:
@@ -184,9 +220,9 @@ private:
                 while (pos_ < text_.size() && is_ident_char(peek())) {
                     advance();
                 }
-                diagnostics_.push_back(diag::bad_token(
-                    here(token.line, col, col_),
-                    fmt::format("invalid number '{}'", text_.substr(start, pos_ - start))));
+                diagnostics_.push_back(
+                    diag::bad_token(here(token.line, col, col_),
+                                    fmt::format("invalid number '{}'", text_.substr(start, pos_ - start))));
                 token.kind = Tok::Int;  // keep a token so that the parser does not report more
                 token.text = std::string(text_.substr(start, pos_ - start));
                 token.value = 0;
@@ -196,9 +232,8 @@ private:
             token.text = std::string(text_.substr(start, pos_ - start));
             if (overflow) {
                 diagnostics_.push_back(diag::bad_token(
-                    here(token.line, col, col_),
-                    fmt::format("integer literal '{}' is too large (the maximum is {})", token.text,
-                                std::numeric_limits<std::int64_t>::max())));
+                    here(token.line, col, col_), fmt::format("integer literal '{}' is too large (the maximum is {})",
+                                                             token.text, std::numeric_limits<std::int64_t>::max())));
                 value = 0;
             }
             token.value = value;
@@ -213,8 +248,8 @@ private:
             char b;
             Tok tok;
         };
-        static constexpr Punct kTwo[] = {{'.', '.', Tok::DotDot}, {'-', '>', Tok::Arrow}, {':', '=', Tok::Assign},
-                                         {'&', '&', Tok::AndAnd}, {'|', '|', Tok::OrOr},  {'=', '=', Tok::EqEq},
+        static constexpr Punct kTwo[] = {{'.', '.', Tok::DotDot}, {'-', '>', Tok::Arrow},  {':', '=', Tok::Assign},
+                                         {'&', '&', Tok::AndAnd}, {'|', '|', Tok::OrOr},   {'=', '=', Tok::EqEq},
                                          {'!', '=', Tok::NotEq},  {'<', '=', Tok::LessEq}, {'>', '=', Tok::GreaterEq}};
         for (const auto& p : kTwo) {
             if (two(p.a, p.b)) {
@@ -224,11 +259,11 @@ private:
                 return true;
             }
         }
-        static constexpr Punct kOne[] = {{';', 0, Tok::Semi},     {':', 0, Tok::Colon},    {',', 0, Tok::Comma},
-                                         {'(', 0, Tok::LParen},   {')', 0, Tok::RParen},   {'[', 0, Tok::LBracket},
-                                         {']', 0, Tok::RBracket}, {'{', 0, Tok::LBrace},   {'}', 0, Tok::RBrace},
-                                         {'+', 0, Tok::Plus},     {'-', 0, Tok::Minus},    {'*', 0, Tok::Star},
-                                         {'/', 0, Tok::Slash},    {'!', 0, Tok::Bang},     {'<', 0, Tok::Less},
+        static constexpr Punct kOne[] = {{';', 0, Tok::Semi},     {':', 0, Tok::Colon},  {',', 0, Tok::Comma},
+                                         {'(', 0, Tok::LParen},   {')', 0, Tok::RParen}, {'[', 0, Tok::LBracket},
+                                         {']', 0, Tok::RBracket}, {'{', 0, Tok::LBrace}, {'}', 0, Tok::RBrace},
+                                         {'+', 0, Tok::Plus},     {'-', 0, Tok::Minus},  {'*', 0, Tok::Star},
+                                         {'/', 0, Tok::Slash},    {'!', 0, Tok::Bang},   {'<', 0, Tok::Less},
                                          {'>', 0, Tok::Greater},  {'=', 0, Tok::Equals}};
         for (const auto& p : kOne) {
             if (c == p.a) {
@@ -246,8 +281,9 @@ private:
             shown = fmt::format("byte 0x{:02x}", uc);
         }
         if (c == '&' || c == '|') {
-            diagnostics_.push_back(diag::bad_token(
-                here(token.line, col, col + 1), fmt::format("unexpected character {}; did you mean '{}{}'?", shown, c, c)));
+            diagnostics_.push_back(
+                diag::bad_token(here(token.line, col, col + 1),
+                                fmt::format("unexpected character {}; did you mean '{}{}'?", shown, c, c)));
             advance();
             token.kind = c == '&' ? Tok::AndAnd : Tok::OrOr;  // recover as the operator meant
             return true;
@@ -261,12 +297,13 @@ private:
             }
             diagnostics_.push_back(diag::bad_token(
                 here(token.line, col, col + 1),
-                fmt::format("unexpected non-ASCII character '{}' (names are ASCII; text belongs in strings or comments)",
-                            text_.substr(start, pos_ - start))));
+                fmt::format(
+                    "unexpected non-ASCII character '{}' (names are ASCII; text belongs in strings or comments)",
+                    text_.substr(start, pos_ - start))));
             return false;
         } else {
-            diagnostics_.push_back(diag::bad_token(here(token.line, col, col + 1),
-                                                   fmt::format("unexpected character {}", shown)));
+            diagnostics_.push_back(
+                diag::bad_token(here(token.line, col, col + 1), fmt::format("unexpected character {}", shown)));
         }
         advance();
         return false;
@@ -292,14 +329,22 @@ private:
                 advance();
                 char e = peek();
                 switch (e) {
-                case '"': value += '"'; break;
-                case '\\': value += '\\'; break;
-                case 'n': value += '\n'; break;
-                case 't': value += '\t'; break;
+                case '"':
+                    value += '"';
+                    break;
+                case '\\':
+                    value += '\\';
+                    break;
+                case 'n':
+                    value += '\n';
+                    break;
+                case 't':
+                    value += '\t';
+                    break;
                 default:
-                    diagnostics_.push_back(
-                        diag::bad_token(here(line_, col_ - 1, col_ + 1),
-                                        e == '\0' || e == '\n' ? std::string("unterminated string")
+                    diagnostics_.push_back(diag::bad_token(here(line_, col_ - 1, col_ + 1),
+                                                           e == '\0' || e == '\n'
+                                                               ? std::string("unterminated string")
                                                                : fmt::format("unknown escape sequence '\\{}'", e)));
                     if (e == '\0' || e == '\n') {
                         return false;

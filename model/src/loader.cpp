@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/model/loader.hpp"
 
-#include "detail/diag.hpp"
-#include "detail/parser.hpp"
-#include "detail/resolve.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,6 +11,10 @@
 #include <set>
 #include <sstream>
 #include <tuple>
+
+#include "detail/diag.hpp"
+#include "detail/parser.hpp"
+#include "detail/resolve.hpp"
 
 namespace lwm2mc::model {
 
@@ -59,8 +59,10 @@ constexpr std::size_t kMaxIncludeDepth = 32;
 
 std::string source_text(const SourceSyntax& s) {
     switch (s.kind) {
-    case SourceSyntax::Kind::Any: return "*";
-    case SourceSyntax::Kind::One: return s.states.empty() ? "" : s.states[0].text;
+    case SourceSyntax::Kind::Any:
+        return "*";
+    case SourceSyntax::Kind::One:
+        return s.states.empty() ? "" : s.states[0].text;
     case SourceSyntax::Kind::List: {
         std::string out = "{";
         for (std::size_t i = 0; i < s.states.size(); ++i) {
@@ -115,8 +117,7 @@ bool is_element(const Decl& decl) {
 
 class Loader {
 public:
-    Loader(const LoadOptions& options, std::vector<Diagnostic>& diagnostics)
-        : options_{options}, diags_{diagnostics} {}
+    Loader(const LoadOptions& options, std::vector<Diagnostic>& diagnostics) : options_{options}, diags_{diagnostics} {}
 
     /// Loads a main file (model or overlay). `override_base` replaces the base an overlay names.
     std::optional<Program> load_main(const std::string& path, std::optional<std::string> text,
@@ -173,14 +174,11 @@ public:
 
 private:
     std::size_t error_count() const {
-        return static_cast<std::size_t>(std::count_if(diags_.begin(), diags_.end(), [](const Diagnostic& d) {
-            return d.severity == Severity::Error;
-        }));
+        return static_cast<std::size_t>(std::count_if(
+            diags_.begin(), diags_.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; }));
     }
 
-    static std::string normalized(const std::string& path) {
-        return fs::path(path).lexically_normal().string();
-    }
+    static std::string normalized(const std::string& path) { return fs::path(path).lexically_normal().string(); }
 
     static std::string sibling(const std::string& from, const std::string& relative) {
         fs::path rel(relative);
@@ -282,7 +280,8 @@ private:
                    std::size_t& index) {
         auto found = matches(base, kind, name);
         if (found.empty()) {
-            diags_.push_back(diag::overlay_target_missing(at, element_kind_name(kind), name, names_of_kind(base, kind)));
+            diags_.push_back(
+                diag::overlay_target_missing(at, element_kind_name(kind), name, names_of_kind(base, kind)));
             return false;
         }
         if (found.size() > 1) {
@@ -301,9 +300,9 @@ private:
                     continue;
                 }
                 auto& states = t->source.states;
-                states.erase(std::remove_if(states.begin(), states.end(),
-                                            [&](const Name& n) { return n.text == state; }),
-                             states.end());
+                states.erase(
+                    std::remove_if(states.begin(), states.end(), [&](const Name& n) { return n.text == state; }),
+                    states.end());
                 if (t->source.kind != SourceSyntax::Kind::Any && states.empty()) {
                     continue;
                 }

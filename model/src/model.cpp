@@ -9,13 +9,20 @@ namespace lwm2mc::model {
 
 const char* actor_name(Actor actor) {
     switch (actor) {
-    case Actor::Client: return "client";
-    case Actor::Choice: return "choice";
-    case Actor::Response: return "response";
-    case Actor::ServerInitiative: return "server_initiative";
-    case Actor::BsInitiative: return "bs_initiative";
-    case Actor::Fault: return "fault";
-    case Actor::Operator: return "operator";
+    case Actor::Client:
+        return "client";
+    case Actor::Choice:
+        return "choice";
+    case Actor::Response:
+        return "response";
+    case Actor::ServerInitiative:
+        return "server_initiative";
+    case Actor::BsInitiative:
+        return "bs_initiative";
+    case Actor::Fault:
+        return "fault";
+    case Actor::Operator:
+        return "operator";
     }
     return "client";
 }
@@ -63,10 +70,14 @@ std::string ActorSet::to_string() const {
 
 const char* property_kind_name(PropertyKind kind) {
     switch (kind) {
-    case PropertyKind::Invariant: return "invariant";
-    case PropertyKind::Reachable: return "reachable";
-    case PropertyKind::Recover: return "recover";
-    case PropertyKind::Within: return "within";
+    case PropertyKind::Invariant:
+        return "invariant";
+    case PropertyKind::Reachable:
+        return "reachable";
+    case PropertyKind::Recover:
+        return "recover";
+    case PropertyKind::Within:
+        return "within";
     }
     return "invariant";
 }
@@ -83,52 +94,80 @@ bool is_binary(Op op) {
     case Op::Gt:
     case Op::Ge:
     case Op::Add:
-    case Op::Sub: return true;
-    default: return false;
+    case Op::Sub:
+        return true;
+    default:
+        return false;
     }
 }
 
-bool is_unary(Op op) { return op == Op::Not || op == Op::Neg; }
+bool is_unary(Op op) {
+    return op == Op::Not || op == Op::Neg;
+}
 
 const char* op_spelling(Op op) {
     switch (op) {
-    case Op::Not: return "!";
-    case Op::Neg: return "-";
-    case Op::And: return "&&";
-    case Op::Or: return "||";
-    case Op::Implies: return "->";
-    case Op::Eq: return "==";
-    case Op::Ne: return "!=";
-    case Op::Lt: return "<";
-    case Op::Le: return "<=";
-    case Op::Gt: return ">";
-    case Op::Ge: return ">=";
-    case Op::Add: return "+";
-    case Op::Sub: return "-";
-    default: return "";
+    case Op::Not:
+        return "!";
+    case Op::Neg:
+        return "-";
+    case Op::And:
+        return "&&";
+    case Op::Or:
+        return "||";
+    case Op::Implies:
+        return "->";
+    case Op::Eq:
+        return "==";
+    case Op::Ne:
+        return "!=";
+    case Op::Lt:
+        return "<";
+    case Op::Le:
+        return "<=";
+    case Op::Gt:
+        return ">";
+    case Op::Ge:
+        return ">=";
+    case Op::Add:
+        return "+";
+    case Op::Sub:
+        return "-";
+    default:
+        return "";
     }
 }
 
 int op_precedence(Op op) {
     switch (op) {
-    case Op::Implies: return 1;
-    case Op::Or: return 2;
-    case Op::And: return 3;
+    case Op::Implies:
+        return 1;
+    case Op::Or:
+        return 2;
+    case Op::And:
+        return 3;
     case Op::Eq:
-    case Op::Ne: return 4;
+    case Op::Ne:
+        return 4;
     case Op::Lt:
     case Op::Le:
     case Op::Gt:
-    case Op::Ge: return 5;
+    case Op::Ge:
+        return 5;
     case Op::Add:
-    case Op::Sub: return 6;
+    case Op::Sub:
+        return 6;
     case Op::Not:
-    case Op::Neg: return 7;
-    default: return 8;
+    case Op::Neg:
+        return 7;
+    default:
+        return 8;
     }
 }
 
-std::size_t Model::state_count() const { return boost::num_vertices(graph); }
+std::size_t Model::state_count() const {
+    return boost::num_vertices(graph);
+}
 
 const State& Model::state(StateId id) const {
     if (id.index() >= state_count()) {
@@ -146,7 +185,9 @@ TransitionEdge Model::edge(TransitionId id) const {
     return *std::next(first, static_cast<std::ptrdiff_t>(position));
 }
 
-const Transition& Model::transition(TransitionId id) const { return graph[edge(id)]; }
+const Transition& Model::transition(TransitionId id) const {
+    return graph[edge(id)];
+}
 
 StateId Model::initial_state() const {
     for (auto v : boost::make_iterator_range(boost::vertices(graph))) {
@@ -230,8 +271,10 @@ std::optional<VarId> Model::find_variable(std::string_view wanted) const {
 
 std::string Model::format_value(const Type& type, std::int64_t value) const {
     switch (type.kind) {
-    case TypeKind::Bool: return value != 0 ? "true" : "false";
-    case TypeKind::Int: return std::to_string(value);
+    case TypeKind::Bool:
+        return value != 0 ? "true" : "false";
+    case TypeKind::Int:
+        return std::to_string(value);
     case TypeKind::Enum:
         if (type.enum_id < enums.size() && value >= 0 &&
             static_cast<std::size_t>(value) < enums[type.enum_id].literals.size()) {
@@ -244,8 +287,10 @@ std::string Model::format_value(const Type& type, std::int64_t value) const {
 
 std::string Model::format_type(const Type& type) const {
     switch (type.kind) {
-    case TypeKind::Bool: return "bool";
-    case TypeKind::Int: return fmt::format("int[{}..{}]", type.lo, type.hi);
+    case TypeKind::Bool:
+        return "bool";
+    case TypeKind::Int:
+        return fmt::format("int[{}..{}]", type.lo, type.hi);
     case TypeKind::Enum: {
         std::string out = "enum { ";
         if (type.enum_id < enums.size()) {

@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "detail/parser.hpp"
 
-#include "detail/diag.hpp"
-#include "detail/lexer.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <string_view>
 
+#include "detail/diag.hpp"
+#include "detail/lexer.hpp"
+
 namespace lwm2mc::model::detail {
 
 namespace {
 
-constexpr std::string_view kDeclKeywords[] = {"model", "overlay",  "include", "const",   "parameter", "constraint",
-                                              "var",   "state",    "event",   "property", "remove",    "replace"};
+constexpr std::string_view kDeclKeywords[] = {"model", "overlay", "include", "const",    "parameter", "constraint",
+                                              "var",   "state",   "event",   "property", "remove",    "replace"};
 
 bool is_decl_keyword(std::string_view text) {
     return std::find(std::begin(kDeclKeywords), std::end(kDeclKeywords), text) != std::end(kDeclKeywords);
@@ -27,15 +27,14 @@ struct TooManyErrors {};
 
 class Parser {
 public:
-    Parser(const SourceFilePtr& file, std::vector<Diagnostic>& diagnostics)
-        : file_{file}, diagnostics_{diagnostics} {}
+    Parser(const SourceFilePtr& file, std::vector<Diagnostic>& diagnostics) : file_{file}, diagnostics_{diagnostics} {}
 
     FileAst run() {
         std::vector<Diagnostic> lex_diags;
         LexResult lexed = lex(file_, lex_diags);
         errors_ = lex_diags.size();
-        bool lexing_stopped = std::any_of(lex_diags.begin(), lex_diags.end(),
-                                          [](const Diagnostic& d) { return d.code == "E099"; });
+        bool lexing_stopped =
+            std::any_of(lex_diags.begin(), lex_diags.end(), [](const Diagnostic& d) { return d.code == "E099"; });
         for (auto& d : lex_diags) {
             diagnostics_.push_back(std::move(d));
         }
@@ -86,9 +85,7 @@ private:
 
     // ---- token access ------------------------------------------------------------------------
     const Token& cur() const { return tokens_[pos_]; }
-    const Token& peek_tok(std::size_t ahead) const {
-        return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)];
-    }
+    const Token& peek_tok(std::size_t ahead) const { return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)]; }
     bool at(Tok kind) const { return cur().kind == kind; }
     bool at_kw(std::string_view kw) const { return cur().kind == Tok::Ident && cur().text == kw; }
     void bump() {
@@ -127,11 +124,16 @@ private:
 
     static std::string describe(const Token& t) {
         switch (t.kind) {
-        case Tok::End: return "end of file";
-        case Tok::Ident: return fmt::format("'{}'", t.text);
-        case Tok::Int: return fmt::format("'{}'", t.text);
-        case Tok::String: return "a string";
-        default: return tok_spelling(t.kind);
+        case Tok::End:
+            return "end of file";
+        case Tok::Ident:
+            return fmt::format("'{}'", t.text);
+        case Tok::Int:
+            return fmt::format("'{}'", t.text);
+        case Tok::String:
+            return "a string";
+        default:
+            return tok_spelling(t.kind);
         }
     }
 
@@ -553,11 +555,14 @@ private:
 
     RemoveDecl parse_remove() {
         RemoveDecl r;
-        static constexpr std::pair<std::string_view, ElementKind> kKinds[] = {
-            {"transition", ElementKind::Transition}, {"state", ElementKind::State},
-            {"constraint", ElementKind::Constraint}, {"property", ElementKind::Property},
-            {"event", ElementKind::Event},           {"parameter", ElementKind::Parameter},
-            {"var", ElementKind::Var},               {"const", ElementKind::Const}};
+        static constexpr std::pair<std::string_view, ElementKind> kKinds[] = {{"transition", ElementKind::Transition},
+                                                                              {"state", ElementKind::State},
+                                                                              {"constraint", ElementKind::Constraint},
+                                                                              {"property", ElementKind::Property},
+                                                                              {"event", ElementKind::Event},
+                                                                              {"parameter", ElementKind::Parameter},
+                                                                              {"var", ElementKind::Var},
+                                                                              {"const", ElementKind::Const}};
         bool found = false;
         for (const auto& [kw, kind] : kKinds) {
             if (accept_kw(kw)) {
@@ -755,7 +760,7 @@ private:
             std::uint32_t first_col;
             std::uint32_t last_line;
             std::uint32_t last_end_col;
-            std::uint32_t before_line;  // first line of comments placed before the item
+            std::uint32_t before_line;       // first line of comments placed before the item
             std::uint32_t last_comment_end;  // last line of the comments placed before the item (0: none)
             std::size_t before_entries;      // how many entries of *leading precede the item
         };
@@ -794,8 +799,8 @@ private:
             // the last item that starts before the comment
             std::size_t k = slots.size();
             for (std::size_t i = 0; i < slots.size(); ++i) {
-                bool starts_before = slots[i].first_line < c.line ||
-                                     (slots[i].first_line == c.line && slots[i].first_col < c.col);
+                bool starts_before =
+                    slots[i].first_line < c.line || (slots[i].first_line == c.line && slots[i].first_col < c.col);
                 if (starts_before) {
                     k = i;
                 } else {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/model/printer.hpp"
 
+#include <fmt/format.h>
+
 #include "detail/ast.hpp"
 #include "detail/parser.hpp"
-
-#include <fmt/format.h>
 
 namespace lwm2mc::model {
 
@@ -12,11 +12,21 @@ std::string quote(std::string_view text) {
     std::string out = "\"";
     for (char c : text) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        default: out += c; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            out += c;
+            break;
         }
     }
     return out + "\"";
@@ -26,15 +36,24 @@ namespace {
 
 void print_expr(std::string& out, const Expr& e) {
     switch (e.op) {
-    case Op::BoolLit: out += e.value ? "true" : "false"; return;
-    case Op::IntLit: out += std::to_string(e.value); return;
-    case Op::AtState: out += "at(" + e.name + ")"; return;
+    case Op::BoolLit:
+        out += e.value ? "true" : "false";
+        return;
+    case Op::IntLit:
+        out += std::to_string(e.value);
+        return;
+    case Op::AtState:
+        out += "at(" + e.name + ")";
+        return;
     case Op::Name:
     case Op::Const:
     case Op::EnumLit:
     case Op::Param:
-    case Op::Var: out += e.name; return;
-    default: break;
+    case Op::Var:
+        out += e.name;
+        return;
+    default:
+        break;
     }
     int p = op_precedence(e.op);
     if (is_unary(e.op)) {
@@ -96,8 +115,10 @@ using namespace detail;
 
 std::string type_text(const TypeSyntax& t) {
     switch (t.kind) {
-    case TypeKind::Bool: return "bool";
-    case TypeKind::Int: return fmt::format("int[{}..{}]", format_expr(*t.lo), format_expr(*t.hi));
+    case TypeKind::Bool:
+        return "bool";
+    case TypeKind::Int:
+        return fmt::format("int[{}..{}]", format_expr(*t.lo), format_expr(*t.hi));
     case TypeKind::Enum: {
         std::string out = "enum { ";
         for (std::size_t i = 0; i < t.literals.size(); ++i) {
@@ -111,8 +132,10 @@ std::string type_text(const TypeSyntax& t) {
 
 std::string source_text(const SourceSyntax& s) {
     switch (s.kind) {
-    case SourceSyntax::Kind::Any: return "*";
-    case SourceSyntax::Kind::One: return s.states.empty() ? "" : s.states[0].text;
+    case SourceSyntax::Kind::Any:
+        return "*";
+    case SourceSyntax::Kind::One:
+        return s.states.empty() ? "" : s.states[0].text;
     case SourceSyntax::Kind::List: {
         std::string out = "{";
         for (std::size_t i = 0; i < s.states.size(); ++i) {
@@ -139,9 +162,15 @@ std::string row_head(const TransitionDecl& t) {
             const auto& u = t.updates[i];
             out += i ? ", " : "";
             switch (u.kind) {
-            case UpdateKind::Assign: out += u.var.text + " := " + format_operand(*u.value); break;
-            case UpdateKind::ResetVolatile: out += "reset volatile"; break;
-            case UpdateKind::ResetAll: out += "reset all"; break;
+            case UpdateKind::Assign:
+                out += u.var.text + " := " + format_operand(*u.value);
+                break;
+            case UpdateKind::ResetVolatile:
+                out += "reset volatile";
+                break;
+            case UpdateKind::ResetAll:
+                out += "reset all";
+                break;
             }
         }
     }
@@ -199,7 +228,7 @@ Line decl_line(const Decl& decl) {
                 line.head = fmt::format("property {}: {}", body.name.text, property_kind_name(body.kind));
                 if (body.expr) {
                     line.head += " " + (body.kind == PropertyKind::Within ? format_operand(*body.expr)
-                                                                            : format_expr(*body.expr));
+                                                                          : format_expr(*body.expr));
                 }
                 if (body.from) {
                     line.tail.push_back("from " + format_operand(*body.from));

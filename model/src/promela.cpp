@@ -16,20 +16,31 @@ std::string pml(const Model& m, const Expr& e) {
     case Op::BoolLit:
     case Op::IntLit:
     case Op::Const:
-    case Op::EnumLit: return std::to_string(e.value);
-    case Op::Param: return "P_" + e.name;
-    case Op::Var: return "v_" + e.name;
-    case Op::AtState: return fmt::format("(state == {})", e.index);
-    case Op::Name: return e.name;
-    case Op::Not: return "!(" + pml(m, *e.lhs) + ")";
-    case Op::Neg: return "-(" + pml(m, *e.lhs) + ")";
-    case Op::Implies: return fmt::format("(!({}) || ({}))", pml(m, *e.lhs), pml(m, *e.rhs));
-    default: break;
+    case Op::EnumLit:
+        return std::to_string(e.value);
+    case Op::Param:
+        return "P_" + e.name;
+    case Op::Var:
+        return "v_" + e.name;
+    case Op::AtState:
+        return fmt::format("(state == {})", e.index);
+    case Op::Name:
+        return e.name;
+    case Op::Not:
+        return "!(" + pml(m, *e.lhs) + ")";
+    case Op::Neg:
+        return "-(" + pml(m, *e.lhs) + ")";
+    case Op::Implies:
+        return fmt::format("(!({}) || ({}))", pml(m, *e.lhs), pml(m, *e.rhs));
+    default:
+        break;
     }
     return fmt::format("({} {} {})", pml(m, *e.lhs), op_spelling(e.op), pml(m, *e.rhs));
 }
 
-std::string initial_value(const Model& m, const Variable& v) { return v.initial ? pml(m, *v.initial) : "0"; }
+std::string initial_value(const Model& m, const Variable& v) {
+    return v.initial ? pml(m, *v.initial) : "0";
+}
 
 }  // namespace
 
@@ -96,8 +107,9 @@ std::string to_promela(const Model& m, const Configuration& config) {
     out += "}\n";
     for (const auto& p : m.properties) {
         if (p.kind == PropertyKind::Invariant) {
-            out += fmt::format("\nactive proctype invariant_{}() {{\n    do\n    :: !({}) -> assert(false)\n    od\n}}\n",
-                               p.name, pml(m, *p.expr));
+            out +=
+                fmt::format("\nactive proctype invariant_{}() {{\n    do\n    :: !({}) -> assert(false)\n    od\n}}\n",
+                            p.name, pml(m, *p.expr));
         }
     }
     return out;

@@ -1,26 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "detail/resolve.hpp"
 
-#include "detail/diag.hpp"
-
 #include <fmt/format.h>
 
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "detail/diag.hpp"
+
 namespace lwm2mc::model::detail {
 
 const char* element_kind_name(ElementKind kind) {
     switch (kind) {
-    case ElementKind::Transition: return "transition";
-    case ElementKind::State: return "state";
-    case ElementKind::Constraint: return "constraint";
-    case ElementKind::Property: return "property";
-    case ElementKind::Event: return "event";
-    case ElementKind::Parameter: return "parameter";
-    case ElementKind::Var: return "var";
-    case ElementKind::Const: return "const";
+    case ElementKind::Transition:
+        return "transition";
+    case ElementKind::State:
+        return "state";
+    case ElementKind::Constraint:
+        return "constraint";
+    case ElementKind::Property:
+        return "property";
+    case ElementKind::Event:
+        return "event";
+    case ElementKind::Parameter:
+        return "parameter";
+    case ElementKind::Var:
+        return "var";
+    case ElementKind::Const:
+        return "const";
     }
     return "element";
 }
@@ -47,11 +55,16 @@ enum class SymbolKind { Const, Param, Var, EnumLit, State };
 
 const char* symbol_kind_name(SymbolKind kind) {
     switch (kind) {
-    case SymbolKind::Const: return "constant";
-    case SymbolKind::Param: return "parameter";
-    case SymbolKind::Var: return "variable";
-    case SymbolKind::EnumLit: return "enumeration literal";
-    case SymbolKind::State: return "state";
+    case SymbolKind::Const:
+        return "constant";
+    case SymbolKind::Param:
+        return "parameter";
+    case SymbolKind::Var:
+        return "variable";
+    case SymbolKind::EnumLit:
+        return "enumeration literal";
+    case SymbolKind::State:
+        return "state";
     }
     return "name";
 }
@@ -247,11 +260,14 @@ private:
         case Op::BoolLit:
         case Op::IntLit:
         case Op::Const:
-        case Op::EnumLit: return e.value;
+        case Op::EnumLit:
+            return e.value;
         case Op::Param:
         case Op::Var:
         case Op::AtState:
-        case Op::Name: error(diag::not_constant(e.range, what)); return std::nullopt;
+        case Op::Name:
+            error(diag::not_constant(e.range, what));
+            return std::nullopt;
         case Op::Not: {
             auto a = fold(*e.lhs, what);
             return a ? std::optional<std::int64_t>(*a == 0 ? 1 : 0) : std::nullopt;
@@ -267,7 +283,8 @@ private:
             }
             return -*a;
         }
-        default: break;
+        default:
+            break;
         }
         auto a = fold(*e.lhs, what);
         auto b = fold(*e.rhs, what);
@@ -276,15 +293,24 @@ private:
         }
         std::int64_t r = 0;
         switch (e.op) {
-        case Op::And: return (*a && *b) ? 1 : 0;
-        case Op::Or: return (*a || *b) ? 1 : 0;
-        case Op::Implies: return (!*a || *b) ? 1 : 0;
-        case Op::Eq: return *a == *b ? 1 : 0;
-        case Op::Ne: return *a != *b ? 1 : 0;
-        case Op::Lt: return *a < *b ? 1 : 0;
-        case Op::Le: return *a <= *b ? 1 : 0;
-        case Op::Gt: return *a > *b ? 1 : 0;
-        case Op::Ge: return *a >= *b ? 1 : 0;
+        case Op::And:
+            return (*a && *b) ? 1 : 0;
+        case Op::Or:
+            return (*a || *b) ? 1 : 0;
+        case Op::Implies:
+            return (!*a || *b) ? 1 : 0;
+        case Op::Eq:
+            return *a == *b ? 1 : 0;
+        case Op::Ne:
+            return *a != *b ? 1 : 0;
+        case Op::Lt:
+            return *a < *b ? 1 : 0;
+        case Op::Le:
+            return *a <= *b ? 1 : 0;
+        case Op::Gt:
+            return *a > *b ? 1 : 0;
+        case Op::Ge:
+            return *a >= *b ? 1 : 0;
         case Op::Add:
             if (__builtin_add_overflow(*a, *b, &r)) {
                 error(diag::bad_range(e.range, "integer overflow in constant expression"));
@@ -297,7 +323,8 @@ private:
                 return std::nullopt;
             }
             return r;
-        default: return std::nullopt;
+        default:
+            return std::nullopt;
         }
     }
 
@@ -306,18 +333,22 @@ private:
         case Op::BoolLit:
         case Op::IntLit:
         case Op::Const:
-        case Op::EnumLit: return true;
+        case Op::EnumLit:
+            return true;
         case Op::Param:
         case Op::Var:
         case Op::AtState:
-        case Op::Name: return false;
-        default: return (!e.lhs || is_constant(*e.lhs)) && (!e.rhs || is_constant(*e.rhs));
+        case Op::Name:
+            return false;
+        default:
+            return (!e.lhs || is_constant(*e.lhs)) && (!e.rhs || is_constant(*e.rhs));
         }
     }
 
     std::optional<Type> resolve_type(const TypeSyntax& t, const std::string& owner) {
         switch (t.kind) {
-        case TypeKind::Bool: return Type::boolean();
+        case TypeKind::Bool:
+            return Type::boolean();
         case TypeKind::Enum: {
             auto it = enum_of_decl_.find(&t);
             if (it == enum_of_decl_.end()) {
@@ -392,11 +423,12 @@ private:
     // ---- expressions -------------------------------------------------------------------------
     std::string describe(const Type& t) const {
         switch (t.kind) {
-        case TypeKind::Bool: return "bool";
-        case TypeKind::Int: return "int";
+        case TypeKind::Bool:
+            return "bool";
+        case TypeKind::Int:
+            return "int";
         case TypeKind::Enum:
-            return t.enum_id < model_.enums.size() ? fmt::format("enum of '{}'", model_.enums[t.enum_id].name)
-                                                   : "enum";
+            return t.enum_id < model_.enums.size() ? fmt::format("enum of '{}'", model_.enums[t.enum_id].name) : "enum";
         }
         return "?";
     }
@@ -407,8 +439,12 @@ private:
         }
         auto out = std::make_shared<Expr>(*in);
         switch (in->op) {
-        case Op::BoolLit: out->type = Type::boolean(); return out;
-        case Op::IntLit: out->type = Type::integer(in->value, in->value); return out;
+        case Op::BoolLit:
+            out->type = Type::boolean();
+            return out;
+        case Op::IntLit:
+            out->type = Type::integer(in->value, in->value);
+            return out;
         case Op::AtState: {
             auto it = values_.find(in->name);
             if (it == values_.end() || it->second.kind != SymbolKind::State) {
@@ -423,12 +459,15 @@ private:
             out->type = Type::boolean();
             return out;
         }
-        case Op::Name: return resolve_name(*in, ctx);
+        case Op::Name:
+            return resolve_name(*in, ctx);
         case Op::Const:
         case Op::EnumLit:
         case Op::Param:
-        case Op::Var: return out;  // already resolved (never produced by the parser)
-        default: break;
+        case Op::Var:
+            return out;  // already resolved (never produced by the parser)
+        default:
+            break;
         }
         ExprPtr a = resolve_expr(in->lhs, ctx);
         ExprPtr b = is_binary(in->op) ? resolve_expr(in->rhs, ctx) : nullptr;
@@ -500,7 +539,8 @@ private:
             }
             out->type = Type::boolean();
             return out;
-        default: return nullptr;
+        default:
+            return nullptr;
         }
     }
 
@@ -569,7 +609,8 @@ private:
         case SymbolKind::EnumLit:
             out->op = Op::EnumLit;
             out->value = literal_index_.at(in.name);
-            out->type = Type::enumeration(sym.index, static_cast<std::int64_t>(model_.enums[sym.index].literals.size()));
+            out->type =
+                Type::enumeration(sym.index, static_cast<std::int64_t>(model_.enums[sym.index].literals.size()));
             return out;
         case SymbolKind::State:
             if (!ctx.states) {
@@ -674,9 +715,9 @@ private:
             k.doc = decl->doc;
             k.ref = decl->ref;
             k.range = c->name.range;
-            k.expr = resolve_typed(c->expr, Context{"a constraint (constraints relate parameters only)", false, true,
-                                                    false},
-                                   TypeKind::Bool, "constraint");
+            k.expr =
+                resolve_typed(c->expr, Context{"a constraint (constraints relate parameters only)", false, true, false},
+                              TypeKind::Bool, "constraint");
             model_.constraints.push_back(std::move(k));
         }
     }
@@ -856,9 +897,9 @@ private:
                 prop.expr = resolve_typed(p->expr, state_ctx, TypeKind::Bool, "property");
                 break;
             case PropertyKind::Within:
-                prop.expr = resolve_typed(p->expr, Context{"a time bound (bounds relate parameters only)", false,
-                                                           true, false},
-                                          TypeKind::Int, "time bound of 'within'");
+                prop.expr =
+                    resolve_typed(p->expr, Context{"a time bound (bounds relate parameters only)", false, true, false},
+                                  TypeKind::Int, "time bound of 'within'");
                 [[fallthrough]];
             case PropertyKind::Recover:
                 if (p->from) {

@@ -5,7 +5,8 @@
 
 namespace lwm2mc::model {
 
-SourceFile::SourceFile(std::string display_name, std::string text) : name_{std::move(display_name)}, text_{std::move(text)} {
+SourceFile::SourceFile(std::string display_name, std::string text)
+    : name_{std::move(display_name)}, text_{std::move(text)} {
     line_starts_.push_back(0);
     for (std::size_t i = 0; i < text_.size(); ++i) {
         if (text_[i] == '\n') {

@@ -5,13 +5,12 @@
 #include "lwm2mc/checker/check.hpp"
 #include "lwm2mc/model/loader.hpp"
 
-#include "../model/test_support.hpp"
-
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <fmt/format.h>
-
 #include <random>
+
+#include "../model/test_support.hpp"
 
 namespace {
 
@@ -70,8 +69,8 @@ public:
         for (int i = 0; i < states_; ++i) {
             out += fmt::format("state S{}{}{};\n", i, i == 0 ? " initial" : "", i == states_ - 1 ? " goal" : "");
         }
-        static const char* kActors[] = {"client", "choice", "response", "server_initiative", "bs_initiative", "fault",
-                                        "operator"};
+        static const char* kActors[] = {"client",        "choice", "response", "server_initiative",
+                                        "bs_initiative", "fault",  "operator"};
         for (int e = 0; e < 3; ++e) {
             out += fmt::format("event e{}: {};\n", e, kActors[pick(0, 6)]);
         }
@@ -112,11 +111,16 @@ private:
 
     std::string atom() {
         switch (pick(0, 4)) {
-        case 0: return fmt::format("b{}", pick(0, bools_ - 1));
-        case 1: return fmt::format("!b{}", pick(0, bools_ - 1));
-        case 2: return ints_ ? fmt::format("n{} {} {}", pick(0, ints_ - 1), coin() ? "<" : "==", pick(0, 2)) : "flag";
-        case 3: return has_enum_ ? fmt::format("mode {} M{}", coin() ? "==" : "!=", pick(0, 2)) : "!flag";
-        default: return coin() ? "flag" : "true";
+        case 0:
+            return fmt::format("b{}", pick(0, bools_ - 1));
+        case 1:
+            return fmt::format("!b{}", pick(0, bools_ - 1));
+        case 2:
+            return ints_ ? fmt::format("n{} {} {}", pick(0, ints_ - 1), coin() ? "<" : "==", pick(0, 2)) : "flag";
+        case 3:
+            return has_enum_ ? fmt::format("mode {} M{}", coin() ? "==" : "!=", pick(0, 2)) : "!flag";
+        default:
+            return coin() ? "flag" : "true";
         }
     }
 

@@ -4,11 +4,11 @@
 #include "lwm2mc/checker/check.hpp"
 #include "lwm2mc/checker/report.hpp"
 
-#include "../model/test_support.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "../model/test_support.hpp"
 
 namespace {
 

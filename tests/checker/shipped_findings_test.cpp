@@ -49,8 +49,9 @@ TEST(ShippedFindings, ATooLargeClientHoldOffTimeDelaysReregistrationAfterFactory
     const auto* f = find(r, "within:factory_reset_reregisters_in_time");
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->condition.to_string(),
-              "(" + kSiOnly + " && supports_factory_reset) || "
-              "(!factory && !smartcard && client_initiated && supports_factory_reset && hold_off > 600)");
+              "(" + kSiOnly +
+                  " && supports_factory_reset) || "
+                  "(!factory && !smartcard && client_initiated && supports_factory_reset && hold_off > 600)");
 }
 
 TEST(ShippedFindings, RegistrationAfterFactoryResetHoldsForEveryChoiceExceptServerInitiatedOnly) {

@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <regex>
+#include <sstream>
 #include <sys/wait.h>
 
 namespace fs = std::filesystem;
@@ -108,8 +108,9 @@ TEST(Cli, ShowPrintsTablesAndJson) {
     for (const char* section : {"Parameters", "Constraints", "Variables", "States", "Transitions", "Properties"}) {
         EXPECT_NE(table.out.find(std::string("\n") + section + "\n"), std::string::npos) << section;
     }
-    EXPECT_TRUE(std::regex_search(table.out, std::regex("\nBsHoldOff +hold_off_expired +client_initiated +BsRequesting +"
-                                                          "client +hold_off +[0-9]+:1\n")))
+    EXPECT_TRUE(
+        std::regex_search(table.out, std::regex("\nBsHoldOff +hold_off_expired +client_initiated +BsRequesting +"
+                                                "client +hold_off +[0-9]+:1\n")))
         << table.out;
     EXPECT_EQ(json.code, 0) << json.err;
     EXPECT_NE(json.out.find("\"name\": \"lwm2m_ts10_draft\""), std::string::npos);
@@ -141,7 +142,8 @@ TEST(Cli, CheckReportsFindingsAndExitsWithOne) {
 
     EXPECT_EQ(text.code, 1) << text.err;
     EXPECT_NE(text.out.find("error: no recovery from state 'BsFailed'"), std::string::npos) << text.out;
-    EXPECT_NE(text.out.find("when: !factory && !smartcard && !client_initiated && server_initiated"), std::string::npos);
+    EXPECT_NE(text.out.find("when: !factory && !smartcard && !client_initiated && server_initiated"),
+              std::string::npos);
     EXPECT_EQ(never.code, 0) << never.err;
     EXPECT_NE(never.out.find("\"id\": \"no-recovery:BsFailed\""), std::string::npos);
     EXPECT_EQ(markdown.code, 1);

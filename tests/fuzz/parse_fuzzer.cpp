@@ -3,10 +3,10 @@
 //   cmake --preset fuzz && cmake --build build/fuzz
 //   build/fuzz/tests/fuzz/parse_fuzzer -max_total_time=600 fuzz-corpus tests/data/fuzz
 
-#include "fuzz_check.hpp"
-
 #include <cstdio>
 #include <cstdlib>
+
+#include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string text(reinterpret_cast<const char*>(data), size);

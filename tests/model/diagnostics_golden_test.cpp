@@ -41,7 +41,8 @@ std::string read(const fs::path& p) {
 
 std::string test_name(const testing::TestParamInfo<std::string>& info) {
     std::string n = fs::path(info.param).stem().string();
-    std::replace_if(n.begin(), n.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, 'X');
+    std::replace_if(
+        n.begin(), n.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, 'X');
     return n;
 }
 
@@ -119,7 +120,8 @@ TEST(InvalidModelFixtures, CoverEveryLoaderCode) {
 
     for (const auto& code : codes) {
         std::string prefix = "e" + code.substr(1);
-        bool covered = std::any_of(names.begin(), names.end(), [&](const std::string& n) { return n.rfind(prefix, 0) == 0; });
+        bool covered =
+            std::any_of(names.begin(), names.end(), [&](const std::string& n) { return n.rfind(prefix, 0) == 0; });
         EXPECT_TRUE(covered) << "no invalid fixture for " << code;
     }
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Replays tests/data/fuzz (inputs kept from fuzzing) through the same checks as the fuzz target.
 
-#include "../fuzz/fuzz_check.hpp"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "../fuzz/fuzz_check.hpp"
 
 namespace fs = std::filesystem;
 

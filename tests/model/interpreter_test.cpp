@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/model/interpreter.hpp"
 
-#include "test_support.hpp"
-
 #include <gtest/gtest.h>
+
+#include "test_support.hpp"
 
 namespace {
 
@@ -34,7 +34,9 @@ Start + forget / reset volatile -> Start;
 Start + finish [n == limit && flag] -> Done after limit + 1;
 )";
 
-Configuration config(std::vector<Value> values) { return Configuration{std::move(values)}; }
+Configuration config(std::vector<Value> values) {
+    return Configuration{std::move(values)};
+}
 
 TEST(Interpreter, EnumeratesOnlyConfigurationsSatisfyingTheConstraints) {
     Model m = load_valid(kCounter);

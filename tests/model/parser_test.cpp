@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/model/model.hpp"
 
-#include "test_support.hpp"
-
 #include <gtest/gtest.h>
+
+#include "test_support.hpp"
 
 namespace {
 
@@ -125,8 +125,8 @@ A + e [false] -> B;
         names.push_back(t.name);
     }
 
-    EXPECT_EQ(names, (std::vector<std::string>{"step@A", "step@B", "A.off.A", "B.off.A", "C.off.A", "A.e.B",
-                                               "A.e.B#2"}));
+    EXPECT_EQ(names,
+              (std::vector<std::string>{"step@A", "step@B", "A.off.A", "B.off.A", "C.off.A", "A.e.B", "A.e.B#2"}));
     EXPECT_TRUE(m.transition(TransitionId{2U}).from_any);
     EXPECT_EQ(m.transition(TransitionId{0U}).row, m.transition(TransitionId{1U}).row);
     EXPECT_EQ(m.transition(TransitionId{0U}).actor, Actor::Client);

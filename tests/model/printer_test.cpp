@@ -3,14 +3,14 @@
 #include "lwm2mc/model/loader.hpp"
 #include "lwm2mc/model/printer.hpp"
 
-#include "test_support.hpp"
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 
@@ -43,7 +43,7 @@ nlohmann::json structure(const Model& m) {
 std::vector<fs::path> model_files() {
     std::vector<fs::path> files;
     for (const fs::path& dir : {fs::path(LWM2MC_SPECS_DIR), fs::path(LWM2MC_SPECS_DIR) / "proposals",
-                               fs::path(LWM2MC_TEST_DATA_DIR) / "models" / "valid"}) {
+                                fs::path(LWM2MC_TEST_DATA_DIR) / "models" / "valid"}) {
         if (!fs::is_directory(dir)) {
             continue;
         }
@@ -150,10 +150,11 @@ TEST(Printer, ProducesCanonicalTextAndKeepsComments) {
 }
 
 TEST(Printer, UsesTheFewestParenthesesThatKeepTheStructure) {
-    auto r = lwm2mc::test::load_text("model m;\nparameter a: bool;\nparameter b: bool;\nparameter c: bool;\n"
-                                     "parameter n: int[0..9];\nstate S initial goal;\n"
-                                     "constraint k1: (a -> b) -> c;\nconstraint k2: a -> (b -> c);\n"
-                                     "constraint k3: !(a && b) || (c == (n > 2));\nconstraint k4: n - (2 - 1) < 5 - 1 - 1;\n");
+    auto r = lwm2mc::test::load_text(
+        "model m;\nparameter a: bool;\nparameter b: bool;\nparameter c: bool;\n"
+        "parameter n: int[0..9];\nstate S initial goal;\n"
+        "constraint k1: (a -> b) -> c;\nconstraint k2: a -> (b -> c);\n"
+        "constraint k3: !(a && b) || (c == (n > 2));\nconstraint k4: n - (2 - 1) < 5 - 1 - 1;\n");
     ASSERT_TRUE(r.ok()) << format_diagnostics(r.diagnostics);
 
     EXPECT_EQ(format_expr(*r.model->constraints[0].expr), "(a -> b) -> c");

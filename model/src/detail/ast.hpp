@@ -115,10 +115,10 @@ using DeclBody = std::variant<IncludeDecl, ConstDecl, ParamDecl, ConstraintDecl,
 
 struct Decl {
     DeclBody body{};
-    bool replace{false};          ///< `replace <decl>` in an overlay
+    bool replace{false};  ///< `replace <decl>` in an overlay
     std::string doc{};
     std::string ref{};
-    SourceRange range{};          ///< the first token of the declaration
+    SourceRange range{};                          ///< the first token of the declaration
     std::vector<std::string> leading_comments{};  ///< full comment text, "//..." or "/*...*/"
     std::string trailing_comment{};
     bool blank_before{false};

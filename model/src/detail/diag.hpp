@@ -15,37 +15,37 @@ namespace lwm2mc::model::detail::diag {
 /// The candidate closest to `name` by edit distance, or "" when none is close enough.
 std::string closest(std::string_view name, const std::vector<std::string>& candidates);
 
-Diagnostic unexpected_token(const SourceRange& at, std::string_view expected, std::string_view got);  // E001
-Diagnostic syntax(const SourceRange& at, std::string message);                                          // E001
-Diagnostic bad_token(const SourceRange& at, std::string message);                                       // E002
-Diagnostic cannot_read(const SourceRange& at, std::string_view path, std::string_view why);             // E003
-Diagnostic include_cycle(const SourceRange& at, std::string_view path);                                 // E004
-Diagnostic overlay_cycle(const SourceRange& at, std::string_view path);                                 // E004
-Diagnostic misplaced_header(const SourceRange& at, std::string message);                                // E005
-Diagnostic nested_too_deeply(const SourceRange& at);                                                    // E006
+Diagnostic unexpected_token(const SourceRange& at, std::string_view expected, std::string_view got);            // E001
+Diagnostic syntax(const SourceRange& at, std::string message);                                                  // E001
+Diagnostic bad_token(const SourceRange& at, std::string message);                                               // E002
+Diagnostic cannot_read(const SourceRange& at, std::string_view path, std::string_view why);                     // E003
+Diagnostic include_cycle(const SourceRange& at, std::string_view path);                                         // E004
+Diagnostic overlay_cycle(const SourceRange& at, std::string_view path);                                         // E004
+Diagnostic misplaced_header(const SourceRange& at, std::string message);                                        // E005
+Diagnostic nested_too_deeply(const SourceRange& at);                                                            // E006
 Diagnostic unknown_state(const SourceRange& at, std::string_view name, const std::vector<std::string>& known);  // E010
 Diagnostic unknown_name(const SourceRange& at, std::string_view name, const std::vector<std::string>& known);   // E011
 Diagnostic unknown_event(const SourceRange& at, std::string_view name, const std::vector<std::string>& known);  // E012
-Diagnostic unknown_actor(const SourceRange& at, std::string_view name);                                 // E013
+Diagnostic unknown_actor(const SourceRange& at, std::string_view name);                                         // E013
 Diagnostic type_mismatch(const SourceRange& at, std::string_view context, std::string_view expected,
-                         std::string_view got);                                                         // E020
-Diagnostic bad_range(const SourceRange& at, std::string message);                                       // E021
-Diagnostic not_constant(const SourceRange& at, std::string_view what);                                  // E022
-Diagnostic not_assignable(const SourceRange& at, std::string_view kind, std::string_view name);         // E023
+                         std::string_view got);                                                  // E020
+Diagnostic bad_range(const SourceRange& at, std::string message);                                // E021
+Diagnostic not_constant(const SourceRange& at, std::string_view what);                           // E022
+Diagnostic not_assignable(const SourceRange& at, std::string_view kind, std::string_view name);  // E023
 Diagnostic invalid_reference(const SourceRange& at, std::string_view kind, std::string_view name,
-                             std::string_view context);                                                 // E024
-Diagnostic duplicate(const SourceRange& at, std::string_view kind, std::string_view name,
-                     const SourceRange& previous, std::string_view previous_kind = {});                 // E030
-Diagnostic missing_initial_state(const SourceRange& at);                                                // E031
+                             std::string_view context);  // E024
+Diagnostic duplicate(const SourceRange& at, std::string_view kind, std::string_view name, const SourceRange& previous,
+                     std::string_view previous_kind = {});  // E030
+Diagnostic missing_initial_state(const SourceRange& at);    // E031
 Diagnostic multiple_initial_states(const SourceRange& at, std::string_view name, std::string_view first,
                                    const SourceRange& previous);                                        // E032
 Diagnostic missing_goal_state(const SourceRange& at);                                                   // E033
-Diagnostic duplicate_update(const SourceRange& at, std::string_view var, const SourceRange& previous);   // E034
+Diagnostic duplicate_update(const SourceRange& at, std::string_view var, const SourceRange& previous);  // E034
 Diagnostic overlay_target_missing(const SourceRange& at, std::string_view kind, std::string_view name,
-                                  const std::vector<std::string>& known);                               // E040
-Diagnostic overlay_only(const SourceRange& at, std::string_view what);                                  // E041
+                                  const std::vector<std::string>& known);  // E040
+Diagnostic overlay_only(const SourceRange& at, std::string_view what);     // E041
 Diagnostic ambiguous_row(const SourceRange& at, std::string_view kind, std::string_view row,
-                         std::size_t count);                                                            // E042
-Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);                                   // E099
+                         std::size_t count);                           // E042
+Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);  // E099
 
 }  // namespace lwm2mc::model::detail::diag

@@ -15,44 +15,44 @@ enum class Tok : std::uint8_t {
     Ident,
     Int,
     String,
-    Semi,      // ;
-    Colon,     // :
-    Comma,     // ,
-    DotDot,    // ..
-    LParen,    // (
-    RParen,    // )
-    LBracket,  // [
-    RBracket,  // ]
-    LBrace,    // {
-    RBrace,    // }
-    Plus,      // +
-    Minus,     // -
-    Star,      // *
-    Slash,     // /
-    Arrow,     // ->
-    Assign,    // :=
-    Bang,      // !
-    AndAnd,    // &&
-    OrOr,      // ||
-    EqEq,      // ==
-    NotEq,     // !=
-    Less,      // <
-    LessEq,    // <=
-    Greater,   // >
-    GreaterEq, // >=
-    Equals,    // =
+    Semi,       // ;
+    Colon,      // :
+    Comma,      // ,
+    DotDot,     // ..
+    LParen,     // (
+    RParen,     // )
+    LBracket,   // [
+    RBracket,   // ]
+    LBrace,     // {
+    RBrace,     // }
+    Plus,       // +
+    Minus,      // -
+    Star,       // *
+    Slash,      // /
+    Arrow,      // ->
+    Assign,     // :=
+    Bang,       // !
+    AndAnd,     // &&
+    OrOr,       // ||
+    EqEq,       // ==
+    NotEq,      // !=
+    Less,       // <
+    LessEq,     // <=
+    Greater,    // >
+    GreaterEq,  // >=
+    Equals,     // =
 };
 
 const char* tok_spelling(Tok tok);
 
 struct Token {
     Tok kind{Tok::End};
-    std::string text{};         ///< identifier name, decoded string, or the literal digits
-    std::int64_t value{0};      ///< Int
+    std::string text{};     ///< identifier name, decoded string, or the literal digits
+    std::int64_t value{0};  ///< Int
     std::uint32_t line{0};
     std::uint32_t col{0};
     std::uint32_t end_line{0};
-    std::uint32_t end_col{0};   ///< exclusive
+    std::uint32_t end_col{0};  ///< exclusive
 };
 
 struct Comment {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "detail/ast.hpp"
-
 #include "lwm2mc/model/diagnostics.hpp"
 
 #include <vector>
+
+#include "detail/ast.hpp"
 
 namespace lwm2mc::model::detail {
 

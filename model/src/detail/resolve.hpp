@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "detail/ast.hpp"
-
 #include "lwm2mc/model/diagnostics.hpp"
 #include "lwm2mc/model/model.hpp"
 
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "detail/ast.hpp"
 
 namespace lwm2mc::model::detail {
 

@@ -79,7 +79,7 @@ struct Finding {
     std::string subject{};  ///< state, property or transition pair the finding is about
     model::SourceRange range{};
     std::string message{};
-    Condition condition{};  ///< the configurations in which it occurs
+    Condition condition{};            ///< the configurations in which it occurs
     std::uint64_t configurations{0};  ///< how many configurations that is (explicit engine)
     std::optional<Witness> witness{};
 };

@@ -36,8 +36,8 @@ struct CheckCommandOptions {
     std::string model{};
     std::optional<std::string> proposal{};
     CheckOptions check{};
-    std::optional<std::string> reliance{};   ///< "client,choice,..." (--rely)
-    std::optional<std::string> config{};     ///< "name=value,..." (--config)
+    std::optional<std::string> reliance{};  ///< "client,choice,..." (--rely)
+    std::optional<std::string> config{};    ///< "name=value,..." (--config)
     ReportFormat format{ReportFormat::Text};
     FailOn fail_on{FailOn::Error};
 };

@@ -18,13 +18,13 @@ namespace lwm2mc::model {
 /// Who makes a transition happen. The checker's default reliance set for recovery is
 /// {Client, Choice, Response, Operator}: it does not count on spontaneous initiatives or faults.
 enum class Actor : std::uint8_t {
-    Client,           ///< the client's own step, fully determined by the spec
-    Choice,           ///< a client choice the spec leaves open (alternatives are not ambiguities)
-    Response,         ///< a server's or bootstrap server's answer to a request the client made
-    ServerInitiative, ///< a spontaneous LwM2M server initiative (e.g. Execute /1/x/8)
-    BsInitiative,     ///< a spontaneous bootstrap-server initiative (server-initiated bootstrap)
-    Fault,            ///< timeout, lost or rejected message
-    Operator,         ///< an operator action: Execute /3/0/4 or /3/0/5, power cycle
+    Client,            ///< the client's own step, fully determined by the spec
+    Choice,            ///< a client choice the spec leaves open (alternatives are not ambiguities)
+    Response,          ///< a server's or bootstrap server's answer to a request the client made
+    ServerInitiative,  ///< a spontaneous LwM2M server initiative (e.g. Execute /1/x/8)
+    BsInitiative,      ///< a spontaneous bootstrap-server initiative (server-initiated bootstrap)
+    Fault,             ///< timeout, lost or rejected message
+    Operator,          ///< an operator action: Execute /3/0/4 or /3/0/5, power cycle
 };
 inline constexpr std::size_t kActorCount = 7;
 
@@ -64,27 +64,27 @@ struct State {
     bool final{false};
     std::string group{};  ///< "bootstrap", "registration", ... (diagram clusters); may be empty
     std::string doc{};
-    std::string ref{};    ///< spec section or contribution paragraph
+    std::string ref{};  ///< spec section or contribution paragraph
     SourceRange range{};
 };
 
 /// Edge bundle: one transition `Src + event [guard] / updates -> Dst`.
 struct Transition {
     TransitionId id{};
-    std::string name{};   ///< the row's label, or "Src.event.Dst" (made unique with "#n")
+    std::string name{};  ///< the row's label, or "Src.event.Dst" (made unique with "#n")
     bool labelled{false};
     StateId source{};
     StateId target{};
     EventId event{};
     Actor actor{};
-    ExprPtr guard{};      ///< nullptr = true
+    ExprPtr guard{};  ///< nullptr = true
     std::vector<Update> updates{};
-    ExprPtr duration{};   ///< seconds spent; nullptr = 0
+    ExprPtr duration{};  ///< seconds spent; nullptr = 0
     std::string doc{};
     std::string ref{};
     SourceRange range{};
-    std::uint32_t row{0};       ///< index of the source row; a `*` or `{A, B}` row expands to several transitions
-    bool from_any{false};       ///< expanded from a `*` source
+    std::uint32_t row{0};  ///< index of the source row; a `*` or `{A, B}` row expands to several transitions
+    bool from_any{false};  ///< expanded from a `*` source
 };
 
 }  // namespace lwm2mc::model

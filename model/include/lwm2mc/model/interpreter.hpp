@@ -39,7 +39,8 @@ struct ProductStateHash {
 /// Evaluation failed: integer overflow, or a value outside a variable's declared range.
 class EvalError : public std::runtime_error {
 public:
-    EvalError(std::string message, SourceRange range) : std::runtime_error(std::move(message)), range_{std::move(range)} {}
+    EvalError(std::string message, SourceRange range)
+        : std::runtime_error(std::move(message)), range_{std::move(range)} {}
     const SourceRange& range() const { return range_; }
 
 private:

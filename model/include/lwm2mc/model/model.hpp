@@ -74,9 +74,9 @@ const char* property_kind_name(PropertyKind kind);
 struct Property {
     std::string name{};
     PropertyKind kind{PropertyKind::Invariant};
-    ExprPtr expr{};   ///< invariant/reachable body; within: the time bound B
-    ExprPtr from{};   ///< recover/within: nullptr = true
-    ExprPtr to{};     ///< recover/within: nullptr = "in a goal state"
+    ExprPtr expr{};  ///< invariant/reachable body; within: the time bound B
+    ExprPtr from{};  ///< recover/within: nullptr = true
+    ExprPtr to{};    ///< recover/within: nullptr = "in a goal state"
     ActorSet reliance{ActorSet::default_reliance()};
     bool reliance_given{false};
     std::string doc{};
@@ -88,9 +88,9 @@ struct Property {
 /// States and transitions live in the Boost.Graph (`graph`); use the accessors with strong ids.
 struct Model {
     std::string name{};
-    std::string title{};              ///< doc string of the model header, if any
-    std::string base_name{};          ///< for an overlay: the name of the base model
-    std::vector<std::string> files{}; ///< every file read, main file first
+    std::string title{};               ///< doc string of the model header, if any
+    std::string base_name{};           ///< for an overlay: the name of the base model
+    std::vector<std::string> files{};  ///< every file read, main file first
     std::vector<Constant> constants{};
     std::vector<EnumType> enums{};
     std::vector<Parameter> parameters{};

@@ -16,7 +16,7 @@ namespace lwm2mc::model {
 /// or sits in. Blank lines between declarations collapse to one. Lines longer than
 /// kCanonicalWidth are broken before attributes.
 struct FormatResult {
-    std::optional<std::string> text{};   ///< none when the file has syntax errors
+    std::optional<std::string> text{};  ///< none when the file has syntax errors
     std::vector<Diagnostic> diagnostics{};
 };
 
