@@ -5,7 +5,8 @@
 # root), configures, builds and runs.
 #
 #   bash scripts/run.sh main        the main job: analysis of the shipped LwM2M model
-#   bash scripts/run.sh test        the whole test suite (warnings as errors), then again under ASan/UBSan
+#   bash scripts/run.sh test        the whole test suite (warnings as errors), the model library alone
+#                                   without Z3, then the whole suite again under ASan/UBSan
 #   bash scripts/run.sh fuzz [SEC]  build the libFuzzer target with clang and fuzz the model parser
 #   bash scripts/run.sh bench [N]   time `lwm2mc check` (Z3, explicit) against a SPIN sweep, median of N runs
 #   bash scripts/run.sh setup       only install the packages
@@ -101,6 +102,8 @@ case "${1:-}" in
     install_missing "${PACKAGES[@]}"
     configure_and_build ci
     run_tests ci
+    configure_and_build model-only
+    run_tests model-only
     configure_and_build asan
     run_tests asan
     ;;
