@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/checker/check.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 namespace lwm2mc::checker {
 
 const char* finding_code(FindingKind kind) {
@@ -37,6 +40,25 @@ const char* engine_name(Engine engine) {
         return "z3+explicit";
     }
     return "explicit";
+}
+
+Finding make_finding(std::string id, FindingKind kind, Severity severity, std::string subject, model::SourceRange range,
+                     std::string message) {
+    Finding f;
+    f.id = std::move(id);
+    f.kind = kind;
+    f.severity = severity;
+    f.subject = std::move(subject);
+    f.range = std::move(range);
+    f.message = std::move(message);
+    return f;
+}
+
+void sort_findings(std::vector<Finding>& findings) {
+    std::stable_sort(findings.begin(), findings.end(), [](const Finding& x, const Finding& y) {
+        return std::make_tuple(static_cast<int>(x.severity), x.range.line, x.range.col) <
+               std::make_tuple(static_cast<int>(y.severity), y.range.line, y.range.col);
+    });
 }
 
 CheckResult check(const model::Model& model, const CheckOptions& options) {

@@ -188,13 +188,13 @@ private:
                 total *= size;
             }
         }
-        Configuration c;
+        Configuration base;
         for (std::size_t i = 0; i < params.size(); ++i) {
             bool fixed = i < options_.fixed.size() && options_.fixed[i].has_value();
-            c.values.push_back(fixed ? *options_.fixed[i] : params[i].type.lo);
+            base.values.push_back(fixed ? *options_.fixed[i] : params[i].type.lo);
         }
         all_valuations_.clear();
-        while (true) {
+        interp_.for_each_valuation(roles_.structural, base, [&](const Configuration& c) {
             all_valuations_.push_back(c);
             bool valid = false;
             try {
@@ -203,30 +203,12 @@ private:
                 result.unknown.push_back(fmt::format("{}: {} while evaluating the constraints under {}",
                                                      e.range().to_string(), e.what(), interp_.format_configuration(c)));
             }
+            valid_flags_.push_back(valid);
             if (valid) {
                 universe_.push_back(c);
-                valid_flags_.push_back(true);
-            } else {
-                valid_flags_.push_back(false);
             }
-            std::size_t i = params.size();
-            bool advanced = false;
-            while (i > 0) {
-                --i;
-                if (!roles_.structural[i]) {
-                    continue;
-                }
-                if (c.values[i] < params[i].type.hi) {
-                    ++c.values[i];
-                    advanced = true;
-                    break;
-                }
-                c.values[i] = params[i].type.lo;
-            }
-            if (!advanced) {
-                break;
-            }
-        }
+            return true;
+        });
         return true;
     }
 
@@ -290,13 +272,8 @@ private:
                              SourceRange range, std::string message) {
         auto [it, inserted] = acc_.try_emplace(id);
         if (inserted) {
-            Finding& f = it->second.proto;
-            f.id = id;
-            f.kind = kind;
-            f.severity = severity;
-            f.subject = std::move(subject);
-            f.range = std::move(range);
-            f.message = std::move(message);
+            it->second.proto =
+                make_finding(id, kind, severity, std::move(subject), std::move(range), std::move(message));
             order_.push_back(id);
         }
         return it->second;
@@ -735,10 +712,7 @@ private:
             result.unknown.push_back(fmt::format(
                 "'within' properties: transition '{}' can take a negative duration; not checked", negative_duration_));
         }
-        std::stable_sort(result.findings.begin(), result.findings.end(), [](const Finding& x, const Finding& y) {
-            return std::make_tuple(static_cast<int>(x.severity), x.range.line, x.range.col) <
-                   std::make_tuple(static_cast<int>(y.severity), y.range.line, y.range.col);
-        });
+        sort_findings(result.findings);
     }
 
     std::vector<std::size_t> to_valuation_indices(const std::vector<std::size_t>& configs) const {

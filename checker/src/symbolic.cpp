@@ -64,10 +64,7 @@ public:
         }
         analyse(result);
         attach_witnesses(result);
-        std::stable_sort(result.findings.begin(), result.findings.end(), [](const Finding& x, const Finding& y) {
-            return std::make_tuple(static_cast<int>(x.severity), x.range.line, x.range.col) <
-                   std::make_tuple(static_cast<int>(y.severity), y.range.line, y.range.col);
-        });
+        sort_findings(result.findings);
         return result;
     }
 
@@ -463,13 +460,7 @@ private:
         if (!satisfiable(cond)) {
             return;
         }
-        Finding f;
-        f.id = id;
-        f.kind = kind;
-        f.severity = severity;
-        f.subject = std::move(subject);
-        f.range = std::move(range);
-        f.message = std::move(message);
+        Finding f = make_finding(id, kind, severity, std::move(subject), std::move(range), std::move(message));
         f.condition = to_dnf(cond);
         formulas_.emplace(id, cond);
         result.findings.push_back(std::move(f));

@@ -209,34 +209,44 @@ std::uint64_t Interpreter::valuation_count() const {
     return total;
 }
 
-void Interpreter::for_each_configuration(const std::function<bool(const Configuration&)>& visit) const {
+void Interpreter::for_each_valuation(const std::vector<bool>& vary, Configuration c,
+                                     const std::function<bool(const Configuration&)>& visit) const {
     const auto& params = model_.parameters;
-    Configuration c;
-    c.values.reserve(params.size());
-    for (const auto& p : params) {
-        c.values.push_back(p.type.lo);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        if (i < vary.size() && vary[i]) {
+            c.values[i] = params[i].type.lo;
+        }
     }
     while (true) {
-        if (satisfies_constraints(c) && !visit(c)) {
+        if (!visit(c)) {
             return;
         }
-        // odometer increment, last parameter fastest
-        std::size_t i = params.size();
-        while (i > 0) {
-            --i;
+        // odometer increment over the varying parameters, last parameter fastest
+        bool advanced = false;
+        for (std::size_t i = params.size(); i-- > 0;) {
+            if (i >= vary.size() || !vary[i]) {
+                continue;
+            }
             if (c.values[i] < params[i].type.hi) {
                 ++c.values[i];
+                advanced = true;
                 break;
             }
             c.values[i] = params[i].type.lo;
-            if (i == 0) {
-                return;
-            }
         }
-        if (params.empty()) {
+        if (!advanced) {
             return;
         }
     }
+}
+
+void Interpreter::for_each_configuration(const std::function<bool(const Configuration&)>& visit) const {
+    Configuration lows;
+    for (const auto& p : model_.parameters) {
+        lows.values.push_back(p.type.lo);
+    }
+    for_each_valuation(std::vector<bool>(model_.parameters.size(), true), std::move(lows),
+                       [&](const Configuration& c) { return !satisfies_constraints(c) || visit(c); });
 }
 
 std::vector<std::optional<Value>> Interpreter::parse_assignment(std::string_view text, std::string& error) const {

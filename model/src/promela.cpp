@@ -120,15 +120,13 @@ std::size_t export_promela(const Model& m, const std::string& dir, std::size_t m
     std::filesystem::create_directories(dir);
     // int parameters with wide domains (timers) are pinned to their lower bound
     std::size_t count = 0;
-    const auto& params = m.parameters;
-    Configuration c;
-    for (const auto& p : params) {
-        c.values.push_back(p.type.lo);
+    Configuration lows;
+    std::vector<bool> vary;
+    for (const auto& p : m.parameters) {
+        lows.values.push_back(p.type.lo);
+        vary.push_back(static_cast<std::uint64_t>(p.type.hi - p.type.lo) + 1 <= max_values);
     }
-    auto wide = [&](std::size_t i) {
-        return static_cast<std::uint64_t>(params[i].type.hi - params[i].type.lo) + 1 > max_values;
-    };
-    while (true) {
+    interp.for_each_valuation(vary, lows, [&](const Configuration& c) {
         if (interp.satisfies_constraints(c)) {
             std::string path = fmt::format("{}/{}-{}.pml", dir, m.name, count++);
             std::ofstream out(path);
@@ -137,24 +135,8 @@ std::size_t export_promela(const Model& m, const std::string& dir, std::size_t m
                 throw std::runtime_error("cannot write " + path);
             }
         }
-        std::size_t i = params.size();
-        bool advanced = false;
-        while (i > 0) {
-            --i;
-            if (wide(i)) {
-                continue;
-            }
-            if (c.values[i] < params[i].type.hi) {
-                ++c.values[i];
-                advanced = true;
-                break;
-            }
-            c.values[i] = params[i].type.lo;
-        }
-        if (!advanced) {
-            break;
-        }
-    }
+        return true;
+    });
     return count;
 }
 

@@ -84,4 +84,11 @@ struct Finding {
     std::optional<Witness> witness{};
 };
 
+/// A finding without condition or witness yet.
+Finding make_finding(std::string id, FindingKind kind, Severity severity, std::string subject, model::SourceRange range,
+                     std::string message);
+
+/// Report order: by severity, then by source position (stable).
+void sort_findings(std::vector<Finding>& findings);
+
 }  // namespace lwm2mc::checker

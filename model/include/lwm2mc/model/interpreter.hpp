@@ -78,6 +78,12 @@ public:
 
     /// Number of parameter valuations (before constraints), saturating at UINT64_MAX.
     std::uint64_t valuation_count() const;
+    /// Calls `visit` for every valuation in which the parameters marked in `vary` range over
+    /// their domains and the others keep their value from `base`, in lexicographic order (the
+    /// last parameter fastest), whether or not it satisfies the constraints; stops early when
+    /// `visit` returns false.
+    void for_each_valuation(const std::vector<bool>& vary, Configuration base,
+                            const std::function<bool(const Configuration&)>& visit) const;
     /// Calls `visit` for every parameter valuation that satisfies the constraints, in
     /// lexicographic order of parameter values; stops early when `visit` returns false.
     void for_each_configuration(const std::function<bool(const Configuration&)>& visit) const;
