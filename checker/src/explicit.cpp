@@ -212,6 +212,30 @@ private:
         return true;
     }
 
+    /// floor(x / y) for y > 0.
+    static Wide floor_div(Wide x, Wide y) { return x >= 0 ? x / y : -((-x + y - 1) / y); }
+
+    /// The values h of the timing parameter's domain with a + b*h < 0 (assumed non-empty).
+    Interval negative_interval(const Cost& cost) const {
+        const Type& t = m_.parameters[static_cast<std::size_t>(timing_param_)].type;
+        Wide lo = t.lo, hi = t.hi;
+        if (cost.b > 0) {  // b*h < -a  <=>  h <= floor((-a - 1) / b)
+            hi = std::min(hi, floor_div(-cost.a - 1, cost.b));
+        } else if (cost.b < 0) {  // (-b)*h > a  <=>  h >= floor(a / (-b)) + 1
+            lo = std::max(lo, floor_div(cost.a, -cost.b) + 1);
+        }
+        return {static_cast<Value>(lo), static_cast<Value>(hi)};
+    }
+
+    /// Whether a + b*h < 0 for some h in the timing parameter's domain.
+    bool can_be_negative(const Cost& cost) const {
+        if (timing_param_ < 0) {
+            return cost.a < 0;
+        }
+        const Type& t = m_.parameters[static_cast<std::size_t>(timing_param_)].type;
+        return cost.a + cost.b * t.lo < 0 || cost.a + cost.b * t.hi < 0;
+    }
+
     Configuration with_timing(const Configuration& c, Value h) const {
         Configuration out = c;
         if (timing_param_ >= 0) {
@@ -396,9 +420,19 @@ private:
                     occur(a, k, witness_to(u, c));
                     continue;
                 }
-                if (cost.a < 0 || cost.b < 0) {
+                if (can_be_negative(cost)) {
+                    const Transition& tr = m_.transition(t);
                     within_ok_ = false;
-                    negative_duration_ = m_.transition(t).name;
+                    negative_duration_ = tr.name;
+                    Accumulator& a = accumulator("evaluation-error:duration:" + tr.name, FindingKind::EvaluationError,
+                                                 Severity::Error, tr.name, tr.duration ? tr.duration->range : tr.range,
+                                                 fmt::format("transition '{}' can take a negative duration", tr.name));
+                    if (timing_param_ >= 0) {
+                        auto& intervals = a.timing[k];
+                        intervals.push_back(negative_interval(cost));
+                        intervals = merge(std::move(intervals));
+                    }
+                    occur(a, k, witness_to(u, c));
                 }
                 auto [it, inserted] = index.emplace(next, static_cast<std::uint32_t>(nodes_.size()));
                 if (inserted) {
@@ -543,8 +577,17 @@ private:
                 work.push_back(static_cast<std::uint32_t>(i));
             }
         }
-        auto dominated = [](const std::vector<Cost>& set, const Cost& c) {
-            return std::any_of(set.begin(), set.end(), [&](const Cost& o) { return o.a <= c.a && o.b <= c.b; });
+        // o is at most c for every value of the timing parameter (linear: check both ends)
+        Value lo = 0, hi = 0;
+        if (timing_param_ >= 0) {
+            lo = m_.parameters[static_cast<std::size_t>(timing_param_)].type.lo;
+            hi = m_.parameters[static_cast<std::size_t>(timing_param_)].type.hi;
+        }
+        auto no_worse = [lo, hi](const Cost& o, const Cost& c) {
+            return o.a + o.b * lo <= c.a + c.b * lo && o.a + o.b * hi <= c.a + c.b * hi;
+        };
+        auto dominated = [&](const std::vector<Cost>& set, const Cost& c) {
+            return std::any_of(set.begin(), set.end(), [&](const Cost& o) { return no_worse(o, c); });
         };
         while (!work.empty()) {
             auto v = work.front();
@@ -557,8 +600,7 @@ private:
                         continue;
                     }
                     auto& set = labels[u];
-                    set.erase(std::remove_if(set.begin(), set.end(),
-                                             [&](const Cost& o) { return cand.a <= o.a && cand.b <= o.b; }),
+                    set.erase(std::remove_if(set.begin(), set.end(), [&](const Cost& o) { return no_worse(cand, o); }),
                               set.end());
                     set.push_back(cand);
                     changed = true;
@@ -663,7 +705,7 @@ private:
             f.configurations = a.configs.size();
             f.witness = a.witness;
             std::vector<std::size_t> all_indices = to_valuation_indices(a.configs);
-            if (f.kind == FindingKind::Within && timing_param_ >= 0) {
+            if (!a.timing.empty() && timing_param_ >= 0) {
                 // group configurations by their violating intervals of the timing parameter
                 std::map<std::vector<Interval>, std::vector<std::size_t>> groups;
                 for (std::size_t cfg : a.configs) {
@@ -708,11 +750,19 @@ private:
             }
             result.findings.push_back(std::move(f));
         }
-        if (!within_ok_ && !negative_duration_.empty()) {
+        if (!within_ok_ && !negative_duration_.empty() && has_within()) {
             result.unknown.push_back(fmt::format(
                 "'within' properties: transition '{}' can take a negative duration; not checked", negative_duration_));
         }
+        if (!within_ok_ && has_within()) {
+            result.unchecked.push_back(FindingKind::Within);
+        }
         sort_findings(result.findings);
+    }
+
+    bool has_within() const {
+        return std::any_of(m_.properties.begin(), m_.properties.end(),
+                           [](const Property& p) { return p.kind == PropertyKind::Within; });
     }
 
     std::vector<std::size_t> to_valuation_indices(const std::vector<std::size_t>& configs) const {

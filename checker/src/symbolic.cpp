@@ -72,7 +72,7 @@ public:
     const std::map<std::string, z3::expr>& formulas() const { return formulas_; }
     z3::context& ctx() { return ctx_; }
     Encoder& encoder() { return enc_; }
-    const z3::expr& configurations() const { return configs_; }
+    const z3::expr& configurations() const { return all_configs_ ? *all_configs_ : configs_; }
 
 private:
     // ---- solver helpers ----------------------------------------------------------------------
@@ -157,8 +157,13 @@ private:
         z3::goal g(ctx_);
         g.add(z3::exists(rest, current));
         z3::tactic qe = z3::try_for(z3::tactic(ctx_, "qe") & z3::tactic(ctx_, "simplify"), options_.solver_timeout_ms);
-        z3::apply_result r = qe.apply(g);
-        z3::expr out = conjoin(r, body);
+        std::optional<z3::apply_result> r;
+        try {
+            r.emplace(qe.apply(g));
+        } catch (const z3::exception& e) {
+            throw Undecided{std::string("quantifier elimination stopped (") + e.msg() + ")"};
+        }
+        z3::expr out = conjoin(*r, body);
         if (out.is_quantifier()) {
             throw Undecided{"quantifier elimination did not finish"};
         }
@@ -257,6 +262,21 @@ private:
         z3::expr_vector v0 = enc_.fresh_vars("0");
         domains_ = enc_.var_domains(v);
         StateId init = m_.initial_state();
+        // configurations whose initial values leave a range have no run (an evaluation error)
+        z3::expr_vector v_init(ctx_);
+        std::vector<z3::expr> init_values;
+        for (std::size_t i = 0; i < m_.variables.size(); ++i) {
+            const auto& var = m_.variables[i];
+            init_values.push_back(var.initial
+                                      ? enc_.encode(*var.initial, v, init)
+                                      : (var.type.kind == TypeKind::Bool ? ctx_.bool_val(false) : ctx_.int_val(0)));
+        }
+        z3::expr bad_initial = configs_ && !in_range(init_values);
+        all_configs_ = configs_;
+        if (satisfiable(bad_initial)) {
+            initial_out_of_range_ = bad_initial.simplify();
+            configs_ = (configs_ && !bad_initial).simplify();  // the other findings: runs only
+        }
         reach_[init.index()] = simplify(configs_ && domains_ && enc_.initial(v));
         delta[init.index()] = reach_[init.index()];
         std::deque<std::size_t> work{init.index()};
@@ -524,6 +544,30 @@ private:
                 }
             });
         }
+        if (initial_out_of_range_) {
+            std::swap(configs_, *all_configs_);  // this finding is about the configurations without a run
+            add(result, "evaluation-error:initial", FindingKind::EvaluationError, Severity::Error, "initial values",
+                m_.state(m_.initial_state()).range, "an initial value is outside its variable's range",
+                *initial_out_of_range_);
+            std::swap(configs_, *all_configs_);
+        }
+        // durations must not be negative: a finding, and `within` is not checked
+        bool negative = false;
+        for (std::size_t i = 0; i < m_.transition_count(); ++i) {
+            const Transition& t = m_.transition(TransitionId{i});
+            if (!t.duration) {
+                continue;
+            }
+            z3::expr d = enc_.encode(*t.duration, v, t.source);
+            z3::expr bad = reach_[t.source.index()] && enc_.encode_or(t.guard, v, t.source, true) && d < 0;
+            if (satisfiable(bad)) {
+                negative = true;
+                add(result, "evaluation-error:duration:" + t.name, FindingKind::EvaluationError, Severity::Error,
+                    t.name, t.duration->range, fmt::format("transition '{}' can take a negative duration", t.name),
+                    exists_vars(bad));
+            }
+        }
+        within_ok_ = !negative;
         for (const auto& [index, cond] : out_of_range_) {
             const Transition& t = m_.transition(TransitionId{index});
             add(result, "evaluation-error:" + t.name, FindingKind::EvaluationError, Severity::Error, t.name, t.range,
@@ -589,6 +633,12 @@ private:
             return;
         }
         case PropertyKind::Within: {
+            if (!within_ok_) {
+                result.unknown.push_back(fmt::format(
+                    "within property '{}': a transition can take a negative duration; not checked", p.name));
+                result.unchecked.push_back(FindingKind::Within);
+                return;
+            }
             z3::expr budget = ctx_.int_const("budget!");
             auto from = per_state(p.from, false, true);
             auto w = backward_timed(per_state(p.to, true, true), p.reliance, budget);
@@ -706,8 +756,76 @@ private:
                     : std::to_string(l.value);
             return {fmt::format("{} {} {}", param.name, kOps[static_cast<int>(l.op)], shown), l};
         }
-        std::string text = lit.to_string();
-        return {text, std::nullopt};
+        return {model_syntax(lit), std::nullopt};
+    }
+
+    /// A quantifier-free Z3 term over the parameters written in (nearly) model syntax; used for
+    /// literals that are not a single parameter compared with a constant (e.g. `n > m`).
+    std::string model_syntax(const z3::expr& e) const {
+        if (e.is_numeral()) {
+            int64_t v = 0;
+            return e.is_numeral_i64(v) ? std::to_string(v) : e.to_string();
+        }
+        if (e.is_const()) {
+            return name_of(e);
+        }
+        if (!e.is_app()) {
+            return e.to_string();
+        }
+        Z3_decl_kind k = e.decl().decl_kind();
+        auto join = [&](const char* op) {
+            std::string out;
+            for (unsigned i = 0; i < e.num_args(); ++i) {
+                std::string arg = model_syntax(e.arg(i));
+                bool paren = e.arg(i).is_app() && e.arg(i).num_args() > 1 && !e.arg(i).is_numeral();
+                out += (i ? std::string(" ") + op + " " : "") + (paren ? "(" + arg + ")" : arg);
+            }
+            return out;
+        };
+        switch (k) {
+        case Z3_OP_TRUE:
+            return "true";
+        case Z3_OP_FALSE:
+            return "false";
+        case Z3_OP_NOT: {
+            z3::expr a = e.arg(0);
+            if (a.is_app() && a.num_args() == 2) {
+                static const std::map<Z3_decl_kind, const char*> kNegated = {
+                    {Z3_OP_LE, ">"}, {Z3_OP_GE, "<"}, {Z3_OP_LT, ">="}, {Z3_OP_GT, "<="}, {Z3_OP_EQ, "!="}};
+                auto it = kNegated.find(a.decl().decl_kind());
+                if (it != kNegated.end()) {
+                    return model_syntax(a.arg(0)) + " " + it->second + " " + model_syntax(a.arg(1));
+                }
+            }
+            return "!(" + model_syntax(a) + ")";
+        }
+        case Z3_OP_AND:
+            return join("&&");
+        case Z3_OP_OR:
+            return join("||");
+        case Z3_OP_IMPLIES:
+            return join("->");
+        case Z3_OP_LE:
+            return join("<=");
+        case Z3_OP_GE:
+            return join(">=");
+        case Z3_OP_LT:
+            return join("<");
+        case Z3_OP_GT:
+            return join(">");
+        case Z3_OP_EQ:
+            return join("==");
+        case Z3_OP_ADD:
+            return join("+");
+        case Z3_OP_SUB:
+            return join("-");
+        case Z3_OP_MUL:
+            return join("*");
+        case Z3_OP_UMINUS:
+            return "-" + model_syntax(e.arg(0));
+        default:
+            return e.to_string();
+        }
     }
 
     Condition to_dnf(const z3::expr& cond) {
@@ -883,6 +1001,9 @@ private:
     std::map<std::size_t, z3::expr> out_of_range_{};
     std::map<std::string, z3::expr> formulas_{};
     std::optional<z3::solver> solver_{};
+    std::optional<z3::expr> initial_out_of_range_{};
+    std::optional<z3::expr> all_configs_{};  ///< configurations including those without a run
+    bool within_ok_{true};
     std::map<std::string, std::vector<z3::expr>> backward_cache_{};
 };
 
@@ -935,6 +1056,17 @@ CheckResult check_z3(const model::Model& model, const CheckOptions& options) {
         CheckOptions explicit_options = options;
         explicit_options.engine = Engine::Explicit;
         CheckResult other = check_explicit(model, explicit_options);
+        bool z3_undecided = std::any_of(result.unknown.begin(), result.unknown.end(),
+                                        [](const std::string& u) { return u.rfind("reachability:", 0) == 0; });
+        if (z3_undecided) {
+            // Z3 could not compute the reachable states: report the explicit engine's exact
+            // per-configuration answer and say that the symbolic engine gave up
+            for (auto& u : result.unknown) {
+                other.unknown.insert(other.unknown.begin(), "z3 engine: " + u);
+            }
+            other.engine = Engine::Both;
+            return other;
+        }
         result.configurations = other.configurations;
         result.product_states = other.product_states;
         for (const auto& u : other.unknown) {
@@ -944,7 +1076,14 @@ CheckResult check_z3(const model::Model& model, const CheckOptions& options) {
         for (const auto& f : other.findings) {
             by_id[f.id] = &f;
         }
+        auto unchecked = [&](FindingKind k) {
+            return std::find(other.unchecked.begin(), other.unchecked.end(), k) != other.unchecked.end() ||
+                   std::find(result.unchecked.begin(), result.unchecked.end(), k) != result.unchecked.end();
+        };
         for (auto& f : result.findings) {
+            if (unchecked(f.kind)) {
+                continue;  // one engine did not check this kind; that is reported as undecided already
+            }
             auto it = by_id.find(f.id);
             if (it == by_id.end()) {
                 result.unknown.push_back(
@@ -966,6 +1105,9 @@ CheckResult check_z3(const model::Model& model, const CheckOptions& options) {
             by_id.erase(it);
         }
         for (const auto& [id, f] : by_id) {
+            if (unchecked(f->kind)) {
+                continue;
+            }
             result.unknown.push_back(fmt::format("engines disagree: only the explicit engine reports '{}' (when {})",
                                                  id, f->condition.to_string()));
         }

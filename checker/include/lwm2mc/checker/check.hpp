@@ -36,6 +36,8 @@ struct CheckResult {
     std::uint64_t product_states{0};  ///< summed over configurations (explicit engine)
     /// Things the engine could not decide; each is reported, never read as "no finding".
     std::vector<std::string> unknown{};
+    /// Kinds of finding the engine did not check at all (listed in `unknown` with the reason).
+    std::vector<FindingKind> unchecked{};
 };
 
 /// The explicit-state engine: a breadth-first search over product states for every
