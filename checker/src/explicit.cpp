@@ -162,6 +162,7 @@ public:
         if (!enumerate_universe(result)) {
             return result;
         }
+        configs_with_run_ = universe_.size();
         for (std::size_t k = 0; k < universe_.size(); ++k) {
             explore(k, result);
         }
@@ -380,6 +381,7 @@ private:
         } catch (const EvalError& e) {
             Accumulator& a = accumulator("evaluation-error:initial", FindingKind::EvaluationError, Severity::Error,
                                          "initial values", e.range(), e.what());
+            --configs_with_run_;
             occur(a, k, std::nullopt);
             return;
         }
@@ -410,8 +412,24 @@ private:
                 ProductState next;
                 Cost cost{0, 0};
                 try {
-                    next = interp_.step(nodes_[u].ps, t, c);
+                    // the duration is a property of the pre-state: checked even if the update fails
                     cost = linear(m_.transition(t).duration, c, nodes_[u].ps);
+                    if (can_be_negative(cost)) {
+                        const Transition& tr = m_.transition(t);
+                        within_ok_ = false;
+                        negative_duration_ = tr.name;
+                        Accumulator& a =
+                            accumulator("evaluation-error:duration:" + tr.name, FindingKind::EvaluationError,
+                                        Severity::Error, tr.name, tr.duration ? tr.duration->range : tr.range,
+                                        fmt::format("transition '{}' can take a negative duration", tr.name));
+                        if (timing_param_ >= 0) {
+                            auto& intervals = a.timing[k];
+                            intervals.push_back(negative_interval(cost));
+                            intervals = merge(std::move(intervals));
+                        }
+                        occur(a, k, witness_to(u, c));
+                    }
+                    next = interp_.step(nodes_[u].ps, t, c);
                 } catch (const EvalError& e) {
                     const Transition& tr = m_.transition(t);
                     Accumulator& a =
@@ -419,20 +437,6 @@ private:
                                     Severity::Error, tr.name, e.range(), e.what());
                     occur(a, k, witness_to(u, c));
                     continue;
-                }
-                if (can_be_negative(cost)) {
-                    const Transition& tr = m_.transition(t);
-                    within_ok_ = false;
-                    negative_duration_ = tr.name;
-                    Accumulator& a = accumulator("evaluation-error:duration:" + tr.name, FindingKind::EvaluationError,
-                                                 Severity::Error, tr.name, tr.duration ? tr.duration->range : tr.range,
-                                                 fmt::format("transition '{}' can take a negative duration", tr.name));
-                    if (timing_param_ >= 0) {
-                        auto& intervals = a.timing[k];
-                        intervals.push_back(negative_interval(cost));
-                        intervals = merge(std::move(intervals));
-                    }
-                    occur(a, k, witness_to(u, c));
                 }
                 auto [it, inserted] = index.emplace(next, static_cast<std::uint32_t>(nodes_.size()));
                 if (inserted) {
@@ -741,7 +745,7 @@ private:
                 f.condition = builder.build(all_indices);
             }
             if (f.kind == FindingKind::UnreachableState) {
-                if (a.configs.size() == universe_.size()) {
+                if (a.configs.size() == configs_with_run_) {
                     f.message += " in every configuration";
                 } else {
                     f.severity = Severity::Note;
@@ -785,6 +789,7 @@ private:
     std::vector<Configuration> all_valuations_{};  ///< every structural valuation, valid or not
     std::vector<bool> valid_flags_{};
     std::vector<Configuration> universe_{};  ///< the valid ones
+    std::size_t configs_with_run_{0};        ///< valid configurations whose initial values are in range
     std::vector<Node> nodes_{};
     std::vector<std::vector<Edge>> edges_{};
     std::vector<std::vector<TransitionId>> enabled_{};  ///< per node: transitions whose guard holds

@@ -472,8 +472,9 @@ private:
 
     // ---- findings ----------------------------------------------------------------------------
     void add(CheckResult& result, const std::string& id, FindingKind kind, Severity severity, std::string subject,
-             SourceRange range, std::string message, const z3::expr& condition) {
-        z3::expr cond = simplify(condition && configs_);
+             SourceRange range, std::string message, const z3::expr& condition, bool without_run = false) {
+        // findings are about configurations that have a run, except the one saying they have none
+        z3::expr cond = simplify(condition && (without_run ? configurations() : configs_));
         if (cond.is_false()) {
             return;
         }
@@ -545,11 +546,9 @@ private:
             });
         }
         if (initial_out_of_range_) {
-            std::swap(configs_, *all_configs_);  // this finding is about the configurations without a run
             add(result, "evaluation-error:initial", FindingKind::EvaluationError, Severity::Error, "initial values",
                 m_.state(m_.initial_state()).range, "an initial value is outside its variable's range",
-                *initial_out_of_range_);
-            std::swap(configs_, *all_configs_);
+                *initial_out_of_range_, true);
         }
         // durations must not be negative: a finding, and `within` is not checked
         bool negative = false;
@@ -831,7 +830,7 @@ private:
     Condition to_dnf(const z3::expr& cond) {
         Condition result;
         result.literals.emplace();
-        if (implies(configs_, cond)) {
+        if (implies(configurations(), cond)) {
             result.cubes.emplace_back();
             result.literals->emplace_back();
             return result;
@@ -885,7 +884,7 @@ private:
                         rest = rest && lits[j];
                     }
                 }
-                if (implies(configs_ && rest, cond)) {
+                if (implies(configurations() && rest, cond)) {
                     lits.erase(lits.begin() + static_cast<std::ptrdiff_t>(k));
                 }
             }
@@ -905,9 +904,9 @@ private:
                 if (present) {
                     continue;
                 }
-                if (implies(configs_ && cube, p)) {
+                if (implies(configurations() && cube, p)) {
                     lits.push_back(p);
-                } else if (implies(configs_ && cube, !p)) {
+                } else if (implies(configurations() && cube, !p)) {
                     lits.push_back(!p);
                 }
             }
@@ -942,6 +941,22 @@ private:
                 result.literals->push_back(std::move(structured));
             } else {
                 result.literals.reset();
+            }
+        }
+        // drop cubes that the others already cover (a later, wider cube can cover earlier ones)
+        for (std::size_t k = cubes_z3.size(); k-- > 0 && cubes_z3.size() > 1;) {
+            z3::expr others = ctx_.bool_val(false);
+            for (std::size_t j = 0; j < cubes_z3.size(); ++j) {
+                if (j != k) {
+                    others = others || cubes_z3[j];
+                }
+            }
+            if (implies(configurations() && cubes_z3[k], others)) {
+                cubes_z3.erase(cubes_z3.begin() + static_cast<std::ptrdiff_t>(k));
+                result.cubes.erase(result.cubes.begin() + static_cast<std::ptrdiff_t>(k));
+                if (result.literals) {
+                    result.literals->erase(result.literals->begin() + static_cast<std::ptrdiff_t>(k));
+                }
             }
         }
         return result;
