@@ -699,7 +699,6 @@ private:
     // ---- conditions --------------------------------------------------------------------------
     void finish(CheckResult& result) {
         ConditionBuilder builder{m_, roles_.structural, all_valuations_, valid_flags_};
-        std::map<std::string, std::size_t> universe_index;
         for (const std::string& id : order_) {
             Accumulator& a = acc_.at(id);
             if (a.configs.empty()) {

@@ -37,7 +37,7 @@ struct Undecided {
 class SymbolicEngine {
 public:
     SymbolicEngine(const Model& m, const CheckOptions& options)
-        : m_{m}, options_{options}, enc_{ctx_, m}, configs_{ctx_}, zero_{ctx_} {}
+        : m_{m}, options_{options}, enc_{ctx_, m}, configs_{ctx_} {}
 
     CheckResult run() {
         CheckResult result;
@@ -362,6 +362,9 @@ private:
     }
 
     /// Per state, the (P, V) from which a state satisfying `target` is reachable using `actors`.
+    /// Exact on reachable product states, which is all the findings ask about: a pre-image is
+    /// only added where it contains reachable states, and successors of reachable states are
+    /// reachable.
     std::vector<z3::expr> backward(const std::vector<z3::expr>& target, ActorSet actors) {
         const z3::expr_vector& v = enc_.vars();
         std::vector<z3::expr> b = target;
@@ -397,7 +400,7 @@ private:
                 }
             }
             for (auto& [s, pre] : grouped) {
-                if (implies(configs_ && domains_ && reach_or_true(s) && pre, b[s])) {
+                if (implies(configs_ && domains_ && reach_[s] && pre, b[s])) {
                     continue;
                 }
                 b[s] = simplify(b[s] || pre);
@@ -455,7 +458,7 @@ private:
                 }
             }
             for (auto& [s, pre] : grouped) {
-                if (implies(configs_ && domains_ && reach_or_true(s) && pre, w[s])) {
+                if (implies(configs_ && domains_ && reach_[s] && pre, w[s])) {
                     continue;
                 }
                 w[s] = simplify(w[s] || pre);
@@ -468,7 +471,6 @@ private:
         return w;
     }
 
-    z3::expr reach_or_true(std::size_t s) { return reach_[s]; }
 
     // ---- findings ----------------------------------------------------------------------------
     void add(CheckResult& result, const std::string& id, FindingKind kind, Severity severity, std::string subject,
@@ -1011,7 +1013,6 @@ private:
     Encoder enc_;
     z3::expr configs_;
     z3::expr domains_{ctx_};
-    z3::expr zero_;
     std::vector<z3::expr> reach_{};
     std::map<std::size_t, z3::expr> out_of_range_{};
     std::map<std::string, z3::expr> formulas_{};
