@@ -471,7 +471,6 @@ private:
         return w;
     }
 
-
     // ---- findings ----------------------------------------------------------------------------
     void add(CheckResult& result, const std::string& id, FindingKind kind, Severity severity, std::string subject,
              SourceRange range, std::string message, const z3::expr& condition, bool without_run = false) {
