@@ -361,13 +361,19 @@ private:
         return it->second;
     }
 
-    /// Per state, the (P, V) from which a state satisfying `target` is reachable using `actors`.
+    /// Per state, the (P, V) from which a state satisfying `target` is reachable using `actors`;
+    /// with a `budget` variable, the (P, V, budget) from which it is reachable within `budget`
+    /// seconds (durations are subtracted along the way).
     /// Exact on reachable product states, which is all the findings ask about: a pre-image is
     /// only added where it contains reachable states, and successors of reachable states are
     /// reachable.
-    std::vector<z3::expr> backward(const std::vector<z3::expr>& target, ActorSet actors) {
+    std::vector<z3::expr> backward(const std::vector<z3::expr>& target, ActorSet actors,
+                                   const std::optional<z3::expr>& budget = std::nullopt) {
         const z3::expr_vector& v = enc_.vars();
-        std::vector<z3::expr> b = target;
+        std::vector<z3::expr> b;
+        for (const auto& t : target) {
+            b.push_back(budget ? t && *budget >= 0 : t);
+        }
         std::deque<std::size_t> work;
         std::vector<bool> queued(b.size(), true);
         for (std::size_t s = 0; s < b.size(); ++s) {
@@ -384,15 +390,21 @@ private:
                     continue;
                 }
                 std::size_t s = t.source.index();
-                z3::expr_vector next(ctx_);
-                std::vector<z3::expr> values = enc_.updated(t, v);
-                for (const auto& e : values) {
-                    next.push_back(e);
+                std::vector<z3::expr> next = enc_.updated(t, v);
+                z3::expr_vector from(ctx_), to(ctx_);
+                for (int i = 0; i < static_cast<int>(v.size()); ++i) {
+                    from.push_back(v[i]);
+                    to.push_back(next[static_cast<std::size_t>(i)]);
                 }
-                // a step whose update leaves a range does not happen
-                z3::expr pre = enc_.encode_or(t.guard, v, t.source, true) && b[s2].substitute(v, next);
+                z3::expr guard = enc_.encode_or(t.guard, v, t.source, true);
+                if (budget) {
+                    from.push_back(*budget);
+                    to.push_back(*budget - (t.duration ? enc_.encode(*t.duration, v, t.source) : ctx_.int_val(0)));
+                    guard = guard && *budget >= 0;
+                }
+                z3::expr pre = guard && b[s2].substitute(from, to);
                 if (may_leave_range(t)) {
-                    pre = pre && in_range(values);
+                    pre = pre && in_range(next);  // a step whose update leaves a range does not happen
                 }
                 auto [it, inserted] = grouped.emplace(s, pre);
                 if (!inserted) {
@@ -411,64 +423,6 @@ private:
             }
         }
         return b;
-    }
-
-    /// Backward with a time budget: the (P, V, budget) from which the target is reachable using
-    /// `actors` within `budget` seconds.
-    std::vector<z3::expr> backward_timed(const std::vector<z3::expr>& target, ActorSet actors, const z3::expr& budget) {
-        const z3::expr_vector& v = enc_.vars();
-        std::vector<z3::expr> w;
-        for (const auto& t : target) {
-            w.push_back(t && budget >= 0);
-        }
-        std::deque<std::size_t> work;
-        std::vector<bool> queued(w.size(), true);
-        for (std::size_t s = 0; s < w.size(); ++s) {
-            work.push_back(s);
-        }
-        z3::expr_vector from(ctx_), to(ctx_);
-        while (!work.empty()) {
-            std::size_t s2 = work.front();
-            work.pop_front();
-            queued[s2] = false;
-            std::map<std::size_t, z3::expr> grouped;
-            for (TransitionId tid : m_.in_transitions(StateId{s2})) {
-                const Transition& t = m_.transition(tid);
-                if (!actors.contains(t.actor)) {
-                    continue;
-                }
-                std::size_t s = t.source.index();
-                z3::expr_vector vars_from(ctx_), vars_to(ctx_);
-                std::vector<z3::expr> next = enc_.updated(t, v);
-                for (int i = 0; i < static_cast<int>(v.size()); ++i) {
-                    vars_from.push_back(v[i]);
-                    vars_to.push_back(next[static_cast<std::size_t>(i)]);
-                }
-                z3::expr duration = t.duration ? enc_.encode(*t.duration, v, t.source) : ctx_.int_val(0);
-                vars_from.push_back(budget);
-                vars_to.push_back(budget - duration);
-                z3::expr pre =
-                    enc_.encode_or(t.guard, v, t.source, true) && budget >= 0 && w[s2].substitute(vars_from, vars_to);
-                if (may_leave_range(t)) {
-                    pre = pre && in_range(next);
-                }
-                auto [it, inserted] = grouped.emplace(s, pre);
-                if (!inserted) {
-                    it->second = it->second || pre;
-                }
-            }
-            for (auto& [s, pre] : grouped) {
-                if (implies(configs_ && domains_ && reach_[s] && pre, w[s])) {
-                    continue;
-                }
-                w[s] = simplify(w[s] || pre);
-                if (!queued[s]) {
-                    queued[s] = true;
-                    work.push_back(s);
-                }
-            }
-        }
-        return w;
     }
 
     // ---- findings ----------------------------------------------------------------------------
@@ -641,7 +595,7 @@ private:
             }
             z3::expr budget = ctx_.int_const("budget!");
             auto from = per_state(p.from, false, true);
-            auto w = backward_timed(per_state(p.to, true, true), p.reliance, budget);
+            auto w = backward(per_state(p.to, true, true), p.reliance, budget);
             z3::expr bound = enc_.encode(*p.expr, enc_.vars(), m_.initial_state());
             z3::expr_vector b_from(ctx_), b_to(ctx_);
             b_from.push_back(budget);
