@@ -80,6 +80,15 @@ ParamRoles classify(const Model& m, const CheckOptions& options) {
             roles.timing[i] = true;
         }
     }
+    // costs are linear in one timing parameter; with several, enumerate them all instead
+    if (std::count(roles.timing.begin(), roles.timing.end(), true) > 1) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (roles.timing[i]) {
+                roles.timing[i] = false;
+                roles.structural[i] = true;
+            }
+        }
+    }
     return roles;
 }
 

@@ -1041,6 +1041,10 @@ CheckResult check_z3(const model::Model& model, const CheckOptions& options) {
         for (const auto& u : other.unknown) {
             result.unknown.push_back("explicit engine: " + u);
         }
+        if (other.configurations == 0 && !other.unknown.empty()) {
+            result.unknown.push_back("no cross-check: the explicit engine could not enumerate the configurations");
+            return result;
+        }
         std::map<std::string, const Finding*> by_id;
         for (const auto& f : other.findings) {
             by_id[f.id] = &f;
