@@ -21,6 +21,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   libboost-graph-dev libcli11-dev libfmt-dev nlohmann-json3-dev libz3-dev
   googletest libgtest-dev libbenchmark-dev clang-format
+  graphviz libgraphviz-dev libcoap3-dev libcoap3-bin
 )
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 BENCH_PACKAGES=(spin gcc time gawk)
@@ -52,6 +53,19 @@ install_missing() {
   log "installing: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Node.js and npm for the interop peer (lwm2m-node-lib, pinned by tests/interop/package-lock.json).
+# A Node.js from elsewhere (NodeSource ships npm inside its nodejs package) is used as it is: Debian's
+# npm package would conflict with it.
+install_node() {
+  if ! command -v npm >/dev/null 2>&1; then
+    install_missing nodejs npm
+  fi
+  if [ -f tests/interop/package-lock.json ]; then
+    log "npm ci (tests/interop)"
+    (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 configure_and_build() {  # preset
@@ -100,6 +114,7 @@ case "${1:-}" in
     ;;
   test)
     install_missing "${PACKAGES[@]}"
+    install_node
     configure_and_build ci
     run_tests ci
     configure_and_build model-only

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The engine's view of CoAP: send confirmable requests and get a response or a failure, and serve
+// requests that peers send. Implemented by libcoap3 (transport_coap.hpp) and by a fake in the tests.
+
+#include "lwm2mc/client/message.hpp"
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+namespace lwm2mc::client {
+
+/// Why a request got no response.
+enum class SendFailure : std::uint8_t {
+    Timeout,      ///< no ACK/response after the RFC 7252 retransmissions (MAX_RETRANSMIT)
+    Reset,        ///< the peer answered with RST
+    Unreachable,  ///< ICMP port unreachable or a socket error
+    Cancelled,    ///< cancelled by the engine (cancel_all) or the transport was closed
+};
+const char* send_failure_name(SendFailure f);
+
+class Transport {
+public:
+    /// Called exactly once per `send`: with the response, or with the reason there is none.
+    using ResponseHandler = std::function<void(std::optional<Response> response, SendFailure failure)>;
+    /// Serves a request that a peer sent; the return value is sent back (piggy-backed ACK for CON).
+    using RequestHandler = std::function<Response(const Endpoint& from, const Request& request)>;
+
+    virtual ~Transport() = default;
+
+    /// Installs the handler for incoming requests; without one the transport answers 5.03.
+    virtual void set_request_handler(RequestHandler handler) = 0;
+
+    /// Sends `request` to `to` as a Confirmable message with a fresh token and retransmits it per
+    /// RFC 7252 4.2. `on_done` runs later from within `poll` (never from within `send`).
+    virtual void send(const Endpoint& to, Request request, ResponseHandler on_done) = 0;
+
+    /// Drops every outstanding request; their handlers run with SendFailure::Cancelled from the next `poll`.
+    virtual void cancel_all() = 0;
+
+    /// Waits at most `max_wait` (real time) for I/O, then processes what arrived and runs handlers.
+    virtual void poll(std::chrono::milliseconds max_wait) = 0;
+};
+
+}  // namespace lwm2mc::client
