@@ -12,6 +12,8 @@
 #include <exception>
 #include <iostream>
 
+#include "commands/diagram.hpp"
+
 int main(int argc, char** argv) {
     using lwm2mc::ExitCode;
     CLI::App app{"lwm2mc: the OMA LwM2M client lifecycle as a formal model"};
@@ -65,6 +67,22 @@ int main(int argc, char** argv) {
     export_cmd->add_option("MODEL", export_model, "Model file")->required()->check(CLI::ExistingFile);
     export_cmd->add_option("-o,--output", export_dir, "Directory to write the .pml files into")->required();
 
+    lwm2mc::cli::DiagramCommandOptions diagram_options;
+    std::string diagram_engine = "z3";
+    bool diagram_no_legend = false;
+    auto* diagram = app.add_subcommand("diagram", "Draw the model as a state diagram (SVG, PNG or DOT), with findings");
+    diagram->add_option("MODEL", diagram_options.model, "Model file")->required()->check(CLI::ExistingFile);
+    diagram->add_option("--proposal", diagram_options.proposal, "Overlay to apply to MODEL")->check(CLI::ExistingFile);
+    diagram->add_option("--config", diagram_options.config,
+                        "Fix parameters (name=value,...): grey out what this configuration disables");
+    diagram->add_flag("--findings", diagram_options.findings,
+                      "Check the model and draw its findings (unreachable, no recovery, deadlock, ambiguity)");
+    diagram->add_option("--trace", diagram_options.trace, "Draw the witness of this finding (id as `check` prints it)");
+    diagram->add_option("--engine", diagram_engine, "Checker engine for --findings/--trace")
+        ->check(CLI::IsMember({"z3", "explicit", "both"}));
+    diagram->add_flag("--no-legend", diagram_no_legend, "Leave the legend out");
+    diagram->add_option("-o,--output", diagram_options.output, "Output file: .svg, .png or .dot")->required();
+
     // CLI11 reports an unknown command as "A subcommand is required"; name it instead.
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -76,7 +94,7 @@ int main(int argc, char** argv) {
                                  [&](const CLI::App* s) { return s->get_name() == arg; });
         if (!known) {
             std::cerr << "lwm2mc: unknown command '" << arg
-                      << "' (commands: validate, show, fmt, check, export-promela; see --help)\n";
+                      << "' (commands: validate, show, fmt, check, diagram, export-promela; see --help)\n";
             return static_cast<int>(CLI::ExitCodes::ExtrasError);
         }
         break;
@@ -105,6 +123,13 @@ int main(int argc, char** argv) {
             std::size_t n = lwm2mc::model::export_promela(*loaded.model, export_dir);
             std::cout << "wrote " << n << " Promela models to " << export_dir << '\n';
             return static_cast<int>(ExitCode::Ok);
+        }
+        if (*diagram) {
+            diagram_options.legend = !diagram_no_legend;
+            diagram_options.engine = diagram_engine == "explicit" ? lwm2mc::checker::Engine::Explicit
+                                     : diagram_engine == "both"   ? lwm2mc::checker::Engine::Both
+                                                                  : lwm2mc::checker::Engine::Z3;
+            return lwm2mc::cli::diagram_command(diagram_options, io);
         }
         if (*check) {
             using lwm2mc::checker::FailOn;
