@@ -1,2 +1,23 @@
 # SPDX-License-Identifier: Apache-2.0
 # Integration tests over libcoap3 on loopback: test peers and the node-lib interop test.
+# Included from tests/client/CMakeLists.txt, so paths are relative to this file's directory.
+
+set(lwm2mc_net_dir "${CMAKE_CURRENT_LIST_DIR}")
+
+# Scriptable in-process LwM2M peers (bootstrap server, LwM2M server) over CoapTransport.
+add_library(lwm2mc_test_peers STATIC
+    "${lwm2mc_net_dir}/peers/peer.cpp"
+    "${lwm2mc_net_dir}/peers/tlv_writer.cpp"
+    "${lwm2mc_net_dir}/peers/bootstrap_server.cpp"
+    "${lwm2mc_net_dir}/peers/lwm2m_server.cpp"
+)
+target_include_directories(lwm2mc_test_peers PUBLIC "${lwm2mc_net_dir}")
+target_link_libraries(lwm2mc_test_peers PUBLIC lwm2mc::reference_client lwm2mc::client_core PRIVATE PkgConfig::COAP)
+
+add_executable(client_net_tests
+    "${lwm2mc_net_dir}/transport_test.cpp"
+)
+target_link_libraries(client_net_tests PRIVATE lwm2mc_test_peers lwm2mc::reference_client GTest::gtest_main)
+target_compile_definitions(client_net_tests PRIVATE
+    LWM2MC_INTEROP_DIR="${PROJECT_SOURCE_DIR}/tests/interop")
+gtest_discover_tests(client_net_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)

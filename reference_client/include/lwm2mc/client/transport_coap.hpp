@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Transport over CoAP/UDP with libcoap3 (NoSec). libcoap stays behind a pimpl: this header includes no
+// coap3 header, so users of lwm2mc::reference_client need not see libcoap.
+//
+// One UDP port serves everything: a libcoap endpoint bound to it receives requests from any peer, and every
+// peer the client sends to gets one libcoap client session (a UDP socket connected to that peer, bound to the
+// same local port with SO_REUSEADDR). Requests a server sends back to the client's address therefore arrive
+// on that session and are served by the same request handler.
+
+#include "lwm2mc/client/transport.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace lwm2mc::client {
+
+/// RFC 7252 4.8 transmission parameters and the local address. The defaults are the RFC's; tests scale
+/// `ack_timeout` and `max_retransmit` down to fail fast.
+struct CoapTransportOptions {
+    /// Numeric local address to bind ("0.0.0.0", "127.0.0.1", "::"); peers are reached from this address.
+    std::string bind_host{"0.0.0.0"};
+    /// Local UDP port; 0 lets the kernel choose (read it back with CoapTransport::local_port()).
+    std::uint16_t bind_port{0};
+    /// ACK_TIMEOUT, millisecond precision. libcoap 4.3.1 accepts only values of at least 1 s, so the
+    /// constructor throws std::invalid_argument below that: the fastest Timeout is 1 s + 2 s (max_retransmit 1).
+    std::chrono::milliseconds ack_timeout{2000};
+    /// ACK_RANDOM_FACTOR (>= 1.0). 1.0 makes retransmission times deterministic.
+    double ack_random_factor{1.5};
+    /// MAX_RETRANSMIT (>= 1, as libcoap requires): retransmissions after the first transmission before
+    /// SendFailure::Timeout.
+    unsigned max_retransmit{4};
+    /// How long a request may stay without a response once the peer has acknowledged it with an empty ACK
+    /// (a separate response that never comes); then it fails with SendFailure::Timeout. RFC 7252
+    /// EXCHANGE_LIFETIME (247 s) by default. Counted from the send; libcoap itself never gives up on it.
+    std::chrono::milliseconds exchange_timeout{247000};
+    /// libcoap's process-wide log level (0 emergency .. 7 debug; libcoap logs a received RST as an alert,
+    /// so the default is 0); the environment variable LWM2MC_COAP_LOG overrides it.
+    int log_level{0};
+};
+
+/// Transport over libcoap3 UDP. Single-threaded: construct, call and destroy it from one thread (different
+/// instances may live in different threads). Large payloads use RFC 7959 block-wise transfer handled by
+/// libcoap (Block1 for requests sent and received, Block2 for responses sent and received), delivered to the
+/// handlers as one body.
+///
+/// Malformed datagrams never reach the handlers: libcoap drops datagrams that do not parse as CoAP and
+/// answers a Confirmable request that carries an option it does not know and that is critical with 4.02 Bad
+/// Option. Requests with critical options libcoap knows but Request cannot represent (If-Match, If-None-Match,
+/// Proxy-Uri, Proxy-Scheme, OSCORE) reach the handler with Request::has_unknown_critical_option set.
+///
+/// A RequestHandler that returns a Response with code 0.00 (code::kEmpty) makes the transport send only an
+/// empty ACK and never a response (libcoap cannot leave a Confirmable request unacknowledged from a handler);
+/// the test peers use that to model a server that swallows a request.
+class CoapTransport final : public Transport {
+public:
+    /// Binds the local port. Throws std::runtime_error when the address is not numeric or cannot be bound, and
+    /// std::invalid_argument for transmission parameters libcoap would ignore.
+    explicit CoapTransport(CoapTransportOptions options = {});
+    /// Outstanding requests are dropped without running their handlers.
+    ~CoapTransport() override;
+    CoapTransport(const CoapTransport&) = delete;
+    CoapTransport& operator=(const CoapTransport&) = delete;
+
+    /// The bound UDP port (the kernel's choice when bind_port was 0).
+    std::uint16_t local_port() const;
+    /// bind_host and the bound port; with bind_host "0.0.0.0" peers on this host reach it at 127.0.0.1.
+    Endpoint local_endpoint() const;
+
+    void set_request_handler(RequestHandler handler) override;
+    /// A `to` whose host is not a numeric address fails with SendFailure::Unreachable (from the next poll).
+    void send(const Endpoint& to, Request request, ResponseHandler on_done) override;
+    void cancel_all() override;
+    /// Sends what `send` queued, waits up to `max_wait` for datagrams or retransmission deadlines, serves
+    /// incoming requests and runs the response handlers of completed requests.
+    void poll(std::chrono::milliseconds max_wait) override;
+
+    /// Requests sent and not yet completed (their handlers have not run).
+    std::size_t outstanding() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Decodes one UDP datagram as a CoAP request with libcoap's parser (coap_pdu_parse), without any socket.
+/// Returns nullopt for anything that is not a well-formed request (a response, an empty message, a
+/// truncated header, a token longer than 8 bytes, a bad option encoding). Unknown critical options (odd
+/// numbers other than Uri-Host, Uri-Port, Uri-Path, Uri-Query, Accept, Block2, Block1) set
+/// has_unknown_critical_option; the datagram still decodes. Never throws for any input but std::bad_alloc.
+std::optional<Request> parse_coap_request(std::span<const std::uint8_t> udp_payload);
+
+/// Message layer fields of a datagram that is not visible in Request/Response.
+struct CoapHeader {
+    enum class Type : std::uint8_t { Confirmable = 0, NonConfirmable = 1, Acknowledgement = 2, Reset = 3 };
+    Type type{Type::Acknowledgement};
+    std::uint16_t message_id{0};
+    std::vector<std::uint8_t> token{};  ///< 0..8 bytes
+};
+
+/// Encodes `response` as one CoAP datagram (for a piggy-backed answer: type Acknowledgement with the
+/// request's message id and token). Options are written in RFC 7252 order (Location-Path, Content-Format).
+/// Throws std::invalid_argument when the token is longer than 8 bytes or a Location-Path segment is longer
+/// than 255 bytes. No block-wise transfer: the whole payload goes into the one datagram.
+std::vector<std::uint8_t> serialize_coap_response(const CoapHeader& header, const Response& response);
+
+/// Encodes `request` as one CoAP datagram (options Uri-Path, Content-Format, Uri-Query, Accept), with the
+/// same limits as serialize_coap_response; used by the tests' raw peers and by the fuzz target's round trip.
+std::vector<std::uint8_t> serialize_coap_request(const CoapHeader& header, const Request& request);
+
+}  // namespace lwm2mc::client

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Base of the scriptable in-process LwM2M peers used by the integration tests: a CoapTransport bound to
+// 127.0.0.1 on an ephemeral port, a loop that runs either in its own std::thread (start/stop) or is stepped
+// from the test thread (step), and a record of every request received and every request sent.
+
+#include "lwm2mc/client/transport_coap.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace lwm2mc::test_peers {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+/// Retransmission parameters of the peer's own requests: as short as libcoap 4.3.1 allows by default
+/// (Timeout after 1 s + 2 s).
+struct PeerOptions {
+    milliseconds ack_timeout{1000};
+    unsigned max_retransmit{1};
+    milliseconds exchange_timeout{3000};
+};
+
+/// A request the peer received and what it answered (code::kEmpty: only an empty ACK).
+struct ReceivedRequest {
+    client::Endpoint from{};
+    client::Request request{};
+    client::Code answer{client::code::kEmpty};
+    Clock::time_point at{};
+};
+
+/// A request the peer sent and its outcome.
+struct Exchange {
+    std::string label{};  ///< free text from the script ("finish", "write /0/1"), for messages
+    client::Endpoint to{};
+    client::Request request{};
+    std::optional<client::Response> response{};
+    client::SendFailure failure{client::SendFailure::Timeout};  ///< meaningful only without response
+    Clock::time_point sent_at{};
+    Clock::time_point done_at{};
+};
+
+/// "2.04", or the failure name ("timeout") when there was no response.
+std::string outcome_string(const Exchange& e);
+/// Request with a path given as "/1/0/8" (empty segments dropped; "/" is the empty path).
+client::Request make_request(client::Code method, const std::string& path);
+std::vector<std::string> split_path(const std::string& path);
+/// The value of query parameter `key` ("ep" in "ep=node1"), if present.
+std::optional<std::string> query_value(const client::Request& r, const std::string& key);
+std::string payload_text(const std::vector<std::uint8_t>& payload);
+
+class Peer {
+public:
+    explicit Peer(PeerOptions options = {});
+    virtual ~Peer();
+    Peer(const Peer&) = delete;
+    Peer& operator=(const Peer&) = delete;
+
+    /// Where clients reach this peer: 127.0.0.1 and the ephemeral port.
+    client::Endpoint endpoint() const { return endpoint_; }
+
+    /// Runs the loop in a thread of its own until stop() or destruction.
+    void start();
+    void stop();
+    /// Runs the loop once on the calling thread (only while not started): due timers, posted work, one poll.
+    void step(milliseconds max_wait = milliseconds{10});
+
+    /// Waits (real time) until `done()` holds; steps the loop itself when no thread runs it. `done` is called
+    /// on the calling thread and may use the accessors below.
+    bool wait_until(const std::function<bool()>& done, milliseconds timeout);
+
+    /// Sends `request` to `to` from the loop thread after `delay`; the future is ready with the outcome.
+    std::shared_future<Exchange> send(const client::Endpoint& to, client::Request request,
+                                      milliseconds delay = milliseconds{0}, std::string label = {});
+
+    std::vector<ReceivedRequest> received() const;
+    std::vector<Exchange> sent() const;
+
+protected:
+    /// Serves one request on the loop thread. Return code::kEmpty to acknowledge without answering.
+    virtual client::Response handle(const client::Endpoint& from, const client::Request& request) = 0;
+    /// Runs `work` on the loop thread once `delay` has passed.
+    void post(std::function<void()> work, milliseconds delay = milliseconds{0});
+    /// Sends from the loop thread (call only there); `then` runs on the loop thread with the outcome.
+    void send_now(const client::Endpoint& to, client::Request request, std::string label,
+                  std::function<void(const Exchange&)> then);
+
+    mutable std::mutex mutex_{};  ///< guards the records and the subclasses' scripted state
+
+private:
+    struct Timer {
+        Clock::time_point due;
+        std::function<void()> work;
+    };
+    void run_once(milliseconds max_wait);
+    void loop();
+
+    client::CoapTransport transport_;
+    client::Endpoint endpoint_{};
+    std::vector<Timer> timers_{};  // guarded by mutex_
+    std::vector<ReceivedRequest> received_{};
+    std::vector<Exchange> sent_{};
+    std::atomic<bool> running_{false};
+    std::thread thread_{};
+};
+
+}  // namespace lwm2mc::test_peers

@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: Apache-2.0
+// CoapTransport against another CoapTransport and against raw UDP sockets on 127.0.0.1.
+
+#include "lwm2mc/client/transport_coap.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "udp_socket.hpp"
+
+namespace lwm2mc::client {
+namespace {
+
+using namespace std::chrono_literals;
+using test_net::UdpSocket;
+using Steady = std::chrono::steady_clock;
+
+CoapTransportOptions fast_options() {
+    CoapTransportOptions o;
+    o.bind_host = "127.0.0.1";
+    o.ack_timeout = 1000ms;  // libcoap 4.3.1's minimum
+    o.ack_random_factor = 1.0;
+    o.max_retransmit = 1;
+    o.exchange_timeout = 4000ms;
+    return o;
+}
+
+/// Polls every transport in turn until `done` holds or `timeout` passes.
+bool pump(std::initializer_list<CoapTransport*> transports, const std::function<bool()>& done,
+          std::chrono::milliseconds timeout = 3000ms) {
+    const auto deadline = Steady::now() + timeout;
+    while (!done()) {
+        if (Steady::now() > deadline) {
+            return false;
+        }
+        for (auto* t : transports) {
+            t->poll(2ms);
+        }
+    }
+    return true;
+}
+
+struct Outcome {
+    bool done{false};
+    std::optional<Response> response{};
+    SendFailure failure{SendFailure::Cancelled};
+    Steady::time_point at{};
+};
+
+Transport::ResponseHandler record(Outcome& out) {
+    return [&out](std::optional<Response> r, SendFailure f) {
+        out.done = true;
+        out.response = std::move(r);
+        out.failure = f;
+        out.at = Steady::now();
+    };
+}
+
+std::vector<std::uint8_t> bytes(const std::string& s) {
+    return {s.begin(), s.end()};
+}
+
+Request register_request() {
+    Request r;
+    r.method = code::kPost;
+    r.uri_path = {"rd"};
+    r.uri_query = {"ep=node1", "lt=300", "lwm2m=1.0", "b=U"};
+    r.content_format = content_format::kLinkFormat;
+    r.payload = bytes("</1/0>,</3/0>");
+    return r;
+}
+
+TEST(CoapTransport, BindsAnEphemeralPortAndReportsIt) {
+    CoapTransport a(fast_options());
+    CoapTransport b(fast_options());
+
+    EXPECT_NE(a.local_port(), 0);
+    EXPECT_NE(a.local_port(), b.local_port());
+    EXPECT_EQ(a.local_endpoint(), (Endpoint{"127.0.0.1", a.local_port()}));
+}
+
+TEST(CoapTransport, RefusesTransmissionParametersLibcoapWouldIgnore) {
+    CoapTransportOptions short_ack = fast_options();
+    short_ack.ack_timeout = 500ms;
+    CoapTransportOptions no_retransmit = fast_options();
+    no_retransmit.max_retransmit = 0;
+
+    EXPECT_THROW(CoapTransport{short_ack}, std::invalid_argument);
+    EXPECT_THROW(CoapTransport{no_retransmit}, std::invalid_argument);
+}
+
+TEST(CoapTransport, RefusesANonNumericBindAddress) {
+    CoapTransportOptions o = fast_options();
+    o.bind_host = "localhost";
+
+    EXPECT_THROW(CoapTransport{o}, std::runtime_error);
+}
+
+TEST(CoapTransport, RoundTripCarriesOptionsPayloadAndSenderEndpoint) {
+    CoapTransport client(fast_options());
+    CoapTransport server(fast_options());
+    std::optional<Endpoint> seen_from;
+    std::optional<Request> seen;
+    server.set_request_handler([&](const Endpoint& from, const Request& r) {
+        seen_from = from;
+        seen = r;
+        return Response{code::kCreated, {"rd", "5"}, content_format::kTextPlain, bytes("ok")};
+    });
+    Outcome out;
+
+    client.send(server.local_endpoint(), register_request(), record(out));
+    ASSERT_TRUE(pump({&client, &server}, [&] { return out.done; }));
+
+    ASSERT_TRUE(out.response.has_value()) << send_failure_name(out.failure);
+    EXPECT_EQ(code_to_string(out.response->code), "2.01");
+    EXPECT_EQ(out.response->location_path, (std::vector<std::string>{"rd", "5"}));
+    EXPECT_EQ(out.response->content_format, content_format::kTextPlain);
+    EXPECT_EQ(out.response->payload, bytes("ok"));
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->method, code::kPost);
+    EXPECT_EQ(seen->uri_path, (std::vector<std::string>{"rd"}));
+    EXPECT_EQ(seen->uri_query, register_request().uri_query);
+    EXPECT_EQ(seen->content_format, content_format::kLinkFormat);
+    EXPECT_FALSE(seen->accept.has_value());
+    EXPECT_EQ(seen->payload, bytes("</1/0>,</3/0>"));
+    EXPECT_FALSE(seen->has_unknown_critical_option);
+    // The request left from the bound port: a server's requests to that address reach this transport.
+    EXPECT_EQ(seen_from, client.local_endpoint());
+}
+
+TEST(CoapTransport, KeepsASingleLocationPathOptionWithASlashAsOneSegment) {
+    CoapTransport client(fast_options());
+    CoapTransport server(fast_options());
+    server.set_request_handler([](const Endpoint&, const Request&) {
+        return Response{code::kCreated, {"rd/7"}, std::nullopt, {}};  // lwm2m-node-lib's form
+    });
+    Outcome out;
+
+    client.send(server.local_endpoint(), register_request(), record(out));
+    ASSERT_TRUE(pump({&client, &server}, [&] { return out.done; }));
+
+    ASSERT_TRUE(out.response.has_value());
+    EXPECT_EQ(out.response->location_path, (std::vector<std::string>{"rd/7"}));
+}
+
+TEST(CoapTransport, ServesRequestsThatThePeerSendsBackToItsAddress) {
+    CoapTransport client(fast_options());
+    CoapTransport server(fast_options());
+    std::optional<Endpoint> registered_from;
+    server.set_request_handler([&](const Endpoint& from, const Request&) {
+        registered_from = from;
+        return Response{code::kCreated, {"rd", "0"}, std::nullopt, {}};
+    });
+    std::vector<std::pair<Endpoint, Request>> client_saw;
+    client.set_request_handler([&](const Endpoint& from, const Request& r) {
+        client_saw.emplace_back(from, r);
+        return Response{code::kContent, {}, content_format::kTextPlain, bytes("u-blox")};
+    });
+    Outcome reg;
+    Outcome read;
+    client.send(server.local_endpoint(), register_request(), record(reg));
+    ASSERT_TRUE(pump({&client, &server}, [&] { return reg.done; }));
+    ASSERT_TRUE(registered_from.has_value());
+    Request read_request;
+    read_request.method = code::kGet;
+    read_request.uri_path = {"3", "0", "0"};
+    read_request.accept = content_format::kTextPlain;
+
+    server.send(*registered_from, read_request, record(read));
+    ASSERT_TRUE(pump({&client, &server}, [&] { return read.done; }));
+
+    ASSERT_TRUE(read.response.has_value()) << send_failure_name(read.failure);
+    EXPECT_EQ(code_to_string(read.response->code), "2.05");
+    EXPECT_EQ(read.response->payload, bytes("u-blox"));
+    ASSERT_EQ(client_saw.size(), 1U);
+    EXPECT_EQ(client_saw[0].first, server.local_endpoint());
+    EXPECT_EQ(client_saw[0].second.uri_path, (std::vector<std::string>{"3", "0", "0"}));
+    EXPECT_EQ(client_saw[0].second.accept, content_format::kTextPlain);
+}
+
+TEST(CoapTransport, RequestToAClosedPortFailsWithinBoundedTime) {
+    CoapTransport client(fast_options());
+    const std::uint16_t port = test_net::closed_udp_port();
+    Outcome out;
+    const auto start = Steady::now();
+
+    client.send(Endpoint{"127.0.0.1", port}, register_request(), record(out));
+    ASSERT_TRUE(pump(
+        {&client}, [&] { return out.done; }, 3000ms));
+
+    EXPECT_FALSE(out.response.has_value());
+    EXPECT_TRUE(out.failure == SendFailure::Unreachable || out.failure == SendFailure::Timeout)
+        << send_failure_name(out.failure);
+    // ICMP port unreachable arrives at once on loopback; without it, Timeout comes after 1 s + 2 s.
+    EXPECT_LT(out.at - start, 3500ms);
+}
+
+TEST(CoapTransport, RetransmitsMaxRetransmitTimesThenTimesOut) {
+    CoapTransport client(fast_options());
+    UdpSocket silent;
+    Outcome out;
+    const auto start = Steady::now();
+
+    client.send(Endpoint{"127.0.0.1", silent.port()}, register_request(), record(out));
+    ASSERT_TRUE(pump(
+        {&client}, [&] { return out.done; }, 5000ms));
+    std::vector<std::vector<std::uint8_t>> copies;
+    while (auto d = silent.receive(0ms)) {
+        copies.push_back(d->bytes);
+    }
+
+    EXPECT_FALSE(out.response.has_value());
+    EXPECT_EQ(out.failure, SendFailure::Timeout);
+    ASSERT_EQ(copies.size(), 2U);        // first transmission + MAX_RETRANSMIT (1)
+    EXPECT_EQ(copies[0], copies[1]);     // same message id and token
+    EXPECT_EQ(copies[0][0] >> 4U, 0x4);  // version 1, Confirmable
+    // ACK_TIMEOUT 1 s, random factor 1.0: retransmission at 1 s, give up at 1 + 2 = 3 s.
+    EXPECT_GE(out.at - start, 2900ms);
+    EXPECT_LT(out.at - start, 4000ms);
+}
+
+TEST(CoapTransport, MapsResetToReset) {
+    CoapTransport client(fast_options());
+    UdpSocket peer;
+    Outcome out;
+    client.send(Endpoint{"127.0.0.1", peer.port()}, register_request(), record(out));
+    client.poll(0ms);
+    auto request = peer.receive(1000ms);
+    ASSERT_TRUE(request.has_value());
+
+    // RST: version 1, type 3, no token, code 0.00, the request's message id.
+    peer.send_to(request->from_port, {0x70, 0x00, request->bytes[2], request->bytes[3]});
+    ASSERT_TRUE(pump(
+        {&client}, [&] { return out.done; }, 1000ms));
+
+    EXPECT_FALSE(out.response.has_value());
+    EXPECT_EQ(out.failure, SendFailure::Reset);
+}
+
+TEST(CoapTransport, EmptyAckWithoutResponseTimesOutAfterExchangeTimeout) {
+    CoapTransportOptions o = fast_options();
+    o.exchange_timeout = 1500ms;
+    CoapTransport client(o);
+    CoapTransport server(fast_options());
+    server.set_request_handler([](const Endpoint&, const Request&) { return Response{code::kEmpty, {}, {}, {}}; });
+    Outcome out;
+    const auto start = Steady::now();
+
+    client.send(server.local_endpoint(), register_request(), record(out));
+    ASSERT_TRUE(pump(
+        {&client, &server}, [&] { return out.done; }, 4000ms));
+
+    EXPECT_FALSE(out.response.has_value());
+    EXPECT_EQ(out.failure, SendFailure::Timeout);
+    EXPECT_GE(out.at - start, 1500ms);
+    EXPECT_LT(out.at - start, 2500ms);
+}
+
+TEST(CoapTransport, CancelAllCompletesOutstandingRequestsFromTheNextPoll) {
+    CoapTransport client(fast_options());
+    UdpSocket silent;
+    Outcome a;
+    Outcome b;
+    client.send(Endpoint{"127.0.0.1", silent.port()}, register_request(), record(a));
+    client.send(Endpoint{"127.0.0.1", silent.port()}, register_request(), record(b));
+    client.poll(0ms);
+
+    client.cancel_all();
+    const bool ran_inside_cancel = a.done || b.done;
+    client.poll(0ms);
+
+    EXPECT_FALSE(ran_inside_cancel);
+    EXPECT_TRUE(a.done);
+    EXPECT_TRUE(b.done);
+    EXPECT_EQ(a.failure, SendFailure::Cancelled);
+    EXPECT_EQ(b.failure, SendFailure::Cancelled);
+    EXPECT_EQ(client.outstanding(), 0U);
+}
+
+TEST(CoapTransport, NeverRunsTheResponseHandlerInsideSend) {
+    CoapTransport client(fast_options());
+    Outcome out;
+
+    client.send(Endpoint{"not-an-address", 5683}, register_request(), record(out));
+    const bool ran_inside_send = out.done;
+    client.poll(0ms);
+
+    EXPECT_FALSE(ran_inside_send);
+    EXPECT_TRUE(out.done);
+    EXPECT_EQ(out.failure, SendFailure::Unreachable);
+}
+
+TEST(CoapTransport, AnswersServiceUnavailableWithoutARequestHandler) {
+    CoapTransport server(fast_options());
+    UdpSocket raw;
+    Request r;
+    r.method = code::kGet;
+    r.uri_path = {"3", "0"};
+
+    raw.send_to(server.local_port(), serialize_coap_request({CoapHeader::Type::Confirmable, 0x1234, {0xAB}}, r));
+    std::optional<test_net::Datagram> reply;
+    pump(
+        {&server}, [&] { return (reply = raw.receive(0ms)).has_value(); }, 1000ms);
+
+    ASSERT_TRUE(reply.has_value());
+    ASSERT_GE(reply->bytes.size(), 5U);
+    EXPECT_EQ(reply->bytes[0], 0x61);  // version 1, ACK, token length 1
+    EXPECT_EQ(code_to_string(reply->bytes[1]), "5.03");
+    EXPECT_EQ(reply->bytes[2], 0x12);
+    EXPECT_EQ(reply->bytes[3], 0x34);
+    EXPECT_EQ(reply->bytes[4], 0xAB);
+}
+
+TEST(CoapTransport, HandsRawRequestsToTheHandlerWithTheSendersEndpoint) {
+    CoapTransport server(fast_options());
+    std::optional<Endpoint> from;
+    std::optional<Request> seen;
+    server.set_request_handler([&](const Endpoint& f, const Request& r) {
+        from = f;
+        seen = r;
+        return Response{code::kChanged, {}, std::nullopt, {}};
+    });
+    UdpSocket raw;
+    Request r;
+    r.method = code::kPut;
+    r.uri_path = {"0", "1"};
+    r.uri_query = {"x=1"};
+    r.content_format = content_format::kLwm2mTlv;
+    r.accept = content_format::kLwm2mTlv;
+    r.payload = {0xC1, 0x0A, 0x65};
+
+    raw.send_to(server.local_port(), serialize_coap_request({CoapHeader::Type::Confirmable, 7, {1, 2, 3, 4}}, r));
+    std::optional<test_net::Datagram> reply;
+    pump(
+        {&server}, [&] { return (reply = raw.receive(0ms)).has_value(); }, 1000ms);
+
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(from, (Endpoint{"127.0.0.1", raw.port()}));
+    EXPECT_EQ(seen->method, code::kPut);
+    EXPECT_EQ(seen->uri_path, r.uri_path);
+    EXPECT_EQ(seen->uri_query, r.uri_query);
+    EXPECT_EQ(seen->content_format, content_format::kLwm2mTlv);
+    EXPECT_EQ(seen->accept, content_format::kLwm2mTlv);
+    EXPECT_EQ(seen->payload, r.payload);
+    ASSERT_TRUE(reply.has_value());
+    EXPECT_EQ(reply->bytes, serialize_coap_response({CoapHeader::Type::Acknowledgement, 7, {1, 2, 3, 4}},
+                                                    Response{code::kChanged, {}, std::nullopt, {}}));
+}
+
+TEST(CoapTransport, SetsTheFlagForCriticalOptionsARequestCannotCarry) {
+    CoapTransport server(fast_options());
+    std::vector<Request> seen;
+    server.set_request_handler([&](const Endpoint&, const Request& r) {
+        seen.push_back(r);
+        return Response{code::kChanged, {}, std::nullopt, {}};
+    });
+    UdpSocket raw;
+    // POST /1, If-Match (option 1, critical, known to libcoap, not representable in Request): 0x41 header,
+    // then option delta 1 length 1 (0x11 0xEE), then Uri-Path delta 10 length 1 (0xA1 '1').
+    const std::vector<std::uint8_t> with_if_match{0x40, 0x02, 0x00, 0x01, 0x11, 0xEE, 0xA1, '1'};
+    const std::vector<std::uint8_t> plain{0x40, 0x02, 0x00, 0x02, 0xB1, '1'};
+
+    raw.send_to(server.local_port(), with_if_match);
+    raw.send_to(server.local_port(), plain);
+    pump(
+        {&server}, [&] { return seen.size() == 2; }, 1000ms);
+
+    ASSERT_EQ(seen.size(), 2U);
+    EXPECT_TRUE(seen[0].has_unknown_critical_option);
+    EXPECT_EQ(seen[0].uri_path, (std::vector<std::string>{"1"}));
+    EXPECT_FALSE(seen[1].has_unknown_critical_option);
+}
+
+TEST(CoapTransport, UnknownCriticalOptionIsAnsweredBadOptionByLibcoap) {
+    CoapTransport server(fast_options());
+    int handler_calls = 0;
+    server.set_request_handler([&](const Endpoint&, const Request&) {
+        ++handler_calls;
+        return Response{code::kChanged, {}, std::nullopt, {}};
+    });
+    UdpSocket raw;
+    // GET, option 65001 (odd: critical; experimental range) with an empty value: delta 14 extended by
+    // 65001 - 269 = 0xFD1C.
+    const std::vector<std::uint8_t> datagram{0x40, 0x01, 0x00, 0x09, 0xE0, 0xFD, 0x1C};
+
+    raw.send_to(server.local_port(), datagram);
+    std::optional<test_net::Datagram> reply;
+    pump(
+        {&server}, [&] { return (reply = raw.receive(0ms)).has_value(); }, 1000ms);
+
+    ASSERT_TRUE(reply.has_value());
+    EXPECT_EQ(reply->bytes[0] & 0x30U, 0x20U);  // ACK
+    EXPECT_EQ(code_to_string(reply->bytes[1]), "4.02");
+    EXPECT_EQ(handler_calls, 0);
+}
+
+TEST(CoapTransport, SurvivesMalformedDatagramsAndKeepsServing) {
+    CoapTransport server(fast_options());
+    int handler_calls = 0;
+    server.set_request_handler([&](const Endpoint&, const Request&) {
+        ++handler_calls;
+        return Response{code::kContent, {}, std::nullopt, {}};
+    });
+    UdpSocket raw;
+    // clang-format off
+    const std::vector<std::vector<std::uint8_t>> malformed{
+        {},                                         // empty datagram
+        {0x40},                                     // truncated header
+        {0x00, 0x01, 0x00, 0x01},                   // version 0
+        {0x49, 0x01, 0x00, 0x02, 1, 2, 3, 4, 5, 6, 7, 8, 9},  // token length 9 (reserved)
+        {0x40, 0x01, 0x00, 0x03, 0xF0},             // option delta nibble 15 without payload marker
+        {0x40, 0x01, 0x00, 0x04, 0xBD},             // Uri-Path with extended length byte missing
+        {0x40, 0x01, 0x00, 0x05, 0xB5, 'a'},        // option value shorter than its length
+        {0x40, 0x01, 0x00, 0x06, 0xFF},             // payload marker without payload
+        {0x60, 0x45, 0x00, 0x07},                   // unsolicited ACK 2.05
+        {0x40, 0xE0, 0x00, 0x08},                   // code 7.00 (reserved class)
+        {0x50, 0x00, 0x00, 0x09},                   // NON empty message
+    };
+    // clang-format on
+    std::vector<std::vector<std::uint8_t>> replies;
+
+    for (const auto& d : malformed) {
+        raw.send_to(server.local_port(), d);
+        server.poll(20ms);
+        while (auto r = raw.receive(20ms)) {
+            replies.push_back(r->bytes);
+        }
+    }
+    raw.send_to(server.local_port(), {0x40, 0x01, 0x00, 0x10, 0xB1, '3'});  // a good GET /3
+    std::optional<test_net::Datagram> good;
+    pump(
+        {&server}, [&] { return (good = raw.receive(0ms)).has_value(); }, 1000ms);
+
+    EXPECT_EQ(handler_calls, 1);  // only the good request reached the handler
+    ASSERT_TRUE(good.has_value());
+    EXPECT_EQ(code_to_string(good->bytes[1]), "2.05");
+    for (const auto& r : replies) {
+        ASSERT_GE(r.size(), 4U);
+        const unsigned type = (r[0] >> 4U) & 0x3U;
+        const bool reset = type == 3;
+        const bool client_error = (r[1] >> 5U) == 4;
+        EXPECT_TRUE(reset || client_error) << "unexpected reply type " << type << " code " << code_to_string(r[1]);
+    }
+}
+
+TEST(CoapTransport, MovesLargePayloadsBlockwiseInBothDirections) {
+    CoapTransport client(fast_options());
+    CoapTransport server(fast_options());
+    std::vector<std::uint8_t> big_request(3000);
+    std::vector<std::uint8_t> big_response(5000);
+    for (std::size_t i = 0; i < big_request.size(); ++i) {
+        big_request[i] = static_cast<std::uint8_t>(i * 7);
+    }
+    for (std::size_t i = 0; i < big_response.size(); ++i) {
+        big_response[i] = static_cast<std::uint8_t>(i * 13);
+    }
+    std::optional<Request> seen;
+    server.set_request_handler([&](const Endpoint&, const Request& r) {
+        seen = r;
+        return Response{code::kContent, {}, content_format::kOctetStream, big_response};
+    });
+    Request r;
+    r.method = code::kPut;
+    r.uri_path = {"5", "0", "0"};
+    r.content_format = content_format::kOctetStream;
+    r.payload = big_request;
+    Outcome out;
+
+    client.send(server.local_endpoint(), r, record(out));
+    ASSERT_TRUE(pump({&client, &server}, [&] { return out.done; }));
+
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->payload, big_request);
+    ASSERT_TRUE(out.response.has_value()) << send_failure_name(out.failure);
+    EXPECT_EQ(code_to_string(out.response->code), "2.05");
+    EXPECT_EQ(out.response->payload, big_response);
+    EXPECT_EQ(out.response->content_format, content_format::kOctetStream);
+}
+
+TEST(CoapTransport, SendsIssuedFromARequestHandlerGoOutAfterDispatch) {
+    CoapTransport a(fast_options());
+    CoapTransport b(fast_options());
+    Outcome from_handler;
+    bool b_answered_ping = false;
+    a.set_request_handler([&](const Endpoint& from, const Request&) {
+        Request follow_up;
+        follow_up.method = code::kPost;
+        follow_up.uri_path = {"bs"};
+        a.send(from, follow_up, record(from_handler));  // e.g. Register right after Bootstrap-Finish
+        return Response{code::kChanged, {}, std::nullopt, {}};
+    });
+    b.set_request_handler([&](const Endpoint&, const Request&) {
+        b_answered_ping = true;
+        return Response{code::kChanged, {}, std::nullopt, {}};
+    });
+    Outcome first;
+    Request finish;
+    finish.method = code::kPost;
+    finish.uri_path = {"bs"};
+
+    b.send(a.local_endpoint(), finish, record(first));
+    ASSERT_TRUE(pump({&a, &b}, [&] { return first.done && from_handler.done; }));
+
+    ASSERT_TRUE(first.response.has_value());
+    ASSERT_TRUE(from_handler.response.has_value()) << send_failure_name(from_handler.failure);
+    EXPECT_TRUE(b_answered_ping);
+    EXPECT_EQ(code_to_string(from_handler.response->code), "2.04");
+}
+
+}  // namespace
+}  // namespace lwm2mc::client
