@@ -401,6 +401,11 @@ private:
             label += "<TR><TD>" + legend_ + "</TD></TR>";
         }
         label += "</TABLE>";
+        // One table row per DOT line keeps golden diffs readable (whitespace between HTML elements is ignored).
+        for (std::size_t pos = label.find("</TR>"); pos != std::string::npos; pos = label.find("</TR>", pos)) {
+            pos += 5;
+            label.insert(pos, "\n    ");
+        }
         out_ += fmt::format("  graph [label=<{}>, labelloc=t, fontname=\"Helvetica\", rankdir=TB, nodesep=0.35, "
                             "ranksep=0.45];\n",
                             label);

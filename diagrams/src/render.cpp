@@ -46,7 +46,7 @@ std::string last_error() {
 /// (Graphviz issue #132, shared/notes/z3-boost-graphviz.md 4.2).
 GVC_t* context() {
     static GVC_t* gvc = [] {
-        agseterr(AGERR);  // keep errors (and warnings below them) for aglasterr instead of printing them
+        agseterr(AGMAX);  // print nothing: errors are kept for aglasterr and reported in RenderError
         return gvContext();
     }();
     return gvc;

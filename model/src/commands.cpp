@@ -340,6 +340,11 @@ bool write_file_atomically(const std::string& path, const std::string& text, std
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
         ::fchmod(fd, st.st_mode & 07777);
+    } else {
+        // A new file gets the permissions open(2) would give it (mkstemp makes it 0600).
+        const mode_t mask = ::umask(0);
+        ::umask(mask);
+        ::fchmod(fd, static_cast<mode_t>(0666U & ~static_cast<unsigned>(mask)));
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         error = std::strerror(errno);

@@ -186,3 +186,52 @@ TEST(Cli, FmtRefusesAFileWithSyntaxErrors) {
 }
 
 }  // namespace
+
+TEST(CliDiagram, WritesSvgPngAndDotByExtension) {
+    const fs::path dir = fs::temp_directory_path() / ("lwm2mc_diagram_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+
+    CliRun svg = run("diagram " + kModel + " -o " + (dir / "m.svg").string());
+    CliRun png = run("diagram " + kModel + " --findings -o " + (dir / "m.png").string());
+    CliRun dot = run("diagram " + kModel + " -o " + (dir / "m.dot").string());
+
+    EXPECT_EQ(svg.code, 0) << svg.err;
+    EXPECT_EQ(png.code, 0) << png.err;
+    EXPECT_EQ(dot.code, 0) << dot.err;
+    EXPECT_NE(slurp(dir / "m.svg").find("<svg"), std::string::npos);
+    EXPECT_EQ(slurp(dir / "m.png").substr(1, 3), "PNG");
+    EXPECT_EQ(slurp(dir / "m.dot").rfind("digraph \"lwm2m_ts10_draft\" {", 0), 0U);
+    fs::remove_all(dir);
+}
+
+TEST(CliDiagram, TraceDrawsTheWitnessOfTheServerInitiatedOnlyFinding) {
+    const fs::path out = fs::temp_directory_path() / ("lwm2mc_trace_" + std::to_string(::getpid()) + ".dot");
+
+    CliRun r = run("diagram " + kModel + " --trace no-recovery:BsFailed -o " + out.string());
+
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string dot = slurp(out);
+    EXPECT_NE(dot.find("(1) boot"), std::string::npos);
+    EXPECT_NE(dot.find("(2) si_write"), std::string::npos);
+    EXPECT_NE(dot.find("(3) exchange_lifetime_expired"), std::string::npos);
+    EXPECT_NE(dot.find("witness: no-recovery:BsFailed under factory=false, smartcard=false"), std::string::npos);
+    fs::remove(out);
+}
+
+TEST(CliDiagram, BadArgumentsGetClearMessages) {
+    CliRun format = run("diagram " + kModel + " -o picture.pdf");
+    CliRun trace = run("diagram " + kModel + " --trace nope -o /tmp/x.dot");
+    CliRun config = run("diagram " + kModel + " --config factroy=true -o /tmp/x.dot");
+    CliRun unwritable = run("diagram " + kModel + " -o /nonexistent-dir/x.svg");
+
+    EXPECT_EQ(format.code, 2);
+    EXPECT_NE(format.err.find("must end in .svg, .png or .dot"), std::string::npos) << format.err;
+    EXPECT_EQ(trace.code, 2);
+    EXPECT_NE(trace.err.find("--trace: no finding 'nope'; findings with a witness:\n  no-recovery:Init"),
+              std::string::npos)
+        << trace.err;
+    EXPECT_EQ(config.code, 2);
+    EXPECT_NE(config.err.find("--config"), std::string::npos) << config.err;
+    EXPECT_EQ(unwritable.code, 3);
+    EXPECT_NE(unwritable.err.find("cannot write '/nonexistent-dir/x.svg'"), std::string::npos) << unwritable.err;
+}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+// DOT output compared as text with golden files (never SVG bytes), escaping, configuration greying, and
+// in-process rendering through Graphviz's libraries.
+
+#include "lwm2mc/diagrams/dot.hpp"
+#include "lwm2mc/diagrams/render.hpp"
+#include "lwm2mc/model/interpreter.hpp"
+#include "lwm2mc/model/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+using namespace lwm2mc;
+using diagrams::DotOptions;
+using diagrams::Highlights;
+using diagrams::MarkKind;
+
+namespace {
+
+const std::string kData = LWM2MC_TEST_DATA_DIR;
+
+model::Model load(const std::string& path) {
+    auto r = model::load_model(path);
+    if (!r.ok()) {
+        std::ostringstream out;
+        model::print_diagnostics(out, r.diagnostics);
+        ADD_FAILURE() << "cannot load " << path << ":\n" << out.str();
+        throw std::runtime_error("model");
+    }
+    return std::move(*r.model);
+}
+
+std::string read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// Compares with tests/data/diagrams/<name>.dot; LWM2MC_UPDATE_GOLDEN=1 rewrites the file instead.
+void expect_golden(const std::string& name, const std::string& dot) {
+    const std::string path = kData + "/diagrams/" + name + ".dot";
+    if (std::getenv("LWM2MC_UPDATE_GOLDEN") != nullptr) {
+        std::ofstream(path, std::ios::binary) << dot;
+    }
+    EXPECT_EQ(read(path), dot) << "DOT differs from " << path << " (LWM2MC_UPDATE_GOLDEN=1 rewrites it)";
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + what.size())) {
+        ++n;
+    }
+    return n;
+}
+
+std::vector<std::optional<model::Value>> fixed(const model::Model& m, const std::string& assignment) {
+    model::Interpreter interp{m};
+    std::string error;
+    auto values = interp.parse_assignment(assignment, error);
+    EXPECT_EQ(error, "");
+    return values;
+}
+
+}  // namespace
+
+TEST(DotEscape, EscapesQuotesBackslashesNewlinesAndMarkup) {
+    EXPECT_EQ(diagrams::escape_dot_string("a \"b\" \\ <c> & d\ne"), "a \\\"b\\\" \\\\ &lt;c&gt; &amp; d\\ne");
+    EXPECT_EQ(diagrams::escape_html("x < y && \"z\" > 1\nw"), "x &lt; y &amp;&amp; &quot;z&quot; &gt; 1<BR/>w");
+}
+
+TEST(DotGolden, SourceListsModel) {
+    const auto m = load(kData + "/models/valid/source-lists.lwm2m");
+
+    const std::string dot = diagrams::to_dot(m);
+
+    expect_golden("source-lists", dot);
+}
+
+TEST(DotGolden, EscapingModel) {
+    const auto m = load(kData + "/diagrams/escaping.lwm2m");
+
+    const std::string dot = diagrams::to_dot(m);
+
+    expect_golden("escaping", dot);
+}
+
+TEST(DotGolden, ConfigurationGreysOutWhatItDisables) {
+    const auto m = load(kData + "/diagrams/config.lwm2m");
+    DotOptions options;
+    options.fixed = fixed(m, "ci=false,si=true");
+    options.configuration_text = "ci=false, si=true";
+
+    const std::string dot = diagrams::to_dot(m, options);
+
+    expect_golden("config-si-only", dot);
+}
+
+TEST(DotGolden, FindingsAndWitnessTrace) {
+    const auto m = load(kData + "/diagrams/config.lwm2m");
+    Highlights h;
+    h.marks.push_back({MarkKind::NoRecovery,
+                       "no-recovery:HoldOff",
+                       "no path back from HoldOff",
+                       "!ci && si",
+                       {*m.find_state("HoldOff")},
+                       {}});
+    h.marks.push_back({MarkKind::Unreachable,
+                       "unreachable-state:Requesting",
+                       "not reached: Requesting",
+                       "!ci",
+                       {*m.find_state("Requesting")},
+                       {}});
+    h.marks.push_back(
+        {MarkKind::Deadlock, "deadlock:Pending", "runs stop in Pending", "", {*m.find_state("Pending")}, {}});
+    h.trace =
+        diagrams::TraceOverlay{"no-recovery:HoldOff under ci=false, si=true",
+                               {*m.find_transition("Init.boot.HoldOff"), *m.find_transition("HoldOff.power_cycle.Init"),
+                                *m.find_transition("Init.boot.HoldOff")},
+                               m.find_state("HoldOff")};
+
+    const std::string dot = diagrams::to_dot(m, {}, h);
+
+    expect_golden("config-findings", dot);
+}
+
+TEST(Dot, StarRowIsDrawnOnceFromAnyStateNode) {
+    const auto m = load(kData + "/models/valid/source-lists.lwm2m");
+
+    const std::string dot = diagrams::to_dot(m);
+
+    EXPECT_EQ(count(dot, "__any -> "), 1U);
+    EXPECT_EQ(count(dot, "label=\"power_cycle"), 1U);
+}
+
+TEST(Dot, SelfLoopsAreListedInsideTheState) {
+    const auto m = load(kData + "/diagrams/escaping.lwm2m");
+
+    const std::string dot = diagrams::to_dot(m);
+
+    EXPECT_EQ(count(dot, "\"Busy\" -> \"Busy\""), 0U);
+    EXPECT_NE(dot.find("tick<BR/>[count &gt; 0]"), std::string::npos) << dot;
+}
+
+TEST(Dot, IsDeterministic) {
+    const auto m = load(kData + "/diagrams/config.lwm2m");
+
+    EXPECT_EQ(diagrams::to_dot(m), diagrams::to_dot(m));
+}
+
+TEST(DotConfiguration, DisabledTransitionsAreThoseWhoseGuardsCannotHold) {
+    const auto m = load(kData + "/diagrams/config.lwm2m");
+
+    const auto none = diagrams::disabled_transitions(m, fixed(m, "ci=true,si=true"));
+    const auto si_only = diagrams::disabled_transitions(m, fixed(m, "ci=false"));
+    const auto neither = diagrams::disabled_transitions(m, fixed(m, "ci=false,si=false"));
+
+    EXPECT_TRUE(none.empty());
+    ASSERT_EQ(si_only.size(), 1U);
+    EXPECT_EQ(m.transition(si_only[0]).name, "HoldOff.expired.Requesting");
+    EXPECT_EQ(neither.size(), 3U);  // boot, expired, write
+}
+
+TEST(DotConfiguration, HugeTimingDomainDoesNotPreventGreying) {
+    // hold_off ranges over 2^32 values but no guard mentions it: greying stays exact and fast.
+    const auto m = load(kData + "/diagrams/config.lwm2m");
+
+    const auto disabled = diagrams::disabled_transitions(m, fixed(m, "ci=false,hold_off=5"));
+
+    EXPECT_EQ(disabled.size(), 1U);
+}
+
+TEST(Render, SvgOfEveryGoldenModelParsesAndNamesItsStates) {
+    for (const std::string name : {"config-si-only", "config-findings", "escaping", "source-lists"}) {
+        const std::string dot = read(kData + "/diagrams/" + name + ".dot");
+
+        const std::string svg = diagrams::render(dot, diagrams::ImageFormat::Svg);
+
+        EXPECT_NE(svg.find("<svg"), std::string::npos) << name;
+        EXPECT_NE(svg.find("</svg>"), std::string::npos) << name;
+    }
+    const std::string svg = diagrams::render(read(kData + "/diagrams/escaping.dot"), diagrams::ImageFormat::Svg);
+    EXPECT_NE(svg.find("&quot;quoted&quot;"), std::string::npos);
+    EXPECT_NE(svg.find("&lt;angle&gt;"), std::string::npos);
+}
+
+TEST(Render, PngHasThePngSignature) {
+    const std::string png = diagrams::render(read(kData + "/diagrams/source-lists.dot"), diagrams::ImageFormat::Png);
+
+    ASSERT_GT(png.size(), 8U);
+    EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+}
+
+TEST(Render, MalformedDotIsARenderErrorNotACrash) {
+    EXPECT_THROW(diagrams::render("digraph { a -> ", diagrams::ImageFormat::Svg), diagrams::RenderError);
+    try {
+        diagrams::render("this is not dot", diagrams::ImageFormat::Png);
+        ADD_FAILURE() << "no RenderError";
+    } catch (const diagrams::RenderError& e) {
+        EXPECT_NE(std::string{e.what()}.find("syntax error"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Render, FormatFromPath) {
+    EXPECT_EQ(diagrams::format_from_path("a/b.svg"), diagrams::ImageFormat::Svg);
+    EXPECT_EQ(diagrams::format_from_path("b.png"), diagrams::ImageFormat::Png);
+    EXPECT_EQ(diagrams::format_from_path("b.dot"), diagrams::ImageFormat::Dot);
+    EXPECT_EQ(diagrams::format_from_path("b.gv"), diagrams::ImageFormat::Dot);
+    EXPECT_EQ(diagrams::format_from_path("b.pdf"), std::nullopt);
+    EXPECT_EQ(diagrams::format_from_path(".svg"), std::nullopt);
+}
