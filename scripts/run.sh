@@ -101,7 +101,16 @@ main_job() {
   "$cli" check "$base" --proposal "$proposal" | tee "$out/check-proposal.txt" || code=$?
   [ "$code" -le 1 ] || exit "$code"
   "$cli" check "$base" --proposal "$proposal" --format markdown --fail-on never >"$out/check-proposal.md"
-  log "reports written to $out/: check.txt check.json check.md check-proposal.txt check-proposal.md model.json"
+  log "diagrams"
+  local si_only="factory=false,smartcard=false,client_initiated=false,server_initiated=true"
+  for ext in svg png; do
+    "$cli" diagram "$base" -o "$out/model.$ext"
+    "$cli" diagram "$base" --findings --trace no-recovery:BsFailed -o "$out/model-findings.$ext"
+    "$cli" diagram "$base" --config "$si_only" --findings --trace no-recovery:BsFailed -o "$out/model-si-only.$ext"
+    "$cli" diagram "$base" --proposal "$proposal" --findings -o "$out/proposal-findings.$ext"
+  done
+  log "written to $out/: check.txt check.json check.md check-proposal.txt check-proposal.md model.json,"
+  echo "  model.{svg,png} model-findings.{svg,png} model-si-only.{svg,png} proposal-findings.{svg,png}"
 }
 
 case "${1:-}" in
