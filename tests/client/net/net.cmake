@@ -16,8 +16,10 @@ target_link_libraries(lwm2mc_test_peers PUBLIC lwm2mc::reference_client lwm2mc::
 
 add_executable(client_net_tests
     "${lwm2mc_net_dir}/transport_test.cpp"
+    "${lwm2mc_net_dir}/node_lib_interop_test.cpp"
 )
-target_link_libraries(client_net_tests PRIVATE lwm2mc_test_peers lwm2mc::reference_client GTest::gtest_main)
+target_link_libraries(client_net_tests PRIVATE lwm2mc_test_peers lwm2mc::reference_client GTest::gtest_main
+    nlohmann_json::nlohmann_json)
 target_compile_definitions(client_net_tests PRIVATE
     LWM2MC_INTEROP_DIR="${PROJECT_SOURCE_DIR}/tests/interop")
 gtest_discover_tests(client_net_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)

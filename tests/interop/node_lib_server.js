@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// lwm2m-node-lib@1.4.0's LwM2M server as a third-party peer for lwm2mc's interop tests.
+//
+//   node tests/interop/node_lib_server.js PORT
+//
+// Prints one JSON object per line on stdout:
+//   {"event":"ready","port":PORT}
+//   {"event":"registration","endpoint":"node1","lifetime":"300","version":"1.0","binding":"U","payload":"</1/0>"}
+//   {"event":"update","endpoint":"node1","id":1,"lifetime":"120","payload":""}
+//   {"event":"unregistration","endpoint":"node1","id":1}
+//   {"event":"error","message":"..."}
+// Exits 0 on SIGTERM, SIGINT or when stdin closes (so a crashed parent does not leave it running).
+// The node-lib server listens on all interfaces (0.0.0.0); tests talk to 127.0.0.1.
+'use strict';
+
+const port = Number(process.argv[2]);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    process.stderr.write('usage: node node_lib_server.js PORT\n');
+    process.exit(2);
+}
+
+const lwm2m = require('lwm2m-node-lib');
+const server = lwm2m.server;
+
+function emit(obj) {
+    process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+const config = {
+    port: port,
+    lifetimeCheckInterval: 1000,
+    udpWindow: 100,
+    defaultType: 'Device',
+    types: [],
+    logLevel: 'FATAL',
+    ipProtocol: 'udp4',
+    serverProtocol: 'udp4',
+    deviceRegistry: { type: 'memory' },
+    // node-lib's pre-standard content-format numbers.
+    formats: [
+        { name: 'application-vnd-oma-lwm2m/text', value: 1541 },
+        { name: 'application-vnd-oma-lwm2m/tlv', value: 1542 },
+        { name: 'application-vnd-oma-lwm2m/json', value: 1543 },
+        { name: 'application-vnd-oma-lwm2m/opaque', value: 1544 }
+    ],
+    writeFormat: 'application-vnd-oma-lwm2m/text',
+    defaultAcceptFormat: 'text/plain'
+};
+
+let serverInfo = null;
+let stopping = false;
+
+function shutdown() {
+    if (stopping) {
+        return;
+    }
+    stopping = true;
+    const done = () => process.exit(0);
+    if (serverInfo) {
+        server.stop(serverInfo, done);
+        setTimeout(done, 1000).unref();
+    } else {
+        done();
+    }
+}
+
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+process.stdin.on('end', shutdown);
+process.stdin.on('close', shutdown);
+process.stdin.resume();
+
+server.start(config, (error, info) => {
+    if (error) {
+        emit({ event: 'error', message: String(error && error.message ? error.message : error) });
+        process.exit(1);
+    }
+    serverInfo = info;
+    // Handler arities matter: node-lib answers 5.00 when a handler has the wrong number of parameters
+    // (its README's table is wrong). The callback must be called for the response to be sent.
+    server.setHandler(info, 'registration', (endpoint, lifetime, version, binding, payload, callback) => {
+        emit({
+            event: 'registration',
+            endpoint: endpoint,
+            lifetime: lifetime === undefined ? null : String(lifetime),
+            version: version === undefined ? null : String(version),
+            binding: binding === undefined ? null : String(binding),
+            payload: payload === undefined ? '' : String(payload)
+        });
+        callback();
+    });
+    server.setHandler(info, 'updateRegistration', (device, payload, callback) => {
+        emit({
+            event: 'update',
+            endpoint: device.name,
+            id: device.id,
+            lifetime: device.lifetime === undefined ? null : String(device.lifetime),
+            payload: payload === undefined ? '' : String(payload)
+        });
+        callback();
+    });
+    const onUnregistration = (device, callback) => {
+        emit({ event: 'unregistration', endpoint: device.name, id: device.id });
+        callback();
+    };
+    server.setHandler(info, 'unregistration', onUnregistration);
+    // setHandler('unregistration') restarts node-lib's lifetime check with an undefined interval (a 1 ms
+    // timer); restart it with the configured one.
+    server.getRegistry().checkLifetime(config.lifetimeCheckInterval, onUnregistration);
+    emit({ event: 'ready', port: port });
+});
