@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The client's data model: Security /0, Server /1 and Device /3 instance 0 (OMA object registry 0, 1, 3),
+// and the operations of the Bootstrap and Device Management interfaces on it. The operations are pure
+// functions of a DataModel value; the engine decides who may call which (access control, bootstrap window).
+
+#include "lwm2mc/client/message.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace lwm2mc::client {
+
+enum class LwM2mVersion : std::uint8_t { V1_0, V1_1 };
+const char* version_text(LwM2mVersion v);  ///< "1.0", "1.1"
+
+/// Security object instance (/0/x). Only the resources the lifecycle needs.
+struct SecurityInstance {
+    std::string server_uri{};              ///< 0 LwM2M Server URI
+    bool bootstrap_server{false};          ///< 1 Bootstrap-Server
+    std::int64_t security_mode{3};         ///< 2 Security Mode (3 = NoSec)
+    std::optional<std::int64_t> ssid{};    ///< 10 Short Server ID
+    std::int64_t client_hold_off_time{0};  ///< 11 ClientHoldOffTime, seconds
+    std::int64_t bs_account_timeout{0};    ///< 12 Bootstrap-Server Account Timeout, seconds (0 = infinite)
+    friend bool operator==(const SecurityInstance&, const SecurityInstance&) = default;
+};
+
+/// The 1.1 defaults of LwM2M 1.1 Table 6.2.1.1-1 (domain doc 1.6).
+struct RetryDefaults {
+    std::int64_t initial_registration_delay{0};
+    bool registration_failure_block{false};
+    bool bootstrap_on_registration_failure{true};
+    std::int64_t communication_retry_count{5};
+    std::int64_t communication_retry_timer{60};
+    std::int64_t communication_sequence_delay_timer{86400};
+    std::int64_t communication_sequence_retry_count{1};
+    friend bool operator==(const RetryDefaults&, const RetryDefaults&) = default;
+};
+
+/// Server object instance (/1/x).
+struct ServerInstance {
+    std::int64_t ssid{0};                                       ///< 0 Short Server ID
+    std::int64_t lifetime{86400};                               ///< 1 Lifetime, seconds
+    bool notification_storing{true};                            ///< 6 Notification Storing When Disabled or Offline
+    std::string binding{"U"};                                   ///< 7 Binding
+    std::optional<std::int64_t> registration_priority_order{};  ///< 13
+    RetryDefaults retry{};  ///< 14 Initial Registration Delay Timer .. 20 Communication Sequence Retry Count
+    friend bool operator==(const ServerInstance&, const ServerInstance&) = default;
+};
+
+/// Device object instance /3/0.
+struct DeviceInfo {
+    std::string manufacturer{"lwm2mc"};     ///< 0
+    std::string model_number{"reference"};  ///< 1
+    std::string serial_number{"0001"};      ///< 2
+    std::string firmware_version{"0.1.0"};  ///< 3
+    std::int64_t error_code{0};             ///< 11 (instance 0 of a multiple resource)
+    std::int64_t time_offset_s{0};          ///< 13 Current Time = system time + offset
+    std::string supported_binding{"U"};     ///< 16
+    bool supports_factory_reset{true};      ///< whether the optional resource 5 exists
+    friend bool operator==(const DeviceInfo&, const DeviceInfo&) = default;
+};
+
+struct DataModel {
+    std::map<std::uint16_t, SecurityInstance> security{};
+    std::map<std::uint16_t, ServerInstance> server{};
+    DeviceInfo device{};
+    friend bool operator==(const DataModel&, const DataModel&) = default;
+
+    /// The Bootstrap-Server Account: the Security instance with /0/x/1 = true (the first if several).
+    std::optional<std::uint16_t> bootstrap_account() const;
+    /// Security instance ids with /0/x/1 = false, a Short Server ID and a Server instance with the same
+    /// SSID (TS 1.0 5.2.2), ordered by Registration Priority Order, then SSID.
+    std::vector<std::uint16_t> server_accounts() const;
+    std::optional<std::uint16_t> server_instance_for(std::int64_t ssid) const;
+    bool has_bs_account() const { return bootstrap_account().has_value(); }
+    bool has_server_account() const { return !server_accounts().empty(); }
+};
+
+/// "/o[/i[/r]]" parsed; every segment a decimal number below 65535.
+struct Path {
+    std::optional<std::uint16_t> object{};
+    std::optional<std::uint16_t> instance{};
+    std::optional<std::uint16_t> resource{};
+    static std::optional<Path> parse(const std::vector<std::string>& segments);
+    bool is_root() const { return !object; }
+    friend bool operator==(const Path&, const Path&) = default;
+};
+std::string to_string(const Path& p);
+
+enum class Interface : std::uint8_t { Bootstrap, Management };
+
+/// Read (TS 1.0 5.4.1) and Bootstrap-Read (1.1): TLV or text per `accept` (nullopt: text for a single
+/// resource, TLV otherwise); 4.06 for an accept the client does not speak or text for more than one resource,
+/// 4.04 for a missing target, 4.05 for a non-readable resource. `now_s` is the system time for /3/0/13.
+Response read(const DataModel& dm, const Path& path, std::optional<std::uint16_t> accept, Interface itf,
+              LwM2mVersion version, std::int64_t now_s);
+
+/// Write (PUT replace / POST partial update) in the Management interface or Bootstrap-Write (TS 1.0 5.2.7.4:
+/// creates missing instances, ignores unsupported resources, no access control). On error `dm` is unchanged
+/// and the code says why: 4.00 malformed payload, 4.04 unknown object/instance, 4.05 not writable,
+/// 4.15 unsupported content format.
+Response write(DataModel& dm, const Path& path, const Request& request, Interface itf, LwM2mVersion version,
+               std::int64_t now_s);
+
+/// Discover (TS 1.0 5.4.2) or Bootstrap-Discover (5.2.7.3) as link-format.
+Response discover(const DataModel& dm, const Path& path, Interface itf, LwM2mVersion version);
+
+/// Bootstrap-Delete (TS 1.0 5.2.7.5): never deletes the Bootstrap-Server Account nor /3/0; `DELETE /` and
+/// `DELETE /0` keep them. 2.02 on success, 4.00 for a resource path, 4.04/4.05 for unknown targets.
+Response bootstrap_delete(DataModel& dm, const Path& path);
+
+/// Whether /o/i/r is an executable resource that exists.
+bool is_executable(const DataModel& dm, const Path& path, LwM2mVersion version);
+
+/// Register payload (TS 1.0 5.3.1): every instance except Security's, e.g. `</1/0>,</3/0>`.
+std::string registration_links(const DataModel& dm);
+
+/// "coap://host:port" (or "coap://[v6]:port"; default port 5683, 5684 for coaps) as an Endpoint; "localhost"
+/// becomes 127.0.0.1. nullopt for anything else (no DNS lookups in the engine).
+std::optional<Endpoint> parse_server_uri(const std::string& uri);
+
+}  // namespace lwm2mc::client

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Private state of the engine, shared by client.cpp, bootstrap.cpp, registration.cpp and management.cpp
+// (Wakaama's core/ split). Never installed, never included from another module.
+
+#include "lwm2mc/client/client.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+
+namespace lwm2mc::client {
+
+/// The shipped model's states, in its declaration order.
+enum class State : std::uint8_t {
+    Init,
+    BsSmartcard,
+    BsFactory,
+    BsHoldOff,
+    BsRequesting,
+    BsPending,
+    BsFinished,
+    BsFailed,
+    RegPending,
+    RegFailed,
+    Registered,
+    UpdatePending,
+    DeregPending,
+    Deregistered,
+    Rebooting,
+    FactoryResetting,
+};
+const char* state_name(State s);
+
+/// The shipped model's actors.
+enum class Actor : std::uint8_t { Client, Choice, Response, ServerInitiative, BsInitiative, Fault, Operator };
+const char* actor_name(Actor a);
+
+struct Client::Impl {
+    Impl(const ClientConfig& config, Transport& transport, const Clock& clock, Observer& observer);
+
+    ClientConfig config_;
+    Transport* transport_;
+    const Clock* clock_;
+    Observer* obs_;
+    std::optional<StateStore> store_{};
+
+    PersistentState st_{};
+    std::optional<PersistentState> saved_{};
+    State state_{State::Init};
+    bool started_{false};
+    bool stopped_{false};
+    std::uint64_t generation_{0};  ///< bumped on reboot/stop: responses to older requests are ignored
+    bool in_request_{false};       ///< inside handle_request: entry actions wait for the next step
+    std::deque<std::pair<std::uint64_t, std::function<void()>>> deferred_{};
+    std::optional<Millis> deadline_{};  ///< the one timer of the current state
+
+    // Values of the model variables last reported to the observer.
+    std::optional<bool> seen_has_bs_{};
+    std::optional<bool> seen_has_server_{};
+    std::optional<RegInfo> seen_reg_info_{};
+    std::optional<bool> seen_after_factory_reset_{};
+
+    // Bootstrap bookkeeping.
+    std::optional<SecurityInstance> bs_backup_{};  ///< the BS account before the sequence (TS 1.0 5.2.6)
+    unsigned bs_failures_{0};                      ///< consecutive failed bootstraps (back-off)
+    bool registered_since_bootstrap_{false};
+
+    // Registration bookkeeping (LwM2M 1.1 6.2.1.1, domain doc 1.6).
+    std::optional<std::uint16_t> reg_security_{};  ///< the Security instance being registered to
+    std::int64_t attempt_{0};
+    std::int64_t sequence_{0};
+    unsigned failures_1_0_{0};  ///< consecutive Register failures in 1.0 mode (back-off)
+    Millis registered_at_{0};
+    bool update_in_flight_{false};
+
+    // ---- client.cpp: the step machinery ----
+    Millis now() const { return clock_->now(); }
+    /// One model step: on_event, `effect`, changed variables, on_state_change, persist, entry action of `to`.
+    void fire(std::string_view event, Actor actor, State to, std::string details = {},
+              const std::function<void()>& effect = {});
+    void report_variables();
+    void persist();
+    void enter(State s);
+    void defer(std::function<void()> action);
+    void note(const std::string& text);
+    void send(const Endpoint& to, Request request,
+              std::function<void(const std::optional<Response>&, SendFailure)> on_done);
+    void arm(Millis delay) { deadline_ = now() + delay; }
+    void on_timer();
+    PersistentState fresh_state() const;
+    void load_state();
+
+    // ---- bootstrap.cpp ----
+    void enter_init();
+    void enter_smartcard();
+    void enter_factory();
+    void enter_bs_hold_off();
+    void send_bootstrap_request();
+    void enter_bs_failed();
+    void enter_bs_finished();
+    std::optional<Endpoint> bootstrap_endpoint() const;
+    Response handle_bootstrap_request(const Request& request);
+    std::optional<std::string> consistency_problem() const;
+    void bootstrap_timer();
+
+    // ---- registration.cpp ----
+    void enter_reg_pending();
+    void send_register();
+    void enter_reg_failed();
+    void enter_registered();
+    void send_update();
+    void send_deregister();
+    void registration_timer();
+    std::optional<Endpoint> server_endpoint(std::uint16_t security_id) const;
+    bool reg_info_differs() const;
+    Millis update_interval() const;
+
+    // ---- management.cpp ----
+    Response handle_management_request(const Endpoint& from, const Request& request);
+    Response execute(const Path& path);
+    void enter_rebooting();
+    void enter_factory_resetting();
+    void factory_reset_done();
+    std::int64_t now_s() const;
+};
+
+/// "POST /rd?ep=x&lt=300" for traces.
+std::string describe(const Request& r);
+/// Location-Path as sent by the server: several options, or one option holding "rd/5" (lwm2m-node-lib).
+std::vector<std::string> split_location(const std::vector<std::string>& options);
+
+}  // namespace lwm2mc::client

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Device Management interface (LwM2M TS 1.0 5.4) towards the registered server, and the lifecycle
+// executables: Registration Update Trigger /1/x/8, Bootstrap-Request Trigger /1/x/9 (1.1), Reboot /3/0/4 and
+// Factory Reset /3/0/5 (OMA registry objects 1 and 3; domain doc 1.7).
+#include <chrono>
+
+#include "internal.hpp"
+
+namespace lwm2mc::client {
+
+std::int64_t Client::Impl::now_s() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Response Client::Impl::handle_management_request(const Endpoint& from, const Request& request) {
+    const auto reply = [](Code c) { return Response{c, {}, std::nullopt, {}}; };
+    const auto path = Path::parse(request.uri_path);
+    // Bootstrap-interface operations and the Security object are for the bootstrap server only: a LwM2M
+    // server lacks the access right (TS 1.0 5.2 and E.1; 4.01 "access right permission denied").
+    const bool bootstrap_only = (request.method == code::kPost && request.uri_path == std::vector<std::string>{"bs"}) ||
+                                (path && path->is_root() && request.method == code::kDelete) ||
+                                (path && path->object == 0);
+    if (bootstrap_only) {
+        note("bootstrap operation from a LwM2M server refused: " + describe(request));
+        return reply(code::kUnauthorized);
+    }
+    // Only the server we are registered with may manage us (Wakaama dm_handleRequest ignores the others).
+    bool registered_here = false;
+    if ((state_ == State::Registered || state_ == State::UpdatePending) && st_.registration) {
+        for (const auto id : st_.data.server_accounts()) {
+            registered_here = registered_here ||
+                              (st_.data.security.at(id).ssid == st_.registration->ssid && server_endpoint(id) == from);
+        }
+    }
+    if (!registered_here) {
+        // The server is known (it has an account) but holds no registration of ours: refused, and
+        // re-authenticating would not help (4.03 Forbidden).
+        note(std::string{"management request while not registered with that server (state "} + state_name(state_) +
+             ")");
+        return reply(code::kForbidden);
+    }
+    if (!path) {
+        return reply(code::kNotFound);
+    }
+    const auto version = config_.lwm2m_version;
+    if (request.method == code::kGet) {
+        if (request.accept == content_format::kLinkFormat) {
+            return discover(st_.data, *path, Interface::Management, version);
+        }
+        return read(st_.data, *path, request.accept, Interface::Management, version, now_s());
+    }
+    if (request.method == code::kPost && path->resource) {
+        return execute(*path);
+    }
+    if (request.method == code::kPut || (request.method == code::kPost && path->instance)) {
+        DataModel next = st_.data;
+        auto response = write(next, *path, request, Interface::Management, version, now_s());
+        if (!is_success(response.code)) {
+            return response;  // the data model is unchanged on error
+        }
+        st_.data = std::move(next);
+        report_variables();
+        persist();
+        // Lifetime or Binding written: Update (TS 1.0 5.3.2), after this response went out.
+        defer([this] {
+            if (state_ == State::Registered && reg_info_differs()) {
+                fire("reg_info_changed", Actor::Choice,
+                     config_.register_on_reg_info_change ? State::RegPending : State::UpdatePending,
+                     "Lifetime or Binding written", [&] { st_.reg_info = RegInfo::Changed; });
+            }
+        });
+        return response;
+    }
+    // Create (POST /o) and Delete are not supported on /1 and /3 by a LwM2M server.
+    return reply(code::kMethodNotAllowed);
+}
+
+Response Client::Impl::execute(const Path& path) {
+    const auto reply = [](Code c) { return Response{c, {}, std::nullopt, {}}; };
+    const auto version = config_.lwm2m_version;
+    if (!is_executable(st_.data, path, version)) {
+        // An absent resource (e.g. /3/0/5 on a device without Factory Reset, /1/x/9 in 1.0) is 4.04 Not Found;
+        // an existing resource that is not executable is 4.05 Method Not Allowed (TS 1.0 5.4.5).
+        const auto r = read(st_.data, path, std::nullopt, Interface::Bootstrap, version, now_s());
+        return reply(r.code == code::kNotFound ? code::kNotFound : code::kMethodNotAllowed);
+    }
+    const auto object = *path.object;
+    const auto res = *path.resource;
+    // The lifecycle executables are model transitions from Registered; while an Update is in flight the
+    // server is asked to try again (5.03) rather than interleaving two lifecycle steps.
+    const auto busy = [&] { return state_ != State::Registered; };
+    if (object == 1 && res == 8) {
+        // Registration Update Trigger: an Update now (TS 1.0 5.3.2; an Update already in flight covers it).
+        defer([this] {
+            if (state_ == State::Registered) {
+                fire("update_trigger", Actor::ServerInitiative, State::UpdatePending, "Execute /1/x/8");
+            }
+        });
+        return reply(code::kChanged);
+    }
+    if (object == 1 && res == 9) {
+        // 1.1 Bootstrap-Request Trigger: the client MUST start a Client Initiated Bootstrap with its BS account
+        // (domain doc 1.6, 1.9). A client that cannot (no CI support or no BS account) refuses the method.
+        if (!config_.client_initiated || !st_.data.has_bs_account()) {
+            return reply(code::kMethodNotAllowed);
+        }
+        if (busy()) {
+            return reply(code::kServiceUnavailable);
+        }
+        defer([this] {
+            if (state_ == State::Registered) {
+                fire("request_bootstrap", Actor::Client, State::BsHoldOff, "Execute /1/x/9");
+            }
+        });
+        return reply(code::kChanged);
+    }
+    if (object == 3 && (res == 4 || res == 5)) {
+        if (busy()) {
+            return reply(code::kServiceUnavailable);
+        }
+        // Answer 2.04 first, act on the next step (OMA issue #280: respond before rebooting).
+        const bool reboot = res == 4;
+        defer([this, reboot] {
+            if (state_ != State::Registered) {
+                return;
+            }
+            if (reboot) {
+                fire("reboot", Actor::Operator, State::Rebooting, "Execute /3/0/4");
+            } else {
+                fire("factory_reset", Actor::Operator, State::FactoryResetting, "Execute /3/0/5");
+            }
+        });
+        return reply(code::kChanged);
+    }
+    return reply(code::kMethodNotAllowed);
+}
+
+void Client::Impl::enter_rebooting() {
+    // `reset volatile`: outstanding exchanges, timers and bookkeeping go; the persisted state is read back as
+    // a restarted device would read its flash.
+    transport_->cancel_all();
+    ++generation_;
+    deferred_.clear();
+    bs_backup_.reset();
+    bs_failures_ = 0;
+    failures_1_0_ = 0;
+    if (store_) {
+        try {
+            load_state();
+        } catch (const StoreError& e) {
+            note(std::string{"cannot read the persisted state after reboot, keeping the state in memory: "} + e.what());
+        }
+    }
+    // The model's restart choice (TS 1.0 5.5.1; C §3 Reboot).
+    const bool has_server = st_.data.has_server_account();
+    if (config_.bootstrap_after_reboot) {
+        fire("restart", Actor::Choice, State::Init, "run the Bootstrap Sequence");
+    } else if (config_.keep_observations && has_server && st_.reg_info == RegInfo::Valid) {
+        fire("restart", Actor::Choice, State::Registered, "keep the registration and observations");
+    } else if (has_server) {
+        fire("restart", Actor::Choice, State::RegPending, "forget observations: Register", [&] {
+            st_.reg_info = RegInfo::None;
+            st_.registration.reset();
+        });
+    } else {
+        fire("restart", Actor::Choice, State::Init, "run the Bootstrap Sequence");
+    }
+}
+
+void Client::Impl::enter_factory_resetting() {
+    // Object 3 resource 5: "a De-register MAY be sent to the server(s) before resetting". The model leaves it
+    // out because it does not change the client's state; the trace shows it as messages.
+    std::optional<Endpoint> to;
+    if (config_.deregister_before_factory_reset && st_.registration) {
+        for (const auto id : st_.data.server_accounts()) {
+            if (st_.data.security.at(id).ssid == st_.registration->ssid) {
+                to = server_endpoint(id);
+            }
+        }
+    }
+    if (!to) {
+        factory_reset_done();
+        return;
+    }
+    Request req;
+    req.method = code::kDelete;
+    req.uri_path = st_.registration->location;
+    send(*to, std::move(req), [this](const std::optional<Response>&, SendFailure) {
+        if (state_ == State::FactoryResetting) {
+            factory_reset_done();
+        }
+    });
+}
+
+void Client::Impl::factory_reset_done() {
+    transport_->cancel_all();
+    ++generation_;
+    deferred_.clear();
+    bs_backup_.reset();
+    bs_failures_ = 0;
+    failures_1_0_ = 0;
+    registered_since_bootstrap_ = false;
+    if (config_.bootstrap_after_factory_reset || !st_.data.has_server_account()) {
+        // Object 3 resource 5: the device goes through the initial deployment sequence (provisioning and the
+        // Bootstrap Sequence): `reset all, after_factory_reset := true -> Init`.
+        fire("factory_reset_done", Actor::Choice, State::Init, "wiped to the factory configuration", [&] {
+            st_ = fresh_state();
+            st_.after_factory_reset = true;
+        });
+    } else {
+        // A client that lost its state (observations) registers again (TS 1.0 5.3.1, 5.5.1).
+        fire("factory_reset_done", Actor::Choice, State::RegPending, "keep the accounts, Register again", [&] {
+            st_.reg_info = RegInfo::None;
+            st_.registration.reset();
+            st_.after_factory_reset = true;
+        });
+    }
+}
+
+}  // namespace lwm2mc::client

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Registration interface (LwM2M TS 1.0 5.3): Register, Update, De-register, and the LwM2M 1.1
+// registration-failure procedure (1.1 6.2.1.1, Server object resources 14-20; domain doc 1.6).
+#include <algorithm>
+
+#include "internal.hpp"
+
+namespace lwm2mc::client {
+
+namespace {
+
+constexpr std::int64_t kMaxUint32 = 4294967295;
+
+Millis seconds(std::int64_t s) {
+    return Millis{s * 1000};
+}
+
+// Communication Retry Timer x 2^(attempt-1) (Server object resource 18: exponential back-off).
+std::int64_t backoff_s(std::int64_t timer_s, std::int64_t attempt) {
+    const auto exponent = std::clamp<std::int64_t>(attempt - 1, 0, 20);
+    return timer_s << exponent;
+}
+
+}  // namespace
+
+std::optional<Endpoint> Client::Impl::server_endpoint(std::uint16_t security_id) const {
+    const auto it = st_.data.security.find(security_id);
+    if (it == st_.data.security.end()) {
+        return std::nullopt;
+    }
+    return parse_server_uri(it->second.server_uri);
+}
+
+void Client::Impl::enter_reg_pending() {
+    const auto accounts = st_.data.server_accounts();
+    if (accounts.empty()) {
+        fire("reg_failed", Actor::Fault, State::RegFailed, "no LwM2M server account to register to");
+        return;
+    }
+    // One registration at a time, to the first account in Registration Priority Order (the model's single
+    // server account stands for "at least one").
+    reg_security_ = accounts.front();
+    attempt_ = 1;
+    sequence_ = 1;
+    if (config_.lwm2m_version == LwM2mVersion::V1_1 && !registered_since_bootstrap_) {
+        // Server object resource 14: Initial Registration Delay Timer, only until the first successful
+        // registration after a successful bootstrap.
+        const auto srv = st_.data.server_instance_for(*st_.data.security.at(*reg_security_).ssid);
+        const auto delay = srv ? st_.data.server.at(*srv).retry.initial_registration_delay : 0;
+        if (delay > 0) {
+            arm(seconds(delay));
+            return;
+        }
+    }
+    send_register();
+}
+
+void Client::Impl::send_register() {
+    if (!reg_security_ || !st_.data.security.contains(*reg_security_)) {
+        fire("reg_failed", Actor::Fault, State::RegFailed, "the server account disappeared");
+        return;
+    }
+    const auto& sec = st_.data.security.at(*reg_security_);
+    const auto srv_id = st_.data.server_instance_for(*sec.ssid);
+    const auto to = server_endpoint(*reg_security_);
+    if (!srv_id || !to) {
+        fire("reg_failed", Actor::Fault, State::RegFailed, "unusable server account");
+        return;
+    }
+    const auto& srv = st_.data.server.at(*srv_id);
+    Registration reg{*sec.ssid, {}, srv.lifetime, srv.binding, registration_links(st_.data)};
+    // TS 1.0 5.3.1 / Transport "Registration Interface": POST /rd?ep=&lt=&lwm2m=&b= with the object list.
+    Request req;
+    req.method = code::kPost;
+    req.uri_path = {"rd"};
+    req.uri_query = {"ep=" + config_.endpoint, "lt=" + std::to_string(srv.lifetime),
+                     std::string{"lwm2m="} + version_text(config_.lwm2m_version), "b=" + srv.binding};
+    req.content_format = content_format::kLinkFormat;
+    req.payload.assign(reg.objects.begin(), reg.objects.end());
+    send(*to, std::move(req), [this, reg](const std::optional<Response>& r, SendFailure f) mutable {
+        if (state_ != State::RegPending) {
+            return;
+        }
+        if (r && r->code == code::kCreated) {
+            auto location = split_location(r->location_path);
+            if (!location.empty()) {
+                reg.location = std::move(location);
+                fire("reg_created", Actor::Response, State::Registered, "2.01 " + path_to_string(reg.location), [&] {
+                    st_.registration = reg;
+                    st_.reg_info = RegInfo::Valid;
+                    st_.after_factory_reset = false;
+                });
+                return;
+            }
+        }
+        const std::string why =
+            r ? code_to_string(r->code) + (r->code == code::kCreated ? " without Location-Path" : "")
+              : std::string{send_failure_name(f)};
+        if (config_.lwm2m_version == LwM2mVersion::V1_0) {
+            ++failures_1_0_;
+            fire("reg_failed", Actor::Fault, State::RegFailed, why);
+            return;
+        }
+        // LwM2M 1.1 6.2.1.1: retry within a communication sequence, then further sequences; only when all
+        // sequences failed is the registration failed (model event reg_failed).
+        const auto srv_id2 = st_.data.server_instance_for(reg.ssid);
+        const RetryDefaults retry = srv_id2 ? st_.data.server.at(*srv_id2).retry : config_.retry;
+        if (attempt_ < std::max<std::int64_t>(retry.communication_retry_count, 1)) {
+            const auto wait = backoff_s(retry.communication_retry_timer, attempt_);
+            note("Register attempt " + std::to_string(attempt_) + " of sequence " + std::to_string(sequence_) +
+                 " failed (" + why + "); retrying in " + std::to_string(wait) + " s");
+            ++attempt_;
+            arm(seconds(wait));
+            return;
+        }
+        if (sequence_ < retry.communication_sequence_retry_count &&
+            retry.communication_sequence_delay_timer < kMaxUint32) {
+            note("Register sequence " + std::to_string(sequence_) + " failed (" + why + "); next sequence in " +
+                 std::to_string(retry.communication_sequence_delay_timer) + " s");
+            ++sequence_;
+            attempt_ = 1;
+            arm(seconds(retry.communication_sequence_delay_timer));
+            return;
+        }
+        fire("reg_failed", Actor::Fault, State::RegFailed, why + " (retries exhausted)");
+    });
+}
+
+void Client::Impl::enter_reg_failed() {
+    const bool has_bs = st_.data.has_bs_account();
+    if (config_.lwm2m_version == LwM2mVersion::V1_0) {
+        // TS 1.0 5.2.4 step 4: registration failed for all servers: Client Initiated Bootstrap.
+        if (has_bs) {
+            fire("fallback_bootstrap", Actor::Client, State::BsHoldOff, "registration failed");
+            return;
+        }
+        // No bootstrap server to fall back on; TS 1.0 leaves the retry policy open (domain doc 1.5):
+        // back off with the 1.1 timer so that a failing server is not flooded.
+        const auto wait = std::min(backoff_s(config_.retry.communication_retry_timer, failures_1_0_),
+                                   config_.retry.communication_sequence_delay_timer);
+        arm(seconds(wait));
+        return;
+    }
+    bool bootstrap_on_failure = config_.retry.bootstrap_on_registration_failure;
+    if (st_.registration || reg_security_) {
+        const auto ssid = reg_security_ && st_.data.security.contains(*reg_security_)
+                              ? st_.data.security.at(*reg_security_).ssid
+                              : std::nullopt;
+        if (ssid) {
+            if (const auto srv = st_.data.server_instance_for(*ssid)) {
+                bootstrap_on_failure = st_.data.server.at(*srv).retry.bootstrap_on_registration_failure;
+            }
+        }
+    }
+    if (has_bs && bootstrap_on_failure) {
+        // Server object resource 16 (default true): fall back to Client Initiated Bootstrap.
+        fire("fallback_bootstrap", Actor::Client, State::BsHoldOff, "Bootstrap on Registration Failure");
+        return;
+    }
+    note(has_bs ? "registration failed and Bootstrap on Registration Failure is false: the client stops trying"
+                : "registration failed and there is no bootstrap-server account: the client stops trying");
+}
+
+void Client::Impl::enter_registered() {
+    registered_since_bootstrap_ = true;
+    failures_1_0_ = 0;
+    registered_at_ = now();
+    if (reg_info_differs()) {
+        // TS 1.0 5.3.2: Lifetime, Binding or the object list changed: Update (or a new Register).
+        fire("reg_info_changed", Actor::Choice,
+             config_.register_on_reg_info_change ? State::RegPending : State::UpdatePending,
+             "registration information changed", [&] { st_.reg_info = RegInfo::Changed; });
+        return;
+    }
+    const auto interval = update_interval();
+    if (interval != kNoDeadline) {
+        arm(interval);
+    }
+}
+
+Millis Client::Impl::update_interval() const {
+    if (!st_.registration || st_.registration->lifetime <= 0) {
+        return kNoDeadline;  // /1/x/1 = 0: no expiry
+    }
+    // Update MAX_TRANSMIT_WAIT before the lifetime ends, or at half the lifetime when it is short (Wakaama
+    // registration_step, Anjay; domain doc 1.5).
+    const Millis lifetime = seconds(st_.registration->lifetime);
+    if (lifetime > 2 * kMaxTransmitWait) {
+        return lifetime - kMaxTransmitWait;
+    }
+    return std::max(lifetime / 2, Millis{1000});
+}
+
+bool Client::Impl::reg_info_differs() const {
+    if (!st_.registration) {
+        return false;
+    }
+    const auto srv = st_.data.server_instance_for(st_.registration->ssid);
+    if (!srv) {
+        return true;
+    }
+    const auto& s = st_.data.server.at(*srv);
+    return s.lifetime != st_.registration->lifetime || s.binding != st_.registration->binding ||
+           registration_links(st_.data) != st_.registration->objects;
+}
+
+void Client::Impl::registration_timer() {
+    switch (state_) {
+    case State::RegPending:
+        send_register();
+        break;
+    case State::RegFailed:
+        fire("retry_register", Actor::Client, State::RegPending, "retry after back-off");
+        break;
+    case State::Registered:
+        if (st_.registration && st_.registration->lifetime > 0 &&
+            now() >= registered_at_ + seconds(st_.registration->lifetime)) {
+            // TS 1.0 5.3: the registration expired on the server; an Update is not enough.
+            fire("lifetime_expired", Actor::Fault, State::RegPending, "lifetime passed without an Update", [&] {
+                st_.reg_info = RegInfo::None;
+                st_.registration.reset();
+            });
+        } else {
+            fire("update_due", Actor::Client, State::UpdatePending, "lifetime about to expire");
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void Client::Impl::send_update() {
+    const auto fail = [this](const std::string& why) {
+        // TS 1.0 5.3.1/5.3.2, ETS int-105: an Update rejected (4.04: registration unknown) means Register again.
+        fire("update_failed", Actor::Fault, State::RegPending, why, [&] {
+            st_.reg_info = RegInfo::None;
+            st_.registration.reset();
+        });
+    };
+    if (!st_.registration) {
+        fail("no registration to update");
+        return;
+    }
+    const auto srv_id = st_.data.server_instance_for(st_.registration->ssid);
+    std::optional<Endpoint> to;
+    for (const auto id : st_.data.server_accounts()) {
+        if (st_.data.security.at(id).ssid == st_.registration->ssid) {
+            to = server_endpoint(id);
+        }
+    }
+    if (!srv_id || !to) {
+        fail("the registered server account is gone");
+        return;
+    }
+    const auto& srv = st_.data.server.at(*srv_id);
+    Registration next = *st_.registration;
+    // TS 1.0 5.3.2: the Update carries only the parameters that changed.
+    Request req;
+    req.method = code::kPost;
+    req.uri_path = st_.registration->location;
+    if (srv.lifetime != next.lifetime) {
+        req.uri_query.push_back("lt=" + std::to_string(srv.lifetime));
+        next.lifetime = srv.lifetime;
+    }
+    if (srv.binding != next.binding) {
+        req.uri_query.push_back("b=" + srv.binding);
+        next.binding = srv.binding;
+    }
+    const auto objects = registration_links(st_.data);
+    if (objects != next.objects) {
+        req.content_format = content_format::kLinkFormat;
+        req.payload.assign(objects.begin(), objects.end());
+        next.objects = objects;
+    }
+    send(*to, std::move(req), [this, next, fail](const std::optional<Response>& r, SendFailure f) {
+        if (state_ != State::UpdatePending) {
+            return;
+        }
+        if (r && r->code == code::kChanged) {
+            fire("update_ok", Actor::Response, State::Registered, "2.04", [&] {
+                st_.registration = next;
+                st_.reg_info = RegInfo::Valid;
+            });
+        } else {
+            fail(r ? code_to_string(r->code) : std::string{send_failure_name(f)});
+        }
+    });
+}
+
+void Client::Impl::send_deregister() {
+    const auto done = [this](bool ok, const std::string& why) {
+        fire(ok ? "dereg_ok" : "dereg_failed", ok ? Actor::Response : Actor::Fault, State::Deregistered, why, [&] {
+            st_.reg_info = RegInfo::None;
+            st_.registration.reset();
+        });
+    };
+    std::optional<Endpoint> to;
+    if (st_.registration) {
+        for (const auto id : st_.data.server_accounts()) {
+            if (st_.data.security.at(id).ssid == st_.registration->ssid) {
+                to = server_endpoint(id);
+            }
+        }
+    }
+    if (!to) {
+        done(false, "no registration to delete");
+        return;
+    }
+    // TS 1.0 5.3.3: De-register is DELETE /{location}.
+    Request req;
+    req.method = code::kDelete;
+    req.uri_path = st_.registration->location;
+    send(*to, std::move(req), [this, done](const std::optional<Response>& r, SendFailure f) {
+        if (state_ != State::DeregPending) {
+            return;
+        }
+        done(r && r->code == code::kDeleted, r ? code_to_string(r->code) : std::string{send_failure_name(f)});
+    });
+}
+
+}  // namespace lwm2mc::client
