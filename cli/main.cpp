@@ -67,6 +67,17 @@ int main(int argc, char** argv) {
     export_cmd->add_option("MODEL", export_model, "Model file")->required()->check(CLI::ExistingFile);
     export_cmd->add_option("-o,--output", export_dir, "Directory to write the .pml files into")->required();
 
+    std::string replay_model;
+    std::optional<std::string> replay_proposal;
+    std::string replay_trace;
+    std::string replay_config;
+    auto* replay = app.add_subcommand("replay", "Replay a client's JSON-lines trace on the model (conformance)");
+    replay->add_option("MODEL", replay_model, "Model file")->required()->check(CLI::ExistingFile);
+    replay->add_option("TRACE", replay_trace, "Trace file (JSON lines, as lwm2mc-client --trace writes)")->required();
+    replay->add_option("--proposal", replay_proposal, "Overlay to apply to MODEL")->check(CLI::ExistingFile);
+    replay->add_option("--config", replay_config, "The client's configuration: every parameter, name=value,...")
+        ->required();
+
     lwm2mc::cli::DiagramCommandOptions diagram_options;
     std::string diagram_engine = "z3";
     bool diagram_no_legend = false;
@@ -94,7 +105,7 @@ int main(int argc, char** argv) {
                                  [&](const CLI::App* s) { return s->get_name() == arg; });
         if (!known) {
             std::cerr << "lwm2mc: unknown command '" << arg
-                      << "' (commands: validate, show, fmt, check, diagram, export-promela; see --help)\n";
+                      << "' (commands: validate, show, fmt, check, diagram, replay, export-promela; see --help)\n";
             return static_cast<int>(CLI::ExitCodes::ExtrasError);
         }
         break;
@@ -123,6 +134,9 @@ int main(int argc, char** argv) {
             std::size_t n = lwm2mc::model::export_promela(*loaded.model, export_dir);
             std::cout << "wrote " << n << " Promela models to " << export_dir << '\n';
             return static_cast<int>(ExitCode::Ok);
+        }
+        if (*replay) {
+            return lwm2mc::model::replay_command(replay_model, replay_proposal, replay_trace, replay_config, io);
         }
         if (*diagram) {
             diagram_options.legend = !diagram_no_legend;

@@ -4,6 +4,7 @@
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/loader.hpp"
 #include "lwm2mc/model/printer.hpp"
+#include "lwm2mc/model/replay.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -309,6 +310,75 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
     }
     print_table(io.out, rows);
     return static_cast<int>(ExitCode::Ok);
+}
+
+int replay_command(const std::string& model_file, const std::optional<std::string>& proposal,
+                   const std::string& trace_file, const std::string& config, const CommandIo& io) {
+    LoadResult r = load(model_file, proposal);
+    if (failed_to_load(r, io)) {
+        return load_failure_code(r);
+    }
+    const Model& m = *r.model;
+    const Interpreter interp{m};
+    std::string error;
+    auto fixed = interp.parse_assignment(config, error);
+    if (!error.empty()) {
+        io.err << "lwm2mc replay: --config: " << error << '\n';
+        return static_cast<int>(ExitCode::InvalidModel);
+    }
+    Configuration c;
+    std::string missing;
+    for (std::size_t p = 0; p < fixed.size(); ++p) {
+        if (!fixed[p]) {
+            missing += (missing.empty() ? "" : ", ") + m.parameters[p].name;
+        }
+        c.values.push_back(fixed[p].value_or(0));
+    }
+    if (!missing.empty()) {
+        io.err << "lwm2mc replay: --config must fix every parameter; missing: " << missing << '\n';
+        return static_cast<int>(ExitCode::InvalidModel);
+    }
+    if (!interp.satisfies_constraints(c)) {
+        std::string names;
+        for (const auto& n : interp.violated_constraints(c)) {
+            names += (names.empty() ? "" : ", ") + n;
+        }
+        io.err << "lwm2mc replay: --config violates the model's constraints: " << names << '\n';
+        return static_cast<int>(ExitCode::InvalidModel);
+    }
+    auto text = read_file(trace_file, error);
+    if (!text) {
+        io.err << "lwm2mc replay: cannot read '" << trace_file << "': " << error << '\n';
+        return static_cast<int>(ExitCode::IoError);
+    }
+    auto parsed = parse_trace(*text);
+    if (auto* e = std::get_if<std::string>(&parsed)) {
+        io.err << trace_file << ":" << *e << '\n';
+        return static_cast<int>(ExitCode::InvalidModel);
+    }
+    const auto& trace = std::get<std::vector<Observation>>(parsed);
+    ReplayResult result;
+    try {
+        result = replay(m, c, trace);
+    } catch (const EvalError& e) {
+        io.err << "lwm2mc replay: " << e.what() << '\n';
+        return static_cast<int>(ExitCode::InvalidModel);
+    }
+    if (result.ok()) {
+        io.out << fmt::format("ok: {} of {} steps agree with model '{}'; the client ends in '{}'\n", result.matched,
+                              trace.size(), m.name, m.state(result.state.state).name);
+        return static_cast<int>(ExitCode::Ok);
+    }
+    const auto& d = *result.divergence;
+    io.out << fmt::format("{}:{}: divergence after {} agreeing steps: {}\n", trace_file, d.line, result.matched,
+                          d.message);
+    std::string enabled;
+    for (const auto& e : d.enabled) {
+        enabled += (enabled.empty() ? "" : ", ") + e;
+    }
+    io.out << fmt::format("  the model is in '{}' [{}]; it allows: {}\n", m.state(result.state.state).name,
+                          interp.format_vars(result.state.vars), enabled.empty() ? "nothing" : enabled);
+    return static_cast<int>(ExitCode::Findings);
 }
 
 bool write_file_atomically(const std::string& path, const std::string& text, std::string& error) {

@@ -235,3 +235,30 @@ TEST(CliDiagram, BadArgumentsGetClearMessages) {
     EXPECT_EQ(unwritable.code, 3);
     EXPECT_NE(unwritable.err.find("cannot write '/nonexistent-dir/x.svg'"), std::string::npos) << unwritable.err;
 }
+
+TEST(CliReplay, ReportsAgreementAndTheFirstDivergence) {
+    const fs::path trace = fs::temp_directory_path() / ("lwm2mc_replay_" + std::to_string(::getpid()) + ".jsonl");
+    std::ofstream(trace)
+        << "{\"event\":\"boot\",\"to\":\"BsHoldOff\"}\n{\"event\":\"si_write\",\"to\":\"BsPending\"}\n";
+    const std::string config = " --config factory=false,smartcard=false,client_initiated={},server_initiated={},"
+                               "supports_factory_reset=false,hold_off=3";
+    auto with = [&](const char* ci, const char* si) {
+        std::string c = config;
+        c.replace(c.find("{}"), 2, ci);
+        c.replace(c.find("{}"), 2, si);
+        return c;
+    };
+
+    CliRun agree = run("replay " + kModel + " " + trace.string() + with("false", "true"));
+    CliRun diverge = run("replay " + kModel + " " + trace.string() + with("true", "false"));
+    CliRun partial = run("replay " + kModel + " " + trace.string() + " --config factory=false");
+
+    EXPECT_EQ(agree.code, 0) << agree.err;
+    EXPECT_NE(agree.out.find("ok: 2 of 2 steps agree"), std::string::npos) << agree.out;
+    EXPECT_EQ(diverge.code, 1) << diverge.err;
+    EXPECT_NE(diverge.out.find(":2: divergence after 1 agreeing steps"), std::string::npos) << diverge.out;
+    EXPECT_NE(diverge.out.find("it allows: hold_off_expired -> BsRequesting"), std::string::npos) << diverge.out;
+    EXPECT_EQ(partial.code, 2);
+    EXPECT_NE(partial.err.find("--config must fix every parameter; missing: smartcard"), std::string::npos);
+    fs::remove(trace);
+}
