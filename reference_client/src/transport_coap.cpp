@@ -48,9 +48,14 @@ bool is_understood_critical(std::uint16_t number) {
     }
 }
 
+void apply_log_level(int level);
+
 void ensure_coap_started() {
     static std::once_flag once;
-    std::call_once(once, [] { coap_startup(); });
+    std::call_once(once, [] {
+        coap_startup();
+        apply_log_level(0);  // quiet unless LWM2MC_COAP_LOG says otherwise (parse_coap_request on garbage warns)
+    });
 }
 
 void apply_log_level(int level) {

@@ -15,8 +15,10 @@ target_include_directories(lwm2mc_test_peers PUBLIC "${lwm2mc_net_dir}")
 target_link_libraries(lwm2mc_test_peers PUBLIC lwm2mc::reference_client lwm2mc::client_core PRIVATE PkgConfig::COAP)
 
 add_executable(client_net_tests
-    "${lwm2mc_net_dir}/transport_test.cpp"
+    "${lwm2mc_net_dir}/coap_codec_test.cpp"
     "${lwm2mc_net_dir}/node_lib_interop_test.cpp"
+    "${lwm2mc_net_dir}/peers_test.cpp"
+    "${lwm2mc_net_dir}/transport_test.cpp"
 )
 target_link_libraries(client_net_tests PRIVATE lwm2mc_test_peers lwm2mc::reference_client GTest::gtest_main
     nlohmann_json::nlohmann_json)
