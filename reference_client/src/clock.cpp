@@ -6,8 +6,10 @@
 
 namespace lwm2mc::client {
 
+SteadyClock::SteadyClock() : origin_{std::chrono::steady_clock::now()} {}
+
 Millis SteadyClock::now() const {
-    return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now().time_since_epoch());
+    return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - origin_);
 }
 
 ScaledClock::ScaledClock(double factor) : factor_{factor}, origin_{std::chrono::steady_clock::now()} {

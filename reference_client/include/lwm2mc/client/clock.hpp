@@ -20,11 +20,15 @@ public:
     virtual Millis real_wait(Millis protocol_duration) const = 0;
 };
 
-/// Real monotonic time (std::chrono::steady_clock).
+/// Real monotonic time (std::chrono::steady_clock), counted from the clock's construction.
 class SteadyClock final : public Clock {
 public:
+    SteadyClock();
     Millis now() const override;
     Millis real_wait(Millis protocol_duration) const override { return protocol_duration; }
+
+private:
+    std::chrono::steady_clock::time_point origin_{};
 };
 
 /// Real time sped up by `factor` (factor 1000: one protocol second per real millisecond).
