@@ -193,7 +193,9 @@ void Client::Impl::enter(State s) {
         send_bootstrap_request();
         break;
     case State::BsPending:
-        arm(kExchangeLifetime);  // TS 1.0 5.2.6: Bootstrap-Finish within EXCHANGE_LIFETIME
+        if (!deadline_) {
+            arm(kExchangeLifetime);  // TS 1.0 5.2.6: Bootstrap-Finish within EXCHANGE_LIFETIME
+        }
         break;
     case State::BsFinished:
         enter_bs_finished();

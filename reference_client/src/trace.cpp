@@ -70,6 +70,7 @@ std::string value_json(std::string_view value) {
 }  // namespace
 
 void JsonLinesTrace::on_start(Millis t, std::string_view state) {
+    started_ = true;
     write_line(R"({"t_ms":)" + std::to_string(t.count()) + R"(,"kind":"start","state":)" +
                json(std::string{state}).dump() + R"(,"vars":)" + vars_json() + "}");
 }
@@ -83,7 +84,7 @@ void JsonLinesTrace::on_event(Millis, std::string_view event, std::string_view a
 
 void JsonLinesTrace::on_variable(Millis t, std::string_view name, std::string_view value) {
     vars_[std::string{name}] = value_json(value);
-    if (!in_step_) {
+    if (started_ && !in_step_) {
         write_line(R"({"t_ms":)" + std::to_string(t.count()) + R"(,"kind":"vars","vars":)" + vars_json() + "}");
     }
 }

@@ -39,6 +39,7 @@ private:
     std::ostream* out_{nullptr};
     bool with_messages_{true};
     bool in_step_{false};
+    bool started_{false};  ///< variables reported before on_start go into the start line
     std::string event_{};
     std::string actor_{};
     std::string details_{};

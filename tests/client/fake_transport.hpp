@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Test doubles for the engine (Wakaama tests/helper/connection.c): a Transport that records what the client
+// sends and lets the test answer, fail or inject requests, and an Observer that records the model steps.
+
+#include "lwm2mc/client/observer.hpp"
+#include "lwm2mc/client/transport.hpp"
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lwm2mc::client::testing {
+
+class FakeTransport final : public Transport {
+public:
+    struct Sent {
+        Endpoint to{};
+        Request request{};
+        ResponseHandler handler{};
+        bool answered{false};
+    };
+
+    void set_request_handler(RequestHandler handler) override { handler_ = std::move(handler); }
+    void send(const Endpoint& to, Request request, ResponseHandler on_done) override {
+        sent.push_back({to, std::move(request), std::move(on_done), false});
+    }
+    void cancel_all() override {
+        for (auto& s : sent) {
+            if (!s.answered) {
+                s.answered = true;
+                cancelled.push_back(s.handler);
+            }
+        }
+    }
+    void poll(std::chrono::milliseconds) override {
+        auto handlers = std::move(cancelled);
+        cancelled.clear();
+        for (auto& h : handlers) {
+            h(std::nullopt, SendFailure::Cancelled);
+        }
+    }
+
+    bool has_handler() const { return static_cast<bool>(handler_); }
+    /// The oldest request not answered yet.
+    Sent& pending() {
+        for (auto& s : sent) {
+            if (!s.answered) {
+                return s;
+            }
+        }
+        throw std::logic_error("no pending request");
+    }
+    std::size_t pending_count() const {
+        std::size_t n = 0;
+        for (const auto& s : sent) {
+            n += s.answered ? 0 : 1;
+        }
+        return n;
+    }
+    /// Answers the oldest pending request (as poll would deliver the response).
+    void answer(Code code, std::vector<std::string> location = {}) {
+        auto& s = pending();
+        s.answered = true;
+        s.handler(Response{code, std::move(location), std::nullopt, {}}, SendFailure::Timeout);
+    }
+    void fail(SendFailure failure) {
+        auto& s = pending();
+        s.answered = true;
+        s.handler(std::nullopt, failure);
+    }
+    /// A request from a peer, as the transport would deliver it.
+    Response inject(const Endpoint& from, const Request& request) {
+        if (!handler_) {
+            throw std::logic_error("no request handler installed");
+        }
+        return handler_(from, request);
+    }
+
+    std::vector<Sent> sent{};
+
+private:
+    RequestHandler handler_{};
+    std::vector<ResponseHandler> cancelled{};
+};
+
+/// One model step as the observer saw it.
+struct Step {
+    std::string from;
+    std::string event;
+    std::string actor;
+    std::string to;
+    std::map<std::string, std::string> vars;
+};
+
+class Recorder final : public Observer {
+public:
+    void on_start(Millis, std::string_view state) override {
+        start_state = state;
+        start_vars = vars;
+    }
+    void on_event(Millis, std::string_view event, std::string_view actor, std::string_view) override {
+        event_ = event;
+        actor_ = actor;
+    }
+    void on_variable(Millis, std::string_view name, std::string_view value) override {
+        vars[std::string{name}] = value;
+    }
+    void on_state_change(Millis, std::string_view from, std::string_view to, std::string_view event) override {
+        steps.push_back({std::string{from}, std::string{event}, actor_, std::string{to}, vars});
+    }
+    void on_message(Millis, std::string_view dir, std::string_view text) override {
+        messages.push_back(std::string{dir} + " " + std::string{text});
+    }
+    void on_note(Millis, std::string_view text) override { notes.emplace_back(text); }
+
+    /// "From -event-> To" for every step, in order.
+    std::vector<std::string> path() const {
+        std::vector<std::string> out;
+        for (const auto& s : steps) {
+            out.push_back(s.from + " -" + s.event + "-> " + s.to);
+        }
+        return out;
+    }
+    std::vector<std::string> events() const {
+        std::vector<std::string> out;
+        for (const auto& s : steps) {
+            out.push_back(s.event);
+        }
+        return out;
+    }
+
+    std::string start_state{};
+    std::map<std::string, std::string> start_vars{};
+    std::map<std::string, std::string> vars{};
+    std::vector<Step> steps{};
+    std::vector<std::string> messages{};
+    std::vector<std::string> notes{};
+
+private:
+    std::string event_{};
+    std::string actor_{};
+};
+
+}  // namespace lwm2mc::client::testing

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "harness.hpp"
+
+using namespace lwm2mc::client;
+using namespace lwm2mc::client::testing;
+
+TEST(Management, ReadsTheDeviceObjectAsTlvAndAResourceAsText) {
+    Harness h;
+    h.bootstrap_and_register();
+    auto tlv_read = make_request(code::kGet, {"3", "0"});
+    tlv_read.accept = content_format::kLwm2mTlv;
+
+    const auto all = h.from_server(tlv_read);
+    const auto one = h.from_server(make_request(code::kGet, {"3", "0", "0"}));
+    auto legacy = make_request(code::kGet, {"1", "1", "1"});
+    legacy.accept = content_format::kLegacyText;
+    const auto lifetime = h.from_server(legacy);
+
+    EXPECT_EQ(all.code, code::kContent);
+    EXPECT_EQ(all.content_format, content_format::kLwm2mTlv);
+    const auto decoded = decode_tlv(all.payload);
+    ASSERT_TRUE(std::holds_alternative<std::vector<TlvRecord>>(decoded));
+    EXPECT_EQ(std::get<std::vector<TlvRecord>>(decoded).front().value, tlv_string("lwm2mc"));
+    EXPECT_EQ(one.content_format, content_format::kTextPlain);
+    EXPECT_EQ(text_of(one.payload), "lwm2mc");
+    EXPECT_EQ(text_of(lifetime.payload), "300");
+}
+
+TEST(Management, DiscoverListsTheResourcesOfAnInstance) {
+    Harness h;
+    h.bootstrap_and_register();
+    auto req = make_request(code::kGet, {"1", "1"});
+    req.accept = content_format::kLinkFormat;
+
+    const auto r = h.from_server(req);
+
+    EXPECT_EQ(r.code, code::kContent);
+    EXPECT_TRUE(text_of(r.payload).starts_with("</1/1>,</1/1/0>,</1/1/1>,</1/1/6>,</1/1/7>,</1/1/8>,</1/1/9>"))
+        << text_of(r.payload);
+}
+
+TEST(Management, BadInputIsRejectedAndChangesNothing) {
+    struct Case {
+        const char* name;
+        Endpoint from;
+        Request request;
+        Code expected;
+    };
+    auto unknown_option = make_request(code::kGet, {"3", "0"});
+    unknown_option.has_unknown_critical_option = true;
+    auto json_accept = make_request(code::kGet, {"3", "0", "0"});
+    json_accept.accept = content_format::kLwm2mJson;
+    const std::vector<Case> cases{
+        {"malformed TLV", kServer, make_request(code::kPut, {"1", "1"}, content_format::kLwm2mTlv, {0xC3, 0x01, 0x00}),
+         code::kBadRequest},
+        {"malformed text integer", kServer,
+         make_request(code::kPut, {"1", "1", "1"}, content_format::kTextPlain, text("12a")), code::kBadRequest},
+        {"text boolean other than 0/1", kServer,
+         make_request(code::kPut, {"1", "1", "6"}, content_format::kTextPlain, text("true")), code::kBadRequest},
+        {"unsupported content format", kServer,
+         make_request(code::kPut, {"1", "1", "1"}, content_format::kLwm2mJson, text("{}")),
+         code::kUnsupportedContentFormat},
+        {"no content format", kServer, make_request(code::kPut, {"1", "1", "1"}, std::nullopt, text("60")),
+         code::kUnsupportedContentFormat},
+        {"unsupported accept", kServer, json_accept, code::kNotAcceptable},
+        {"unknown critical option", kServer, unknown_option, code::kBadOption},
+        {"unknown peer", kStranger, make_request(code::kGet, {"3", "0"}), code::kUnauthorized},
+        {"Bootstrap-Finish from the LwM2M server", kServer, make_request(code::kPost, {"bs"}), code::kUnauthorized},
+        {"Delete / from the LwM2M server", kServer, make_request(code::kDelete, {}), code::kUnauthorized},
+        {"Security object from the LwM2M server", kServer, make_request(code::kGet, {"0", "1"}), code::kUnauthorized},
+        {"bootstrap write outside a bootstrap window", kBootstrapServer,
+         make_request(code::kPut, {"1", "1"}, content_format::kLwm2mTlv, server_tlv(1, 60, "U")), code::kForbidden},
+        {"write to a read-only resource", kServer,
+         make_request(code::kPut, {"3", "0", "0"}, content_format::kTextPlain, text("x")), code::kMethodNotAllowed},
+        {"negative lifetime", kServer,
+         make_request(code::kPut, {"1", "1"}, content_format::kLwm2mTlv,
+                      encode_tlv({{TlvType::Resource, 1, tlv_int(-5), {}}})),
+         code::kBadRequest},
+        {"unknown object", kServer, make_request(code::kGet, {"42"}), code::kNotFound},
+        {"non-numeric path", kServer, make_request(code::kGet, {"x"}), code::kNotFound},
+        {"create an instance", kServer, make_request(code::kPost, {"1"}, content_format::kLwm2mTlv, {}),
+         code::kMethodNotAllowed},
+        {"execute a readable resource", kServer, make_request(code::kPost, {"1", "1", "1"}), code::kMethodNotAllowed},
+    };
+    for (const auto& c : cases) {
+        Harness h;
+        h.bootstrap_and_register();
+        const auto data_before = h.client->data();
+        const auto steps_before = h.recorder.steps.size();
+        const auto sent_before = h.transport.sent.size();
+
+        const auto r = h.transport.inject(c.from, c.request);
+        h.step();
+
+        EXPECT_EQ(code_to_string(r.code), code_to_string(c.expected)) << c.name;
+        EXPECT_EQ(h.state(), "Registered") << c.name;
+        EXPECT_EQ(h.client->data(), data_before) << c.name;
+        EXPECT_EQ(h.recorder.steps.size(), steps_before) << c.name;
+        EXPECT_EQ(h.transport.sent.size(), sent_before) << c.name;
+    }
+}
+
+TEST(Management, LegacyTextContentFormatIsAccepted) {
+    Harness h;
+    h.bootstrap_and_register();
+
+    const auto r = h.from_server(make_request(code::kPut, {"1", "1", "6"}, content_format::kLegacyText, text("0")));
+
+    EXPECT_EQ(r.code, code::kChanged);
+    EXPECT_FALSE(h.client->data().server.at(1).notification_storing);
+}
+
+TEST(Management, RequestsFromAServerThatHoldsNoRegistrationAreForbidden) {
+    Harness h;
+    h.config.client_initiated = false;
+    h.config.factory = true;
+    h.config.bootstrap_server_uri.clear();
+    h.config.server_uris = {"coap://127.0.0.1:5683"};
+    h.start();  // RegPending: the Register is not answered yet
+
+    const auto read = h.from_server(make_request(code::kGet, {"3", "0", "0"}));
+    const auto reboot = h.from_server(make_request(code::kPost, {"3", "0", "4"}));
+    h.step();
+
+    EXPECT_EQ(read.code, code::kForbidden);
+    EXPECT_EQ(reboot.code, code::kForbidden);
+    EXPECT_EQ(h.state(), "RegPending");
+}
+
+TEST(Management, RebootAnswersFirstThenKeepsTheRegistration) {
+    Harness h;
+    h.bootstrap_and_register();
+
+    const auto r = h.from_server(make_request(code::kPost, {"3", "0", "4"}));
+    const auto state_when_answered = h.state();
+    h.step();
+
+    EXPECT_EQ(r.code, code::kChanged);
+    EXPECT_EQ(state_when_answered, "Registered");
+    EXPECT_EQ(h.state(), "Registered");
+    const auto path = h.recorder.path();
+    const std::vector<std::string> tail(path.end() - 2, path.end());
+    EXPECT_EQ(tail, (std::vector<std::string>{"Registered -reboot-> Rebooting", "Rebooting -restart-> Registered"}));
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Management, RebootWithoutKeepingObservationsRegistersAgain) {
+    Harness h;
+    h.config.keep_observations = false;
+    h.bootstrap_and_register();
+    const auto sent_before = h.transport.sent.size();
+
+    h.from_server(make_request(code::kPost, {"3", "0", "4"}));
+    h.step();
+
+    EXPECT_EQ(h.state(), "RegPending");
+    ASSERT_EQ(h.transport.sent.size(), sent_before + 1);
+    EXPECT_EQ(h.transport.sent.back().request.uri_path, std::vector<std::string>{"rd"});
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Management, RebootIntoTheBootstrapSequenceRegistersWithTheHeldAccount) {
+    Harness h;
+    h.config.bootstrap_after_reboot = true;
+    h.bootstrap_and_register();
+
+    h.from_server(make_request(code::kPost, {"3", "0", "4"}));
+    h.step();
+
+    EXPECT_EQ(h.state(), "RegPending");
+    const auto path = h.recorder.path();
+    const std::vector<std::string> tail(path.end() - 3, path.end());
+    EXPECT_EQ(tail, (std::vector<std::string>{"Registered -reboot-> Rebooting", "Rebooting -restart-> Init",
+                                              "Init -boot-> RegPending"}));
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Management, FactoryResetDeregistersWipesAndBootstrapsAgain) {
+    TempDir dir;
+    Harness h;
+    h.config.state_dir = dir.path;
+    h.bootstrap_and_register();
+
+    const auto r = h.from_server(make_request(code::kPost, {"3", "0", "5"}));
+    h.step();
+    const auto state_while_deregistering = h.state();
+    ASSERT_EQ(h.transport.pending().request.method, code::kDelete);
+    h.transport.answer(code::kDeleted);
+    h.step();
+    const auto after_reset = h.client->persistent();
+    const auto on_disk = StateStore{dir.path}.load();
+
+    EXPECT_EQ(r.code, code::kChanged);
+    EXPECT_EQ(state_while_deregistering, "FactoryResetting");
+    EXPECT_EQ(h.state(), "BsRequesting") << "no server account after the wipe: bootstrap (hold-off 0)";
+    EXPECT_FALSE(after_reset.data.has_server_account());
+    EXPECT_TRUE(after_reset.data.has_bs_account());
+    EXPECT_TRUE(after_reset.after_factory_reset);
+    ASSERT_TRUE(on_disk.has_value());
+    EXPECT_EQ(*on_disk, after_reset);
+
+    h.transport.answer(code::kChanged);
+    h.bs_write_account();
+    h.bs_finish();
+    h.step();
+    h.transport.answer(code::kCreated, {"rd", "9"});
+    EXPECT_EQ(h.state(), "Registered");
+    EXPECT_FALSE(h.client->persistent().after_factory_reset);
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Management, FactoryResetWithoutBootstrapRegistersAgain) {
+    Harness h;
+    h.config.bootstrap_after_factory_reset = false;
+    h.config.deregister_before_factory_reset = false;
+    h.bootstrap_and_register();
+
+    h.from_server(make_request(code::kPost, {"3", "0", "5"}));
+    h.step();
+
+    EXPECT_EQ(h.state(), "RegPending");
+    EXPECT_TRUE(h.client->persistent().after_factory_reset);
+    EXPECT_EQ(h.transport.sent.back().request.uri_path, std::vector<std::string>{"rd"});
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Management, FactoryResetOnADeviceWithoutItIsNotFound) {
+    Harness h;
+    h.config.supports_factory_reset = false;
+    h.bootstrap_and_register();
+
+    const auto r = h.from_server(make_request(code::kPost, {"3", "0", "5"}));
+    h.step();
+    auto discover = make_request(code::kGet, {"3", "0"});
+    discover.accept = content_format::kLinkFormat;
+    const auto links = text_of(h.from_server(discover).payload);
+
+    EXPECT_EQ(r.code, code::kNotFound);
+    EXPECT_EQ(h.state(), "Registered");
+    EXPECT_EQ(links.find("</3/0/5>"), std::string::npos);
+    EXPECT_NE(links.find("</3/0/4>"), std::string::npos);
+}
+
+TEST(Management, BootstrapTriggerWithoutClientInitiatedSupportIsNotAllowed) {
+    Harness h;
+    h.config.client_initiated = false;
+    h.config.server_initiated = true;
+    h.start();
+    h.bs_write_account();
+    h.bs_finish();
+    h.step();
+    h.transport.answer(code::kCreated, {"rd", "1"});
+
+    const auto r = h.from_server(make_request(code::kPost, {"1", "1", "9"}));
+    h.step();
+
+    EXPECT_EQ(r.code, code::kMethodNotAllowed);
+    EXPECT_EQ(h.state(), "Registered");
+}
+
+TEST(Management, PowerCycleRestartsFromThePersistedState) {
+    TempDir dir;
+    Harness h;
+    h.config.state_dir = dir.path;
+    h.bootstrap_and_register();
+
+    Harness second;
+    second.config = h.config;
+    second.start();
+
+    EXPECT_EQ(second.recorder.start_vars.at("has_server_account"), "true");
+    EXPECT_EQ(second.recorder.start_vars.at("reg_info"), "RegInfoValid");
+    EXPECT_EQ(second.state(), "RegPending");
+    EXPECT_EQ(second.transport.sent.at(0).request.uri_path, std::vector<std::string>{"rd"});
+    EXPECT_EQ(second.replay(), std::nullopt);
+}
+
+TEST(Management, DamagedStateFileStopsTheStart) {
+    TempDir dir;
+    Harness h;
+    h.config.state_dir = dir.path;
+    h.bootstrap_and_register();
+    {
+        std::fstream f(dir.path / "state.lwm2mc", std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(60);
+        f.put('#');
+    }
+    Harness second;
+    second.config = h.config;
+
+    EXPECT_THROW(second.start(), StoreError);
+}
