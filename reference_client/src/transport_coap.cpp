@@ -290,6 +290,15 @@ struct CoapTransport::Impl {
         if (!(options.ack_random_factor >= 1.0 && options.ack_random_factor < 65536.0)) {
             throw std::invalid_argument("CoapTransport: ack_random_factor must be at least 1.0");
         }
+        // The exchange deadline must not fire while libcoap still retransmits: the request would stay in
+        // libcoap's queue and, with NSTART 1, hold back every later request to that peer.
+        const double give_up_s =
+            static_cast<double>(options.ack_timeout.count()) / 1000.0 * options.ack_random_factor *
+            static_cast<double>((std::uint64_t{1} << (std::min(options.max_retransmit, 62U) + 1)) - 1);
+        if (static_cast<double>(options.exchange_timeout.count()) / 1000.0 < give_up_s) {
+            throw std::invalid_argument("CoapTransport: exchange_timeout must cover the retransmissions "
+                                        "(ack_timeout * ack_random_factor * (2^(max_retransmit+1) - 1))");
+        }
         auto addr = to_coap_address(options.bind_host, options.bind_port);
         if (!addr) {
             throw std::runtime_error("CoapTransport: bind_host '" + options.bind_host + "' is not a numeric address");
@@ -556,6 +565,10 @@ struct CoapTransport::Impl {
 
     void release_sessions() {
         for (coap_session_t* s : sessions_to_release) {
+            // Releasing alone is not enough: libcoap's retransmission queue holds a reference, so the session
+            // would keep retransmitting and a new session to the same peer would be refused as a duplicate.
+            // Disconnecting first drops the session's queued messages (their NACKs find no pending request).
+            coap_session_disconnected(s, COAP_NACK_NOT_DELIVERABLE);
             coap_session_release(s);
         }
         sessions_to_release.clear();

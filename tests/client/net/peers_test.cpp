@@ -35,7 +35,7 @@ client::CoapTransportOptions device_options() {
     o.ack_timeout = 1000ms;
     o.ack_random_factor = 1.0;
     o.max_retransmit = 1;
-    o.exchange_timeout = 1500ms;
+    o.exchange_timeout = 3000ms;  // the shortest libcoap's retransmissions allow
     return o;
 }
 
@@ -302,9 +302,7 @@ TEST(BootstrapServerPeer, WritesTextPlainPerResource) {
 }
 
 TEST(BootstrapServerPeer, RecordsAStepTheDeviceNeverAnswers) {
-    PeerOptions fast;
-    fast.exchange_timeout = 1000ms;
-    BootstrapServer bs(fast);
+    BootstrapServer bs;  // exchange_timeout 3 s
     bs.set_script({BootstrapServer::finish()});
     bs.start();
     Device device;

@@ -91,9 +91,12 @@ TEST(CoapTransport, RefusesTransmissionParametersLibcoapWouldIgnore) {
     short_ack.ack_timeout = 500ms;
     CoapTransportOptions no_retransmit = fast_options();
     no_retransmit.max_retransmit = 0;
+    CoapTransportOptions short_exchange = fast_options();
+    short_exchange.exchange_timeout = 2999ms;  // retransmissions end at 1 + 2 s
 
     EXPECT_THROW(CoapTransport{short_ack}, std::invalid_argument);
     EXPECT_THROW(CoapTransport{no_retransmit}, std::invalid_argument);
+    EXPECT_THROW(CoapTransport{short_exchange}, std::invalid_argument);
 }
 
 TEST(CoapTransport, RefusesANonNumericBindAddress) {
@@ -246,7 +249,7 @@ TEST(CoapTransport, MapsResetToReset) {
 
 TEST(CoapTransport, EmptyAckWithoutResponseTimesOutAfterExchangeTimeout) {
     CoapTransportOptions o = fast_options();
-    o.exchange_timeout = 1500ms;
+    o.exchange_timeout = 3000ms;  // the shortest allowed with a 1 s ACK timeout and one retransmission
     CoapTransport client(o);
     CoapTransport server(fast_options());
     server.set_request_handler([](const Endpoint&, const Request&) { return Response{code::kEmpty, {}, {}, {}}; });
@@ -259,8 +262,8 @@ TEST(CoapTransport, EmptyAckWithoutResponseTimesOutAfterExchangeTimeout) {
 
     EXPECT_FALSE(out.response.has_value());
     EXPECT_EQ(out.failure, SendFailure::Timeout);
-    EXPECT_GE(out.at - start, 1500ms);
-    EXPECT_LT(out.at - start, 2500ms);
+    EXPECT_GE(out.at - start, 3000ms);
+    EXPECT_LT(out.at - start, 4000ms);
 }
 
 TEST(CoapTransport, CancelAllCompletesOutstandingRequestsFromTheNextPoll) {
@@ -512,6 +515,77 @@ TEST(CoapTransport, SendsIssuedFromARequestHandlerGoOutAfterDispatch) {
     ASSERT_TRUE(from_handler.response.has_value()) << send_failure_name(from_handler.failure);
     EXPECT_TRUE(b_answered_ping);
     EXPECT_EQ(code_to_string(from_handler.response->code), "2.04");
+}
+
+}  // namespace
+}  // namespace lwm2mc::client
+
+namespace lwm2mc::client {
+namespace {
+
+TEST(CoapTransport, ReachesAPeerThatStartsListeningAfterAnEarlierFailure) {
+    CoapTransport client(fast_options());
+    const std::uint16_t port = test_net::closed_udp_port();
+    Outcome first;
+    client.send(Endpoint{"127.0.0.1", port}, register_request(), record(first));
+    ASSERT_TRUE(pump(
+        {&client}, [&] { return first.done; }, 5000ms));
+    ASSERT_FALSE(first.response.has_value());
+    CoapTransportOptions server_options = fast_options();
+    server_options.bind_port = port;
+    CoapTransport server(server_options);
+    server.set_request_handler([](const Endpoint&, const Request&) {
+        return Response{code::kCreated, {"rd", "0"}, std::nullopt, {}};
+    });
+    Outcome second;
+
+    client.send(Endpoint{"127.0.0.1", port}, register_request(), record(second));
+    ASSERT_TRUE(pump(
+        {&client, &server}, [&] { return second.done; }, 5000ms));
+
+    EXPECT_EQ(first.failure, SendFailure::Unreachable) << send_failure_name(first.failure);
+    ASSERT_TRUE(second.response.has_value()) << send_failure_name(second.failure);
+    EXPECT_EQ(code_to_string(second.response->code), "2.01");
+}
+
+TEST(CoapTransport, CancelledRequestsAreNotRetransmittedAndTheNextRequestWorks) {
+    CoapTransport client(fast_options());
+    UdpSocket peer;
+    Outcome cancelled;
+    client.send(Endpoint{"127.0.0.1", peer.port()}, register_request(), record(cancelled));
+    client.poll(0ms);
+    auto original = peer.receive(1000ms);
+    ASSERT_TRUE(original.has_value());
+    client.cancel_all();
+    Outcome next;
+    Request get;
+    get.method = code::kGet;
+    get.uri_path = {"x"};
+
+    client.send(Endpoint{"127.0.0.1", peer.port()}, get, record(next));
+    client.poll(0ms);
+    auto second = peer.receive(1000ms);
+    ASSERT_TRUE(second.has_value());
+    // Piggy-backed 2.05 to the second request: ACK, its message id and token (token length from byte 0).
+    const std::size_t tkl = second->bytes[0] & 0x0FU;
+    std::vector<std::uint8_t> ack{static_cast<std::uint8_t>(0x60U | tkl), code::kContent, second->bytes[2],
+                                  second->bytes[3]};
+    ack.insert(ack.end(), second->bytes.begin() + 4, second->bytes.begin() + 4 + static_cast<long>(tkl));
+    peer.send_to(second->from_port, ack);
+    pump(
+        {&client}, [&] { return next.done; }, 1000ms);
+    pump(
+        {&client}, [] { return false; }, 2500ms);  // past the first retransmission time of both requests
+    std::vector<std::vector<std::uint8_t>> later;
+    while (auto d = peer.receive(0ms)) {
+        later.push_back(d->bytes);
+    }
+
+    EXPECT_EQ(cancelled.failure, SendFailure::Cancelled);
+    EXPECT_NE(original->bytes, second->bytes);
+    ASSERT_TRUE(next.response.has_value()) << send_failure_name(next.failure);
+    EXPECT_EQ(code_to_string(next.response->code), "2.05");
+    EXPECT_TRUE(later.empty()) << later.size() << " datagrams after cancel_all and the answered request";
 }
 
 }  // namespace

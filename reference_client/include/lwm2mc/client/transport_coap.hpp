@@ -38,7 +38,9 @@ struct CoapTransportOptions {
     unsigned max_retransmit{4};
     /// How long a request may stay without a response once the peer has acknowledged it with an empty ACK
     /// (a separate response that never comes); then it fails with SendFailure::Timeout. RFC 7252
-    /// EXCHANGE_LIFETIME (247 s) by default. Counted from the send; libcoap itself never gives up on it.
+    /// EXCHANGE_LIFETIME (247 s) by default. Counted from the send; libcoap itself never gives up on it. Must
+    /// be at least the retransmission span ack_timeout * ack_random_factor * (2^(max_retransmit+1) - 1)
+    /// (93 s with the defaults), else the constructor throws std::invalid_argument.
     std::chrono::milliseconds exchange_timeout{247000};
     /// libcoap's process-wide log level (0 emergency .. 7 debug; libcoap logs a received RST as an alert,
     /// so the default is 0); the environment variable LWM2MC_COAP_LOG overrides it.
