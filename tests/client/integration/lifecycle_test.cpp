@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: Apache-2.0
+// The whole reference client (Client + CoapTransport over libcoap3) against the scriptable bootstrap server and
+// LwM2M server on loopback, one test per lifecycle scenario. Lifecycle timers run on a ScaledClock (one protocol
+// second per real millisecond), so EXCHANGE_LIFETIME (247 s) and lifetimes of 300 s take a fraction of a second.
+// Every run's trace is then replayed on the shipped model (model::replay): the client is held to the model.
+
+#include "lwm2mc/client/client.hpp"
+#include "lwm2mc/client/trace.hpp"
+#include "lwm2mc/client/transport_coap.hpp"
+#include "lwm2mc/model/interpreter.hpp"
+#include "lwm2mc/model/loader.hpp"
+#include "lwm2mc/model/replay.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <variant>
+
+#include "node_lib_server.hpp"
+#include "peers/bootstrap_server.hpp"
+#include "peers/lwm2m_server.hpp"
+
+using namespace lwm2mc;
+using namespace lwm2mc::client;
+using namespace std::chrono_literals;
+using test_peers::BootstrapServer;
+using test_peers::Lwm2mServer;
+using test_peers::outcome_string;
+
+namespace {
+
+const model::Model& shipped() {
+    static const model::Model m = [] {
+        auto r = model::load_model(std::string(LWM2MC_SPECS_DIR) + "/lwm2m-ts10-draft.lwm2m");
+        if (!r.ok()) {
+            throw std::runtime_error("the shipped model does not load");
+        }
+        return std::move(*r.model);
+    }();
+    return m;
+}
+
+std::string uri(const Endpoint& e) {
+    return "coap://" + e.host + ":" + std::to_string(e.port);
+}
+
+/// Records the states the client passes through, besides writing the JSON-lines trace.
+class StateLog final : public Observer {
+public:
+    void on_state_change(Millis, std::string_view, std::string_view to, std::string_view) override {
+        states.emplace_back(to);
+    }
+    bool visited(const std::string& s) const { return std::find(states.begin(), states.end(), s) != states.end(); }
+    std::vector<std::string> states{};
+};
+
+/// One client on loopback: CoapTransport with short retransmissions, a scaled clock, a trace, the event loop.
+class Device {
+public:
+    explicit Device(ClientConfig config, double clock_factor = 1000.0)
+        : config_{std::move(config)}, clock_{clock_factor}, trace_{trace_text_} {
+        observers_.add(trace_);
+        observers_.add(log_);
+    }
+
+    static CoapTransportOptions transport_options() {
+        CoapTransportOptions o;
+        o.bind_host = "127.0.0.1";
+        o.ack_timeout = 1000ms;
+        o.ack_random_factor = 1.0;
+        o.max_retransmit = 1;
+        o.exchange_timeout = 3000ms;
+        return o;
+    }
+
+    void start() {
+        client_ = std::make_unique<Client>(config_, transport_, clock_, observers_);
+        client_->start();
+    }
+
+    /// Runs the event loop until `done` holds or `real_timeout` passes; returns whether `done` held.
+    bool run_until(const std::function<bool()>& done, std::chrono::milliseconds real_timeout = 5000ms) {
+        const auto until = std::chrono::steady_clock::now() + real_timeout;
+        while (!done()) {
+            if (std::chrono::steady_clock::now() >= until) {
+                return false;
+            }
+            const Millis next = client_->step();
+            const Millis now = clock_.now();
+            Millis wait = next == kNoDeadline ? Millis{10} : clock_.real_wait(next > now ? next - now : Millis{0});
+            transport_.poll(std::min(wait, Millis{10}));
+        }
+        return true;
+    }
+    bool run_until_state(const std::string& state, std::chrono::milliseconds real_timeout = 5000ms) {
+        return run_until([&] { return client_->state() == state; }, real_timeout);
+    }
+    /// Runs for `protocol` time (scaled) whatever happens.
+    void run_for(Millis protocol) {
+        const Millis until = clock_.now() + protocol;
+        run_until([&] { return clock_.now() >= until; }, 60s);
+    }
+
+    Client& client() { return *client_; }
+    Endpoint endpoint() const { return {"127.0.0.1", transport_.local_port()}; }
+    const StateLog& log() const { return log_; }
+    std::string trace() const { return trace_text_.str(); }
+    const ClientConfig& config() const { return config_; }
+
+    /// Replays the trace so far on the shipped model under this client's configuration.
+    model::ReplayResult replay() const {
+        const model::Interpreter interp{shipped()};
+        std::string error;
+        auto fixed = interp.parse_assignment("factory=" + b(config_.factory) + ",smartcard=" + b(config_.smartcard) +
+                                                 ",client_initiated=" + b(config_.client_initiated) +
+                                                 ",server_initiated=" + b(config_.server_initiated) +
+                                                 ",supports_factory_reset=" + b(config_.supports_factory_reset) +
+                                                 ",hold_off=" + std::to_string(config_.hold_off),
+                                             error);
+        EXPECT_EQ(error, "");
+        model::Configuration c;
+        for (const auto& v : fixed) {
+            c.values.push_back(v.value_or(0));
+        }
+        auto parsed = model::parse_trace(trace());
+        if (auto* e = std::get_if<std::string>(&parsed)) {
+            ADD_FAILURE() << "trace does not parse: " << *e;
+            return {};
+        }
+        return model::replay(shipped(), c, std::get<std::vector<model::Observation>>(parsed));
+    }
+
+private:
+    static std::string b(bool v) { return v ? "true" : "false"; }
+
+    ClientConfig config_;
+    CoapTransport transport_{transport_options()};
+    ScaledClock clock_;
+    std::ostringstream trace_text_{};
+    JsonLinesTrace trace_;
+    StateLog log_{};
+    ObserverList observers_{};
+    std::unique_ptr<Client> client_{};
+};
+
+/// Expects the trace to agree with the model, printing the divergence and the trace when it does not.
+void expect_conforms(const Device& d) {
+    const auto r = d.replay();
+    EXPECT_TRUE(r.ok()) << "line " << r.divergence->line << ": " << r.divergence->message << "\n" << d.trace();
+}
+
+ClientConfig base_config(const std::string& endpoint) {
+    ClientConfig c;
+    c.endpoint = endpoint;
+    c.factory = false;
+    c.smartcard = false;
+    c.client_initiated = false;
+    c.server_initiated = false;
+    c.hold_off = 0;
+    c.lifetime = 300;
+    return c;
+}
+
+std::vector<test_peers::BootstrapStep> provision(const Lwm2mServer& server, std::int64_t lifetime = 300) {
+    return {BootstrapServer::delete_all(), BootstrapServer::write_security(1, uri(server.endpoint()), false, 101),
+            BootstrapServer::write_server(1, 101, lifetime), BootstrapServer::finish()};
+}
+
+}  // namespace
+
+TEST(Lifecycle, ClientInitiatedBootstrapDeletesWritesFinishesAndRegisters) {
+    Lwm2mServer server;
+    BootstrapServer bs;
+    bs.set_script(provision(server));
+    server.start();
+    bs.start();
+    ClientConfig config = base_config("ci-node");
+    config.client_initiated = true;
+    config.bootstrap_server_uri = uri(bs.endpoint());
+    Device d{config};
+
+    d.start();
+    const bool registered = d.run_until_state("Registered");
+
+    ASSERT_TRUE(registered) << d.trace();
+    ASSERT_EQ(bs.bootstrap_requests().size(), 1U);
+    EXPECT_EQ(test_peers::query_value(bs.bootstrap_requests()[0].request, "ep"), "ci-node");
+    ASSERT_TRUE(bs.wait_until([&] { return bs.script_finished(); }, 2s));
+    EXPECT_EQ(outcome_string(bs.script_results().front()), "2.02");  // Delete "/"
+    EXPECT_EQ(outcome_string(bs.script_results().back()), "2.04");   // Finish: consistent
+    const auto reg = server.registration("ci-node");
+    ASSERT_TRUE(reg.has_value());
+    EXPECT_EQ(reg->params.at("lt"), "300");
+    // Delete "/" kept the bootstrap-server account (TS 5.2.7.5): the client can bootstrap again.
+    EXPECT_TRUE(d.client().persistent().data.bootstrap_account().has_value());
+    expect_conforms(d);
+}
+
+TEST(Lifecycle, FactoryBootstrapRegistersWithoutABootstrapServer) {
+    Lwm2mServer server;
+    server.start();
+    ClientConfig config = base_config("factory-node");
+    config.factory = true;
+    config.server_uris = {uri(server.endpoint())};
+    Device d{config};
+
+    d.start();
+    const bool registered = d.run_until_state("Registered");
+
+    ASSERT_TRUE(registered) << d.trace();
+    EXPECT_TRUE(d.log().visited("BsFactory"));
+    EXPECT_TRUE(server.registration("factory-node").has_value());
+    expect_conforms(d);
+}
+
+TEST(Lifecycle, SmartcardIsReadFirstAndASwappedCardIsReadOnTheNextBoot) {
+    Lwm2mServer first;
+    Lwm2mServer second;
+    first.start();
+    second.start();
+    const auto dir = std::filesystem::temp_directory_path() / ("lwm2mc_card_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto write_card = [&](const Lwm2mServer& s) {
+        std::ofstream(dir / "card.json") << R"({"security":[{"id":1,"server_uri":")" << uri(s.endpoint())
+                                         << R"(","ssid":7}],"server":[{"id":1,"ssid":7,"lifetime":300}]})";
+    };
+    write_card(first);
+    ClientConfig config = base_config("card-node");
+    config.smartcard = true;
+    config.smartcard_file = dir / "card.json";
+    config.bootstrap_after_reboot = true;  // the choice that runs the Bootstrap Sequence (and reads the card) again
+    Device d{config};
+
+    d.start();
+    ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
+    write_card(second);  // the card is replaced while the device is off
+    d.client().power_cycle();
+    const bool registered_again =
+        d.run_until([&] { return second.registration("card-node").has_value(); }) && d.run_until_state("Registered");
+
+    EXPECT_TRUE(first.registration("card-node").has_value());
+    EXPECT_TRUE(registered_again) << d.trace();
+    EXPECT_TRUE(d.log().visited("BsSmartcard"));
+    expect_conforms(d);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Lifecycle, ServerInitiatedBootstrapWithinHoldOffRegisters) {
+    Lwm2mServer server;
+    BootstrapServer bs;
+    bs.set_script(provision(server));
+    server.start();
+    bs.start();
+    ClientConfig config = base_config("si-node");
+    config.server_initiated = true;
+    config.hold_off = 3600;
+    config.bootstrap_server_uri = uri(bs.endpoint());
+    Device d{config};
+
+    d.start();
+    ASSERT_TRUE(d.run_until_state("BsHoldOff")) << d.trace();
+    bs.start_server_initiated(d.endpoint());
+    const bool registered = d.run_until_state("Registered");
+
+    ASSERT_TRUE(registered) << d.trace();
+    EXPECT_TRUE(bs.bootstrap_requests().empty());  // no Bootstrap-Request: the server took the initiative
+    expect_conforms(d);
+}
+
+TEST(Lifecycle, ServerInitiatedOnlyClientIsStuckAfterAFailedBootstrap) {
+    // The contribution's point, on the wire: the bootstrap server starts writing and never sends Finish. After
+    // EXCHANGE_LIFETIME the bootstrap has failed; a client without Client Initiated Bootstrap cannot ask for a
+    // new one and waits for a server initiative that does not come. It never registers.
+    Lwm2mServer server;
+    BootstrapServer bs;
+    bs.set_script({BootstrapServer::write_security(1, uri(server.endpoint()), false, 101),
+                   BootstrapServer::write_server(1, 101, 300)});  // no Finish
+    server.start();
+    bs.start();
+    ClientConfig config = base_config("si-only");
+    config.server_initiated = true;
+    config.hold_off = 10;
+    config.bootstrap_server_uri = uri(bs.endpoint());
+    Device d{config};
+
+    d.start();
+    ASSERT_TRUE(d.run_until_state("BsHoldOff")) << d.trace();
+    bs.start_server_initiated(d.endpoint());
+    ASSERT_TRUE(d.run_until([&] { return d.log().visited("BsFailed"); })) << d.trace();
+    d.run_for(Millis{3'600'000});  // an hour of protocol time
+
+    EXPECT_FALSE(d.log().visited("Registered"));
+    EXPECT_TRUE(bs.bootstrap_requests().empty());
+    EXPECT_FALSE(server.registration("si-only").has_value());
+    EXPECT_TRUE(d.client().state() == "BsHoldOff" || d.client().state() == "BsFailed") << d.client().state();
+    const auto r = d.replay();
+    ASSERT_TRUE(r.ok()) << r.divergence->message << "\n" << d.trace();
+    // The model agrees, and where the run ends the checker finds no recovery (no-recovery:BsFailed/BsHoldOff).
+    EXPECT_TRUE(shipped().state(r.state.state).name == "BsHoldOff" ||
+                shipped().state(r.state.state).name == "BsFailed");
+}
+
+TEST(Lifecycle, FinishWithoutServerAccountIsNotAcceptableAndTheClientBootstrapsAgain) {
+    Lwm2mServer server;
+    BootstrapServer bs;
+    bs.set_script({BootstrapServer::delete_all(), BootstrapServer::finish()});
+    server.start();
+    bs.start();
+    ClientConfig config = base_config("inconsistent");
+    config.client_initiated = true;
+    config.hold_off = 5;
+    config.bootstrap_server_uri = uri(bs.endpoint());
+    Device d{config};
+
+    d.start();
+    ASSERT_TRUE(d.run_until([&] { return bs.script_finished(); })) << d.trace();
+    bs.set_script(provision(server));
+    const bool registered = d.run_until_state("Registered", 10s);
+
+    EXPECT_EQ(outcome_string(bs.script_results().back()), "2.04");
+    ASSERT_TRUE(registered) << d.trace();
+    EXPECT_GE(bs.bootstrap_requests().size(), 2U);
+    EXPECT_TRUE(d.log().visited("BsFailed"));
+    expect_conforms(d);
+}
+
+TEST(Lifecycle, RejectedRegistersAreRetriedWithBackOff) {
+    Lwm2mServer server;
+    server.script_registers(
+        {{Lwm2mServer::Answer::Reject, code::kForbidden}, {Lwm2mServer::Answer::Reject, code::kForbidden}});
+    server.start();
+    ClientConfig config = base_config("retry-node");
+    config.factory = true;
+    config.server_uris = {uri(server.endpoint())};
+    Device d{config};
+
+    d.start();
+    const bool registered = d.run_until_state("Registered", 10s);
+
+    ASSERT_TRUE(registered) << d.trace();
+    const auto requests = server.registration_requests();
+    ASSERT_GE(requests.size(), 3U);
+    // LwM2M 1.1 6.2.1.1: Communication Retry Timer (60 s) doubled per attempt: the second gap is longer.
+    const auto gap1 = requests[1].at - requests[0].at;
+    const auto gap2 = requests[2].at - requests[1].at;
+    EXPECT_GT(gap2, gap1);
+    EXPECT_TRUE(d.log().visited("RegFailed") || d.log().visited("RegPending"));
+    expect_conforms(d);
+}
+
+TEST(Lifecycle, UpdateBeforeLifetimeExpiryAndUpdateNotFoundMeansRegisterAgain) {
+    Lwm2mServer server;
+    server.set_location_style(Lwm2mServer::LocationStyle::SingleOption);  // "rd/N" as lwm2m-node-lib sends it
+    server.script_updates(
+        {{Lwm2mServer::Answer::Normal, code::kChanged}, {Lwm2mServer::Answer::Reject, code::kNotFound}});
+    server.start();
+    ClientConfig config = base_config("update-node");
+    config.factory = true;
+    config.lifetime = 60;
+    config.server_uris = {uri(server.endpoint())};
+    Device d{config};
+
+    d.start();
+    ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
+    const bool reregistered =
+        d.run_until([&] { return server.registrations().size() >= 2 && d.client().state() == "Registered"; }, 10s);
+
+    ASSERT_TRUE(reregistered) << d.trace();
+    const auto regs = server.registrations();
+    EXPECT_GE(regs[0].updates, 1U);  // the Update went to the location split from the single "rd/N" option
+    EXPECT_TRUE(d.log().visited("UpdatePending"));
+    expect_conforms(d);
+}
+
+TEST(Lifecycle, RebootIsAnsweredChangedThenTheClientComesBack) {
+    Lwm2mServer server;
+    server.start();
+    ClientConfig config = base_config("reboot-node");
+    config.factory = true;
+    config.server_uris = {uri(server.endpoint())};
+    Device d{config};
+    d.start();
+    ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
+
+    auto answer = server.send_to_client("reboot-node", Lwm2mServer::execute("/3/0/4"));
+    ASSERT_TRUE(d.run_until([&] { return answer.wait_for(0s) == std::future_status::ready; }));
+    const bool back = d.run_until([&] { return d.log().visited("Rebooting") && d.client().state() == "Registered"; });
+
+    EXPECT_EQ(outcome_string(answer.get()), "2.04");
+    EXPECT_TRUE(back) << d.trace();
+    expect_conforms(d);
+}
+
+TEST(Lifecycle, FactoryResetDeregistersWipesAndBootstrapsAgain) {
+    Lwm2mServer server;
+    BootstrapServer bs;
+    bs.set_script(provision(server));
+    server.start();
+    bs.start();
+    ClientConfig config = base_config("reset-node");
+    config.client_initiated = true;
+    config.bootstrap_server_uri = uri(bs.endpoint());
+    Device d{config};
+    d.start();
+    ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
+
+    auto answer = server.send_to_client("reset-node", Lwm2mServer::execute("/3/0/5"));
+    ASSERT_TRUE(d.run_until([&] { return answer.wait_for(0s) == std::future_status::ready; }));
+    const bool again =
+        d.run_until([&] { return bs.bootstrap_requests().size() == 2 && d.client().state() == "Registered"; }, 10s);
+
+    EXPECT_EQ(outcome_string(answer.get()), "2.04");
+    ASSERT_TRUE(again) << d.trace();
+    EXPECT_TRUE(d.log().visited("FactoryResetting"));
+    const auto requests = server.registration_requests();
+    const bool deregistered =
+        std::any_of(requests.begin(), requests.end(), [](const auto& r) { return r.request.method == code::kDelete; });
+    EXPECT_TRUE(deregistered);  // De-register before the reset (the client's configured choice)
+    expect_conforms(d);
+}
+
+TEST(Lifecycle, FactoryResetNotSupportedIsMethodNotAllowedAndNothingChanges) {
+    Lwm2mServer server;
+    server.start();
+    ClientConfig config = base_config("no-reset");
+    config.factory = true;
+    config.supports_factory_reset = false;
+    config.server_uris = {uri(server.endpoint())};
+    Device d{config};
+    d.start();
+    ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
+
+    auto answer = server.send_to_client("no-reset", Lwm2mServer::execute("/3/0/5"));
+    ASSERT_TRUE(d.run_until([&] { return answer.wait_for(0s) == std::future_status::ready; }));
+    d.run_for(Millis{1000});
+
+    EXPECT_EQ(outcome_string(answer.get()).substr(0, 2), "4.");
+    EXPECT_EQ(d.client().state(), "Registered");
+    EXPECT_FALSE(d.log().visited("FactoryResetting"));
+    expect_conforms(d);
+}
+
+TEST(Lifecycle, BadRequestsGetErrorCodesAndLeaveTheClientRegistered) {
+    Lwm2mServer server;
+    server.start();
+    ClientConfig config = base_config("strict-node");
+    config.factory = true;
+    config.server_uris = {uri(server.endpoint())};
+    Device d{config};
+    d.start();
+    ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
+    const auto before = d.client().persistent().data.server_accounts();
+
+    // A Bootstrap-Write from the LwM2M server (not the bootstrap server, outside a bootstrap), a malformed TLV
+    // write, a Read of an object the client does not have, and a Delete of the Device object.
+    client::Request bs_write = Lwm2mServer::write_text("/0/1/0", "coap://evil");
+    bs_write.method = code::kPut;
+    const auto server_instance = d.client().persistent().data.server.begin()->first;
+    client::Request bad_tlv = test_peers::make_request(code::kPut, "/1/" + std::to_string(server_instance));
+    bad_tlv.content_format = content_format::kLwm2mTlv;
+    bad_tlv.payload = {0xC8, 0x00, 0x05, 0x01};  // announces 5 bytes, carries 1
+    auto a1 = server.send_to_client("strict-node", bs_write);
+    auto a2 = server.send_to_client("strict-node", bad_tlv);
+    auto a3 = server.send_to_client("strict-node", Lwm2mServer::read("/42/0"));
+    auto a4 = server.send_to_client("strict-node", test_peers::make_request(code::kDelete, "/3/0"));
+    ASSERT_TRUE(d.run_until([&] {
+        return a1.wait_for(0s) == std::future_status::ready && a2.wait_for(0s) == std::future_status::ready &&
+               a3.wait_for(0s) == std::future_status::ready && a4.wait_for(0s) == std::future_status::ready;
+    }));
+
+    EXPECT_EQ(outcome_string(a1.get()).substr(0, 2), "4.") << outcome_string(a1.get());
+    EXPECT_EQ(outcome_string(a2.get()), "4.00");
+    EXPECT_EQ(outcome_string(a3.get()), "4.04");
+    EXPECT_EQ(outcome_string(a4.get()).substr(0, 2), "4.") << outcome_string(a4.get());
+    EXPECT_EQ(d.client().state(), "Registered");
+    EXPECT_EQ(d.client().persistent().data.server_accounts(), before);
+    expect_conforms(d);
+}
+
+TEST(Lifecycle, PersistedAccountsSurviveARestartOfTheProcess) {
+    Lwm2mServer server;
+    BootstrapServer bs;
+    bs.set_script(provision(server));
+    server.start();
+    bs.start();
+    const auto dir = std::filesystem::temp_directory_path() / ("lwm2mc_state_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    ClientConfig config = base_config("persistent-node");
+    config.client_initiated = true;
+    config.bootstrap_server_uri = uri(bs.endpoint());
+    config.state_dir = dir;
+    {
+        Device first{config};
+        first.start();
+        ASSERT_TRUE(first.run_until_state("Registered")) << first.trace();
+    }  // the process ends without De-register
+
+    Device second{config};
+    second.start();
+    const bool registered = second.run_until_state("Registered");
+
+    ASSERT_TRUE(registered) << second.trace();
+    EXPECT_EQ(bs.bootstrap_requests().size(), 1U);  // the second run needed no bootstrap
+    EXPECT_FALSE(second.log().visited("BsHoldOff"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Interop, RegistersUpdatesAndDeregistersWithLwm2mNodeLib) {
+    if (auto why = test_net::NodeLibServer::unavailable_reason(LWM2MC_INTEROP_DIR)) {
+        GTEST_SKIP() << *why;
+    }
+    test_net::NodeLibServer node(LWM2MC_INTEROP_DIR);
+    ClientConfig config = base_config("interop-node");
+    config.factory = true;
+    config.lifetime = 40;
+    config.server_uris = {uri(node.endpoint())};
+    Device d{config, 100.0};  // lifetime 40 s = 0.4 s real: an Update comes soon
+
+    d.start();
+    ASSERT_TRUE(d.run_until_state("Registered", 10s)) << d.trace();
+    auto reg = node.wait_for_event("registration", 5s);
+    ASSERT_TRUE(
+        d.run_until([&] { return d.log().visited("UpdatePending") && d.client().state() == "Registered"; }, 10s))
+        << d.trace();
+    auto update = node.wait_for_event("update", 5s);
+    ASSERT_TRUE(d.client().deregister());
+    ASSERT_TRUE(d.run_until_state("Deregistered", 10s)) << d.trace();
+    auto unreg = node.wait_for_event("unregistration", 5s);
+
+    ASSERT_TRUE(reg.has_value());
+    EXPECT_EQ((*reg)["endpoint"], "interop-node");
+    EXPECT_TRUE(update.has_value());
+    EXPECT_TRUE(unreg.has_value());
+    expect_conforms(d);
+}
