@@ -14,14 +14,19 @@ add_library(lwm2mc_test_peers STATIC
 target_include_directories(lwm2mc_test_peers PUBLIC "${lwm2mc_net_dir}")
 target_link_libraries(lwm2mc_test_peers PUBLIC lwm2mc::reference_client lwm2mc::client_core PRIVATE PkgConfig::COAP)
 
+# Header-only helper that spawns lwm2m-node-lib's server (node_lib_server.hpp): link this to get the include
+# path, LWM2MC_INTEROP_DIR and nlohmann_json.
+add_library(lwm2mc_test_node_lib INTERFACE)
+target_include_directories(lwm2mc_test_node_lib INTERFACE "${lwm2mc_net_dir}")
+target_compile_definitions(lwm2mc_test_node_lib INTERFACE LWM2MC_INTEROP_DIR="${PROJECT_SOURCE_DIR}/tests/interop")
+target_link_libraries(lwm2mc_test_node_lib INTERFACE lwm2mc::client_core nlohmann_json::nlohmann_json)
+
 add_executable(client_net_tests
     "${lwm2mc_net_dir}/coap_codec_test.cpp"
     "${lwm2mc_net_dir}/node_lib_interop_test.cpp"
     "${lwm2mc_net_dir}/peers_test.cpp"
     "${lwm2mc_net_dir}/transport_test.cpp"
 )
-target_link_libraries(client_net_tests PRIVATE lwm2mc_test_peers lwm2mc::reference_client GTest::gtest_main
-    nlohmann_json::nlohmann_json)
-target_compile_definitions(client_net_tests PRIVATE
-    LWM2MC_INTEROP_DIR="${PROJECT_SOURCE_DIR}/tests/interop")
+target_link_libraries(client_net_tests PRIVATE lwm2mc_test_peers lwm2mc_test_node_lib lwm2mc::reference_client
+    GTest::gtest_main)
 gtest_discover_tests(client_net_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)

@@ -393,6 +393,21 @@ TEST(Lwm2mServerPeer, AnswersScriptedRegistersThenRegistersNormally) {
     EXPECT_TRUE(server.registration("node1").has_value());
 }
 
+TEST(Lwm2mServerPeer, RejectsTheFirstRegistersWhenAsked) {
+    Lwm2mServer server;
+    server.reject_first_registers(2, code::kBadRequest);
+    server.start();
+    Device device;
+
+    std::vector<std::string> codes;
+    for (int i = 0; i < 3; ++i) {
+        auto r = device.exchange(server.endpoint(), register_request("node1"));
+        codes.push_back(r.response ? code_to_string(r.response->code) : "none");
+    }
+
+    EXPECT_EQ(codes, (std::vector<std::string>{"4.00", "4.00", "2.01"}));
+}
+
 TEST(Lwm2mServerPeer, AnIgnoredRegisterTimesOutAtTheDevice) {
     Lwm2mServer server;
     server.script_registers({{Lwm2mServer::Answer::Ignore, code::kEmpty}});

@@ -199,10 +199,10 @@ TEST(CoapTransport, RequestToAClosedPortFailsWithinBoundedTime) {
         {&client}, [&] { return out.done; }, 3000ms));
 
     EXPECT_FALSE(out.response.has_value());
-    EXPECT_TRUE(out.failure == SendFailure::Unreachable || out.failure == SendFailure::Timeout)
-        << send_failure_name(out.failure);
-    // ICMP port unreachable arrives at once on loopback; without it, Timeout comes after 1 s + 2 s.
-    EXPECT_LT(out.at - start, 3500ms);
+    // Linux answers with ICMP port unreachable at once on loopback (no ICMP rate limit there); libcoap's
+    // connected client socket reports it and the transport maps it to Unreachable.
+    EXPECT_EQ(out.failure, SendFailure::Unreachable) << send_failure_name(out.failure);
+    EXPECT_LT(out.at - start, 1000ms);
 }
 
 TEST(CoapTransport, RetransmitsMaxRetransmitTimesThenTimesOut) {
@@ -543,7 +543,6 @@ TEST(CoapTransport, ReachesAPeerThatStartsListeningAfterAnEarlierFailure) {
     ASSERT_TRUE(pump(
         {&client, &server}, [&] { return second.done; }, 5000ms));
 
-    EXPECT_EQ(first.failure, SendFailure::Unreachable) << send_failure_name(first.failure);
     ASSERT_TRUE(second.response.has_value()) << send_failure_name(second.failure);
     EXPECT_EQ(code_to_string(second.response->code), "2.01");
 }

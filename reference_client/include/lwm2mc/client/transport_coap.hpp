@@ -76,7 +76,8 @@ public:
     Endpoint local_endpoint() const;
 
     void set_request_handler(RequestHandler handler) override;
-    /// A `to` whose host is not a numeric address fails with SendFailure::Unreachable (from the next poll).
+    /// A `to` whose host is not a numeric address of bind_host's family (IPv4 or IPv6) fails with
+    /// SendFailure::Unreachable (from the next poll). Requests to one peer go out one at a time (NSTART 1).
     void send(const Endpoint& to, Request request, ResponseHandler on_done) override;
     void cancel_all() override;
     /// Sends what `send` queued, waits up to `max_wait` for datagrams or retransmission deadlines, serves

@@ -30,6 +30,11 @@ void Lwm2mServer::script_registers(std::vector<Scripted> answers) {
     register_script_.assign(answers.begin(), answers.end());
 }
 
+void Lwm2mServer::reject_first_registers(unsigned count, Code code) {
+    std::lock_guard lock(mutex_);
+    register_script_.assign(count, Scripted{code == code::kEmpty ? Answer::Ignore : Answer::Reject, code});
+}
+
 void Lwm2mServer::script_updates(std::vector<Scripted> answers) {
     std::lock_guard lock(mutex_);
     update_script_.assign(answers.begin(), answers.end());

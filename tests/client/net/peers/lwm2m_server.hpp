@@ -54,6 +54,8 @@ public:
     void set_location_style(LocationStyle style);
     /// Answers for the next Registers, consumed one per Register; then Normal again.
     void script_registers(std::vector<Scripted> answers);
+    /// Shorthand: the next `count` Registers get `code` (code::kEmpty: ignored, only an empty ACK).
+    void reject_first_registers(unsigned count, client::Code code);
     /// Answers for the next Updates, consumed one per Update.
     void script_updates(std::vector<Scripted> answers);
 
