@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "harness.hpp"
 
 using namespace lwm2mc::client;
 using namespace lwm2mc::client::testing;
+
+namespace {
+std::string describe_for_test(const Request& r) {
+    std::string out = code_to_string(r.method) + " " + path_to_string(r.uri_path);
+    return out + " (" + std::to_string(r.payload.size()) + " bytes)";
+}
+}  // namespace
 
 TEST(Management, ReadsTheDeviceObjectAsTlvAndAResourceAsText) {
     Harness h;
@@ -293,4 +301,58 @@ TEST(Management, DamagedStateFileStopsTheStart) {
     second.config = h.config;
 
     EXPECT_THROW(second.start(), StoreError);
+}
+
+TEST(Robustness, RandomRequestsNeverCauseAnInternalError) {
+    std::uint32_t seed = 12345;
+    const auto next = [&seed](std::uint32_t n) {
+        seed = seed * 1103515245U + 12345U;
+        return (seed >> 8U) % n;
+    };
+    const std::vector<Code> methods{code::kGet, code::kPost, code::kPut, code::kDelete, coap_code(0, 7)};
+    const std::vector<std::string> segments{"0", "1", "3", "4", "5", "8", "9", "bs", "rd", "65535", "x", ""};
+    const std::vector<std::optional<std::uint16_t>> formats{std::nullopt,
+                                                            content_format::kTextPlain,
+                                                            content_format::kLwm2mTlv,
+                                                            content_format::kLegacyTlv,
+                                                            content_format::kLinkFormat,
+                                                            content_format::kLwm2mJson};
+    const std::vector<Endpoint> peers{kServer, kBootstrapServer, kStranger};
+    for (int round = 0; round < 6; ++round) {
+        Harness h;
+        h.config.server_initiated = round % 2 == 0;
+        if (round < 3) {
+            h.bootstrap_and_register();
+        } else {
+            h.start();
+            h.step();
+            h.transport.answer(code::kChanged);  // in BsPending: the bootstrap server may write
+        }
+        for (int i = 0; i < 400; ++i) {
+            Request r;
+            r.method = methods[next(static_cast<std::uint32_t>(methods.size()))];
+            const auto depth = next(4);
+            for (std::uint32_t d = 0; d < depth; ++d) {
+                r.uri_path.push_back(segments[next(static_cast<std::uint32_t>(segments.size()))]);
+            }
+            r.content_format = formats[next(static_cast<std::uint32_t>(formats.size()))];
+            r.accept = formats[next(static_cast<std::uint32_t>(formats.size()))];
+            const auto len = next(12);
+            for (std::uint32_t b = 0; b < len; ++b) {
+                r.payload.push_back(static_cast<std::uint8_t>(next(256)));
+            }
+            if (next(5) == 0) {
+                r.payload = server_tlv(1, next(1000), "U");
+            }
+
+            const auto response = h.transport.inject(peers[next(3)], r);
+            h.step();
+
+            ASSERT_NE(code_to_string(response.code), "5.00") << describe_for_test(r);
+        }
+        EXPECT_TRUE(h.recorder.notes.end() ==
+                    std::find_if(h.recorder.notes.begin(), h.recorder.notes.end(),
+                                 [](const std::string& n) { return n.starts_with("internal error"); }));
+        EXPECT_EQ(h.replay(), std::nullopt);
+    }
 }
