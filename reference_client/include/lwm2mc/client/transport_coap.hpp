@@ -52,9 +52,10 @@ struct CoapTransportOptions {
 /// libcoap (Block1 for requests sent and received, Block2 for responses sent and received), delivered to the
 /// handlers as one body.
 ///
-/// Malformed datagrams never reach the handlers: libcoap drops datagrams that do not parse as CoAP and
-/// answers a Confirmable request that carries an option it does not know and that is critical with 4.02 Bad
-/// Option. Requests with critical options libcoap knows but Request cannot represent (If-Match, If-None-Match,
+/// Malformed datagrams never reach the handlers: libcoap drops datagrams shorter than a CoAP header, answers
+/// other datagrams that do not parse (bad version, token length, option encoding, payload marker without
+/// payload) with RST, and answers a Confirmable request that carries a critical option it does not know with
+/// 4.02 Bad Option. Requests with critical options libcoap knows but Request cannot represent (If-Match, If-None-Match,
 /// Proxy-Uri, Proxy-Scheme, OSCORE) reach the handler with Request::has_unknown_critical_option set.
 ///
 /// A RequestHandler that returns a Response with code 0.00 (code::kEmpty) makes the transport send only an
