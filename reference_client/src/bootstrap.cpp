@@ -165,6 +165,7 @@ void Client::Impl::send_bootstrap_request() {
     if (config_.lwm2m_version == LwM2mVersion::V1_1) {
         req.uri_query.push_back("pct=" + std::to_string(content_format::kLwm2mTlv));
     }
+    bs_peer_ = *to;
     send(*to, std::move(req), [this](const std::optional<Response>& r, SendFailure f) {
         if (state_ != State::BsRequesting) {
             return;  // a bootstrap command already implied the acknowledgement
@@ -180,6 +181,7 @@ void Client::Impl::send_bootstrap_request() {
 
 void Client::Impl::enter_bs_failed() {
     ++bs_failures_;
+    bs_peer_.reset();
     // TS 1.0 5.2.3.3 / 5.2.6: after an unsuccessful bootstrap the BS account keeps its previous values; the
     // rest is not rolled back (domain doc 1.2, OMA issue #523).
     if (bs_backup_) {
@@ -202,6 +204,7 @@ void Client::Impl::enter_bs_failed() {
 
 void Client::Impl::enter_bs_finished() {
     bs_failures_ = 0;
+    bs_peer_.reset();
     bs_backup_.reset();
     registered_since_bootstrap_ = false;
     // The contribution's RegInfo guards after Bootstrap-Finish (C §3 ¶1, ¶2).
@@ -272,6 +275,7 @@ Response Client::Impl::handle_bootstrap_request(const Request& request) {
             if (const auto id = st_.data.bootstrap_account()) {
                 bs_backup_ = st_.data.security.at(*id);
             }
+            bs_peer_ = bootstrap_endpoint();
             fire("si_write", Actor::BsInitiative, State::BsPending, describe(request));
             break;
         }

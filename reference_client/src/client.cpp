@@ -373,7 +373,7 @@ Response Client::handle_request(const Endpoint& from, const Request& request) {
         } else if (request.has_unknown_critical_option) {
             // RFC 7252 5.4.1: an unrecognised critical option in a request is answered 4.02 Bad Option.
             response.code = code::kBadOption;
-        } else if (const auto bs = d.bootstrap_endpoint(); bs && *bs == from) {
+        } else if (const auto bs = d.bootstrap_endpoint(); (bs && *bs == from) || (d.bs_peer_ && *d.bs_peer_ == from)) {
             response = d.handle_bootstrap_request(request);
         } else {
             bool known_server = false;

@@ -65,7 +65,9 @@ struct Client::Impl {
 
     // Bootstrap bookkeeping.
     std::optional<SecurityInstance> bs_backup_{};  ///< the BS account before the sequence (TS 1.0 5.2.6)
-    unsigned bs_failures_{0};                      ///< consecutive failed bootstraps (back-off)
+    /// The bootstrap server of the running exchange: it stays the peer even if it rewrites its own account URI.
+    std::optional<Endpoint> bs_peer_{};
+    unsigned bs_failures_{0};  ///< consecutive failed bootstraps (back-off)
     bool registered_since_bootstrap_{false};
 
     // Registration bookkeeping (LwM2M 1.1 6.2.1.1, domain doc 1.6).

@@ -143,6 +143,7 @@ void Client::Impl::enter_rebooting() {
     ++generation_;
     deferred_.clear();
     bs_backup_.reset();
+    bs_peer_.reset();
     bs_failures_ = 0;
     failures_1_0_ = 0;
     if (store_) {
@@ -198,6 +199,7 @@ void Client::Impl::factory_reset_done() {
     ++generation_;
     deferred_.clear();
     bs_backup_.reset();
+    bs_peer_.reset();
     bs_failures_ = 0;
     failures_1_0_ = 0;
     registered_since_bootstrap_ = false;

@@ -5,7 +5,9 @@
 #include "lwm2mc/client/tlv.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <charconv>
+#include <netinet/in.h>
 
 namespace lwm2mc::client {
 
@@ -832,6 +834,11 @@ std::optional<Endpoint> parse_server_uri(const std::string& uri) {
     }
     if (host == "localhost") {
         host = "127.0.0.1";
+    }
+    // The engine does no name resolution: a peer is matched by its numeric address.
+    unsigned char buf[sizeof(in6_addr)];
+    if (::inet_pton(AF_INET, host.c_str(), buf) != 1 && ::inet_pton(AF_INET6, host.c_str(), buf) != 1) {
+        return std::nullopt;
     }
     return Endpoint{host, port};
 }

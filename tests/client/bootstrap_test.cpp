@@ -319,3 +319,34 @@ TEST(Bootstrap, MissingSmartcardIsReportedAndReadAgainLater) {
     EXPECT_FALSE(h.recorder.notes.empty());
     EXPECT_EQ(h.state(), "RegPending");
 }
+
+TEST(Bootstrap, BootstrapServerStaysThePeerWhenItRewritesItsOwnAccount) {
+    Harness h;
+    h.start();
+    h.step();
+    h.transport.answer(code::kChanged);
+
+    const auto own = h.from_bs(make_request(code::kPut, {"0", "0"}, content_format::kLwm2mTlv,
+                                            security_tlv("coap://127.0.0.2:5685", true, 0)));
+    h.bs_write_account();
+    const auto finish = h.bs_finish();
+
+    EXPECT_EQ(own.code, code::kChanged);
+    EXPECT_EQ(finish.code, code::kChanged);
+    EXPECT_EQ(h.client->data().security.at(0).server_uri, "coap://127.0.0.2:5685");
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Bootstrap, StopCancelsEverythingAndIgnoresLateAnswers) {
+    Harness h;
+    h.start();
+    h.step();
+
+    h.client->stop();
+    h.transport.poll(Millis{0});
+
+    EXPECT_FALSE(h.transport.has_handler());
+    EXPECT_EQ(h.client->step(), kNoDeadline);
+    EXPECT_EQ(h.state(), "BsRequesting");
+    EXPECT_EQ(h.recorder.messages.back(), "out POST /bs?ep=node1&pct=11542 to 127.0.0.1:5685");
+}

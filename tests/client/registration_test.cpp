@@ -269,3 +269,41 @@ TEST(Registration, WritingTheLifetimeSendsAnUpdateWithLt) {
     EXPECT_EQ(h.client->persistent().registration->lifetime, 600);
     EXPECT_EQ(h.replay(), std::nullopt);
 }
+
+TEST(Registration, ChangedLifetimeMayBeRegisteredAnewInsteadOfUpdated) {
+    Harness h;
+    factory_client(h);
+    h.config.register_on_reg_info_change = true;
+    h.start();
+    h.transport.answer(code::kCreated, {"rd", "5"});
+
+    h.from_server(make_request(code::kPut, {"1", "1", "1"}, content_format::kTextPlain, text("900")));
+    h.step();
+
+    EXPECT_EQ(h.state(), "RegPending");
+    EXPECT_EQ(h.transport.pending().request.uri_path, std::vector<std::string>{"rd"});
+    EXPECT_EQ(h.transport.pending().request.uri_query[1], "lt=900");
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Registration, RunLoopAlternatesPollAndStepUntilRegistered) {
+    Harness h;
+    factory_client(h);
+    h.config.retry.initial_registration_delay = 5;
+    h.start();
+    int polls = 0;
+
+    run(*h.client, h.transport, h.clock, [&] {
+        ++polls;
+        if (h.transport.pending_count() > 0) {
+            h.transport.answer(code::kCreated, {"rd", "7"});
+        } else if (h.state() == "RegPending") {
+            h.clock.advance(Millis{1'000});
+        }
+        return h.state() != "Registered" && polls < 100;
+    });
+
+    EXPECT_EQ(h.state(), "Registered");
+    EXPECT_EQ(h.clock.now(), Millis{5'000});
+    EXPECT_LT(polls, 100);
+}

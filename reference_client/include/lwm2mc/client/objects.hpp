@@ -121,8 +121,8 @@ bool is_executable(const DataModel& dm, const Path& path, LwM2mVersion version);
 /// Register payload (TS 1.0 5.3.1): every instance except Security's, e.g. `</1/0>,</3/0>`.
 std::string registration_links(const DataModel& dm);
 
-/// "coap://host:port" (or "coap://[v6]:port"; default port 5683, 5684 for coaps) as an Endpoint; "localhost"
-/// becomes 127.0.0.1. nullopt for anything else (no DNS lookups in the engine).
+/// "coap://host:port" (or "coap://[v6]:port"; default port 5683, 5684 for coaps) as an Endpoint; the host must be
+/// a numeric IPv4/IPv6 address or "localhost" (becomes 127.0.0.1). nullopt for anything else (no DNS lookups).
 std::optional<Endpoint> parse_server_uri(const std::string& uri);
 
 }  // namespace lwm2mc::client
