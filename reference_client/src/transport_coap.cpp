@@ -268,7 +268,7 @@ struct CoapTransport::Impl {
     coap_address_t local{};
     std::uint16_t port{0};
     RequestHandler handler;
-    std::map<std::string, coap_session_t*> sessions;       // by to_string(Endpoint)
+    std::map<std::string, coap_session_t*> sessions;       // by canonical to_string(Endpoint)
     std::map<std::vector<std::uint8_t>, Pending> pending;  // by token
     std::vector<std::function<void()>> completions;        // handlers to run at the end of poll
     std::vector<Outgoing> outgoing;                        // sends issued while libcoap dispatches
@@ -317,7 +317,12 @@ struct CoapTransport::Impl {
             throw std::runtime_error("CoapTransport: cannot bind UDP " +
                                      to_string(Endpoint{options.bind_host, options.bind_port}));
         }
-        port = bound_port(ep);
+        try {
+            port = bound_port(ep);
+        } catch (...) {
+            coap_free_context(ctx);
+            throw;
+        }
         local = *addr;
         coap_address_set_port(&local, port);
 
@@ -361,13 +366,13 @@ struct CoapTransport::Impl {
     }
 
     coap_session_t* session_for(const Endpoint& to) {
-        const std::string key = to_string(to);
-        if (auto it = sessions.find(key); it != sessions.end()) {
-            return it->second;
-        }
         auto remote = to_coap_address(to.host, to.port);
         if (!remote || remote->addr.sa.sa_family != local.addr.sa.sa_family) {
             return nullptr;
+        }
+        const std::string key = to_string(from_coap_address(&*remote));  // canonical text ("::1", not "0::1")
+        if (auto it = sessions.find(key); it != sessions.end()) {
+            return it->second;
         }
         // Bound to our port (SO_REUSEADDR in libcoap) and connected to the peer: requests the peer sends back
         // to our address land on this session and reach on_request like any other.
