@@ -219,6 +219,9 @@ void Client::Impl::enter(State s) {
         send_deregister();
         break;
     case State::Deregistered:
+        if (disabled_for_) {
+            arm(*disabled_for_);  // Server object resource 4: unavailable for the Disable Timeout, then Register
+        }
         break;
     case State::Rebooting:
         enter_rebooting();
@@ -265,6 +268,12 @@ void Client::Impl::on_timer() {
     case State::RegFailed:
     case State::Registered:
         registration_timer();
+        break;
+    case State::Deregistered:
+        if (disabled_for_) {
+            disabled_for_.reset();
+            fire("register_again", Actor::Choice, State::RegPending, "Disable Timeout elapsed");
+        }
         break;
     default:
         break;
@@ -417,6 +426,7 @@ bool Client::register_again() {
     if (d.state_ != State::Deregistered) {
         return false;
     }
+    d.disabled_for_.reset();
     d.fire("register_again", Actor::Choice, State::RegPending);
     return true;
 }

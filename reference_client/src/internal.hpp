@@ -76,7 +76,7 @@ struct Client::Impl {
     std::int64_t sequence_{0};
     unsigned failures_1_0_{0};  ///< consecutive Register failures in 1.0 mode (back-off)
     Millis registered_at_{0};
-    bool update_in_flight_{false};
+    std::optional<Millis> disabled_for_{};  ///< /1/x/4 executed: register again after this Disable Timeout
 
     // ---- client.cpp: the step machinery ----
     Millis now() const { return clock_->now(); }

@@ -99,6 +99,21 @@ Response Client::Impl::execute(const Path& path) {
         });
         return reply(code::kChanged);
     }
+    if (object == 1 && res == 4) {
+        // Server object resource 4 Disable: answer, De-register, stay away for the Disable Timeout /1/x/5, then
+        // Register again (domain doc 1.6). In the model: deregister, dereg_ok/dereg_failed, register_again.
+        if (busy()) {
+            return reply(code::kServiceUnavailable);
+        }
+        const auto inst = *path.instance;
+        defer([this, inst] {
+            if (state_ == State::Registered && st_.data.server.contains(inst)) {
+                disabled_for_ = Millis{st_.data.server.at(inst).disable_timeout * 1000};
+                fire("deregister", Actor::Client, State::DeregPending, "Execute /1/x/4 Disable");
+            }
+        });
+        return reply(code::kChanged);
+    }
     if (object == 1 && res == 9) {
         // 1.1 Bootstrap-Request Trigger: the client MUST start a Client Initiated Bootstrap with its BS account
         // (domain doc 1.6, 1.9). A client that cannot (no CI support or no BS account) refuses the method.
@@ -144,6 +159,7 @@ void Client::Impl::enter_rebooting() {
     deferred_.clear();
     bs_backup_.reset();
     bs_peer_.reset();
+    disabled_for_.reset();
     bs_failures_ = 0;
     failures_1_0_ = 0;
     if (store_) {
@@ -200,6 +216,7 @@ void Client::Impl::factory_reset_done() {
     deferred_.clear();
     bs_backup_.reset();
     bs_peer_.reset();
+    disabled_for_.reset();
     bs_failures_ = 0;
     failures_1_0_ = 0;
     registered_since_bootstrap_ = false;

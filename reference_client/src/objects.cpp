@@ -106,7 +106,8 @@ constexpr ResDef kSecurityRes[] = {
 // Server /1 (registry 1.xml): 13-20 are 1.1 resources; 1.1 gives them no operations (only the bootstrap
 // server sets them), 1.2 makes them readable and 14, 17-20 writable (lwm2m-registry #519); we follow 1.2.
 constexpr ResDef kServerRes[] = {
-    {0, Kind::Int, true, false, false},   {1, Kind::Int, true, true, false},    {6, Kind::Bool, true, true, false},
+    {0, Kind::Int, true, false, false},   {1, Kind::Int, true, true, false},    {4, Kind::Exec, false, false, false},
+    {5, Kind::Int, true, true, false},    {6, Kind::Bool, true, true, false},
     {7, Kind::String, true, true, false}, {8, Kind::Exec, false, false, false}, {9, Kind::Exec, false, false, true},
     {13, Kind::Int, true, false, true},   {14, Kind::Int, true, true, true},    {15, Kind::Bool, true, false, true},
     {16, Kind::Bool, true, false, true},  {17, Kind::Int, true, true, true},    {18, Kind::Int, true, true, true},
@@ -211,6 +212,8 @@ std::optional<Value> get_value(const DataModel& dm, std::uint16_t object, std::u
             return s.ssid;
         case 1:
             return s.lifetime;
+        case 5:
+            return s.disable_timeout;
         case 6:
             return s.notification_storing;
         case 7:
@@ -321,6 +324,12 @@ bool set_value(DataModel& dm, std::uint16_t object, std::uint16_t inst, std::uin
                 return false;
             }
             srv.lifetime = *i;
+            return true;
+        case 5:
+            if (!non_negative()) {
+                return false;
+            }
+            srv.disable_timeout = *i;
             return true;
         case 6:
             srv.notification_storing = *b;

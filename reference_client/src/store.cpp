@@ -80,6 +80,7 @@ json server_to_json(std::uint16_t id, const ServerInstance& s) {
     json j{{"id", id},
            {"ssid", s.ssid},
            {"lifetime", s.lifetime},
+           {"disable_timeout", s.disable_timeout},
            {"notification_storing", s.notification_storing},
            {"binding", s.binding},
            {"initial_registration_delay", s.retry.initial_registration_delay},
@@ -146,15 +147,16 @@ DataModel data_from_json(const json& j, const RetryDefaults& defaults) {
     }
     for (const auto& s : j.value("server", json::array())) {
         reject_unknown(s,
-                       {"id", "ssid", "lifetime", "notification_storing", "binding", "registration_priority_order",
-                        "initial_registration_delay", "registration_failure_block", "bootstrap_on_registration_failure",
-                        "communication_retry_count", "communication_retry_timer", "communication_sequence_delay_timer",
-                        "communication_sequence_retry_count"},
+                       {"id", "ssid", "lifetime", "disable_timeout", "notification_storing", "binding",
+                        "registration_priority_order", "initial_registration_delay", "registration_failure_block",
+                        "bootstrap_on_registration_failure", "communication_retry_count", "communication_retry_timer",
+                        "communication_sequence_delay_timer", "communication_sequence_retry_count"},
                        "a server instance");
         ServerInstance srv;
         srv.retry = defaults;
         read_field(s, "ssid", srv.ssid);
         read_field(s, "lifetime", srv.lifetime);
+        read_field(s, "disable_timeout", srv.disable_timeout);
         read_field(s, "notification_storing", srv.notification_storing);
         read_field(s, "binding", srv.binding);
         if (s.contains("registration_priority_order")) {

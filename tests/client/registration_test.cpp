@@ -307,3 +307,27 @@ TEST(Registration, RunLoopAlternatesPollAndStepUntilRegistered) {
     EXPECT_EQ(h.clock.now(), Millis{5'000});
     EXPECT_LT(polls, 100);
 }
+
+TEST(Registration, DisableDeregistersAndRegistersAgainAfterTheDisableTimeout) {
+    Harness h;
+    factory_client(h);
+    h.start();
+    h.transport.answer(code::kCreated, {"rd", "5"});
+    h.from_server(make_request(code::kPut, {"1", "1", "5"}, content_format::kTextPlain, text("600")));
+
+    const auto r = h.from_server(make_request(code::kPost, {"1", "1", "4"}));
+    h.step();
+    ASSERT_EQ(h.transport.pending().request.method, code::kDelete);
+    h.transport.answer(code::kDeleted);
+    h.advance(Millis{599'999});
+    const auto state_while_disabled = h.state();
+    h.advance(Millis{1});
+
+    EXPECT_EQ(r.code, code::kChanged);
+    EXPECT_EQ(state_while_disabled, "Deregistered");
+    EXPECT_EQ(h.state(), "RegPending");
+    EXPECT_EQ(h.transport.pending().request.uri_path, std::vector<std::string>{"rd"});
+    EXPECT_EQ(h.recorder.events(), (std::vector<std::string>{"boot", "factory_loaded", "reg_created", "deregister",
+                                                             "dereg_ok", "register_again"}));
+    EXPECT_EQ(h.replay(), std::nullopt);
+}

@@ -46,6 +46,7 @@ struct RetryDefaults {
 struct ServerInstance {
     std::int64_t ssid{0};                                       ///< 0 Short Server ID
     std::int64_t lifetime{86400};                               ///< 1 Lifetime, seconds
+    std::int64_t disable_timeout{86400};                        ///< 5 Disable Timeout, seconds (registry default 86400)
     bool notification_storing{true};                            ///< 6 Notification Storing When Disabled or Offline
     std::string binding{"U"};                                   ///< 7 Binding
     std::optional<std::int64_t> registration_priority_order{};  ///< 13
