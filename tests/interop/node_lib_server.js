@@ -10,6 +10,11 @@
 //   {"event":"update","endpoint":"node1","id":1,"lifetime":"120","payload":""}
 //   {"event":"unregistration","endpoint":"node1","id":1}
 //   {"event":"error","message":"..."}
+//   {"event":"result","tag":"t1","error":null,"result":"..."}   (answer to a command, see below)
+// Commands, one JSON object per line on stdin, sent by node-lib's server to a registered client:
+//   {"cmd":"read","tag":"t1","endpoint":"node1","object":3,"instance":0,"resource":0}
+//   {"cmd":"write","tag":"t2","endpoint":"node1","object":1,"instance":0,"resource":1,"value":"60"}
+//   {"cmd":"execute","tag":"t3","endpoint":"node1","object":3,"instance":0,"resource":4,"value":""}
 // Exits 0 on SIGTERM, SIGINT or when stdin closes (so a crashed parent does not leave it running).
 // The node-lib server listens on all interfaces (0.0.0.0); tests talk to 127.0.0.1.
 'use strict';
@@ -69,7 +74,52 @@ process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 process.stdin.on('end', shutdown);
 process.stdin.on('close', shutdown);
-process.stdin.resume();
+
+function runCommand(line) {
+    let cmd;
+    try {
+        cmd = JSON.parse(line);
+    } catch (e) {
+        emit({ event: 'error', message: 'bad command line: ' + line });
+        return;
+    }
+    const reply = (error, result) =>
+        emit({
+            event: 'result',
+            tag: cmd.tag === undefined ? null : cmd.tag,
+            error: error ? String(error.message || error.name || error) : null,
+            result: result === undefined || result === null ? null : String(result)
+        });
+    server.getDevice(cmd.endpoint, (error, device) => {
+        if (error) {
+            reply(error);
+            return;
+        }
+        if (cmd.cmd === 'read') {
+            server.read(device.id, cmd.object, cmd.instance, cmd.resource, reply);
+        } else if (cmd.cmd === 'write') {
+            server.write(device.id, cmd.object, cmd.instance, cmd.resource, String(cmd.value), reply);
+        } else if (cmd.cmd === 'execute') {
+            server.execute(device.id, cmd.object, cmd.instance, cmd.resource, String(cmd.value || ''), reply);
+        } else {
+            reply(new Error('unknown command ' + cmd.cmd));
+        }
+    });
+}
+
+let pending = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+    pending += chunk;
+    let nl;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl).trim();
+        pending = pending.slice(nl + 1);
+        if (line.length > 0 && serverInfo) {
+            runCommand(line);
+        }
+    }
+});
 
 server.start(config, (error, info) => {
     if (error) {

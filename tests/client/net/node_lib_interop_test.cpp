@@ -140,5 +140,65 @@ TEST(NodeLibInterop, UpdateOfAnUnknownLocationIsNotFound) {
     EXPECT_FALSE(node.wait_for_event("update", 300ms).has_value());
 }
 
+TEST(NodeLibInterop, ServerRequestsReachTheRegisteredTransport) {
+    if (auto why = NodeLibServer::unavailable_reason(LWM2MC_INTEROP_DIR)) {
+        GTEST_SKIP() << *why;
+    }
+    NodeLibServer node(LWM2MC_INTEROP_DIR);
+    CoapTransportOptions options;
+    options.bind_host = "127.0.0.1";
+    CoapTransport transport(options);
+    std::vector<std::pair<Endpoint, Request>> served;
+    transport.set_request_handler([&](const Endpoint& from, const Request& r) {
+        served.emplace_back(from, r);
+        if (r.method == code::kGet) {
+            return Response{code::kContent, {}, content_format::kTextPlain, {'l', 'w', 'm', '2', 'm', 'c'}};
+        }
+        return Response{code::kChanged, {}, std::nullopt, {}};
+    });
+    const std::string ep = "lwm2mc-interop-read-" + std::to_string(::getpid());
+    Request reg;
+    reg.method = code::kPost;
+    reg.uri_path = {"rd"};
+    reg.uri_query = {"ep=" + ep, "lt=300", "lwm2m=1.0", "b=U"};
+    reg.content_format = content_format::kLinkFormat;
+    reg.payload = {'<', '/', '3', '/', '0', '>'};
+    ASSERT_TRUE(exchange(transport, node.endpoint(), reg).response.has_value());
+    ASSERT_TRUE(node.wait_for_event("registration", 5s).has_value());
+    auto run = [&](const nlohmann::json& command) -> std::optional<nlohmann::json> {
+        node.send_command(command);
+        const auto deadline = std::chrono::steady_clock::now() + 8s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            transport.poll(5ms);  // the transport must answer while node-lib waits
+            if (auto result = node.wait_for_event("result", 0ms)) {
+                return result;
+            }
+        }
+        return std::nullopt;
+    };
+
+    auto read = run({{"cmd", "read"}, {"tag", "r"}, {"endpoint", ep}, {"object", 3}, {"instance", 0}, {"resource", 0}});
+    auto reboot = run({{"cmd", "execute"},
+                       {"tag", "x"},
+                       {"endpoint", ep},
+                       {"object", 3},
+                       {"instance", 0},
+                       {"resource", 4},
+                       {"value", ""}});
+
+    ASSERT_TRUE(read.has_value());
+    EXPECT_TRUE((*read)["error"].is_null()) << read->dump();
+    EXPECT_EQ(read->value("result", ""), "lwm2mc");
+    ASSERT_TRUE(reboot.has_value());
+    EXPECT_TRUE((*reboot)["error"].is_null()) << reboot->dump();
+    ASSERT_EQ(served.size(), 2U);
+    EXPECT_EQ(served[0].first.host, "127.0.0.1");
+    EXPECT_EQ(served[0].second.method, code::kGet);
+    EXPECT_EQ(served[0].second.uri_path, (std::vector<std::string>{"3", "0", "0"}));
+    EXPECT_EQ(served[0].second.accept, content_format::kTextPlain);
+    EXPECT_EQ(served[1].second.method, code::kPost);
+    EXPECT_EQ(served[1].second.uri_path, (std::vector<std::string>{"3", "0", "4"}));
+}
+
 }  // namespace
 }  // namespace lwm2mc::client

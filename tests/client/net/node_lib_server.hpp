@@ -8,6 +8,9 @@
 //   NodeLibServer node(LWM2MC_INTEROP_DIR);            // picks a free port, waits for {"event":"ready"}
 //   ... register a client at node.endpoint() ...
 //   auto reg = node.wait_for_event("registration", 5s); // nlohmann::json or nullopt
+//   node.send_command({{"cmd", "read"}, {"tag", "r1"}, {"endpoint", "node1"}, {"object", 3}, {"instance", 0},
+//                      {"resource", 0}});               // node-lib reads /3/0/0 from the client
+//   auto result = node.wait_for_event("result", 5s);     // {"tag":"r1","error":null,"result":"..."}
 //
 // The child gets a pipe as stdin and exits when it closes, so it never outlives the test process; the
 // destructor also sends SIGTERM to the child (by its pid) and reaps it.
@@ -16,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
@@ -83,16 +87,32 @@ public:
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         for (;;) {
             for (std::size_t i = 0; i < events_.size(); ++i) {
-                if (events_[i].value("event", "") == event && !taken_[i]) {
+                if (!taken_[i] && events_[i].value("event", "") == event) {
                     taken_[i] = true;
                     return events_[i];
                 }
             }
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0 || !read_lines(left)) {
+            // A zero timeout still reads what is already there.
+            const auto left = std::max(
+                std::chrono::milliseconds{0},
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+            if (!read_lines(left)) {
                 return std::nullopt;
             }
+        }
+    }
+
+    /// Sends one command line to the script (see node_lib_server.js: read, write, execute towards a registered
+    /// client); its answer arrives as a "result" event with the same "tag".
+    void send_command(const nlohmann::json& command) {
+        const std::string line = command.dump() + "\n";
+        std::size_t done = 0;
+        while (done < line.size()) {
+            const auto n = ::write(stdin_fd_, line.data() + done, line.size() - done);
+            if (n <= 0) {
+                throw std::runtime_error("cannot write to node_lib_server.js");
+            }
+            done += static_cast<std::size_t>(n);
         }
     }
 
@@ -120,6 +140,8 @@ private:
     }
 
     void spawn(const std::string& interop_dir, std::uint16_t port) {
+        // send_command writes to the child's stdin: a child that died must not kill the test with SIGPIPE.
+        ::signal(SIGPIPE, SIG_IGN);
         const auto node = find_node();
         if (!node) {
             throw std::runtime_error("node is not on PATH");
