@@ -40,7 +40,7 @@ std::optional<Endpoint> Client::Impl::bootstrap_endpoint() const {
 }
 
 void Client::Impl::enter_init() {
-    // TS 1.0 5.2.4: smartcard first, then factory, then register to the servers held, then the bootstrap
+    // LwM2M TS 1.0 5.2.4: smartcard first, then factory, then register to the servers held, then the bootstrap
     // server. The guards are the model's rows for Init + boot.
     const bool has_server = st_.data.has_server_account();
     if (config_.smartcard) {
@@ -58,7 +58,7 @@ void Client::Impl::enter_init() {
 }
 
 void Client::Impl::enter_smartcard() {
-    // TS 1.0 5.2.4 step 1: a fitted card is read on every start (it may have been replaced, C §3 Reboot ¶3).
+    // LwM2M TS 1.0 5.2.4 step 1: a fitted card is read on every start (it may have been replaced, C §3 Reboot ¶3).
     try {
         const auto card = load_provisioning(config_.smartcard_file, config_.retry);
         DataModel next = st_.data;
@@ -78,7 +78,7 @@ void Client::Impl::enter_smartcard() {
 }
 
 void Client::Impl::enter_factory() {
-    // TS 1.0 5.2.4 step 2: the pre-loaded configuration (a file, or server_uris from the configuration).
+    // LwM2M TS 1.0 5.2.4 step 2: the pre-loaded configuration (a file, or server_uris from the configuration).
     DataModel factory;
     try {
         if (!config_.factory_config_file.empty()) {
@@ -128,7 +128,7 @@ void Client::Impl::enter_bs_hold_off() {
     }
     Millis delay{hold_off_s * 1000};
     if (bs_failures_ > 0) {
-        // TS 1.0 does not say when to retry a failed bootstrap (domain doc 1.4). Back off like the 1.1
+        // LwM2M TS 1.0 does not say when to retry a failed bootstrap (domain doc 1.4). Back off like the 1.1
         // registration retries (Communication Retry Timer x 2^(n-1), capped at the Sequence Delay Timer), as
         // Anjay Lite does for bootstrap, so that a bootstrap server answering 4.00 at once is not flooded.
         const auto exponent = std::min<unsigned>(bs_failures_ - 1, 20);
@@ -143,7 +143,7 @@ void Client::Impl::bootstrap_timer() {
     if (state_ == State::BsHoldOff) {
         fire("hold_off_expired", Actor::Client, State::BsRequesting, "ClientHoldOffTime elapsed");
     } else if (state_ == State::BsPending) {
-        // TS 1.0 5.2.6: no Bootstrap-Finish within EXCHANGE_LIFETIME after the last command: failed.
+        // LwM2M TS 1.0 5.2.6: no Bootstrap-Finish within EXCHANGE_LIFETIME after the last command: failed.
         fire("exchange_lifetime_expired", Actor::Fault, State::BsFailed, "no Bootstrap-Finish within 247 s");
     }
 }
@@ -157,7 +157,7 @@ void Client::Impl::send_bootstrap_request() {
         fire("bs_request_failed", Actor::Fault, State::BsFailed, "the bootstrap-server URI is not usable");
         return;
     }
-    // TS 1.0 5.2.3.3 step #0: POST /bs?ep={Endpoint Client Name}; 1.1 clients add pct (domain doc 1.2).
+    // LwM2M TS 1.0 5.2.3.3 step #0: POST /bs?ep={Endpoint Client Name}; 1.1 clients add pct (domain doc 1.2).
     Request req;
     req.method = code::kPost;
     req.uri_path = {"bs"};
@@ -182,7 +182,7 @@ void Client::Impl::send_bootstrap_request() {
 void Client::Impl::enter_bs_failed() {
     ++bs_failures_;
     bs_peer_.reset();
-    // TS 1.0 5.2.3.3 / 5.2.6: after an unsuccessful bootstrap the BS account keeps its previous values; the
+    // LwM2M TS 1.0 5.2.3.3 / 5.2.6: after an unsuccessful bootstrap the BS account keeps its previous values; the
     // rest is not rolled back (domain doc 1.2, OMA issue #523).
     if (bs_backup_) {
         if (const auto id = st_.data.bootstrap_account()) {
@@ -234,7 +234,7 @@ void Client::Impl::enter_bs_finished() {
 }
 
 std::optional<std::string> Client::Impl::consistency_problem() const {
-    // TS 1.0 5.2.2: at least one LwM2M Server Account after bootstrap; 5.2.1: at most one BS account.
+    // LwM2M TS 1.0 5.2.2: at least one LwM2M Server Account after bootstrap; 5.2.1: at most one BS account.
     if (!st_.data.has_server_account()) {
         return "no LwM2M server account (a Security and a Server instance with the same Short Server ID)";
     }
@@ -289,7 +289,7 @@ Response Client::Impl::handle_bootstrap_request(const Request& request) {
 
     if (is_finish) {
         if (const auto problem = consistency_problem()) {
-            // TS 1.0 5.2.3.3 step #2: an inconsistent configuration is answered 4.06; the bootstrap server
+            // LwM2M TS 1.0 5.2.3.3 step #2: an inconsistent configuration is answered 4.06; the bootstrap server
             // may fix it and finish again.
             note("Bootstrap-Finish rejected: " + *problem);
             if (!st_.data.has_server_account()) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 
 #include "internal.hpp"
 
@@ -194,7 +195,7 @@ void Client::Impl::enter(State s) {
         break;
     case State::BsPending:
         if (!deadline_) {
-            arm(kExchangeLifetime);  // TS 1.0 5.2.6: Bootstrap-Finish within EXCHANGE_LIFETIME
+            arm(kExchangeLifetime);  // LwM2M TS 1.0 5.2.6: Bootstrap-Finish within EXCHANGE_LIFETIME
         }
         break;
     case State::BsFinished:
@@ -327,6 +328,9 @@ Client::~Client() {
 
 void Client::start() {
     auto& d = *impl_;
+    if (d.started_) {
+        throw std::logic_error("Client::start called twice");
+    }
     if (const auto problems = validate(d.config_); !problems.empty()) {
         std::string msg = "error: invalid configuration: " + problems.front();
         for (std::size_t i = 1; i < problems.size(); ++i) {

@@ -546,7 +546,7 @@ std::optional<Code> write_resources(DataModel& dm, std::uint16_t object, std::ui
         const auto* def = find_def(dm, object, r.id, version);
         if (def == nullptr) {
             if (itf == Interface::Bootstrap) {
-                continue;  // TS 1.0 5.2.7.4: a Bootstrap-Write ignores resources the client does not support
+                continue;  // LwM2M TS 1.0 5.2.7.4: a Bootstrap-Write ignores resources the client does not support
             }
             return code::kNotFound;
         }
@@ -592,10 +592,10 @@ Response write(DataModel& dm, const Path& path, const Request& request, Interfac
     }
     const auto object = *path.object;
     if (itf == Interface::Management && !path.instance) {
-        return error(code::kMethodNotAllowed);  // TS 1.0 5.4.3: Write targets an instance or a resource
+        return error(code::kMethodNotAllowed);  // LwM2M TS 1.0 5.4.3: Write targets an instance or a resource
     }
     if (path.instance && !instance_exists(dm, object, *path.instance)) {
-        // TS 1.0 5.2.7.4: a Bootstrap-Write creates the instance; /3 has only instance 0.
+        // LwM2M TS 1.0 5.2.7.4: a Bootstrap-Write creates the instance; /3 has only instance 0.
         if (itf == Interface::Management || object == 3) {
             return error(code::kNotFound);
         }
@@ -669,7 +669,7 @@ Response write(DataModel& dm, const Path& path, const Request& request, Interfac
 Response discover(const DataModel& dm, const Path& path, Interface itf, LwM2mVersion version) {
     std::vector<Link> links;
     if (itf == Interface::Bootstrap) {
-        // TS 1.0 5.2.7.3: the LwM2M version, then the instances; server accounts carry their ssid, the
+        // LwM2M TS 1.0 5.2.7.3: the LwM2M version, then the instances; server accounts carry their ssid, the
         // bootstrap-server account none (1.1 adds uri= on Security instances).
         if (path.instance) {
             return error(code::kBadRequest);
@@ -703,7 +703,7 @@ Response discover(const DataModel& dm, const Path& path, Interface itf, LwM2mVer
             }
         }
     } else {
-        // TS 1.0 5.4.2: Discover lists the object or instance and the resources that exist.
+        // LwM2M TS 1.0 5.4.2: Discover lists the object or instance and the resources that exist.
         if (path.is_root() || !object_supported(*path.object) || *path.object == 0) {
             return error(code::kNotFound);
         }
@@ -744,7 +744,7 @@ Response bootstrap_delete(DataModel& dm, const Path& path) {
         return error(code::kBadRequest);
     }
     if (path.is_root()) {
-        // TS 1.0 5.2.7.5: Delete "/" removes every instance of every object except the Bootstrap-Server
+        // LwM2M TS 1.0 5.2.7.5: Delete "/" removes every instance of every object except the Bootstrap-Server
         // Account and the single Device instance /3/0 (domain doc 1.2).
         keep_bs_only();
         dm.server.clear();
@@ -782,7 +782,7 @@ bool is_executable(const DataModel& dm, const Path& path, LwM2mVersion version) 
 }
 
 std::string registration_links(const DataModel& dm) {
-    // TS 1.0 5.3.1: the Security object is never listed; /1 and /3 are.
+    // LwM2M TS 1.0 5.3.1: the Security object is never listed; /1 and /3 are.
     std::vector<Link> links;
     if (dm.server.empty()) {
         links.push_back({"/1", {}});

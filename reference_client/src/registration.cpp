@@ -69,7 +69,7 @@ void Client::Impl::send_register() {
     }
     const auto& srv = st_.data.server.at(*srv_id);
     Registration reg{*sec.ssid, {}, srv.lifetime, srv.binding, registration_links(st_.data)};
-    // TS 1.0 5.3.1 / Transport "Registration Interface": POST /rd?ep=&lt=&lwm2m=&b= with the object list.
+    // LwM2M TS 1.0 5.3.1 / Transport "Registration Interface": POST /rd?ep=&lt=&lwm2m=&b= with the object list.
     Request req;
     req.method = code::kPost;
     req.uri_path = {"rd"};
@@ -129,7 +129,7 @@ void Client::Impl::send_register() {
 void Client::Impl::enter_reg_failed() {
     const bool has_bs = st_.data.has_bs_account();
     if (config_.lwm2m_version == LwM2mVersion::V1_0) {
-        // TS 1.0 5.2.4 step 4: registration failed for all servers: Client Initiated Bootstrap.
+        // LwM2M TS 1.0 5.2.4 step 4: registration failed for all servers: Client Initiated Bootstrap.
         if (has_bs) {
             fire("fallback_bootstrap", Actor::Client, State::BsHoldOff, "registration failed");
             return;
@@ -166,7 +166,7 @@ void Client::Impl::enter_registered() {
     failures_1_0_ = 0;
     registered_at_ = now();
     if (reg_info_differs()) {
-        // TS 1.0 5.3.2: Lifetime, Binding or the object list changed: Update (or a new Register).
+        // LwM2M TS 1.0 5.3.2: Lifetime, Binding or the object list changed: Update (or a new Register).
         fire("reg_info_changed", Actor::Choice,
              config_.register_on_reg_info_change ? State::RegPending : State::UpdatePending,
              "registration information changed", [&] { st_.reg_info = RegInfo::Changed; });
@@ -215,7 +215,7 @@ void Client::Impl::registration_timer() {
     case State::Registered:
         if (st_.registration && st_.registration->lifetime > 0 &&
             now() >= registered_at_ + seconds(st_.registration->lifetime)) {
-            // TS 1.0 5.3: the registration expired on the server; an Update is not enough.
+            // LwM2M TS 1.0 5.3: the registration expired on the server; an Update is not enough.
             fire("lifetime_expired", Actor::Fault, State::RegPending, "lifetime passed without an Update", [&] {
                 st_.reg_info = RegInfo::None;
                 st_.registration.reset();
@@ -231,7 +231,7 @@ void Client::Impl::registration_timer() {
 
 void Client::Impl::send_update() {
     const auto fail = [this](const std::string& why) {
-        // TS 1.0 5.3.1/5.3.2, ETS int-105: an Update rejected (4.04: registration unknown) means Register again.
+        // LwM2M TS 1.0 5.3.1/5.3.2, ETS int-105: an Update rejected (4.04: registration unknown) means Register again.
         fire("update_failed", Actor::Fault, State::RegPending, why, [&] {
             st_.reg_info = RegInfo::None;
             st_.registration.reset();
@@ -254,7 +254,7 @@ void Client::Impl::send_update() {
     }
     const auto& srv = st_.data.server.at(*srv_id);
     Registration next = *st_.registration;
-    // TS 1.0 5.3.2: the Update carries only the parameters that changed.
+    // LwM2M TS 1.0 5.3.2: the Update carries only the parameters that changed.
     Request req;
     req.method = code::kPost;
     req.uri_path = st_.registration->location;
@@ -306,7 +306,7 @@ void Client::Impl::send_deregister() {
         done(false, "no registration to delete");
         return;
     }
-    // TS 1.0 5.3.3: De-register is DELETE /{location}.
+    // LwM2M TS 1.0 5.3.3: De-register is DELETE /{location}.
     Request req;
     req.method = code::kDelete;
     req.uri_path = st_.registration->location;

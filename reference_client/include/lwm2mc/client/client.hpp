@@ -38,8 +38,8 @@ public:
 
     /// Installs handle_request as the transport's request handler, loads the persisted state (a first start
     /// provisions the bootstrap-server account from the configuration), enters Init and runs the Bootstrap
-    /// Sequence up to the first message or timer. Throws StoreError for a damaged state file and ConfigError
-    /// when validate(config) reports problems.
+    /// Sequence up to the first message or timer. Throws StoreError for a damaged state file, ConfigError
+    /// when validate(config) reports problems, std::logic_error when called twice.
     void start();
 
     /// Runs what is due: actions deferred until after a response was sent (Reboot, Factory Reset, the
