@@ -261,36 +261,57 @@ Response Client::Impl::handle_bootstrap_request(const Request& request) {
 
     // The bootstrap window (domain doc 1.1, 1.9): the exchange that follows a Bootstrap-Request, or a
     // 1.0-style server-initiated bootstrap while waiting ClientHoldOffTime or while registered.
-    switch (state_) {
-    case State::BsPending:
-        break;
-    case State::BsRequesting:
-        // The 2.04 to our Bootstrap-Request was lost or is still on its way; the command implies it
-        // (Wakaama: a command in BS_INITIATED moves to BS_PENDING).
-        fire("bs_request_ack", Actor::Response, State::BsPending, "implied by a bootstrap command");
-        break;
-    case State::BsHoldOff:
-    case State::Registered:
-        if (config_.server_initiated && st_.data.has_bs_account() && !is_finish) {
-            if (const auto id = st_.data.bootstrap_account()) {
-                bs_backup_ = st_.data.security.at(*id);
-            }
-            bs_peer_ = bootstrap_endpoint();
-            fire("si_write", Actor::BsInitiative, State::BsPending, describe(request));
-            break;
-        }
-        [[fallthrough]];
-    default:
+    const bool server_initiative = (state_ == State::BsHoldOff || state_ == State::Registered) &&
+                                   config_.server_initiated && st_.data.has_bs_account() && !is_finish;
+    if (state_ != State::BsPending && state_ != State::BsRequesting && !server_initiative) {
         // A known bootstrap server outside a bootstrap window: identified, but not allowed now (4.03).
         note(std::string{"bootstrap command outside a bootstrap window in state "} + state_name(state_));
         return reply(code::kForbidden);
     }
-    arm(kExchangeLifetime);  // re-armed by every command (TS 1.0 5.2.6: "after the last command")
+
+    // The outcome is computed on a copy first: a command answered with an error changes nothing, not even the
+    // state (it neither starts a server-initiated bootstrap nor stands for the Bootstrap-Request's 2.04).
+    const auto version = config_.lwm2m_version;
+    DataModel next = st_.data;
+    Response response = reply(code::kChanged);
+    std::optional<std::string> problem;
+    if (is_finish) {
+        problem = consistency_problem();
+    } else if (request.method == code::kGet) {
+        if (is_discover) {
+            response = discover(st_.data, *path, Interface::Bootstrap, version);
+        } else if (version == LwM2mVersion::V1_0 || !path->object || *path->object != 1) {
+            // Bootstrap-Read is 1.1 and only for the Server object (domain doc 1.2).
+            response = reply(version == LwM2mVersion::V1_0 ? code::kMethodNotAllowed : code::kBadRequest);
+        } else {
+            response = read(st_.data, *path, request.accept, Interface::Bootstrap, version, now_s());
+        }
+    } else if (request.method == code::kDelete) {
+        response = bootstrap_delete(next, *path);
+    } else {
+        response = write(next, *path, request, Interface::Bootstrap, version, now_s());  // Bootstrap-Write (PUT)
+    }
+    if (!is_success(response.code) || (problem && state_ != State::BsPending)) {
+        return problem ? reply(code::kNotAcceptable) : response;
+    }
+
+    if (state_ == State::BsRequesting) {
+        // The 2.04 to our Bootstrap-Request was lost or is still on its way; the command implies it
+        // (Wakaama: a command in BS_INITIATED moves to BS_PENDING).
+        fire("bs_request_ack", Actor::Response, State::BsPending, "implied by a bootstrap command");
+    } else if (server_initiative) {
+        if (const auto id = st_.data.bootstrap_account()) {
+            bs_backup_ = st_.data.security.at(*id);
+        }
+        bs_peer_ = bootstrap_endpoint();
+        fire("si_write", Actor::BsInitiative, State::BsPending, describe(request));
+    }
+    arm(kExchangeLifetime);  // re-armed by every command (LwM2M TS 1.0 5.2.6: "after the last command")
 
     if (is_finish) {
-        if (const auto problem = consistency_problem()) {
-            // LwM2M TS 1.0 5.2.3.3 step #2: an inconsistent configuration is answered 4.06; the bootstrap server
-            // may fix it and finish again.
+        if (problem) {
+            // LwM2M TS 1.0 5.2.3.3 step #2: an inconsistent configuration is answered 4.06; the bootstrap
+            // server may fix it and finish again.
             note("Bootstrap-Finish rejected: " + *problem);
             if (!st_.data.has_server_account()) {
                 fire("bs_finish", Actor::Fault, State::BsPending, "4.06: " + *problem);
@@ -301,24 +322,11 @@ Response Client::Impl::handle_bootstrap_request(const Request& request) {
         fire("bs_finish", Actor::Response, State::BsFinished, "2.04");
         return reply(code::kChanged);
     }
-    const auto version = config_.lwm2m_version;
     if (request.method == code::kGet) {
-        if (is_discover) {
-            return discover(st_.data, *path, Interface::Bootstrap, version);
-        }
-        // Bootstrap-Read is 1.1 and only for the Server object (domain doc 1.2).
-        if (version == LwM2mVersion::V1_0 || !path->object || *path->object != 1) {
-            return reply(version == LwM2mVersion::V1_0 ? code::kMethodNotAllowed : code::kBadRequest);
-        }
-        return read(st_.data, *path, request.accept, Interface::Bootstrap, version, now_s());
+        return response;
     }
     const bool had_server = st_.data.has_server_account();
     if (request.method == code::kDelete) {
-        DataModel next = st_.data;
-        auto response = bootstrap_delete(next, *path);
-        if (!is_success(response.code)) {
-            return response;
-        }
         if (path->is_root() || (had_server && !next.has_server_account())) {
             // "Delete /" (or deleting the last server account, which the model abstracts the same way):
             // a clean slate; the client will register anew (model bs_delete_all).
@@ -333,12 +341,6 @@ Response Client::Impl::handle_bootstrap_request(const Request& request) {
             report_variables();
             persist();
         }
-        return response;
-    }
-    // Bootstrap-Write (PUT).
-    DataModel next = st_.data;
-    auto response = write(next, *path, request, Interface::Bootstrap, version, now_s());
-    if (!is_success(response.code)) {
         return response;
     }
     const bool touches_accounts = path->object && (*path->object == 0 || *path->object == 1);

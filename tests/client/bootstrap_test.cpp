@@ -350,3 +350,32 @@ TEST(Bootstrap, StopCancelsEverythingAndIgnoresLateAnswers) {
     EXPECT_EQ(h.state(), "BsRequesting");
     EXPECT_EQ(h.recorder.messages.back(), "out POST /bs?ep=node1&pct=11542 to 127.0.0.1:5685");
 }
+
+TEST(Bootstrap, MalformedServerInitiatedCommandStartsNothing) {
+    Harness h;
+    h.config.client_initiated = false;
+    h.config.server_initiated = true;
+    h.start();
+
+    const auto bad = h.from_bs(make_request(code::kPut, {"0", "1"}, content_format::kLwm2mTlv, {0xC3, 0x00}));
+    const auto unknown = h.from_bs(make_request(code::kDelete, {"7"}));
+    h.step();
+
+    EXPECT_EQ(bad.code, code::kBadRequest);
+    EXPECT_EQ(unknown.code, code::kNotFound);
+    EXPECT_EQ(h.state(), "BsHoldOff");
+    EXPECT_EQ(h.recorder.steps.size(), 1U);
+}
+
+TEST(Bootstrap, RejectedCommandDoesNotStandForTheRequestAcknowledgement) {
+    Harness h;
+    h.start();
+    h.step();
+
+    const auto bad = h.from_bs(make_request(code::kPut, {"1", "1", "1"}, content_format::kTextPlain, text("x")));
+    const auto finish = h.bs_finish();
+
+    EXPECT_EQ(bad.code, code::kBadRequest);
+    EXPECT_EQ(finish.code, code::kNotAcceptable);
+    EXPECT_EQ(h.state(), "BsRequesting");
+}
