@@ -285,6 +285,33 @@ TEST(BootstrapServerPeer, ServerInitiatedBootstrapNeedsNoRequestAndCanTriggerOne
     EXPECT_EQ(device.requests[1].second.uri_path, (std::vector<std::string>{"1", "0", "9"}));
 }
 
+TEST(BootstrapServerPeer, BootstrapRequestTriggerLeadsToABootstrapRequestOnTheSameAddresses) {
+    BootstrapServer bs;
+    bs.set_script({BootstrapServer::execute("/1/0/9")});
+    bs.start();
+    Device device;
+    bool triggered = false;
+    std::optional<Response> bs_answer;
+    device.answer = [&](const Request& r) {
+        if (!triggered && r.uri_path == std::vector<std::string>{"1", "0", "9"}) {
+            triggered = true;  // LwM2M 1.1 Bootstrap-Request Trigger: the device asks the same server
+            device.transport.send(bs.endpoint(), bootstrap_request("node1"),
+                                  [&](std::optional<Response> resp, SendFailure) { bs_answer = std::move(resp); });
+        }
+        return Response{code::kChanged, {}, std::nullopt, {}};
+    };
+
+    // The trigger arrives on the endpoint's server session; the device's request then opens a client session
+    // to the same peer on the same local port.
+    bs.start_server_initiated(device.transport.local_endpoint());
+    ASSERT_TRUE(device.poll_until([&] { return bs_answer.has_value() && bs.script_finished(); }));
+
+    EXPECT_EQ(code_to_string(bs_answer->code), "2.04");
+    ASSERT_EQ(bs.bootstrap_requests().size(), 1U);
+    EXPECT_EQ(bs.bootstrap_requests()[0].from, device.transport.local_endpoint());
+    EXPECT_EQ(device.requests.size(), 2U);  // the trigger, then the script again after the Bootstrap-Request
+}
+
 TEST(BootstrapServerPeer, WritesTextPlainPerResource) {
     BootstrapServer bs;
     bs.set_script(BootstrapServer::text_writes(1, 0, BootstrapServer::server_resources(7, 120)));
