@@ -41,7 +41,7 @@ client::CoapTransportOptions device_options() {
 
 /// The device side of the tests: a transport whose request handler records and answers with `answer`.
 struct Device {
-    client::CoapTransport transport{device_options()};
+    client::CoapTransport transport;
     std::vector<std::pair<Endpoint, Request>> requests{};
     std::function<Response(const Request&)> answer = [](const Request& r) {
         switch (r.method) {
@@ -54,7 +54,7 @@ struct Device {
         }
     };
 
-    Device() {
+    explicit Device(const client::CoapTransportOptions& options = device_options()) : transport(options) {
         transport.set_request_handler([this](const Endpoint& from, const Request& r) {
             requests.emplace_back(from, r);
             return answer(r);
@@ -499,6 +499,32 @@ TEST(Lwm2mServerPeer, SendsReadWriteAndExecuteToTheRegisteredDevice) {
     }
     EXPECT_EQ(paths, (std::vector<std::string>{"/3/0/0", "/1/0/8", "/3/0/4", "/3/0/5", "/1/0/1"}));
     EXPECT_EQ(device.requests[4].second.content_format, content_format::kTextPlain);
+}
+
+TEST(Lwm2mServerPeer, ReachesADeviceThatRestartedOnTheSamePort) {
+    Lwm2mServer server;
+    server.start();
+    std::uint16_t port = 0;
+    {
+        Device before;
+        before.exchange(server.endpoint(), register_request("node1"));
+        auto first_read = server.send_to_client("node1", Lwm2mServer::read("/3/0/0"));
+        ASSERT_TRUE(before.poll_until([&] { return first_read.wait_for(0s) == std::future_status::ready; }));
+        port = before.transport.local_port();
+    }  // reboot: the device's sockets close; the server keeps its session to the old address
+    client::CoapTransportOptions same_port = device_options();
+    same_port.bind_port = port;
+    Device after(same_port);
+
+    auto reg = after.exchange(server.endpoint(), register_request("node1"));
+    auto read = server.send_to_client("node1", Lwm2mServer::read("/3/0/0"));
+    ASSERT_TRUE(after.poll_until([&] { return read.wait_for(0s) == std::future_status::ready; }));
+
+    ASSERT_TRUE(reg.response.has_value());
+    EXPECT_EQ(code_to_string(reg.response->code), "2.01");
+    EXPECT_EQ(outcome_string(read.get()), "2.05");
+    ASSERT_EQ(after.requests.size(), 1U);
+    EXPECT_EQ(after.requests[0].second.uri_path, (std::vector<std::string>{"3", "0", "0"}));
 }
 
 TEST(Lwm2mServerPeer, SendingToAnUnregisteredEndpointFails) {
