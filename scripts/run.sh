@@ -9,6 +9,8 @@
 #                                   without Z3, then the whole suite again under ASan/UBSan
 #   bash scripts/run.sh fuzz [SEC]  build the libFuzzer target with clang and fuzz the model parser
 #   bash scripts/run.sh bench [N]   time `lwm2mc check` (Z3, explicit) against a SPIN sweep, median of N runs
+#   bash scripts/run.sh bench-client  the reference client on loopback: bootstrap + register, resident memory
+#   bash scripts/run.sh fuzz-client [SEC]  fuzz the client's CoAP message handling
 #   bash scripts/run.sh setup       only install the packages
 set -euo pipefail
 
@@ -139,13 +141,31 @@ case "${1:-}" in
     build/fuzz/tests/fuzz/parse_fuzzer -max_total_time="${2:-600}" -max_len=4096 -print_final_stats=1 \
       -rss_limit_mb=4096 fuzz-corpus tests/data/fuzz
     ;;
+  fuzz-client)
+    install_missing "${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+    configure_and_build fuzz
+    mkdir -p fuzz-client-corpus
+    log "fuzzing the client's message handling for ${2:-600} s (corpus: fuzz-client-corpus, seeds: tests/data/fuzz-client)"
+    build/fuzz/tests/fuzz/coap_message_fuzzer -max_total_time="${2:-600}" -max_len=2048 -print_final_stats=1 \
+      -rss_limit_mb=4096 fuzz-client-corpus tests/data/fuzz-client
+    ;;
+  bench-client)
+    install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
+    install_node
+    cmake --preset bench >/dev/null
+    cmake --build build/bench -j "$JOBS" --target client_bench lwm2mc_client_app
+    log "client benchmark (loopback, in-process peers)"
+    build/bench/bench/client_bench
+    log "peak resident memory of the client process (against lwm2m-node-lib)"
+    bash bench/client_rss.sh build/bench/reference_client/app/lwm2mc-client
+    ;;
   bench)
     install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
     configure_and_build release
     bash bench/check_vs_spin.sh "${2:-5}"
     ;;
   *)
-    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|bench [N]|setup}" >&2
+    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|fuzz-client [SECONDS]|bench [N]|bench-client|setup}" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+// The reference client on loopback, side by side in one run (Google Benchmark):
+//   - Register after a factory bootstrap (one CoAP exchange);
+//   - Client Initiated Bootstrap with ClientHoldOffTime 0 (Bootstrap-Request, Delete "/", two Bootstrap-Writes,
+//     Finish) followed by Register;
+//   - 1.0 Server Initiated Bootstrap (the same writes without a Bootstrap-Request) followed by Register.
+// Each iteration builds a fresh Client and CoapTransport (a new UDP socket) and runs until Registered; the
+// peers (in-process libcoap servers on their own threads) stay up. Counters: protocol messages per run and the
+// resident-memory growth per extra live client (100 registered clients held at once).
+//   bash scripts/run.sh bench-client
+
+#include "lwm2mc/client/client.hpp"
+#include "lwm2mc/client/transport_coap.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <fstream>
+#include <string>
+
+#include "peers/bootstrap_server.hpp"
+#include "peers/lwm2m_server.hpp"
+
+using namespace lwm2mc;
+using namespace lwm2mc::client;
+using test_peers::BootstrapServer;
+using test_peers::Lwm2mServer;
+
+namespace {
+
+std::string uri(const Endpoint& e) {
+    return "coap://" + e.host + ":" + std::to_string(e.port);
+}
+
+/// Resident set size of this process in KiB (/proc/self/status VmRSS).
+long rss_kib() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) {
+            return std::stol(line.substr(6));
+        }
+    }
+    return -1;
+}
+
+CoapTransportOptions loopback() {
+    CoapTransportOptions o;
+    o.bind_host = "127.0.0.1";
+    return o;
+}
+
+struct Run {
+    CoapTransport transport{loopback()};
+    SteadyClock clock{};
+    Observer observer{};
+    Client client;
+
+    explicit Run(const ClientConfig& c) : client{c, transport, clock, observer} {}
+
+    bool until_registered() {
+        const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+        while (client.state() != "Registered") {
+            if (std::chrono::steady_clock::now() > limit) {
+                return false;
+            }
+            client.step();
+            transport.poll(Millis{1});
+        }
+        return true;
+    }
+};
+
+ClientConfig config(const std::string& endpoint) {
+    ClientConfig c;
+    c.endpoint = endpoint;
+    c.factory = false;
+    c.client_initiated = false;
+    c.server_initiated = false;
+    c.hold_off = 0;
+    return c;
+}
+
+std::vector<test_peers::BootstrapStep> provision(const Lwm2mServer& server) {
+    return {BootstrapServer::delete_all(), BootstrapServer::write_security(1, uri(server.endpoint()), false, 101),
+            BootstrapServer::write_server(1, 101, 3600), BootstrapServer::finish()};
+}
+
+void BM_FactoryRegister(benchmark::State& state) {
+    Lwm2mServer server;
+    server.start();
+    ClientConfig c = config("bench-factory");
+    c.factory = true;
+    c.server_uris = {uri(server.endpoint())};
+    for (auto _ : state) {
+        Run run{c};
+        run.client.start();
+        if (!run.until_registered()) {
+            state.SkipWithError("not registered within 10 s");
+            break;
+        }
+        run.client.stop();
+    }
+    state.counters["coap_exchanges"] = 1;
+}
+BENCHMARK(BM_FactoryRegister)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_ClientInitiatedBootstrapAndRegister(benchmark::State& state) {
+    Lwm2mServer server;
+    BootstrapServer bs;
+    bs.set_script(provision(server));
+    server.start();
+    bs.start();
+    ClientConfig c = config("bench-ci");
+    c.client_initiated = true;
+    c.bootstrap_server_uri = uri(bs.endpoint());
+    for (auto _ : state) {
+        Run run{c};
+        run.client.start();
+        if (!run.until_registered()) {
+            state.SkipWithError("not registered within 10 s");
+            break;
+        }
+        run.client.stop();
+    }
+    state.counters["coap_exchanges"] = 6;  // /bs, Delete, Write /0, Write /1, Finish, Register
+}
+BENCHMARK(BM_ClientInitiatedBootstrapAndRegister)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_ServerInitiatedBootstrapAndRegister(benchmark::State& state) {
+    Lwm2mServer server;
+    BootstrapServer bs;
+    bs.set_script(provision(server));
+    server.start();
+    bs.start();
+    ClientConfig c = config("bench-si");
+    c.server_initiated = true;
+    c.hold_off = 3600;
+    c.bootstrap_server_uri = uri(bs.endpoint());
+    for (auto _ : state) {
+        Run run{c};
+        run.client.start();
+        bs.start_server_initiated({"127.0.0.1", run.transport.local_port()});
+        if (!run.until_registered()) {
+            state.SkipWithError("not registered within 10 s");
+            break;
+        }
+        run.client.stop();
+    }
+    state.counters["coap_exchanges"] = 5;  // Delete, Write /0, Write /1, Finish, Register
+}
+BENCHMARK(BM_ServerInitiatedBootstrapAndRegister)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+/// Resident memory per registered client: RSS growth while 100 clients (each with its own socket) are held.
+void BM_ResidentMemoryPerClient(benchmark::State& state) {
+    Lwm2mServer server;
+    server.start();
+    double per_client_kib = 0;
+    long before = 0;
+    long after = 0;
+    for (auto _ : state) {
+        std::vector<std::unique_ptr<Run>> runs;
+        before = rss_kib();
+        for (int i = 0; i < 100; ++i) {
+            ClientConfig c = config("bench-mem-" + std::to_string(i));
+            c.factory = true;
+            c.server_uris = {uri(server.endpoint())};
+            runs.push_back(std::make_unique<Run>(c));
+            runs.back()->client.start();
+            if (!runs.back()->until_registered()) {
+                state.SkipWithError("not registered within 10 s");
+                return;
+            }
+        }
+        after = rss_kib();
+        per_client_kib = static_cast<double>(after - before) / 100.0;
+    }
+    state.counters["rss_before_kib"] = static_cast<double>(before);
+    state.counters["rss_with_100_kib"] = static_cast<double>(after);
+    state.counters["kib_per_client"] = per_client_kib;
+}
+BENCHMARK(BM_ResidentMemoryPerClient)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+
+}  // namespace
+
+BENCHMARK_MAIN();
