@@ -50,6 +50,45 @@ ReplayResult replay(const Model& m, const Configuration& config, std::span<const
             r.divergence = std::move(d);
             return r;
         };
+        if (o.restart) {
+            const std::string& initial = m.state(m.initial_state()).name;
+            if (o.to != initial) {
+                return diverge(
+                    fmt::format("the client (re)starts in '{}' but the model's initial state is '{}'", o.to, initial));
+            }
+            ProductState fresh = interp.initial_state(config);
+            for (const auto& [name, value] : o.vars) {
+                auto var = m.find_variable(name);
+                if (!var) {
+                    return diverge(
+                        fmt::format("the client reports variable '{}', which the model does not have", name));
+                }
+                const auto& v = m.variables[var->index()];
+                if (!v.persistent) {
+                    continue;  // volatile: a restart resets it
+                }
+                std::optional<Value> parsed;
+                for (Value x = v.type.lo; x <= v.type.hi && x - v.type.lo < 4096; ++x) {
+                    if (m.format_value(v.type, x) == value) {
+                        parsed = x;
+                        break;
+                    }
+                }
+                if (!parsed && v.type.kind == TypeKind::Int) {
+                    try {
+                        parsed = std::stoll(value);
+                    } catch (const std::exception&) {
+                    }
+                }
+                if (!parsed || !v.type.contains(*parsed)) {
+                    return diverge(fmt::format("variable '{}' cannot be {}", name, value));
+                }
+                fresh.vars[var->index()] = *parsed;
+            }
+            r.state = std::move(fresh);
+            ++r.matched;
+            continue;
+        }
         const std::string& here = m.state(r.state.state).name;
         if (!o.from.empty() && o.from != here) {
             return diverge(fmt::format("the client says it left '{}' but the model is in '{}'", o.from, here));
@@ -140,13 +179,15 @@ std::variant<std::vector<Observation>, std::string> parse_trace(std::string_view
         if (j.is_discarded() || !j.is_object()) {
             return fmt::format("{}:1: not a JSON object", line_no);
         }
-        if (j.contains("kind") && j["kind"] != "transition") {
+        const bool restart = j.contains("kind") && j["kind"] == "start";
+        if (j.contains("kind") && j["kind"] != "transition" && !restart) {
             continue;
         }
         auto text = [&](const char* key, bool required, std::string& into) -> std::optional<std::string> {
             if (!j.contains(key)) {
                 if (required) {
-                    return fmt::format("{}:1: a transition record needs \"{}\"", line_no, key);
+                    return fmt::format("{}:1: a {} record needs \"{}\"", line_no, restart ? "start" : "transition",
+                                       key);
                 }
                 return std::nullopt;
             }
@@ -158,10 +199,18 @@ std::variant<std::vector<Observation>, std::string> parse_trace(std::string_view
         };
         Observation o;
         o.line = line_no;
-        for (auto [key, required, into] : {std::tuple{"event", true, &o.event}, std::tuple{"to", true, &o.to},
-                                           std::tuple{"from", false, &o.from}, std::tuple{"actor", false, &o.actor}}) {
-            if (auto error = text(key, required, *into)) {
+        o.restart = restart;
+        if (restart) {
+            if (auto error = text("state", true, o.to)) {
                 return *error;
+            }
+        } else {
+            for (auto [key, required, into] :
+                 {std::tuple{"event", true, &o.event}, std::tuple{"to", true, &o.to},
+                  std::tuple{"from", false, &o.from}, std::tuple{"actor", false, &o.actor}}) {
+                if (auto error = text(key, required, *into)) {
+                    return *error;
+                }
             }
         }
         if (j.contains("t_ms")) {

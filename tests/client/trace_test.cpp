@@ -108,7 +108,7 @@ TEST(Trace, ProjectReplayAcceptsTheJsonLinesOfAFactoryResetRun) {
     const auto result = lwm2mc::model::replay(shipped_model(), model_configuration(h.config), observations);
 
     EXPECT_EQ(client.state(), "BsRequesting");
-    EXPECT_EQ(observations.size(), 12U);
+    EXPECT_EQ(observations.size(), 13U);  // the start record and twelve transitions
     EXPECT_TRUE(result.ok()) << (result.divergence ? result.divergence->message : "");
     EXPECT_EQ(result.matched, observations.size());
 }

@@ -80,7 +80,7 @@ TEST(Replay, ClientInitiatedBootstrapAndRegistrationWithVariables) {
     const auto r = replay(shipped(), config(kCiOnly), trace);
 
     ASSERT_TRUE(r.ok()) << r.divergence->message;
-    EXPECT_EQ(r.matched, 7U);
+    EXPECT_EQ(r.matched, 8U);  // the start record and seven transitions
     EXPECT_EQ(r.path.size(), 7U);
     EXPECT_EQ(shipped().state(r.state.state).name, "Registered");
 }
@@ -161,6 +161,7 @@ TEST(ReplayTrace, MalformedLinesAreReportedWithTheirNumber) {
          "1:1: variable \"a\" must be a boolean, an integer or a string"},
         {"{\"event\":\"e\",\"to\":\"X\",\"t_ms\":\"soon\"}\n", "1:1: \"t_ms\" must be an integer"},
         {"[1,2]\n", "1:1: not a JSON object"},
+        {"{\"kind\":\"start\"}\n", "1:1: a start record needs \"state\""},
     };
     for (const auto& c : cases) {
         auto r = parse_trace(c.text);
@@ -168,6 +169,35 @@ TEST(ReplayTrace, MalformedLinesAreReportedWithTheirNumber) {
         ASSERT_TRUE(std::holds_alternative<std::string>(r)) << c.text;
         EXPECT_EQ(std::get<std::string>(r), c.error);
     }
+}
+
+TEST(Replay, ARestartContinuesFromInitWithThePersistedVariables) {
+    // A provisioned client's process restarts: it boots straight into RegPending, which the model allows only
+    // with has_server_account, a persistent variable the start record carries.
+    const auto trace = parse(R"({"kind":"start","state":"Init","vars":{"has_server_account":false}}
+{"event":"boot","to":"BsHoldOff"}
+{"kind":"start","state":"Init","vars":{"has_bs_account":true,"has_server_account":true,"reg_info":"RegInfoValid"}}
+{"event":"boot","to":"RegPending"}
+)");
+
+    const auto r = replay(shipped(), config(kCiOnly), trace);
+
+    ASSERT_TRUE(r.ok()) << r.divergence->message;
+    EXPECT_EQ(r.matched, 4U);
+    EXPECT_EQ(shipped().state(r.state.state).name, "RegPending");
+}
+
+TEST(ReplayDivergence, ARestartOutsideTheInitialStateOrWithABadValue) {
+    const auto elsewhere = parse(R"({"kind":"start","state":"Registered"})");
+    const auto bad_value = parse(R"({"kind":"start","state":"Init","vars":{"reg_info":"Maybe"}})");
+
+    const auto r1 = replay(shipped(), config(kCiOnly), elsewhere);
+    const auto r2 = replay(shipped(), config(kCiOnly), bad_value);
+
+    ASSERT_FALSE(r1.ok());
+    EXPECT_EQ(r1.divergence->message, "the client (re)starts in 'Registered' but the model's initial state is 'Init'");
+    ASSERT_FALSE(r2.ok());
+    EXPECT_EQ(r2.divergence->message, "variable 'reg_info' cannot be Maybe");
 }
 
 TEST(ReplayTrace, OtherKindsOfRecordsAreSkipped) {

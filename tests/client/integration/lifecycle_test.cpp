@@ -504,6 +504,7 @@ TEST(Lifecycle, PersistedAccountsSurviveARestartOfTheProcess) {
     ASSERT_TRUE(registered) << second.trace();
     EXPECT_EQ(bs.bootstrap_requests().size(), 1U);  // the second run needed no bootstrap
     EXPECT_FALSE(second.log().visited("BsHoldOff"));
+    expect_conforms(second);  // its start record carries the persisted accounts
     std::filesystem::remove_all(dir);
 }
 

@@ -18,8 +18,10 @@
 
 namespace lwm2mc::model {
 
-/// One step a client reports: it was in `from`, `event` happened, it is now in `to`.
+/// One step a client reports: it was in `from`, `event` happened, it is now in `to`. A `restart` observation
+/// says the client (re)started in state `to` with the variables `vars` (its persisted state).
 struct Observation {
+    bool restart{false};
     std::string from{};  ///< empty: not reported (then only the replay's own state counts)
     std::string event{};
     std::string to{};
@@ -48,11 +50,14 @@ struct ReplayResult {
 
 /// Replays `trace` from the initial product state of `config`. Among several transitions that match an
 /// observation (same event and target, enabled) the one whose resulting variables agree with the reported
-/// ones is taken. Durations are not compared with the timestamps.
+/// ones is taken. A restart must name the initial state; it continues from there with the reported values of
+/// persistent variables (volatile ones take their initial values), as after a power cycle. Durations are not
+/// compared with the timestamps.
 ReplayResult replay(const Model& model, const Configuration& config, std::span<const Observation> trace);
 
 /// Reads a JSON-lines trace: objects with "kind": "transition" (or no "kind") and "event", "to", and
-/// optionally "from", "actor", "vars" (an object of scalars), "t_ms". Other kinds of records are skipped.
+/// optionally "from", "actor", "vars" (an object of scalars), "t_ms"; objects with "kind": "start", "state" and
+/// optionally "vars" are restarts. Other kinds of records are skipped.
 /// Returns the observations, or "LINE:COL: message" for the first malformed line.
 std::variant<std::vector<Observation>, std::string> parse_trace(std::string_view jsonl);
 
