@@ -163,6 +163,7 @@ case "${1:-}" in
     install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
     configure_and_build release
     bash bench/check_vs_spin.sh "${2:-5}"
+    bash bench/diagram_bench.sh "${2:-5}"
     ;;
   *)
     echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|fuzz-client [SECONDS]|bench [N]|bench-client|setup}" >&2

@@ -749,8 +749,7 @@ private:
                                 "<TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT COLOR=\"{0}\">{2}</FONT></TD></TR>",
                                 mark_color(mark.kind), i + 1, escape_html_lines(text));
         }
-        // The legend is the graph's label, under the title: as a node it takes part in the layout (and
-        // `rank=sink` for it makes Graphviz 2.42 double-free in gvFreeLayout when clusters are present).
+        // The legend is the graph's label, under the title: as a node it would take part in the layout.
         legend_ = fmt::format("<TABLE BORDER=\"1\" COLOR=\"#bababa\" CELLBORDER=\"0\" CELLSPACING=\"0\" "
                               "CELLPADDING=\"3\"><TR><TD COLSPAN=\"2\"><B>legend</B></TD></TR>{}</TABLE>",
                               rows);

@@ -89,7 +89,9 @@ std::string render(std::string_view dot, ImageFormat format) {
     if (data != nullptr) {
         gvFreeRenderData(data);
     }
-    gvFreeLayout(gvc, graph.get());
+    // No gvFreeLayout: in Graphviz 2.42 (Debian 12) dot's cleanup double-frees when edges carry labels in a graph
+    // with clusters (found by ASan on the shipped model; `dot` itself never frees its layout). The layout's
+    // memory (about 90 KiB for the shipped model) is left to the process; agclose still frees the graph.
     if (rc != 0 || out.empty()) {
         throw RenderError(std::string{"graphviz cannot render "} + renderer + ": " + last_error() +
                           " (is the Graphviz plugin for it installed? `dot -c` registers plugins)");
