@@ -10,11 +10,14 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <unistd.h>
 
 namespace {
 
@@ -23,6 +26,32 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) {
     g_stop = true;
 }
+
+/// Notices the model event `reboot` (Execute /3/0/4) for --reexec-on-reboot.
+class RebootWatch final : public lwm2mc::client::Observer {
+public:
+    explicit RebootWatch(lwm2mc::client::Observer& next) : next_{next} {}
+    bool rebooted{false};
+    void on_start(lwm2mc::client::Millis t, std::string_view s) override { next_.on_start(t, s); }
+    void on_event(lwm2mc::client::Millis t, std::string_view e, std::string_view a, std::string_view d) override {
+        rebooted = rebooted || e == "reboot";
+        next_.on_event(t, e, a, d);
+    }
+    void on_variable(lwm2mc::client::Millis t, std::string_view n, std::string_view v) override {
+        next_.on_variable(t, n, v);
+    }
+    void on_state_change(lwm2mc::client::Millis t, std::string_view f, std::string_view to,
+                         std::string_view e) override {
+        next_.on_state_change(t, f, to, e);
+    }
+    void on_message(lwm2mc::client::Millis t, std::string_view d, std::string_view m) override {
+        next_.on_message(t, d, m);
+    }
+    void on_note(lwm2mc::client::Millis t, std::string_view n) override { next_.on_note(t, n); }
+
+private:
+    lwm2mc::client::Observer& next_;
+};
 
 /// Exit codes, as the lwm2mc CLI's: 0 ok, 1 the awaited state was not reached, 2 bad configuration or option,
 /// 3 I/O (state directory, trace file, socket), 70 internal error.
@@ -49,6 +78,7 @@ int main(int argc, char** argv) {
     double run_for = 0.0;
     std::optional<std::string> exit_when;
     bool deregister_on_exit = false;
+    bool reexec_on_reboot = false;
 
     app.add_option("-c,--config-file", config_file, "JSON configuration file (keys: model parameters, choices, ...)")
         ->check(CLI::ExistingFile);
@@ -70,6 +100,8 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     app.add_option("--exit-when", exit_when, "Exit 0 as soon as the client is in this model state (e.g. Registered)");
     app.add_flag("--deregister-on-exit", deregister_on_exit, "On SIGINT/SIGTERM or --run-for, De-register first");
+    app.add_flag("--reexec-on-reboot", reexec_on_reboot,
+                 "On Execute /3/0/4, answer 2.04, close everything and re-execute this program (needs --state-dir)");
     CLI11_PARSE(app, argc, argv);
 
     ClientConfig config;
@@ -122,7 +154,11 @@ int main(int argc, char** argv) {
     if (trace_stream != nullptr) {
         trace = std::make_unique<JsonLinesTrace>(*trace_stream, trace_messages);
     }
-    Observer& observer = trace ? static_cast<Observer&>(*trace) : silent;
+    RebootWatch observer{trace ? static_cast<Observer&>(*trace) : silent};
+    if (reexec_on_reboot && config.state_dir.empty()) {
+        std::cerr << "lwm2mc-client: --reexec-on-reboot needs --state-dir (the new process starts from it)\n";
+        return static_cast<int>(Exit::BadConfig);
+    }
 
     std::unique_ptr<Clock> clock;
     if (clock_factor == 1.0) {
@@ -133,6 +169,7 @@ int main(int argc, char** argv) {
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    bool reexec = false;
     try {
         CoapTransportOptions options;
         options.bind_host = bind_host;
@@ -155,19 +192,29 @@ int main(int argc, char** argv) {
                 reached = true;
                 return false;
             }
+            if (reexec_on_reboot && observer.rebooted) {
+                reexec = true;  // the 2.04 went out before the engine acted on the Reboot
+                return false;
+            }
             return !g_stop && (!deadline || clock->now() < *deadline);
         });
-        if (deregister_on_exit && !reached && client.deregister()) {
+        if (reexec) {
+            std::cerr << "lwm2mc-client: Reboot: re-executing " << argv[0] << '\n';
+            client.stop();
+        }
+        if (!reexec && deregister_on_exit && !reached && client.deregister()) {
             // De-register: wait for the answer (or its failure) for at most MAX_TRANSMIT_WAIT.
             const Millis until = clock->now() + kMaxTransmitWait;
             run(client, transport, *clock, [&] { return client.state() == "DeregPending" && clock->now() < until; });
         }
         std::cerr << "lwm2mc-client: stopping in state " << client.state() << '\n';
         client.stop();
-        if (exit_when && !reached) {
-            return static_cast<int>(Exit::NotReached);
+        if (!reexec) {
+            if (exit_when && !reached) {
+                return static_cast<int>(Exit::NotReached);
+            }
+            return static_cast<int>(Exit::Ok);
         }
-        return static_cast<int>(Exit::Ok);
     } catch (const StoreError& e) {
         std::cerr << "lwm2mc-client: state directory: " << e.what() << '\n';
         return static_cast<int>(Exit::Io);
@@ -184,4 +231,9 @@ int main(int argc, char** argv) {
         std::cerr << "lwm2mc-client: internal error: " << e.what() << '\n';
         return static_cast<int>(Exit::Internal);
     }
+    // The client, the transport (its sockets) and the clock are gone; the trace is flushed per line.
+    trace_out.close();
+    ::execv("/proc/self/exe", argv);
+    std::cerr << "lwm2mc-client: cannot re-execute: " << std::strerror(errno) << '\n';
+    return static_cast<int>(Exit::Io);
 }

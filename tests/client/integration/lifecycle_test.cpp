@@ -536,3 +536,37 @@ TEST(Interop, RegistersUpdatesAndDeregistersWithLwm2mNodeLib) {
     EXPECT_TRUE(unreg.has_value());
     expect_conforms(d);
 }
+
+TEST(Lifecycle, BootstrapRequestTriggerMakesARegisteredClientBootstrapAgain) {
+    // LwM2M 1.1 /1/x/9: the server asks a registered client to bootstrap; the bootstrap server rewrites the
+    // server account (lifetime 120 s) and the client registers again with the new configuration.
+    Lwm2mServer server;
+    BootstrapServer bs;
+    bs.set_script(provision(server));
+    server.start();
+    bs.start();
+    ClientConfig config = base_config("trigger-node");
+    config.client_initiated = true;
+    config.bootstrap_server_uri = uri(bs.endpoint());
+    Device d{config};
+    d.start();
+    ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
+    ASSERT_TRUE(bs.wait_until([&] { return bs.script_finished(); }, 2s));
+    bs.set_script(provision(server, 120));
+    const auto instance = d.client().persistent().data.server.begin()->first;
+
+    auto answer = server.send_to_client("trigger-node", Lwm2mServer::execute("/1/" + std::to_string(instance) + "/9"));
+    ASSERT_TRUE(d.run_until([&] { return answer.wait_for(0s) == std::future_status::ready; }));
+    const bool again = d.run_until(
+        [&] {
+            const auto reg = server.registration("trigger-node");
+            return bs.bootstrap_requests().size() == 2 && reg && reg->params.count("lt") != 0 &&
+                   reg->params.at("lt") == "120" && d.client().state() == "Registered";
+        },
+        10s);
+
+    EXPECT_EQ(outcome_string(answer.get()), "2.04");
+    ASSERT_TRUE(again) << d.trace();
+    EXPECT_TRUE(d.log().visited("BsRequesting"));
+    expect_conforms(d);
+}
