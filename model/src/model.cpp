@@ -7,26 +7,6 @@
 
 namespace lwm2mc::model {
 
-const char* actor_name(Actor actor) {
-    switch (actor) {
-    case Actor::Client:
-        return "client";
-    case Actor::Choice:
-        return "choice";
-    case Actor::Response:
-        return "response";
-    case Actor::ServerInitiative:
-        return "server_initiative";
-    case Actor::BsInitiative:
-        return "bs_initiative";
-    case Actor::Fault:
-        return "fault";
-    case Actor::Operator:
-        return "operator";
-    }
-    return "client";
-}
-
 std::optional<Actor> parse_actor(std::string_view text) {
     for (std::size_t i = 0; i < kActorCount; ++i) {
         auto a = static_cast<Actor>(i);

@@ -45,26 +45,6 @@ const char* state_name(State s) {
     return "Init";
 }
 
-const char* actor_name(Actor a) {
-    switch (a) {
-    case Actor::Client:
-        return "client";
-    case Actor::Choice:
-        return "choice";
-    case Actor::Response:
-        return "response";
-    case Actor::ServerInitiative:
-        return "server_initiative";
-    case Actor::BsInitiative:
-        return "bs_initiative";
-    case Actor::Fault:
-        return "fault";
-    case Actor::Operator:
-        return "operator";
-    }
-    return "client";
-}
-
 std::string describe(const Request& r) {
     std::string out = r.method == code::kGet      ? "GET"
                       : r.method == code::kPost   ? "POST"

@@ -5,6 +5,7 @@
 // (Wakaama's core/ split). Never installed, never included from another module.
 
 #include "lwm2mc/client/client.hpp"
+#include "lwm2mc/model/elements.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -35,8 +36,9 @@ enum class State : std::uint8_t {
 const char* state_name(State s);
 
 /// The shipped model's actors.
-enum class Actor : std::uint8_t { Client, Choice, Response, ServerInitiative, BsInitiative, Fault, Operator };
-const char* actor_name(Actor a);
+/// The model's actors (model_types, std-only): the trace's actor names are the model's by construction.
+using Actor = model::Actor;
+using model::actor_name;
 
 struct Client::Impl {
     Impl(const ClientConfig& config, Transport& transport, const Clock& clock, Observer& observer);

@@ -28,7 +28,26 @@ enum class Actor : std::uint8_t {
 };
 inline constexpr std::size_t kActorCount = 7;
 
-const char* actor_name(Actor actor);
+/// The actor's name in the model language ("server_initiative"); also the client trace's vocabulary.
+constexpr const char* actor_name(Actor actor) {
+    switch (actor) {
+    case Actor::Client:
+        return "client";
+    case Actor::Choice:
+        return "choice";
+    case Actor::Response:
+        return "response";
+    case Actor::ServerInitiative:
+        return "server_initiative";
+    case Actor::BsInitiative:
+        return "bs_initiative";
+    case Actor::Fault:
+        return "fault";
+    case Actor::Operator:
+        return "operator";
+    }
+    return "client";
+}
 std::optional<Actor> parse_actor(std::string_view text);
 
 /// A set of actors as a bit mask.
