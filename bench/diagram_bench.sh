@@ -37,7 +37,7 @@ rows=(
   "$(measure "diagram --findings --trace -o .png" "$CLI" diagram "$MODEL" --findings --trace no-recovery:BsFailed -o "$WORK/b.png")"
   "$(measure "dot -Tsvg (separate process)" dot -Tsvg "$WORK/m.dot" -o "$WORK/c.svg")"
 )
-read -r _ base _ <<<"${rows[0]}"
+base=$(awk '{ print $(NF - 1) }' <<<"${rows[0]}")
 echo "model: $MODEL; median of $REPS runs; $(nproc) cores"
 printf '%-40s %10s %12s %10s\n' "run" "ms" "peak RSS MiB" "vs .dot"
 for row in "${rows[@]}"; do
