@@ -77,7 +77,9 @@ struct Client::Impl {
     std::int64_t attempt_{0};
     std::int64_t sequence_{0};
     unsigned failures_1_0_{0};  ///< consecutive Register failures in 1.0 mode (back-off)
-    Millis registered_at_{0};
+    /// When the server last accepted the registration (2.01 to Register, 2.04 to Update): the lifetime and the
+    /// next Update count from here, not from the last entry to Registered. nullopt: not known in this process.
+    std::optional<Millis> registered_at_{};
     std::optional<Millis> disabled_for_{};  ///< /1/x/4 executed: register again after this Disable Timeout
 
     // ---- client.cpp: the step machinery ----

@@ -86,6 +86,7 @@ void Client::Impl::send_register() {
             if (!location.empty()) {
                 reg.location = std::move(location);
                 fire("reg_created", Actor::Response, State::Registered, "2.01 " + path_to_string(reg.location), [&] {
+                    registered_at_ = now();
                     st_.registration = reg;
                     st_.reg_info = RegInfo::Valid;
                     st_.after_factory_reset = false;
@@ -164,7 +165,18 @@ void Client::Impl::enter_reg_failed() {
 void Client::Impl::enter_registered() {
     registered_since_bootstrap_ = true;
     failures_1_0_ = 0;
-    registered_at_ = now();
+    // Registered is also entered without the server hearing from us (a reboot keeping the registration, a
+    // bootstrap that left it valid): the lifetime still counts from the last Register or Update it accepted.
+    if (st_.registration && st_.registration->lifetime > 0 &&
+        (!registered_at_ || now() >= *registered_at_ + seconds(st_.registration->lifetime))) {
+        // LwM2M TS 1.0 5.3: the server has removed the registration; an Update is not enough.
+        fire("lifetime_expired", Actor::Fault, State::RegPending,
+             "the lifetime passed before Registered was re-entered", [&] {
+                 st_.reg_info = RegInfo::None;
+                 st_.registration.reset();
+             });
+        return;
+    }
     if (reg_info_differs()) {
         // LwM2M TS 1.0 5.3.2: Lifetime, Binding or the object list changed: Update (or a new Register).
         fire("reg_info_changed", Actor::Choice,
@@ -173,8 +185,9 @@ void Client::Impl::enter_registered() {
         return;
     }
     const auto interval = update_interval();
-    if (interval != kNoDeadline) {
-        arm(interval);
+    if (interval != kNoDeadline && registered_at_) {
+        // The Update is due `interval` after the server last accepted the registration; at once if that is past.
+        arm(std::max(*registered_at_ + interval - now(), Millis{0}));
     }
 }
 
@@ -214,7 +227,7 @@ void Client::Impl::registration_timer() {
         break;
     case State::Registered:
         if (st_.registration && st_.registration->lifetime > 0 &&
-            now() >= registered_at_ + seconds(st_.registration->lifetime)) {
+            (!registered_at_ || now() >= *registered_at_ + seconds(st_.registration->lifetime))) {
             // LwM2M TS 1.0 5.3: the registration expired on the server; an Update is not enough.
             fire("lifetime_expired", Actor::Fault, State::RegPending, "lifetime passed without an Update", [&] {
                 st_.reg_info = RegInfo::None;
@@ -278,6 +291,7 @@ void Client::Impl::send_update() {
         }
         if (r && r->code == code::kChanged) {
             fire("update_ok", Actor::Response, State::Registered, "2.04", [&] {
+                registered_at_ = now();
                 st_.registration = next;
                 st_.reg_info = RegInfo::Valid;
             });

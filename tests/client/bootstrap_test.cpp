@@ -379,3 +379,24 @@ TEST(Bootstrap, RejectedCommandDoesNotStandForTheRequestAcknowledgement) {
     EXPECT_EQ(finish.code, code::kNotAcceptable);
     EXPECT_EQ(h.state(), "BsRequesting");
 }
+
+TEST(Bootstrap, BootstrapOutlastingTheLifetimeRegistersAgain) {
+    Harness h;
+    h.bootstrap_and_register(300);
+    EXPECT_EQ(h.from_server(make_request(code::kPost, {"1", "1", "9"})).code, code::kChanged);
+    h.step();
+    h.step();
+    h.transport.answer(code::kChanged);
+    h.advance(Millis{200'000});
+    Request discover = make_request(code::kGet, {"3"});
+    discover.accept = content_format::kLinkFormat;
+    EXPECT_EQ(h.from_bs(discover).code, code::kContent);
+    h.advance(Millis{200'000});
+
+    EXPECT_EQ(h.bs_finish().code, code::kChanged);
+    h.step();
+
+    EXPECT_EQ(h.state(), "RegPending") << "the server dropped the registration at 300 s";
+    EXPECT_EQ(h.transport.sent.back().request.uri_path, std::vector<std::string>{"rd"});
+    EXPECT_EQ(h.replay(), std::nullopt);
+}

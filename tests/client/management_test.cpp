@@ -157,6 +157,40 @@ TEST(Management, RebootAnswersFirstThenKeepsTheRegistration) {
     EXPECT_EQ(h.replay(), std::nullopt);
 }
 
+TEST(Management, RebootKeepingTheRegistrationUpdatesBeforeTheLifetimeEnds) {
+    Harness h;
+    h.config.keep_observations = true;
+    h.bootstrap_and_register(300);  // registered at t = 0: Update due at 207 s, the server drops it at 300 s
+    h.advance(Millis{200'000});
+    const auto sent_before = h.transport.sent.size();
+
+    h.client->power_cycle();
+    h.step();
+    const auto state_after_restart = h.state();
+    h.advance(Millis{7'000});
+
+    EXPECT_EQ(state_after_restart, "Registered");
+    EXPECT_EQ(h.state(), "UpdatePending") << "the lifetime counts from the Register, not from the restart";
+    ASSERT_EQ(h.transport.sent.size(), sent_before + 1);
+    EXPECT_EQ(h.transport.sent.back().request.uri_path, (std::vector<std::string>{"rd", "5"}));
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Management, RebootKeepingAnExpiredRegistrationRegistersAgain) {
+    Harness h;
+    h.config.keep_observations = true;
+    h.bootstrap_and_register(300);
+    h.clock.advance(Millis{301'000});  // e.g. suspended: the server dropped the registration at 300 s
+
+    h.client->power_cycle();
+    h.step();
+
+    EXPECT_EQ(h.state(), "RegPending");
+    EXPECT_EQ(h.recorder.steps.back().event, "lifetime_expired");
+    EXPECT_EQ(h.transport.sent.back().request.uri_path, std::vector<std::string>{"rd"});
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
 TEST(Management, RebootWithoutKeepingObservationsRegistersAgain) {
     Harness h;
     h.config.keep_observations = false;
