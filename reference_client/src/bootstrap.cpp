@@ -151,7 +151,7 @@ void Client::Impl::bootstrap_timer() {
 void Client::Impl::send_bootstrap_request() {
     const auto to = bootstrap_endpoint();
     if (const auto id = st_.data.bootstrap_account()) {
-        bs_backup_ = st_.data.security.at(*id);
+        bs_backup_.emplace(*id, st_.data.security.at(*id));
     }
     if (!to) {
         fire("bs_request_failed", Actor::Fault, State::BsFailed, "the bootstrap-server URI is not usable");
@@ -185,10 +185,14 @@ void Client::Impl::enter_bs_failed() {
     // LwM2M TS 1.0 5.2.3.3 / 5.2.6: after an unsuccessful bootstrap the BS account keeps its previous values; the
     // rest is not rolled back (domain doc 1.2, OMA issue #523).
     if (bs_backup_) {
-        if (const auto id = st_.data.bootstrap_account()) {
-            st_.data.security[*id] = *bs_backup_;
-        }
+        // Restored by instance id, so also when the bootstrap server demoted it (/0/x/1 = false) or deleted it;
+        // a BS account the failed sequence wrote elsewhere goes (TS 1.0 5.2.1: at most one).
+        const auto& [backup_id, backup] = *bs_backup_;
+        std::erase_if(st_.data.security,
+                      [id = backup_id](const auto& kv) { return kv.first != id && kv.second.bootstrap_server; });
+        st_.data.security[backup_id] = backup;
         bs_backup_.reset();
+        report_variables();
         persist();
     }
     // What comes next is not specified in 1.0 (model event bs_failed_next, actor choice).
@@ -301,7 +305,7 @@ Response Client::Impl::handle_bootstrap_request(const Request& request) {
         fire("bs_request_ack", Actor::Response, State::BsPending, "implied by a bootstrap command");
     } else if (server_initiative) {
         if (const auto id = st_.data.bootstrap_account()) {
-            bs_backup_ = st_.data.security.at(*id);
+            bs_backup_.emplace(*id, st_.data.security.at(*id));
         }
         bs_peer_ = bootstrap_endpoint();
         fire("si_write", Actor::BsInitiative, State::BsPending, describe(request));

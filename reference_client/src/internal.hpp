@@ -66,7 +66,8 @@ struct Client::Impl {
     std::optional<bool> seen_after_factory_reset_{};
 
     // Bootstrap bookkeeping.
-    std::optional<SecurityInstance> bs_backup_{};  ///< the BS account before the sequence (TS 1.0 5.2.6)
+    /// The BS account (Security instance id and values) before the sequence (TS 1.0 5.2.6).
+    std::optional<std::pair<std::uint16_t, SecurityInstance>> bs_backup_{};
     /// The bootstrap server of the running exchange: it stays the peer even if it rewrites its own account URI.
     std::optional<Endpoint> bs_peer_{};
     unsigned bs_failures_{0};  ///< consecutive failed bootstraps (back-off)

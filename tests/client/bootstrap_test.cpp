@@ -400,3 +400,23 @@ TEST(Bootstrap, BootstrapOutlastingTheLifetimeRegistersAgain) {
     EXPECT_EQ(h.transport.sent.back().request.uri_path, std::vector<std::string>{"rd"});
     EXPECT_EQ(h.replay(), std::nullopt);
 }
+
+TEST(Bootstrap, FailedBootstrapRestoresADemotedBootstrapAccount) {
+    Harness h;
+    h.start();
+    h.step();
+    h.transport.answer(code::kChanged);
+    const auto bs_account_before = h.client->data().security.at(0);
+    EXPECT_EQ(h.from_bs(make_request(code::kPut, {"0", "0", "1"}, content_format::kTextPlain, text("0"))).code,
+              code::kChanged);
+
+    h.advance(Millis{247'000});
+
+    EXPECT_TRUE(h.client->data().has_bs_account()) << "TS 1.0 5.2.6: the BS account keeps its previous values";
+    EXPECT_EQ(h.client->data().security.at(0), bs_account_before);
+    EXPECT_EQ(h.state(), "BsHoldOff") << "a CI client retries the bootstrap";
+    // The demoting Write itself has no model event (the model never changes has_bs_account); once restored, the
+    // trace is back in step with the model's value.
+    EXPECT_EQ(h.recorder.steps.back().event, "bs_failed_next");
+    EXPECT_EQ(h.recorder.steps.back().vars.at("has_bs_account"), "true");
+}
