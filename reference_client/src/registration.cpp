@@ -142,24 +142,39 @@ void Client::Impl::enter_reg_failed() {
         arm(seconds(wait));
         return;
     }
-    bool bootstrap_on_failure = config_.retry.bootstrap_on_registration_failure;
+    RetryDefaults retry = config_.retry;
     if (st_.registration || reg_security_) {
         const auto ssid = reg_security_ && st_.data.security.contains(*reg_security_)
                               ? st_.data.security.at(*reg_security_).ssid
                               : std::nullopt;
         if (ssid) {
             if (const auto srv = st_.data.server_instance_for(*ssid)) {
-                bootstrap_on_failure = st_.data.server.at(*srv).retry.bootstrap_on_registration_failure;
+                retry = st_.data.server.at(*srv).retry;
             }
         }
     }
-    if (has_bs && bootstrap_on_failure) {
+    if (has_bs && retry.bootstrap_on_registration_failure) {
         // Server object resource 16 (default true): fall back to Client Initiated Bootstrap.
         fire("fallback_bootstrap", Actor::Client, State::BsHoldOff, "Bootstrap on Registration Failure");
         return;
     }
-    note(has_bs ? "registration failed and Bootstrap on Registration Failure is false: the client stops trying"
-                : "registration failed and there is no bootstrap-server account: the client stops trying");
+    if (has_bs) {
+        // Resource 16 false with a bootstrap-server account: the model's only way out of RegFailed is
+        // fallback_bootstrap (retry_register needs !has_bs_account), which resource 16 forbids; stop like Anjay
+        // ("abort all communication") and Anjay Lite (ANJ_CONN_STATUS_FAILURE) do (domain doc 1.6 step 4).
+        note("registration failed and Bootstrap on Registration Failure is false: the client stops trying");
+        return;
+    }
+    // No bootstrap server to fall back on: start again after the Communication Sequence Delay Timer (resource
+    // 19), unless it is MAX_VALUE ("never start another sequence"). Model: RegFailed + retry_register.
+    if (retry.communication_sequence_delay_timer >= kMaxUint32) {
+        note("registration failed, there is no bootstrap-server account and the Communication Sequence Delay "
+             "Timer is MAX_VALUE: the client stops trying");
+        return;
+    }
+    note("registration failed and there is no bootstrap-server account: registering again in " +
+         std::to_string(retry.communication_sequence_delay_timer) + " s");
+    arm(seconds(retry.communication_sequence_delay_timer));
 }
 
 void Client::Impl::enter_registered() {

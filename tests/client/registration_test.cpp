@@ -191,6 +191,42 @@ TEST(Registration, WithoutBootstrapOnRegistrationFailureTheClientStops) {
     EXPECT_EQ(h.transport.sent.size(), 1U);
 }
 
+TEST(Registration, WithoutBootstrapServerTheClientRegistersAgainAfterTheSequenceDelay) {
+    Harness h;
+    factory_client(h);
+    h.config.retry.communication_retry_count = 1;
+    h.start();
+    h.transport.fail(SendFailure::Timeout);
+    const auto state_after_failure = h.state();
+
+    h.advance(Millis{86'399'999});
+    const auto sent_before_delay = h.transport.sent.size();
+    h.advance(Millis{1});
+
+    EXPECT_EQ(state_after_failure, "RegFailed");
+    EXPECT_EQ(sent_before_delay, 1U);
+    ASSERT_EQ(h.transport.sent.size(), 2U);
+    EXPECT_EQ(h.transport.sent[1].request.uri_path, std::vector<std::string>{"rd"});
+    EXPECT_EQ(h.state(), "RegPending");
+    EXPECT_EQ(h.recorder.steps.back().event, "retry_register");
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Registration, WithoutBootstrapServerAMaxValueSequenceDelayStopsTheClient) {
+    Harness h;
+    factory_client(h);
+    h.config.retry.communication_retry_count = 1;
+    h.config.retry.communication_sequence_delay_timer = 4294967295;
+    h.start();
+
+    h.transport.fail(SendFailure::Timeout);
+    h.advance(Millis{86'400'000LL * 365});
+
+    EXPECT_EQ(h.state(), "RegFailed");
+    EXPECT_EQ(h.transport.sent.size(), 1U);
+    EXPECT_EQ(h.client->step(), kNoDeadline);
+}
+
 TEST(Registration, LwM2m10FailureFallsBackToBootstrapAtOnce) {
     Harness h;
     h.config.lwm2m_version = LwM2mVersion::V1_0;
