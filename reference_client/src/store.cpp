@@ -124,7 +124,43 @@ std::uint16_t read_id(const json& j) {
     return static_cast<std::uint16_t>(id);
 }
 
-DataModel data_from_json(const json& j, const RetryDefaults& defaults) {
+// The ranges a CoAP Write and the configuration enforce (objects.cpp set_value, config.cpp): a file must not
+// smuggle in what the servers cannot write (a lifetime of 9.3e15 s overflows the timers).
+void check_range(std::int64_t value, std::int64_t low, std::int64_t high, const char* what) {
+    if (value < low || value > high) {
+        throw StoreError(std::string{what} + " " + std::to_string(value) + " out of range [" + std::to_string(low) +
+                         ", " + std::to_string(high) + "]");
+    }
+}
+
+constexpr std::int64_t kMaxUint32 = 4294967295;
+
+void check_ranges(const SecurityInstance& sec) {
+    check_range(sec.security_mode, 0, 4, "security_mode");
+    if (sec.ssid) {
+        check_range(*sec.ssid, 1, 65534, "ssid");
+    }
+    check_range(sec.client_hold_off_time, 0, kMaxUint32, "client_hold_off_time");
+    check_range(sec.bs_account_timeout, 0, kMaxUint32, "bs_account_timeout");
+}
+
+// `min_ssid` 0 for the state file: the engine holds a Server instance whose SSID no Bootstrap-Write set yet.
+void check_ranges(const ServerInstance& srv, std::int64_t min_ssid) {
+    check_range(srv.ssid, min_ssid, 65534, "ssid");
+    check_range(srv.lifetime, 0, kMaxUint32, "lifetime");
+    check_range(srv.disable_timeout, 0, kMaxUint32, "disable_timeout");
+    if (srv.registration_priority_order) {
+        check_range(*srv.registration_priority_order, 0, kMaxUint32, "registration_priority_order");
+    }
+    const auto& r = srv.retry;
+    check_range(r.initial_registration_delay, 0, kMaxUint32, "initial_registration_delay");
+    check_range(r.communication_retry_count, 0, kMaxUint32, "communication_retry_count");
+    check_range(r.communication_retry_timer, 0, kMaxUint32, "communication_retry_timer");
+    check_range(r.communication_sequence_delay_timer, 0, kMaxUint32, "communication_sequence_delay_timer");
+    check_range(r.communication_sequence_retry_count, 0, kMaxUint32, "communication_sequence_retry_count");
+}
+
+DataModel data_from_json(const json& j, const RetryDefaults& defaults, bool provisioning) {
     DataModel dm;
     reject_unknown(j, {"security", "server", "device"}, "the data model");
     for (const auto& s : j.value("security", json::array())) {
@@ -141,6 +177,7 @@ DataModel data_from_json(const json& j, const RetryDefaults& defaults) {
         }
         read_field(s, "client_hold_off_time", sec.client_hold_off_time);
         read_field(s, "bs_account_timeout", sec.bs_account_timeout);
+        check_ranges(sec);
         if (!dm.security.emplace(read_id(s), sec).second) {
             throw StoreError("duplicate security instance id");
         }
@@ -169,6 +206,7 @@ DataModel data_from_json(const json& j, const RetryDefaults& defaults) {
         read_field(s, "communication_retry_timer", srv.retry.communication_retry_timer);
         read_field(s, "communication_sequence_delay_timer", srv.retry.communication_sequence_delay_timer);
         read_field(s, "communication_sequence_retry_count", srv.retry.communication_sequence_retry_count);
+        check_ranges(srv, provisioning ? 1 : 0);
         if (!dm.server.emplace(read_id(s), srv).second) {
             throw StoreError("duplicate server instance id");
         }
@@ -301,7 +339,7 @@ PersistentState decode_state(const std::string& bytes) {
     try {
         const auto j = json::parse(body);
         PersistentState st;
-        st.data = data_from_json(j.at("data"), RetryDefaults{});
+        st.data = data_from_json(j.at("data"), RetryDefaults{}, false);
         const auto reg_info = parse_reg_info(j.at("reg_info").get<std::string>());
         if (!reg_info) {
             throw StoreError("state file damaged: bad reg_info");
@@ -397,7 +435,7 @@ DataModel load_provisioning(const std::filesystem::path& file, const RetryDefaul
     std::ostringstream text;
     text << in.rdbuf();
     try {
-        return data_from_json(json::parse(text.str()), defaults);
+        return data_from_json(json::parse(text.str()), defaults, true);
     } catch (const json::exception& e) {
         throw StoreError(file.string() + ": error: " + e.what());
     } catch (const StoreError& e) {

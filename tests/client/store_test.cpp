@@ -151,3 +151,36 @@ TEST(Store, ProvisioningFileErrorsNameTheFile) {
         EXPECT_EQ(std::string{e.what()}, file.string() + ": error: unknown key 'sssid' in a security instance");
     }
 }
+
+TEST(Store, ProvisioningValuesOutOfRangeAreErrors) {
+    TempDir dir;
+    const auto file = dir.path / "factory.json";
+    const std::vector<std::string> bad{
+        R"({"server":[{"id":1,"ssid":1,"lifetime":9300000000000000}]})",
+        R"({"server":[{"id":1,"ssid":1,"lifetime":-1}]})",
+        R"({"server":[{"id":1,"ssid":0}]})",
+        R"({"server":[{"id":1,"ssid":65535}]})",
+        R"({"server":[{"id":1,"ssid":1,"communication_sequence_delay_timer":4294967296}]})",
+        R"({"security":[{"id":1,"server_uri":"coap://127.0.0.1:5683","ssid":0}]})",
+        R"({"security":[{"id":0,"server_uri":"coap://127.0.0.1:5685","bootstrap_server":true,)"
+        R"("client_hold_off_time":4294967296}]})",
+    };
+
+    for (const auto& text : bad) {
+        std::ofstream(file, std::ios::trunc) << text;
+        EXPECT_THROW(load_provisioning(file, RetryDefaults{}), StoreError) << text;
+    }
+    std::ofstream(file, std::ios::trunc) << R"({"server":[{"id":1,"ssid":65534,"lifetime":4294967295}]})";
+    EXPECT_EQ(load_provisioning(file, RetryDefaults{}).server.at(1).lifetime, 4294967295);
+}
+
+TEST(Store, StateWithAServerInstanceWithoutSsidLoads) {
+    TempDir dir;
+    const StateStore store{dir.path};
+    PersistentState st = sample(0);
+    st.data.server.emplace(2, ServerInstance{});  // created by a Bootstrap-Write of /1/2/1 alone: SSID 0
+
+    store.save(st);
+
+    EXPECT_EQ(store.load(), st);
+}
