@@ -115,10 +115,12 @@ void Client::Impl::persist() {
     if (!store_ || (saved_ && *saved_ == st_)) {
         return;
     }
+    persist_failed_ = false;
     try {
         store_->save(st_);
         saved_ = st_;
     } catch (const StoreError& e) {
+        persist_failed_ = true;
         // The engine keeps running on its in-memory state; the next change tries again.
         note(std::string{"cannot persist the state: "} + e.what());
     }
@@ -359,6 +361,9 @@ Response Client::handle_request(const Endpoint& from, const Request& request) {
     auto& d = *impl_;
     d.obs_->on_message(d.now(), "in", describe(request) + " from " + to_string(from));
     Response response{code::kInternalServerError, {}, std::nullopt, {}};
+    // What the request finds: restored when the change it makes cannot be persisted.
+    const PersistentState before = d.st_;
+    d.persist_failed_ = false;
     d.in_request_ = true;
     try {
         if (!d.started_ || d.stopped_) {
@@ -386,6 +391,14 @@ Response Client::handle_request(const Endpoint& from, const Request& request) {
     } catch (const std::exception& e) {
         response = Response{code::kInternalServerError, {}, std::nullopt, {}};
         d.note(std::string{"internal error: "} + e.what());
+    }
+    if (d.persist_failed_ && d.st_ != before && is_success(response.code)) {
+        // A change that would be lost at the next power cycle is not acknowledged: 5.00, and the in-memory
+        // state goes back to what the request found (the server may retry).
+        d.st_ = before;
+        d.report_variables();
+        d.note("the change could not be persisted: rolled back, answered 5.00");
+        response = Response{code::kInternalServerError, {}, std::nullopt, {}};
     }
     d.in_request_ = false;
     d.obs_->on_message(d.now(), "out", code_to_string(response.code));

@@ -56,6 +56,7 @@ struct Client::Impl {
     bool stopped_{false};
     std::uint64_t generation_{0};  ///< bumped on reboot/stop: responses to older requests are ignored
     bool in_request_{false};       ///< inside handle_request: entry actions wait for the next step
+    bool persist_failed_{false};   ///< the last persist() could not save the state
     std::deque<std::pair<std::uint64_t, std::function<void()>>> deferred_{};
     std::optional<Millis> deadline_{};  ///< the one timer of the current state
 

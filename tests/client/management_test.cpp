@@ -191,6 +191,24 @@ TEST(Management, RebootKeepingAnExpiredRegistrationRegistersAgain) {
     EXPECT_EQ(h.replay(), std::nullopt);
 }
 
+TEST(Management, WriteThatCannotBePersistedIsAnswered500AndRolledBack) {
+    TempDir dir;
+    Harness h;
+    h.config.state_dir = dir.path;
+    h.bootstrap_and_register(300);
+    // The store's temp file name is taken by a non-empty directory: every save fails (also for root).
+    const auto blocker = dir.path / ("state.lwm2mc.tmp." + std::to_string(::getpid()));
+    std::filesystem::create_directories(blocker / "x");
+
+    const auto r = h.from_server(make_request(code::kPut, {"1", "1", "1"}, content_format::kTextPlain, text("600")));
+    h.step();
+
+    EXPECT_EQ(r.code, code::kInternalServerError);
+    EXPECT_EQ(h.client->data().server.at(1).lifetime, 300) << "the unsaved change is rolled back";
+    EXPECT_EQ(h.state(), "Registered") << "no Update for a change that did not happen";
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
 TEST(Management, RebootWithoutKeepingObservationsRegistersAgain) {
     Harness h;
     h.config.keep_observations = false;
