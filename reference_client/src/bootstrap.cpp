@@ -348,7 +348,16 @@ Response Client::Impl::handle_bootstrap_request(const Request& request) {
         return response;
     }
     const bool touches_accounts = path->object && (*path->object == 0 || *path->object == 1);
-    if (touches_accounts && next.has_server_account()) {
+    if (had_server && !next.has_server_account()) {
+        // A Write that breaks the last Security/Server pairing (a changed SSID, /0/x/1 = true) removes the last
+        // server account: the model abstracts it as the Delete above does (bs_delete_all), so replay stays in step.
+        fire("bs_delete_all", Actor::Response, State::BsPending, describe(request) + ": no server account left", [&] {
+            st_.data = std::move(next);
+            st_.reg_info = RegInfo::None;
+            st_.registration.reset();
+        });
+        arm(kExchangeLifetime);
+    } else if (touches_accounts && next.has_server_account()) {
         fire("bs_write_server", Actor::Response, State::BsPending, describe(request), [&] {
             st_.data = std::move(next);
             if (st_.reg_info != RegInfo::None) {

@@ -420,3 +420,21 @@ TEST(Bootstrap, FailedBootstrapRestoresADemotedBootstrapAccount) {
     EXPECT_EQ(h.recorder.steps.back().event, "bs_failed_next");
     EXPECT_EQ(h.recorder.steps.back().vars.at("has_bs_account"), "true");
 }
+
+TEST(Bootstrap, WriteThatBreaksTheLastServerAccountIsADeleteAllForTheModel) {
+    Harness h;
+    h.start();
+    h.step();
+    h.transport.answer(code::kChanged);
+    h.bs_write_account();
+
+    const auto r = h.from_bs(make_request(code::kPut, {"1", "1", "0"}, content_format::kTextPlain, text("2")));
+    const auto finish = h.bs_finish();
+
+    EXPECT_EQ(r.code, code::kChanged);
+    EXPECT_FALSE(h.client->data().has_server_account());
+    EXPECT_EQ(finish.code, code::kNotAcceptable);
+    EXPECT_EQ(h.recorder.events(), (std::vector<std::string>{"boot", "hold_off_expired", "bs_request_ack",
+                                                             "bs_write_server", "bs_delete_all", "bs_finish"}));
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
