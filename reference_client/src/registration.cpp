@@ -216,7 +216,8 @@ Millis Client::Impl::update_interval() const {
     if (lifetime > 2 * kMaxTransmitWait) {
         return lifetime - kMaxTransmitWait;
     }
-    return std::max(lifetime / 2, Millis{1000});
+    // Always before the lifetime ends (a floor of 1 s made a 1 s lifetime expire instead of being updated).
+    return lifetime / 2;
 }
 
 bool Client::Impl::reg_info_differs() const {

@@ -74,6 +74,26 @@ TEST(Registration, ShortLifetimeUpdatesAtHalfTime) {
     EXPECT_EQ(h.state(), "UpdatePending");
 }
 
+TEST(Registration, OneSecondLifetimeIsUpdatedNotRegisteredAgain) {
+    Harness h;
+    factory_client(h);
+    h.config.lifetime = 1;
+    h.start();
+    h.transport.answer(code::kCreated, {"rd", "5"});
+
+    for (int i = 0; i < 3; ++i) {
+        h.advance(Millis{500});
+        ASSERT_EQ(h.state(), "UpdatePending");
+        h.transport.answer(code::kChanged);
+    }
+
+    EXPECT_EQ(h.state(), "Registered");
+    EXPECT_EQ(h.recorder.events(),
+              (std::vector<std::string>{"boot", "factory_loaded", "reg_created", "update_due", "update_ok",
+                                        "update_due", "update_ok", "update_due", "update_ok"}));
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
 TEST(Registration, UpdateAnswered404RegistersAgain) {
     Harness h;
     factory_client(h);
