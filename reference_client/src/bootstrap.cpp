@@ -32,6 +32,20 @@ constexpr Millis kProvisioningRetry{10'000};
 
 }  // namespace
 
+bool Client::Impl::restore_bs_account() {
+    if (!st_.bs_backup) {
+        return false;
+    }
+    // Restored by instance id, so also when the bootstrap server demoted it (/0/x/1 = false) or deleted it;
+    // a BS account the failed sequence wrote elsewhere goes (TS 1.0 5.2.1: at most one).
+    const auto [backup_id, backup] = *st_.bs_backup;
+    std::erase_if(st_.data.security,
+                  [id = backup_id](const auto& kv) { return kv.first != id && kv.second.bootstrap_server; });
+    st_.data.security[backup_id] = backup;
+    st_.bs_backup.reset();
+    return true;
+}
+
 std::optional<Endpoint> Client::Impl::bootstrap_endpoint() const {
     if (const auto id = st_.data.bootstrap_account()) {
         return parse_server_uri(st_.data.security.at(*id).server_uri);
@@ -151,7 +165,8 @@ void Client::Impl::bootstrap_timer() {
 void Client::Impl::send_bootstrap_request() {
     const auto to = bootstrap_endpoint();
     if (const auto id = st_.data.bootstrap_account()) {
-        bs_backup_.emplace(*id, st_.data.security.at(*id));
+        st_.bs_backup = BsAccountBackup{*id, st_.data.security.at(*id)};
+        persist();
     }
     if (!to) {
         fire("bs_request_failed", Actor::Fault, State::BsFailed, "the bootstrap-server URI is not usable");
@@ -184,14 +199,7 @@ void Client::Impl::enter_bs_failed() {
     bs_peer_.reset();
     // LwM2M TS 1.0 5.2.3.3 / 5.2.6: after an unsuccessful bootstrap the BS account keeps its previous values; the
     // rest is not rolled back (domain doc 1.2, OMA issue #523).
-    if (bs_backup_) {
-        // Restored by instance id, so also when the bootstrap server demoted it (/0/x/1 = false) or deleted it;
-        // a BS account the failed sequence wrote elsewhere goes (TS 1.0 5.2.1: at most one).
-        const auto& [backup_id, backup] = *bs_backup_;
-        std::erase_if(st_.data.security,
-                      [id = backup_id](const auto& kv) { return kv.first != id && kv.second.bootstrap_server; });
-        st_.data.security[backup_id] = backup;
-        bs_backup_.reset();
+    if (restore_bs_account()) {
         report_variables();
         persist();
     }
@@ -209,7 +217,7 @@ void Client::Impl::enter_bs_failed() {
 void Client::Impl::enter_bs_finished() {
     bs_failures_ = 0;
     bs_peer_.reset();
-    bs_backup_.reset();
+    st_.bs_backup.reset();  // persisted by bs_done
     registered_since_bootstrap_ = false;
     // The contribution's RegInfo guards after Bootstrap-Finish (C §3 ¶1, ¶2).
     switch (st_.reg_info) {
@@ -305,7 +313,7 @@ Response Client::Impl::handle_bootstrap_request(const Request& request) {
         fire("bs_request_ack", Actor::Response, State::BsPending, "implied by a bootstrap command");
     } else if (server_initiative) {
         if (const auto id = st_.data.bootstrap_account()) {
-            bs_backup_.emplace(*id, st_.data.security.at(*id));
+            st_.bs_backup = BsAccountBackup{*id, st_.data.security.at(*id)};
         }
         bs_peer_ = bootstrap_endpoint();
         fire("si_write", Actor::BsInitiative, State::BsPending, describe(request));

@@ -324,6 +324,11 @@ void Client::start() {
         d.store_.emplace(d.config_.state_dir);
     }
     d.load_state();
+    // The process stopped in the middle of a bootstrap sequence: it failed, the BS account gets its previous
+    // values back (TS 1.0 5.2.6).
+    if (d.restore_bs_account()) {
+        d.note("bootstrap interrupted by the restart: bootstrap-server account restored");
+    }
     d.transport_->set_request_handler(
         [this](const Endpoint& from, const Request& request) { return handle_request(from, request); });
     d.started_ = true;

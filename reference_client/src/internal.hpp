@@ -67,8 +67,6 @@ struct Client::Impl {
     std::optional<bool> seen_after_factory_reset_{};
 
     // Bootstrap bookkeeping.
-    /// The BS account (Security instance id and values) before the sequence (TS 1.0 5.2.6).
-    std::optional<std::pair<std::uint16_t, SecurityInstance>> bs_backup_{};
     /// The bootstrap server of the running exchange: it stays the peer even if it rewrites its own account URI.
     std::optional<Endpoint> bs_peer_{};
     unsigned bs_failures_{0};  ///< consecutive failed bootstraps (back-off)
@@ -110,6 +108,8 @@ struct Client::Impl {
     void enter_bs_failed();
     void enter_bs_finished();
     std::optional<Endpoint> bootstrap_endpoint() const;
+    /// Puts back the BS account saved when the sequence started (TS 1.0 5.2.6); false if none was saved.
+    bool restore_bs_account();
     Response handle_bootstrap_request(const Request& request);
     std::optional<std::string> consistency_problem() const;
     void bootstrap_timer();

@@ -157,7 +157,6 @@ void Client::Impl::enter_rebooting() {
     transport_->cancel_all();
     ++generation_;
     deferred_.clear();
-    bs_backup_.reset();
     bs_peer_.reset();
     disabled_for_.reset();
     bs_failures_ = 0;
@@ -168,6 +167,13 @@ void Client::Impl::enter_rebooting() {
         } catch (const StoreError& e) {
             note(std::string{"cannot read the persisted state after reboot, keeping the state in memory: "} + e.what());
         }
+    }
+    // A bootstrap sequence cut short by the restart has failed: the BS account gets its previous values back
+    // (TS 1.0 5.2.6), as in BsFailed.
+    if (restore_bs_account()) {
+        note("bootstrap interrupted by the restart: bootstrap-server account restored");
+        report_variables();
+        persist();
     }
     // The model's restart choice (TS 1.0 5.5.1; C §3 Reboot).
     const bool has_server = st_.data.has_server_account();
@@ -214,7 +220,7 @@ void Client::Impl::factory_reset_done() {
     transport_->cancel_all();
     ++generation_;
     deferred_.clear();
-    bs_backup_.reset();
+    st_.bs_backup.reset();
     bs_peer_.reset();
     disabled_for_.reset();
     bs_failures_ = 0;

@@ -160,24 +160,29 @@ void check_ranges(const ServerInstance& srv, std::int64_t min_ssid) {
     check_range(r.communication_sequence_retry_count, 0, kMaxUint32, "communication_sequence_retry_count");
 }
 
+SecurityInstance security_from_json(const json& s) {
+    reject_unknown(
+        s,
+        {"id", "server_uri", "bootstrap_server", "security_mode", "ssid", "client_hold_off_time", "bs_account_timeout"},
+        "a security instance");
+    SecurityInstance sec;
+    read_field(s, "server_uri", sec.server_uri);
+    read_field(s, "bootstrap_server", sec.bootstrap_server);
+    read_field(s, "security_mode", sec.security_mode);
+    if (s.contains("ssid")) {
+        sec.ssid = s.at("ssid").get<std::int64_t>();
+    }
+    read_field(s, "client_hold_off_time", sec.client_hold_off_time);
+    read_field(s, "bs_account_timeout", sec.bs_account_timeout);
+    check_ranges(sec);
+    return sec;
+}
+
 DataModel data_from_json(const json& j, const RetryDefaults& defaults, bool provisioning) {
     DataModel dm;
     reject_unknown(j, {"security", "server", "device"}, "the data model");
     for (const auto& s : j.value("security", json::array())) {
-        reject_unknown(s,
-                       {"id", "server_uri", "bootstrap_server", "security_mode", "ssid", "client_hold_off_time",
-                        "bs_account_timeout"},
-                       "a security instance");
-        SecurityInstance sec;
-        read_field(s, "server_uri", sec.server_uri);
-        read_field(s, "bootstrap_server", sec.bootstrap_server);
-        read_field(s, "security_mode", sec.security_mode);
-        if (s.contains("ssid")) {
-            sec.ssid = s.at("ssid").get<std::int64_t>();
-        }
-        read_field(s, "client_hold_off_time", sec.client_hold_off_time);
-        read_field(s, "bs_account_timeout", sec.bs_account_timeout);
-        check_ranges(sec);
+        const auto sec = security_from_json(s);
         if (!dm.security.emplace(read_id(s), sec).second) {
             throw StoreError("duplicate security instance id");
         }
@@ -287,6 +292,9 @@ std::string encode_state(const PersistentState& state) {
     json body{{"data", data_to_json(state.data)},
               {"reg_info", reg_info_name(state.reg_info)},
               {"after_factory_reset", state.after_factory_reset}};
+    if (state.bs_backup) {
+        body["bs_backup"] = security_to_json(state.bs_backup->id, state.bs_backup->account);
+    }
     if (state.registration) {
         const auto& r = *state.registration;
         body["registration"] = {{"ssid", r.ssid},
@@ -346,6 +354,9 @@ PersistentState decode_state(const std::string& bytes) {
         }
         st.reg_info = *reg_info;
         st.after_factory_reset = j.at("after_factory_reset").get<bool>();
+        if (const auto it = j.find("bs_backup"); it != j.end()) {
+            st.bs_backup = BsAccountBackup{read_id(*it), security_from_json(*it)};
+        }
         if (const auto it = j.find("registration"); it != j.end()) {
             Registration r;
             r.ssid = it->at("ssid").get<std::int64_t>();

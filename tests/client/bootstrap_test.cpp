@@ -438,3 +438,46 @@ TEST(Bootstrap, WriteThatBreaksTheLastServerAccountIsADeleteAllForTheModel) {
                                                              "bs_write_server", "bs_delete_all", "bs_finish"}));
     EXPECT_EQ(h.replay(), std::nullopt);
 }
+
+TEST(Bootstrap, PowerCycleInTheMiddleOfABootstrapRestoresTheBootstrapAccount) {
+    TempDir dir;
+    Harness h;
+    h.config.state_dir = dir.path;
+    h.start();
+    h.step();
+    h.transport.answer(code::kChanged);
+    const auto bs_account_before = h.client->data().security.at(0);
+    EXPECT_EQ(
+        h.from_bs(make_request(code::kPut, {"0", "0", "0"}, content_format::kTextPlain, text("coap://10.9.9.9:1")))
+            .code,
+        code::kChanged);
+
+    h.client->power_cycle();
+    h.step();
+
+    EXPECT_EQ(h.client->data().security.at(0), bs_account_before) << "TS 1.0 5.2.6: the sequence failed";
+    EXPECT_EQ(StateStore{dir.path}.load()->data.security.at(0), bs_account_before);
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Bootstrap, RestartInTheMiddleOfABootstrapRestoresTheBootstrapAccount) {
+    TempDir dir;
+    Harness first;
+    first.config.state_dir = dir.path;
+    first.start();
+    first.step();
+    first.transport.answer(code::kChanged);
+    const auto bs_account_before = first.client->data().security.at(0);
+    EXPECT_EQ(
+        first.from_bs(make_request(code::kPut, {"0", "0", "0"}, content_format::kTextPlain, text("coap://10.9.9.9:1")))
+            .code,
+        code::kChanged);
+    first.client->stop();
+    Harness second;
+    second.config.state_dir = dir.path;
+
+    second.start();
+
+    EXPECT_EQ(second.client->data().security.at(0), bs_account_before);
+    EXPECT_EQ(second.state(), "BsHoldOff");
+}

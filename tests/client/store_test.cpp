@@ -184,3 +184,15 @@ TEST(Store, StateWithAServerInstanceWithoutSsidLoads) {
 
     EXPECT_EQ(store.load(), st);
 }
+
+TEST(Store, SavesAndLoadsTheBootstrapAccountBackup) {
+    TempDir dir;
+    const StateStore store{dir.path};
+    PersistentState st = sample(1);
+    st.bs_backup = BsAccountBackup{0, st.data.security.at(0)};
+    st.data.security.at(0).server_uri = "coap://10.9.9.9:1";
+
+    store.save(st);
+
+    EXPECT_EQ(store.load(), st);
+}

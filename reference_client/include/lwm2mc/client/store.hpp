@@ -31,11 +31,20 @@ struct Registration {
     friend bool operator==(const Registration&, const Registration&) = default;
 };
 
+/// The Bootstrap-Server Account as it was before a bootstrap sequence (TS 1.0 5.2.6: restored if it fails).
+struct BsAccountBackup {
+    std::uint16_t id{0};  ///< Security instance id
+    SecurityInstance account{};
+    friend bool operator==(const BsAccountBackup&, const BsAccountBackup&) = default;
+};
+
 struct PersistentState {
     DataModel data{};
     std::optional<Registration> registration{};
     RegInfo reg_info{RegInfo::None};
     bool after_factory_reset{false};
+    /// Held while a bootstrap sequence runs: a restart in its middle (power cycle, reboot) restores it.
+    std::optional<BsAccountBackup> bs_backup{};
     friend bool operator==(const PersistentState&, const PersistentState&) = default;
 };
 
