@@ -311,6 +311,11 @@ Response Client::Impl::handle_bootstrap_request(const Request& request) {
         // The 2.04 to our Bootstrap-Request was lost or is still on its way; the command implies it
         // (Wakaama: a command in BS_INITIATED moves to BS_PENDING).
         fire("bs_request_ack", Actor::Response, State::BsPending, "implied by a bootstrap command");
+    } else if (server_initiative && request.method == code::kGet) {
+        // A Bootstrap-Discover or -Read is answered but does not start a server-initiated bootstrap: the model's
+        // si_write is the bootstrap server starting to write, and a Discover without a Finish must not make a
+        // registered client give up its registration 247 s later.
+        return response;
     } else if (server_initiative) {
         if (const auto id = st_.data.bootstrap_account()) {
             st_.bs_backup = BsAccountBackup{*id, st_.data.security.at(*id)};

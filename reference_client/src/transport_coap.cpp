@@ -78,8 +78,12 @@ std::string opt_string(const coap_opt_t* opt) {
     return std::string(reinterpret_cast<const char*>(v), coap_opt_length(opt));
 }
 
-std::uint16_t opt_uint16(const coap_opt_t* opt) {
-    // Content-Format and Accept are uint 0..65535 (RFC 7252 5.10); longer encodings are truncated to 16 bits.
+/// Content-Format and Accept are uint options of 0 to 2 bytes (RFC 7252 5.10). A longer value is outside the
+/// option's length range and "MUST be treated like an unrecognized option" (RFC 7252 5.4.3): nullopt.
+std::optional<std::uint16_t> opt_uint16(const coap_opt_t* opt) {
+    if (coap_opt_length(opt) > 2) {
+        return std::nullopt;
+    }
     return static_cast<std::uint16_t>(coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt)));
 }
 
@@ -110,10 +114,13 @@ Request request_from_pdu(const coap_pdu_t* pdu) {
             r.uri_query.push_back(opt_string(opt));
             break;
         case kOptContentFormat:
-            r.content_format = opt_uint16(opt);
+            r.content_format = opt_uint16(opt);  // elective: an over-long value is ignored (RFC 7252 5.4.1)
             break;
         case kOptAccept:
             r.accept = opt_uint16(opt);
+            if (!r.accept) {
+                r.has_unknown_critical_option = true;  // critical: an over-long value makes it 4.02 Bad Option
+            }
             break;
         default:
             if ((it.number & 1U) != 0 && !is_understood_critical(it.number)) {

@@ -481,3 +481,21 @@ TEST(Bootstrap, RestartInTheMiddleOfABootstrapRestoresTheBootstrapAccount) {
     EXPECT_EQ(second.client->data().security.at(0), bs_account_before);
     EXPECT_EQ(second.state(), "BsHoldOff");
 }
+
+TEST(Bootstrap, DiscoverFromTheBootstrapServerDoesNotStartAServerInitiatedBootstrap) {
+    Harness h;
+    h.config.client_initiated = false;
+    h.config.server_initiated = true;
+    h.config.hold_off = 100;
+    h.start();
+    Request discover = make_request(code::kGet, {"0"});
+    discover.accept = content_format::kLinkFormat;
+
+    const auto r = h.from_bs(discover);
+    h.advance(kExchangeLifetime + Millis{1000});
+
+    EXPECT_EQ(r.code, code::kContent);
+    EXPECT_EQ(h.state(), "BsHoldOff");  // no si_write, and so no failed bootstrap 247 s later
+    EXPECT_EQ(h.recorder.path(), (std::vector<std::string>{"Init -boot-> BsHoldOff"}));
+    EXPECT_EQ(h.replay(), std::nullopt);
+}

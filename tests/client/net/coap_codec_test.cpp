@@ -155,3 +155,24 @@ TEST(CoapCodec, RandomAndMutatedDatagramsNeverCrashTheParser) {
 
 }  // namespace
 }  // namespace lwm2mc::client
+
+TEST(CoapCodec, OverLongContentFormatOrAcceptNeverReachesTheHandler) {
+    // RFC 7252 5.4.3: a value outside the option's length range is treated like an unrecognised option.
+    // libcoap 4.3.1's parser already refuses such a datagram (it is answered RST or dropped), so the engine never
+    // sees a Content-Format or Accept truncated to 16 bits. (opt_uint16 would also refuse it.)
+    // PUT /3 with Content-Format 0x00002C (3 bytes); GET /3 with Accept 0x000028 (3 bytes); token AA BB.
+    const std::vector<std::uint8_t> content_format_3_bytes{0x42, 0x03, 0x12, 0x34, 0xAA, 0xBB,
+                                                           0xB1, 0x33, 0x13, 0x00, 0x00, 0x2C};
+    const std::vector<std::uint8_t> accept_3_bytes{0x42, 0x01, 0x12, 0x34, 0xAA, 0xBB,
+                                                   0xB1, 0x33, 0x63, 0x00, 0x00, 0x28};
+    const std::vector<std::uint8_t> accept_2_bytes{0x42, 0x01, 0x12, 0x34, 0xAA, 0xBB, 0xB1, 0x33, 0x62, 0x2D, 0x16};
+
+    const auto cf = lwm2mc::client::parse_coap_request(content_format_3_bytes);
+    const auto accept = lwm2mc::client::parse_coap_request(accept_3_bytes);
+    const auto good = lwm2mc::client::parse_coap_request(accept_2_bytes);
+
+    EXPECT_FALSE(cf.has_value());
+    EXPECT_FALSE(accept.has_value());
+    ASSERT_TRUE(good.has_value());
+    EXPECT_EQ(good->accept, 11542);
+}
