@@ -20,65 +20,66 @@ using model::StateId;
 using model::TransitionId;
 using model::Value;
 
-std::string escape_dot_string(std::string_view text) {
+namespace {
+
+/// Copies `text`, replacing each character for which `replacement` returns a string.
+template <class Replacement>
+std::string escape_with(std::string_view text, Replacement replacement) {
     std::string out;
     out.reserve(text.size());
     for (char c : text) {
-        switch (c) {
-        case '\\':
-            out += "\\\\";
-            break;
-        case '"':
-            out += "\\\"";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            break;
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        default:
+        if (const char* r = replacement(c)) {
+            out += r;
+        } else {
             out += c;
         }
     }
     return out;
 }
 
-std::string escape_html(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\n':
-            out += "<BR/>";
-            break;
-        case '\r':
-            break;
-        default:
-            out += c;
-        }
+const char* markup_entity(char c) {
+    switch (c) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '\r':
+        return "";
+    default:
+        return nullptr;
     }
-    return out;
+}
+
+}  // namespace
+
+std::string escape_dot_string(std::string_view text) {
+    return escape_with(text, [](char c) -> const char* {
+        switch (c) {
+        case '\\':
+            return "\\\\";
+        case '"':
+            return "\\\"";
+        case '\n':
+            return "\\n";
+        default:
+            return markup_entity(c);
+        }
+    });
+}
+
+std::string escape_html(std::string_view text) {
+    return escape_with(text, [](char c) -> const char* {
+        switch (c) {
+        case '"':
+            return "&quot;";
+        case '\n':
+            return "<BR/>";
+        default:
+            return markup_entity(c);
+        }
+    });
 }
 
 namespace {

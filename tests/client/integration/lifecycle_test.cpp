@@ -94,6 +94,10 @@ public:
         }
         return true;
     }
+    /// Runs the event loop until a peer's request to this client has its outcome.
+    bool run_until_answered(const std::shared_future<test_peers::Exchange>& answer) {
+        return run_until([&] { return answer.wait_for(0s) == std::future_status::ready; });
+    }
     bool run_until_state(const std::string& state, std::chrono::milliseconds real_timeout = 5000ms) {
         return run_until([&] { return client_->state() == state; }, real_timeout);
     }
@@ -163,6 +167,14 @@ ClientConfig base_config(const std::string& endpoint) {
     return c;
 }
 
+/// A client with a factory configuration holding one account on `server`.
+ClientConfig factory_config(const std::string& endpoint, const Lwm2mServer& server) {
+    ClientConfig c = base_config(endpoint);
+    c.factory = true;
+    c.server_uris = {uri(server.endpoint())};
+    return c;
+}
+
 std::vector<test_peers::BootstrapStep> provision(const Lwm2mServer& server, std::int64_t lifetime = 300) {
     return {BootstrapServer::delete_all(), BootstrapServer::write_security(1, uri(server.endpoint()), false, 101),
             BootstrapServer::write_server(1, 101, lifetime), BootstrapServer::finish()};
@@ -201,9 +213,7 @@ TEST(Lifecycle, ClientInitiatedBootstrapDeletesWritesFinishesAndRegisters) {
 TEST(Lifecycle, FactoryBootstrapRegistersWithoutABootstrapServer) {
     Lwm2mServer server;
     server.start();
-    ClientConfig config = base_config("factory-node");
-    config.factory = true;
-    config.server_uris = {uri(server.endpoint())};
+    ClientConfig config = factory_config("factory-node", server);
     Device d{config};
 
     d.start();
@@ -331,9 +341,7 @@ TEST(Lifecycle, RejectedRegistersAreRetriedWithBackOff) {
     server.script_registers(
         {{Lwm2mServer::Answer::Reject, code::kForbidden}, {Lwm2mServer::Answer::Reject, code::kForbidden}});
     server.start();
-    ClientConfig config = base_config("retry-node");
-    config.factory = true;
-    config.server_uris = {uri(server.endpoint())};
+    ClientConfig config = factory_config("retry-node", server);
     Device d{config};
 
     d.start();
@@ -377,15 +385,13 @@ TEST(Lifecycle, UpdateBeforeLifetimeExpiryAndUpdateNotFoundMeansRegisterAgain) {
 TEST(Lifecycle, RebootIsAnsweredChangedThenTheClientComesBack) {
     Lwm2mServer server;
     server.start();
-    ClientConfig config = base_config("reboot-node");
-    config.factory = true;
-    config.server_uris = {uri(server.endpoint())};
+    ClientConfig config = factory_config("reboot-node", server);
     Device d{config};
     d.start();
     ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
 
     auto answer = server.send_to_client("reboot-node", Lwm2mServer::execute("/3/0/4"));
-    ASSERT_TRUE(d.run_until([&] { return answer.wait_for(0s) == std::future_status::ready; }));
+    ASSERT_TRUE(d.run_until_answered(answer));
     const bool back = d.run_until([&] { return d.log().visited("Rebooting") && d.client().state() == "Registered"; });
 
     EXPECT_EQ(outcome_string(answer.get()), "2.04");
@@ -407,7 +413,7 @@ TEST(Lifecycle, FactoryResetDeregistersWipesAndBootstrapsAgain) {
     ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
 
     auto answer = server.send_to_client("reset-node", Lwm2mServer::execute("/3/0/5"));
-    ASSERT_TRUE(d.run_until([&] { return answer.wait_for(0s) == std::future_status::ready; }));
+    ASSERT_TRUE(d.run_until_answered(answer));
     const bool again =
         d.run_until([&] { return bs.bootstrap_requests().size() == 2 && d.client().state() == "Registered"; }, 10s);
 
@@ -433,7 +439,7 @@ TEST(Lifecycle, FactoryResetNotSupportedIsMethodNotAllowedAndNothingChanges) {
     ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
 
     auto answer = server.send_to_client("no-reset", Lwm2mServer::execute("/3/0/5"));
-    ASSERT_TRUE(d.run_until([&] { return answer.wait_for(0s) == std::future_status::ready; }));
+    ASSERT_TRUE(d.run_until_answered(answer));
     d.run_for(Millis{1000});
 
     EXPECT_EQ(outcome_string(answer.get()).substr(0, 2), "4.");
@@ -445,9 +451,7 @@ TEST(Lifecycle, FactoryResetNotSupportedIsMethodNotAllowedAndNothingChanges) {
 TEST(Lifecycle, BadRequestsGetErrorCodesAndLeaveTheClientRegistered) {
     Lwm2mServer server;
     server.start();
-    ClientConfig config = base_config("strict-node");
-    config.factory = true;
-    config.server_uris = {uri(server.endpoint())};
+    ClientConfig config = factory_config("strict-node", server);
     Device d{config};
     d.start();
     ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
@@ -556,7 +560,7 @@ TEST(Lifecycle, BootstrapRequestTriggerMakesARegisteredClientBootstrapAgain) {
     const auto instance = d.client().persistent().data.server.begin()->first;
 
     auto answer = server.send_to_client("trigger-node", Lwm2mServer::execute("/1/" + std::to_string(instance) + "/9"));
-    ASSERT_TRUE(d.run_until([&] { return answer.wait_for(0s) == std::future_status::ready; }));
+    ASSERT_TRUE(d.run_until_answered(answer));
     const bool again = d.run_until(
         [&] {
             const auto reg = server.registration("trigger-node");
