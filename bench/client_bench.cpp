@@ -15,6 +15,7 @@
 #include <benchmark/benchmark.h>
 
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "peers/bootstrap_server.hpp"
@@ -85,22 +86,32 @@ std::vector<test_peers::BootstrapStep> provision(const Lwm2mServer& server) {
             BootstrapServer::write_server(1, 101, 3600), BootstrapServer::finish()};
 }
 
-void BM_FactoryRegister(benchmark::State& state) {
-    Lwm2mServer server;
-    server.start();
-    ClientConfig c = config("bench-factory");
-    c.factory = true;
-    c.server_uris = {uri(server.endpoint())};
+/// Times fresh clients of configuration `c` from start() to Registered; `after_start` runs once each client has
+/// started (a server-initiated bootstrap begins there).
+void register_loop(benchmark::State& state, const ClientConfig& c, double exchanges,
+                   const std::function<void(Run&)>& after_start = {}) {
     for (auto _ : state) {
         Run run{c};
         run.client.start();
+        if (after_start) {
+            after_start(run);
+        }
         if (!run.until_registered()) {
             state.SkipWithError("not registered within 10 s");
             break;
         }
         run.client.stop();
     }
-    state.counters["coap_exchanges"] = 1;
+    state.counters["coap_exchanges"] = exchanges;
+}
+
+void BM_FactoryRegister(benchmark::State& state) {
+    Lwm2mServer server;
+    server.start();
+    ClientConfig c = config("bench-factory");
+    c.factory = true;
+    c.server_uris = {uri(server.endpoint())};
+    register_loop(state, c, 1);
 }
 BENCHMARK(BM_FactoryRegister)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
@@ -113,16 +124,7 @@ void BM_ClientInitiatedBootstrapAndRegister(benchmark::State& state) {
     ClientConfig c = config("bench-ci");
     c.client_initiated = true;
     c.bootstrap_server_uri = uri(bs.endpoint());
-    for (auto _ : state) {
-        Run run{c};
-        run.client.start();
-        if (!run.until_registered()) {
-            state.SkipWithError("not registered within 10 s");
-            break;
-        }
-        run.client.stop();
-    }
-    state.counters["coap_exchanges"] = 6;  // /bs, Delete, Write /0, Write /1, Finish, Register
+    register_loop(state, c, 6);  // /bs, Delete, Write /0, Write /1, Finish, Register
 }
 BENCHMARK(BM_ClientInitiatedBootstrapAndRegister)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
@@ -136,17 +138,9 @@ void BM_ServerInitiatedBootstrapAndRegister(benchmark::State& state) {
     c.server_initiated = true;
     c.hold_off = 3600;
     c.bootstrap_server_uri = uri(bs.endpoint());
-    for (auto _ : state) {
-        Run run{c};
-        run.client.start();
+    register_loop(state, c, 5, [&](Run& run) {  // Delete, Write /0, Write /1, Finish, Register
         bs.start_server_initiated({"127.0.0.1", run.transport.local_port()});
-        if (!run.until_registered()) {
-            state.SkipWithError("not registered within 10 s");
-            break;
-        }
-        run.client.stop();
-    }
-    state.counters["coap_exchanges"] = 5;  // Delete, Write /0, Write /1, Finish, Register
+    });
 }
 BENCHMARK(BM_ServerInitiatedBootstrapAndRegister)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
