@@ -10,6 +10,8 @@
 #   bash scripts/run.sh fuzz [SEC]  build the libFuzzer target with clang and fuzz the model parser
 #   bash scripts/run.sh bench [N]   time `lwm2mc check` (Z3, explicit) against a SPIN sweep, median of N runs
 #   bash scripts/run.sh bench-client  the reference client on loopback: bootstrap + register, resident memory
+#   bash scripts/run.sh bench-testgen [ARGS]  test generation: suite length against the Chinese-postman bound and
+#                                   GraphWalker-style walks, generation time, growth to 10^5 product states
 #   bash scripts/run.sh fuzz-client [SEC]  fuzz the client's CoAP message handling
 #   bash scripts/run.sh setup       only install the packages
 set -euo pipefail
@@ -164,6 +166,13 @@ case "${1:-}" in
     log "peak resident memory of the client process (against lwm2m-node-lib)"
     bash bench/client_rss.sh build/bench/reference_client/app/lwm2mc-client
     ;;
+  bench-testgen)
+    install_missing "${PACKAGES[@]}"
+    cmake --preset bench >/dev/null
+    cmake --build build/bench -j "$JOBS" --target testgen_bench
+    log "test generation benchmark (shipped model per configuration class, scaling models 10^3..10^5 states)"
+    build/bench/bench/testgen_bench "${@:2}"
+    ;;
   bench)
     install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
     configure_and_build release
@@ -171,7 +180,7 @@ case "${1:-}" in
     bash bench/diagram_bench.sh "${2:-5}"
     ;;
   *)
-    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|fuzz-client [SECONDS]|bench [N]|bench-client|setup}" >&2
+    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|fuzz-client [SECONDS]|bench [N]|bench-client|bench-testgen [ARGS]|setup}" >&2
     exit 2
     ;;
 esac
