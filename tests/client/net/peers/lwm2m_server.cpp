@@ -40,6 +40,21 @@ void Lwm2mServer::script_updates(std::vector<Scripted> answers) {
     update_script_.assign(answers.begin(), answers.end());
 }
 
+void Lwm2mServer::set_register_default(Scripted answer) {
+    std::lock_guard lock(mutex_);
+    register_default_ = answer;
+}
+
+void Lwm2mServer::set_update_default(Scripted answer) {
+    std::lock_guard lock(mutex_);
+    update_default_ = answer;
+}
+
+void Lwm2mServer::set_deregister_default(Scripted answer) {
+    std::lock_guard lock(mutex_);
+    deregister_default_ = answer;
+}
+
 std::vector<Lwm2mServer::Registration> Lwm2mServer::registrations() const {
     std::lock_guard lock(mutex_);
     return registrations_;
@@ -100,7 +115,11 @@ Response Lwm2mServer::handle(const Endpoint& from, const Request& request) {
 
 Response Lwm2mServer::on_register(const Endpoint& from, const Request& request) {
     std::lock_guard lock(mutex_);
-    if (auto s = next_scripted(register_script_); s && s->answer != Answer::Normal) {
+    auto s = next_scripted(register_script_);
+    if (!s) {
+        s = register_default_;
+    }
+    if (s->answer != Answer::Normal) {
         return Response{s->answer == Answer::Ignore ? code::kEmpty : s->code, {}, std::nullopt, {}};
     }
     const auto ep = query_value(request, "ep");
@@ -133,7 +152,11 @@ Response Lwm2mServer::on_update(const std::string& id, const Request& request) {
     std::lock_guard lock(mutex_);
     auto it = std::find_if(registrations_.begin(), registrations_.end(),
                            [&](const Registration& r) { return r.id == id && r.active; });
-    if (auto s = next_scripted(update_script_); s && s->answer != Answer::Normal) {
+    auto s = next_scripted(update_script_);
+    if (!s) {
+        s = update_default_;
+    }
+    if (s->answer != Answer::Normal) {
         if (s->answer == Answer::Ignore) {
             return Response{code::kEmpty, {}, std::nullopt, {}};
         }
@@ -157,6 +180,15 @@ Response Lwm2mServer::on_deregister(const std::string& id) {
     std::lock_guard lock(mutex_);
     auto it = std::find_if(registrations_.begin(), registrations_.end(),
                            [&](const Registration& r) { return r.id == id && r.active; });
+    if (deregister_default_.answer == Answer::Ignore) {
+        return Response{code::kEmpty, {}, std::nullopt, {}};
+    }
+    if (deregister_default_.answer == Answer::Reject) {
+        if (deregister_default_.code == code::kNotFound && it != registrations_.end()) {
+            it->active = false;
+        }
+        return Response{deregister_default_.code, {}, std::nullopt, {}};
+    }
     if (it == registrations_.end()) {
         return Response{code::kNotFound, {}, std::nullopt, {}};
     }

@@ -58,6 +58,12 @@ public:
     void reject_first_registers(unsigned count, client::Code code);
     /// Answers for the next Updates, consumed one per Update.
     void script_updates(std::vector<Scripted> answers);
+    /// Answers for every Register / Update / De-register that no script covers (Normal unless set), kept until
+    /// set again: a harness can decide the answer just before the client sends the request. A Reject with 4.04
+    /// forgets the registration, as a scripted one does.
+    void set_register_default(Scripted answer);
+    void set_update_default(Scripted answer);
+    void set_deregister_default(Scripted answer);
 
     std::vector<Registration> registrations() const;
     /// The latest active registration of `endpoint_name`.
@@ -85,6 +91,9 @@ private:
     LocationStyle style_{LocationStyle::TwoOptions};
     std::deque<Scripted> register_script_{};
     std::deque<Scripted> update_script_{};
+    Scripted register_default_{};
+    Scripted update_default_{};
+    Scripted deregister_default_{};
     std::vector<Registration> registrations_{};
     unsigned next_id_{0};
 };
