@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "commands/diagram.hpp"
+#include "commands/generate.hpp"
 
 int main(int argc, char** argv) {
     using lwm2mc::ExitCode;
@@ -92,7 +93,35 @@ int main(int argc, char** argv) {
     diagram->add_option("--engine", diagram_engine, "Checker engine for --findings/--trace")
         ->check(CLI::IsMember({"z3", "explicit", "both"}));
     diagram->add_flag("--no-legend", diagram_no_legend, "Leave the legend out");
+    auto* diagram_coverage = diagram->add_option(
+        "--coverage", diagram_options.coverage,
+        "Colour what a test suite covers (lwm2mc-suite/1 JSON, as `generate` writes; docs/testing.md)");
+    diagram
+        ->add_option("--coverage-suite", diagram_options.coverage_suite,
+                     "With --coverage: draw only this configuration class (1-based); default: all classes merged")
+        ->needs(diagram_coverage)
+        ->check(CLI::PositiveNumber);
     diagram->add_option("-o,--output", diagram_options.output, "Output file: .svg, .png or .dot")->required();
+
+    lwm2mc::cli::GenerateCommandOptions generate_options;
+    auto* generate = app.add_subcommand("generate", "Generate a test suite from the model (docs/testing.md)");
+    generate->add_option("MODEL", generate_options.model, "Model file")->required()->check(CLI::ExistingFile);
+    generate->add_option("--proposal", generate_options.proposal, "Overlay to apply to MODEL")
+        ->check(CLI::ExistingFile);
+    generate->add_option("--config", generate_options.config,
+                         "Fix parameters (name=value,...); one suite per configuration class of the others");
+    generate->add_option("--cover", generate_options.cover,
+                         "states, transitions, transition-pairs, findings, properties or paths:FILE");
+    generate->add_option("--reset-cost", generate_options.reset_cost, "Cost of restarting the client, in steps")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}));
+    generate->add_option("--exclude-events", generate_options.exclude_events,
+                         "Stimuli the tester cannot produce (event,...): their targets are reported, not planned");
+    generate->add_option("--format", generate_options.format, "json (docs/testing.md), markdown or gtest")
+        ->check(CLI::IsMember({"json", "markdown", "gtest"}));
+    generate->add_option("--gtest-suite", generate_options.gtest_suite, "GoogleTest suite name (--format gtest)");
+    generate->add_option("--max-states", generate_options.max_states, "Refuse product graphs larger than this")
+        ->check(CLI::PositiveNumber);
+    generate->add_option("-o,--output", generate_options.output, "Output file, or - for standard output")->required();
 
     // CLI11 reports an unknown command as "A subcommand is required"; name it instead.
     for (int i = 1; i < argc; ++i) {
@@ -105,7 +134,7 @@ int main(int argc, char** argv) {
                                  [&](const CLI::App* s) { return s->get_name() == arg; });
         if (!known) {
             std::cerr << "lwm2mc: unknown command '" << arg
-                      << "' (commands: validate, show, fmt, check, diagram, replay, export-promela; see --help)\n";
+                      << "' (commands: validate, show, fmt, check, diagram, generate, replay, export-promela; see --help)\n";
             return static_cast<int>(CLI::ExitCodes::ExtrasError);
         }
         break;
@@ -144,6 +173,9 @@ int main(int argc, char** argv) {
                                      : diagram_engine == "both"   ? lwm2mc::checker::Engine::Both
                                                                   : lwm2mc::checker::Engine::Z3;
             return lwm2mc::cli::diagram_command(diagram_options, io);
+        }
+        if (*generate) {
+            return lwm2mc::cli::generate_command(generate_options, io);
         }
         if (*check) {
             using lwm2mc::checker::FailOn;
