@@ -177,7 +177,10 @@ bool controllable(const ProductGraph& g, std::uint32_t state, std::uint32_t edge
     return g.edges[edge].stimulus || g.observations(state).size() == 1;
 }
 
+/// A continuation is searched among this many product states around the alternative's target, and
+/// rejoins the plan at most this many steps later (bounds the work on large graphs).
 constexpr std::size_t kContinuationSearchLimit = 4096;
+constexpr std::size_t kRejoinWindow = 4096;
 
 // ---- building cases --------------------------------------------------------------------------------
 
@@ -189,38 +192,29 @@ public:
     /// continuations at every step.
     TestCase build(std::vector<std::uint32_t> edges, std::string name, std::string purpose) const {
         TestCase c{std::move(name), std::move(purpose), {}};
-        std::multimap<std::uint32_t, std::size_t> position;  // source state -> main step index
-        for (std::size_t i = 0; i < edges.size(); ++i) {
-            position.emplace(g_.edges[edges[i]].source, i);
-        }
         for (std::size_t i = 0; i < edges.size(); ++i) {
             Step step{edges[i], {}, {}};
             for (std::uint32_t a : alternatives_of(edges[i])) {
                 Alternative alt{a, !g_.edges[edges[i]].stimulus, {}, std::nullopt};
-                // the nearest later step of the plan that stimuli and forced waits lead back to
-                auto later = [&](std::uint32_t v) {
-                    auto [lo, hi] = position.equal_range(v);
-                    for (auto it = lo; it != hi; ++it) {
-                        if (it->second > i) {
-                            return true;
-                        }
+                // Back onto the plan by stimuli and forced waits: the later step j that minimises the
+                // continuation's length plus the planned steps it skips.
+                const auto tree = reach(g_.edges[a].target);
+                std::size_t best_cost = std::numeric_limits<std::size_t>::max();
+                for (std::size_t j = i + 1; j < edges.size() && j <= i + 1 + kRejoinWindow; ++j) {
+                    auto it = tree.find(g_.edges[edges[j]].source);
+                    if (it != tree.end() && it->second.second + (j - i - 1) < best_cost) {
+                        best_cost = it->second.second + (j - i - 1);
+                        alt.rejoin = j;
                     }
-                    return false;
-                };
-                auto path = bfs(
-                    g_, g_.edges[a].target, later,
-                    [&](std::uint32_t v, std::uint32_t e) { return controllable(g_, v, e); }, kContinuationSearchLimit);
-                if (path) {
-                    std::uint32_t end = path->empty() ? g_.edges[a].target : g_.edges[path->back()].target;
-                    std::size_t rejoin = std::numeric_limits<std::size_t>::max();
-                    auto [lo, hi] = position.equal_range(end);
-                    for (auto it = lo; it != hi; ++it) {
-                        if (it->second > i) {
-                            rejoin = std::min(rejoin, it->second);
-                        }
+                }
+                if (alt.rejoin) {
+                    std::vector<std::uint32_t> path;
+                    for (std::int64_t e = tree.at(g_.edges[edges[*alt.rejoin]].source).first; e >= 0;
+                         e = tree.at(g_.edges[static_cast<std::size_t>(e)].source).first) {
+                        path.push_back(static_cast<std::uint32_t>(e));
                     }
-                    alt.rejoin = rejoin;
-                    for (std::uint32_t e : *path) {
+                    std::reverse(path.begin(), path.end());
+                    for (std::uint32_t e : path) {
                         Step then{e, {}, {}};
                         for (std::uint32_t b : alternatives_of(e)) {
                             then.alternatives.push_back({b, !g_.edges[e].stimulus, {}, std::nullopt});
@@ -236,6 +230,23 @@ public:
     }
 
 private:
+    /// Breadth-first tree of the moves the tester controls from `from`: state -> (edge into it or -1, depth).
+    std::unordered_map<std::uint32_t, std::pair<std::int64_t, std::size_t>> reach(std::uint32_t from) const {
+        std::unordered_map<std::uint32_t, std::pair<std::int64_t, std::size_t>> tree{{from, {-1, 0}}};
+        std::deque<std::uint32_t> queue{from};
+        while (!queue.empty() && tree.size() < kContinuationSearchLimit) {
+            std::uint32_t v = queue.front();
+            queue.pop_front();
+            const std::size_t depth = tree[v].second;
+            for (std::uint32_t e : g_.out[v]) {
+                if (controllable(g_, v, e) && tree.try_emplace(g_.edges[e].target, e, depth + 1).second) {
+                    queue.push_back(g_.edges[e].target);
+                }
+            }
+        }
+        return tree;
+    }
+
     /// For an await: the other observations enabled there; for a stimulus: the observations that race it.
     std::vector<std::uint32_t> alternatives_of(std::uint32_t edge) const {
         std::vector<std::uint32_t> result;
@@ -328,7 +339,8 @@ public:
 
 private:
     static model::Diagnostic error(std::string message, model::SourceRange range = {}) {
-        return model::Diagnostic{model::Severity::Error, "G001", std::move(range), std::move(message), {}};
+        return model::Diagnostic{
+            model::Severity::Error, range.valid() ? "G005" : "G001", std::move(range), std::move(message), {}};
     }
 
     bool check_options(std::vector<model::Diagnostic>& errors) {

@@ -102,8 +102,10 @@ std::optional<PostmanTour> solve_postman(const PostmanProblem& p) {
     }
 
     // Min-cost flow from the nodes with surplus in-degree to those with surplus out-degree. Resets
-    // (v -> root) make every node reach every node that has required arcs; one free arc through
-    // the hub T lets the walk end anywhere.
+    // (v -> root) make every node reach every node that has required arcs. The walk starts at the
+    // root and ends anywhere: it is a closed walk with exactly one free arc v -> T -> root, so
+    // T -> root counts as required (the root then needs one more way out) and T takes one unit
+    // from the node where the walk ends.
     const std::size_t hub = p.nodes;
     const std::size_t source = p.nodes + 1;
     const std::size_t sink = p.nodes + 2;
@@ -116,6 +118,7 @@ std::optional<PostmanTour> solve_postman(const PostmanProblem& p) {
     }
     std::vector<std::pair<std::uint32_t, FlowEdge>> reset_edges;
     std::vector<std::pair<std::uint32_t, FlowEdge>> end_edges;
+    ++delta[p.root];
     for (std::uint32_t v = 0; v < p.nodes; ++v) {
         if (v != p.root) {
             reset_edges.emplace_back(v, add_flow_arc(g, v, p.root, unlimited, static_cast<long>(p.reset_cost)));
@@ -127,7 +130,7 @@ std::optional<PostmanTour> solve_postman(const PostmanProblem& p) {
             add_flow_arc(g, v, sink, -delta[v], 0);
         }
     }
-    add_flow_arc(g, hub, p.root, 1, 0);
+    add_flow_arc(g, hub, sink, 1, 0);
     boost::successive_shortest_path_nonnegative_weights(g, source, sink);
 
     auto capacity_map = boost::get(boost::edge_capacity, g);

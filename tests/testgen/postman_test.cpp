@@ -105,10 +105,7 @@ TEST(Postman, AnEulerianCycleNeedsNoExtraStep) {
 
 TEST(Postman, UsesAResetWhenItIsCheaperThanWalkingBack) {
     // two branches from the root; going back costs 3 steps, a reset 1
-    PostmanProblem p{5,
-                     0,
-                     {{0, 1, 1, true}, {0, 2, 1, true}, {1, 3, 1, false}, {3, 4, 1, false}, {4, 0, 1, false}},
-                     1};
+    PostmanProblem p{5, 0, {{0, 1, 1, true}, {0, 2, 1, true}, {1, 3, 1, false}, {3, 4, 1, false}, {4, 0, 1, false}}, 1};
 
     auto t = solve_postman(p);
 
