@@ -29,9 +29,11 @@ std::vector<testgen::Scenario> witnesses(const model::Model& m, const model::Con
         sc.name = f.id;
         sc.purpose = fmt::format("{}: {}", f.id, f.message);
         sc.range = f.range;
+        sc.observe_after = true;
         if (!f.witness) {
-            sc.steps.clear();
-            out.push_back(std::move(sc));  // reported as not coverable: nothing to drive
+            sc.untestable = "no run shows it (" + std::string(checker::finding_code(f.kind)) +
+                            "): there is nothing to drive; a client that gets there fails whichever test observes it";
+            out.push_back(std::move(sc));
             continue;
         }
         for (const checker::TraceStep& step : f.witness->steps) {

@@ -421,6 +421,11 @@ private:
             return ok;
         });
         if (ok && classes.empty()) {
+            if (std::none_of(varies.begin(), varies.end(), [](bool v) { return v; })) {
+                errors.push_back(error(fmt::format("the configuration violates the constraint(s) '{}'",
+                                                   fmt::join(interp_.violated_constraints(base), "', '"))));
+                return false;
+            }
             errors.push_back(error("no configuration satisfies the constraints and --config"));
             ok = false;
         }
@@ -674,9 +679,10 @@ private:
             std::uint32_t at = 0;
             std::string problem;
             model::SourceRange where = sc.range;
-            if (sc.steps.empty()) {
-                problem = "nothing to drive: no run leads to it (e.g. an unreachable state), or it shows in the "
-                          "initial state";
+            if (!sc.untestable.empty()) {
+                problem = sc.untestable;
+            } else if (sc.steps.empty() && !sc.observe_after) {
+                problem = "the scenario has no step";
             }
             for (const ScenarioStep& step : sc.steps) {
                 if (!step.transition && !step.event) {
@@ -719,6 +725,14 @@ private:
                 }
                 run.push_back(matches.front());
                 at = g.edges[matches.front()].target;
+            }
+            if (problem.empty() && sc.observe_after) {
+                auto next = g.observations(at);
+                if (!next.empty()) {
+                    run.push_back(next.front());  // the others become its alternatives
+                } else if (run.empty()) {
+                    problem = "it shows in the initial state, where the client waits for the tester: nothing to drive";
+                }
             }
             if (!problem.empty()) {
                 if (strict) {

@@ -46,6 +46,11 @@ struct Scenario {
     std::string purpose{};
     std::vector<ScenarioStep> steps{};
     model::SourceRange range{};
+    /// After the steps, await the client's next move there (a finding's weak spot: what does the
+    /// client do now?). Nothing is added where the model gives the client nothing to do.
+    bool observe_after{false};
+    /// Non-empty: there is no run to drive (e.g. an unreachable state); reported in not_covered.
+    std::string untestable{};
 };
 
 struct Alternative;
