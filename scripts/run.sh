@@ -118,8 +118,14 @@ main_job() {
     "$cli" diagram "$base" --config "$si_only" --findings --trace no-recovery:BsFailed -o "$out/model-si-only.$ext"
     "$cli" diagram "$base" --proposal "$proposal" --findings -o "$out/proposal-findings.$ext"
   done
+  log "test suites: every transition of every configuration class (hold_off=0), the findings of the SI-only client"
+  "$cli" generate "$base" --config hold_off=0 --cover transitions -o "$out/suite-transitions.json"
+  "$cli" generate "$base" --config hold_off=0 --cover transitions --format markdown -o "$out/suite-transitions.md" >/dev/null
+  "$cli" generate "$base" --config "$si_only,supports_factory_reset=true,hold_off=0" --cover findings \
+    --format markdown -o "$out/suite-si-only-findings.md"
   log "written to $out/: check.txt check.json check.md check-proposal.txt check-proposal.md model.json,"
-  echo "  model.{svg,png} model-findings.{svg,png} model-si-only.{svg,png} proposal-findings.{svg,png}"
+  echo "  model.{svg,png} model-findings.{svg,png} model-si-only.{svg,png} proposal-findings.{svg,png},"
+  echo "  suite-transitions.{json,md} suite-si-only-findings.md"
 }
 
 case "${1:-}" in
