@@ -174,7 +174,7 @@ std::optional<std::vector<std::uint32_t>> bfs(const ProductGraph& g, std::uint32
 
 /// Moves the tester controls: any stimulus, and waiting where the client has exactly one move.
 bool controllable(const ProductGraph& g, std::uint32_t state, std::uint32_t edge) {
-    return g.edges[edge].stimulus || g.observations(state).size() == 1;
+    return g.edges[edge].stimulus || g.observation_count(state) == 1;
 }
 
 /// A continuation is searched among this many product states around the alternative's target, and

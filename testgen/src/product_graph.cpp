@@ -34,6 +34,11 @@ std::vector<std::uint32_t> ProductGraph::observations(std::uint32_t state) const
     return result;
 }
 
+std::size_t ProductGraph::observation_count(std::uint32_t state) const {
+    return static_cast<std::size_t>(
+        std::count_if(out[state].begin(), out[state].end(), [&](std::uint32_t e) { return !edges[e].stimulus; }));
+}
+
 ProductGraph explore(const model::Interpreter& interp, const model::Configuration& config,
                      const std::vector<model::EventId>& excluded_events, std::size_t max_states) {
     const model::Model& m = interp.model();

@@ -37,8 +37,9 @@ struct ProductGraph {
 
     /// Edges of observation transitions leaving `state`.
     std::vector<std::uint32_t> observations(std::uint32_t state) const;
+    std::size_t observation_count(std::uint32_t state) const;
     /// More than one observation is enabled: the client chooses.
-    bool client_chooses(std::uint32_t state) const { return observations(state).size() > 1; }
+    bool client_chooses(std::uint32_t state) const { return observation_count(state) > 1; }
 };
 
 /// The product graph has more states than the limit the caller set.
