@@ -254,6 +254,7 @@ public:
     ~CasePlayer() {
         if (client_) {
             client_->stop();
+            transport_.poll(Millis{0});  // the cancellations point into the Client (see power_cycle)
         }
         client_.reset();
         bs_.stop();
@@ -269,6 +270,7 @@ public:
 private:
     static client::CoapTransportOptions transport_options();
     client::ClientConfig make_config();
+    void align_choices(client::ClientConfig& c) const;
     void start_client();
     void pump();
 
@@ -363,6 +365,9 @@ client::ClientConfig CasePlayer::make_config() {
         client::apply_assignment(c, name + "=" + scalar_text(value));
     }
     client::apply_assignments(c, options_.client_settings);
+    if (options_.align_choices) {
+        align_choices(c);
+    }
     c.state_dir = dir_ / "state";
     const std::string server = uri(server_.endpoint());
     if (c.factory) {
@@ -378,6 +383,36 @@ client::ClientConfig CasePlayer::make_config() {
         c.bootstrap_server_uri = uri(bs_.endpoint());
     }
     return c;
+}
+
+// The model's `choice` events are the reference client's configuration keys: the tester sets them so that the
+// client takes the planned branch, the first time the case plans each of them.
+void CasePlayer::align_choices(client::ClientConfig& c) const {
+    std::map<std::string, bool> decided;
+    const auto set = [&](const std::string& key, bool value) {
+        if (decided.emplace(key, value).second) {
+            client::apply_assignment(c, key + (value ? "=true" : "=false"));
+        }
+    };
+    for (const auto& step : case_.at("steps")) {
+        const std::string event = str(step, "event");
+        const std::string to = str(step, "to");
+        const auto vars = step.value("vars", json::object());
+        if (event == "restart") {
+            set("bootstrap_after_reboot", to == "Init");
+            if (to != "Init") {
+                set("keep_observations", to == "Registered");
+            }
+        } else if (event == "factory_reset_done") {
+            set("bootstrap_after_factory_reset", to == "Init");
+        } else if (event == "reg_info_changed") {
+            set("register_on_reg_info_change", to == "RegPending");
+        } else if (event == "bs_done" && vars.value("reg_info", std::string{}) == "RegInfoChanged") {
+            set("register_on_reg_info_change", to == "RegPending");
+        } else if (event == "bs_failed_next") {
+            set("register_after_bootstrap_failure", to == "RegPending");
+        }
+    }
 }
 
 void CasePlayer::start_client() {
@@ -517,8 +552,9 @@ void CasePlayer::finish_frame() {
         return;  // the case's last step: done
     }
     if (!frame_.rejoin) {
-        decide(Verdict::Inconclusive, "the client took an alternative without a continuation (rejoin null) at " +
-                                          frame_.label.substr(0, frame_.label.size() - 7));
+        decide(Verdict::Inconclusive,
+               "the client took an alternative without a continuation (rejoin null) at " +
+                   frame_.label.substr(0, frame_.label.size() - std::string_view{" > then "}.size()));
         return;
     }
     const auto& steps = case_.at("steps");
@@ -667,7 +703,13 @@ void CasePlayer::nudge(const json& step) {
 }
 
 void CasePlayer::power_cycle(const json& step) {
-    if (options_.power_cycle == PowerCycle::Engine && client_) {
+    bool engine = options_.power_cycle == PowerCycle::Engine;
+    if (options_.power_cycle == PowerCycle::Planned && frame_.index + 1 < frame_.steps->size()) {
+        // A new process always starts in Init; a planned restart that keeps the registration needs the engine's.
+        const auto& next = (*frame_.steps)[frame_.index + 1];
+        engine = str(next, "event") == "restart" && str(next, "to") != "Init";
+    }
+    if (engine && client_) {
         client_->power_cycle();
         return;
     }
@@ -676,13 +718,21 @@ void CasePlayer::power_cycle(const json& step) {
     if (client_) {
         from = std::string{client_->state()};
         client_->stop();
+        // stop() cancels the exchanges through completions that the next poll runs and that point into this
+        // Client: run them while it still exists (they see it stopped and return).
+        transport_.poll(Millis{0});
         client_.reset();
     }
     on_observation(Observed{from, "power_cycle", "operator", "Rebooting", recorder_.vars, clock_.now(), true});
     if (decided_) {
         return;
     }
-    // On: a new process on the same state directory and socket.
+    // On: a new process on the same state directory and socket, unless the tester switches it off and on again
+    // first (Rebooting + power_cycle).
+    if (const json* next = current();
+        next != nullptr && str(*next, "kind") == "stimulus" && str(*next, "event") == "power_cycle") {
+        return;
+    }
     recorder_.restart_expected = true;
     start_client();
 }

@@ -11,6 +11,7 @@
 // step (event, target state, variables, earliest time) or one of its alternatives; the peers' own records back
 // the client's self-report where that is cheap. At the end the client's whole trace is replayed on the model.
 
+#include <gtest/gtest.h>  // generated files include only this header and use TEST
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -30,6 +31,7 @@ std::string_view verdict_name(Verdict v);
 enum class PowerCycle : std::uint8_t {
     NewProcess,  ///< the Client is destroyed and a new one starts on the same state directory and socket
     Engine,      ///< Client::power_cycle(): the engine drops its volatile state and makes its restart choice
+    Planned,     ///< NewProcess, unless the case plans `restart` to another state than Init next: then Engine
 };
 
 struct DriverOptions {
@@ -37,7 +39,10 @@ struct DriverOptions {
     std::int64_t quiescence_s{600};  ///< protocol seconds a client may take for a step whose transition has no `after`
     std::chrono::milliseconds min_real_wait{750};  ///< real time always granted before a quiescence verdict
     double early_tolerance{0.01};  ///< a step with duration_s may come this fraction (plus 1 s) before it
-    PowerCycle power_cycle{PowerCycle::NewProcess};
+    PowerCycle power_cycle{PowerCycle::Planned};
+    /// Set the reference client's choice keys (bootstrap_after_reboot, keep_observations, ...) so that it takes the
+    /// branch the case plans at the first occurrence of each choice event; later ones may become alternatives.
+    bool align_choices{true};
     /// ClientConfig assignments besides the model parameters (deployment and retry timers, see the README).
     std::string client_settings{"lifetime=300,communication_retry_count=2,communication_retry_timer=10,"
                                 "communication_sequence_delay_timer=60,communication_sequence_retry_count=1"};

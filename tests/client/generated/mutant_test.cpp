@@ -106,3 +106,72 @@ TEST(MutantSuite, AwaitingWhatTheClientCannotDoIsQuiescence) {
     EXPECT_EQ(v.where, "step 1") << v.reason;
     EXPECT_NE(v.reason.find("quiescent"), std::string::npos) << v.reason;
 }
+
+#ifdef LWM2MC_GENERATED_FACTORY_SUITE
+namespace {
+
+json generated_factory_suite() {
+    std::ifstream in(LWM2MC_GENERATED_FACTORY_SUITE);
+    return json::parse(in);
+}
+
+/// The first await step of case 0 of suite 0 after `from` (0-based).
+std::size_t first_await(const json& doc, std::size_t from = 0) {
+    const auto& steps = doc["suites"][0]["cases"][0]["steps"];
+    for (std::size_t i = from; i < steps.size(); ++i) {
+        if (steps[i]["kind"] == "await") {
+            return i;
+        }
+    }
+    throw std::runtime_error("no await step in the generated suite");
+}
+
+/// A state that is neither the step's target nor an alternative's.
+std::string other_state(const json& step) {
+    for (const char* s : {"Deregistered", "BsFailed", "DeregPending"}) {
+        bool used = step["to"] == s;
+        for (const auto& a : step.value("alternatives", json::array())) {
+            used = used || a["to"] == s;
+        }
+        if (!used) {
+            return s;
+        }
+    }
+    throw std::runtime_error("no unused state");
+}
+
+}  // namespace
+
+TEST(MutantGeneratedSuite, UnchangedFirstCaseDoesNotFail) {
+    const json doc = generated_factory_suite();
+
+    const auto v = play_case(doc, 0, 0);
+
+    EXPECT_NE(v.verdict, Verdict::Fail) << v.reason;
+    EXPECT_GT(v.steps_played, 0U);
+}
+
+TEST(MutantGeneratedSuite, ChangedTargetStateOfAnAwaitStepFails) {
+    json doc = generated_factory_suite();
+    const auto i = first_await(doc);
+    auto& step = doc["suites"][0]["cases"][0]["steps"][i];
+    step["to"] = other_state(step);
+
+    const auto v = play_case(doc, 0, 0);
+
+    EXPECT_EQ(v.verdict, Verdict::Fail);
+    EXPECT_EQ(v.where, "step " + std::to_string(i)) << v.reason;
+}
+
+TEST(MutantGeneratedSuite, ChangedEventOfALaterAwaitStepFails) {
+    json doc = generated_factory_suite();
+    const auto i = first_await(doc, first_await(doc) + 1);
+    auto& step = doc["suites"][0]["cases"][0]["steps"][i];
+    step["event"] = step["event"] == "register_again" ? "retry_register" : "register_again";
+
+    const auto v = play_case(doc, 0, 0);
+
+    EXPECT_EQ(v.verdict, Verdict::Fail);
+    EXPECT_EQ(v.where, "step " + std::to_string(i)) << v.reason;
+}
+#endif
