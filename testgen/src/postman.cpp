@@ -131,6 +131,16 @@ std::optional<PostmanTour> solve_postman(const PostmanProblem& p) {
         }
     }
     add_flow_arc(g, hub, sink, 1, 0);
+    // Boost 1.74's successive_shortest_path adds the Dijkstra distances of every vertex to its
+    // potentials, also of vertices the source cannot reach (distance = LONG_MAX): signed overflow
+    // (UBSan). An arc from the source to every vertex, dearer than any real path, keeps every
+    // distance finite; it is never used, since the sink's capacity is met by the real supply first.
+    const long never_used = 1L << 50;
+    for (std::size_t v = 0; v < p.nodes + 3; ++v) {
+        if (v != source) {
+            add_flow_arc(g, source, v, 1, never_used);
+        }
+    }
     boost::successive_shortest_path_nonnegative_weights(g, source, sink);
 
     auto capacity_map = boost::get(boost::edge_capacity, g);
