@@ -133,8 +133,9 @@ int main(int argc, char** argv) {
         bool known = std::any_of(subcommands.begin(), subcommands.end(),
                                  [&](const CLI::App* s) { return s->get_name() == arg; });
         if (!known) {
-            std::cerr << "lwm2mc: unknown command '" << arg
-                      << "' (commands: validate, show, fmt, check, diagram, generate, replay, export-promela; see --help)\n";
+            std::cerr
+                << "lwm2mc: unknown command '" << arg
+                << "' (commands: validate, show, fmt, check, diagram, generate, replay, export-promela; see --help)\n";
             return static_cast<int>(CLI::ExitCodes::ExtrasError);
         }
         break;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/client/message.hpp"
+
 #include "lwm2mc/client/transport.hpp"
 
 namespace lwm2mc::client {

@@ -13,7 +13,9 @@ namespace lwm2mc::client {
 
 /// A CoAP code as class.detail packed into one byte (RFC 7252 3: class << 5 | detail).
 using Code = std::uint8_t;
-constexpr Code coap_code(unsigned cls, unsigned detail) { return static_cast<Code>((cls << 5U) | detail); }
+constexpr Code coap_code(unsigned cls, unsigned detail) {
+    return static_cast<Code>((cls << 5U) | detail);
+}
 
 namespace code {
 inline constexpr Code kEmpty = coap_code(0, 0);
@@ -41,7 +43,9 @@ inline constexpr Code kServiceUnavailable = coap_code(5, 3);
 
 /// "2.05", "4.04", "0.02" ...
 std::string code_to_string(Code c);
-inline bool is_success(Code c) { return (c >> 5U) == 2; }
+inline bool is_success(Code c) {
+    return (c >> 5U) == 2;
+}
 
 /// Content-Format numbers (IANA CoAP registry; LwM2M TS 1.0 7.4).
 namespace content_format {
