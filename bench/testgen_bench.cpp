@@ -571,8 +571,9 @@ void print_summary(const CollectingReporter& reporter, const std::vector<ClassRo
         << seeds
         << " seeds, stuck = random+quick walks short of 100 %); gen: testgen::generate, wall and CPU ms; "
            "gen/50ms: wall time to the 50 ms goal (<= 1 meets it); _x: to the 10^3 scaling model\n";
-    std::cout << "row          states   edges   bound   suite suite/bnd random/bnd quick/bnd  stuck   gen_ms  gen_cpu"
-                 " gen/50ms explore_ms postman_ms  time_x heap_MiB  heap_x allocs_x rss_MiB  rss_x\n";
+    std::cout
+        << "row          states   edges   bound   suite suite/bnd random/bnd quick/bnd  stuck     gen_ms   gen_cpu"
+           " gen/50ms explore_ms postman_ms  time_x heap_MiB  heap_x allocs_x rss_MiB  rss_x\n";
     const auto count = [](std::size_t n, std::size_t width) { return pad(std::to_string(n), width); };
     for (const auto& r : classes) {
         const auto bound = static_cast<double>(r.bound);
@@ -583,7 +584,7 @@ void print_summary(const CollectingReporter& reporter, const std::vector<ClassRo
                   << pad(std::to_string(r.length), 8) << pad(ratio_cell(static_cast<double>(r.length), bound, 2), 10)
                   << pad(ratio_cell(r.random_median, bound, 2), 11) << pad(ratio_cell(r.quick_median, bound, 2), 10)
                   << pad(std::to_string(r.random_stuck) + "+" + std::to_string(r.quick_stuck), 7)
-                  << pad(ms_cell(gen), 9) << pad(ms_cell(reporter.cpu_ms("generate" + suffix)), 9)
+                  << pad(ms_cell(gen), 11) << pad(ms_cell(reporter.cpu_ms("generate" + suffix)), 10)
                   << pad(ratio_cell(gen, 50.0, 3), 9) << pad(ms_cell(reporter.real_ms("explore" + suffix)), 11)
                   << pad(ms_cell(reporter.real_ms("solve_postman" + suffix)), 11) << pad("-", 8) << pad("-", 9)
                   << pad("-", 8) << pad("-", 9) << pad("-", 8) << pad("-", 7) << "\n";
@@ -620,8 +621,8 @@ void print_summary(const CollectingReporter& reporter, const std::vector<ClassRo
                   << count(s.states, 8) << count(s.edges, 8) << pad(std::to_string(s.bound), 8)
                   << pad(std::to_string(s.length), 8)
                   << pad(ratio_cell(static_cast<double>(s.length), static_cast<double>(s.bound), 2), 10) << pad("-", 11)
-                  << pad("-", 10) << pad("-", 7) << pad(ms_cell(gen) + (retimed ? "" : "*"), 9)
-                  << pad(ms_cell(gen_cpu) + (retimed ? "" : "*"), 9) << pad("-", 9)
+                  << pad("-", 10) << pad("-", 7) << pad(ms_cell(gen) + (retimed ? "" : "*"), 11)
+                  << pad(ms_cell(gen_cpu) + (retimed ? "" : "*"), 10) << pad("-", 9)
                   << pad(ms_cell(reporter.real_ms("explore" + suffix)), 11)
                   << pad(ms_cell(reporter.real_ms("solve_postman" + suffix)), 11) << pad(ratio_cell(gen, base_ms, 1), 8)
                   << pad(fixed(heap / (1024.0 * 1024.0), 1), 9)
