@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <set>
 #include <tuple>
@@ -304,6 +305,47 @@ const char* mark_name(MarkKind k) {
 
 constexpr const char* kTraceColor = "#1f78b4";
 
+/// How far a suite covers a transition, worst first (a group of transitions takes its worst member's).
+enum class Cover { None, IfChosen, Planned };
+
+const char* cover_color(Cover c) {
+    switch (c) {
+    case Cover::Planned:
+        return "#1a9850";
+    case Cover::IfChosen:
+        return "#e08214";
+    case Cover::None:
+        return "#e31a1c";
+    }
+    return "#000000";
+}
+
+double cover_penwidth(Cover c) {
+    switch (c) {
+    case Cover::Planned:
+        return 2.5;
+    case Cover::IfChosen:
+        return 2.0;
+    case Cover::None:
+        return 1.2;
+    }
+    return 1.0;
+}
+
+/// "×3", "×3 (+1 if chosen)", "×1 if chosen" or "×0": traversals by planned steps and by alternatives.
+std::string count_note(std::size_t planned, std::size_t if_chosen) {
+    if (planned > 0 && if_chosen > 0) {
+        return fmt::format("\u00D7{} (+{} if chosen)", planned, if_chosen);
+    }
+    if (planned > 0) {
+        return fmt::format("\u00D7{}", planned);
+    }
+    if (if_chosen > 0) {
+        return fmt::format("\u00D7{} if chosen", if_chosen);
+    }
+    return "\u00D70";
+}
+
 std::string node_id(const model::State& s) {
     return "\"" + escape_dot_string(s.name) + "\"";
 }
@@ -370,6 +412,20 @@ private:
                 }
             }
         }
+        planned_.assign(n_trans, 0);
+        if_chosen_.assign(n_trans, 0);
+        if (h_.coverage) {
+            for (const auto& [t, n] : h_.coverage->planned) {
+                if (t.index() < n_trans) {
+                    planned_[t.index()] += n;
+                }
+            }
+            for (const auto& [t, n] : h_.coverage->if_chosen) {
+                if (t.index() < n_trans) {
+                    if_chosen_[t.index()] += n;
+                }
+            }
+        }
         trace_numbers_.assign(n_trans, {});
         if (h_.trace) {
             for (std::size_t i = 0; i < h_.trace->steps.size(); ++i) {
@@ -394,6 +450,9 @@ private:
         }
         if (h_.trace) {
             title += "\nwitness: " + wrap(h_.trace->title, 90);
+        }
+        if (h_.coverage) {
+            title += "\ncoverage: " + wrap(h_.coverage->title, 90);
         }
         out_ += fmt::format("digraph \"{}\" {{\n", escape_dot_string(m_.name));
         std::string label = "<TABLE BORDER=\"0\" CELLSPACING=\"4\"><TR><TD><FONT POINT-SIZE=\"16\">" +
@@ -435,8 +494,14 @@ private:
                 continue;
             }
             const auto style = actor_style(tr.actor);
-            std::string color = disabled_[t.index()] ? "#bdbdbd" : style.color;
-            std::string text = edge_label(m_, tr);
+            std::string color = style.color;
+            if (h_.coverage) {
+                color = uncoverable(t.index()) ? "#bdbdbd" : cover_color(cover(t.index()));
+            }
+            if (disabled_[t.index()]) {
+                color = "#bdbdbd";
+            }
+            std::string text = covered_label(tr, planned_[t.index()], if_chosen_[t.index()]);
             std::string prefix = style.loop_mark;
             for (std::size_t k : trans_marks_[t.index()]) {
                 prefix = fmt::format("F{} ", k + 1) + prefix;
@@ -582,14 +647,26 @@ private:
         out_ += fmt::format("  __initial -> {} [arrowsize=0.8];\n", node_id(m_.state(m_.initial_state())));
     }
 
+    /// `group`: the transitions one edge stands for, each labelled. `expansions`: for the edge of a `*` row, every
+    /// transition the row expands to (its coverage is theirs, counted per source state).
     std::string edge_attrs(const std::vector<const model::Transition*>& group, bool disabled,
-                           const std::vector<std::size_t>& numbers) {
+                           const std::vector<std::size_t>& numbers, const std::vector<std::size_t>& expansions = {}) {
         const model::Transition& t = *group.front();
         const auto style = actor_style(t.actor);
         std::string label;
         std::string tooltip;
         for (const auto* g : group) {
-            label += (label.empty() ? "" : "\n") + edge_label(m_, *g);
+            std::size_t planned = planned_[g->id.index()];
+            std::size_t if_chosen = if_chosen_[g->id.index()];
+            if (!expansions.empty()) {
+                planned = 0;
+                if_chosen = 0;
+                for (std::size_t e : expansions) {
+                    planned += planned_[e];
+                    if_chosen += if_chosen_[e];
+                }
+            }
+            label += (label.empty() ? "" : "\n") + covered_label(*g, planned, if_chosen);
             tooltip += (tooltip.empty() ? "" : "\n\n") + g->name;
             if (!g->doc.empty()) {
                 tooltip += "\n" + g->doc;
@@ -601,6 +678,43 @@ private:
         std::string color = style.color;
         std::string fontcolor = style.color;
         double penwidth = 0.0;
+        if (h_.coverage) {
+            // A merged edge (or a `*` row) is covered only if all its transitions (sources) are; else "k/n".
+            // Transitions the configuration rules out (disabled, or leaving a greyed state) are not counted.
+            std::vector<std::size_t> members;
+            if (expansions.empty()) {
+                for (const auto* g : group) {
+                    members.push_back(g->id.index());
+                }
+            } else {
+                std::copy_if(expansions.begin(), expansions.end(), std::back_inserter(members),
+                             [&](std::size_t i) { return !uncoverable(i); });
+            }
+            Cover worst = Cover::Planned;
+            std::size_t planned = 0;
+            std::size_t if_chosen = 0;
+            for (std::size_t i : members) {
+                worst = std::min(worst, cover(i));
+                planned += cover(i) == Cover::Planned ? 1 : 0;
+                if_chosen += cover(i) == Cover::IfChosen ? 1 : 0;
+            }
+            if (members.size() > 1 && worst != Cover::Planned) {
+                std::string header =
+                    fmt::format("{}/{} {}covered", planned, members.size(), expansions.empty() ? "" : "sources ");
+                if (if_chosen > 0) {
+                    header += fmt::format(" (+{} if chosen)", if_chosen);
+                }
+                label = header + "\n" + label;
+            }
+            if (members.empty() || uncoverable(members.front())) {
+                color = "#d9d9d9";
+                fontcolor = "#bdbdbd";
+            } else {
+                color = cover_color(worst);
+                fontcolor = color;
+                penwidth = cover_penwidth(worst);
+            }
+        }
         std::string tags;
         for (std::size_t k : trans_marks_[t.id.index()]) {
             tags += fmt::format("{}F{}", tags.empty() ? "" : " ", k + 1);
@@ -666,8 +780,15 @@ private:
                             all_disabled = false;
                         }
                     }
+                    std::vector<std::size_t> expansions;
+                    for (std::size_t j = 0; j < m_.transition_count(); ++j) {
+                        const auto& u = m_.transition(TransitionId{j});
+                        if (u.from_any && u.row == t.row) {
+                            expansions.push_back(j);
+                        }
+                    }
                     out_ += fmt::format("  __any -> {} [{}];\n", node_id(m_.state(t.target)),
-                                        edge_attrs({&t}, all_disabled, {}));
+                                        edge_attrs({&t}, all_disabled, {}, expansions));
                 }
                 if (!numbers.empty()) {
                     // A step of the witness through this row: drawn from the state it actually left.
@@ -710,12 +831,17 @@ private:
             used.insert(m_.transition(TransitionId{i}).actor);
         }
         std::string rows;
+        if (h_.coverage) {
+            rows += coverage_legend();
+        }
         for (Actor a : used) {
             const auto style = actor_style(a);
-            rows += fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{}\">{}</FONT></TD><TD ALIGN=\"LEFT\"><FONT "
-                                "COLOR=\"{}\">{} {} ({})</FONT></TD></TR>",
-                                style.color, style.sample, style.color, style.style, escape_html(style.legend),
-                                model::actor_name(a));
+            // With coverage, colours say what the suite covers; the line style still says who acts.
+            const char* color = h_.coverage ? "#4d4d4d" : style.color;
+            rows +=
+                fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{}\">{}</FONT></TD><TD ALIGN=\"LEFT\"><FONT "
+                            "COLOR=\"{}\">{} {} ({})</FONT></TD></TR>",
+                            color, style.sample, color, style.style, escape_html(style.legend), model::actor_name(a));
         }
         rows +=
             "<TR><TD>\u21BB</TD><TD ALIGN=\"LEFT\">listed inside a state: a transition back to that state</TD></TR>";
@@ -756,6 +882,58 @@ private:
                               rows);
     }
 
+    /// Legend rows for a suite's coverage: the colours, then "covered N of M transitions".
+    std::string coverage_legend() const {
+        std::size_t covered = 0;
+        std::size_t if_chosen = 0;
+        std::size_t ruled_out = 0;
+        for (std::size_t i = 0; i < m_.transition_count(); ++i) {
+            covered += cover(i) == Cover::Planned ? 1 : 0;
+            if_chosen += cover(i) == Cover::IfChosen ? 1 : 0;
+            ruled_out += cover(i) == Cover::None && uncoverable(i) ? 1 : 0;
+        }
+        std::string summary = fmt::format("covered {} of {} transitions", covered, m_.transition_count());
+        if (if_chosen > 0) {
+            summary += fmt::format(" (+{} only if the client chooses)", if_chosen);
+        }
+        if (ruled_out > 0) {
+            summary += fmt::format("; {} not covered are ruled out by the configuration (grey)", ruled_out);
+        }
+        std::string rows = fmt::format("<TR><TD></TD><TD ALIGN=\"LEFT\"><B>{}</B></TD></TR>", escape_html(summary));
+        const auto row = [](Cover c, const char* sample, const char* text) {
+            return fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{0}\"><B>{1}</B></FONT></TD><TD ALIGN=\"LEFT\">"
+                               "<FONT COLOR=\"{0}\">{2}</FONT></TD></TR>",
+                               cover_color(c), sample, text);
+        };
+        rows += row(Cover::Planned, "\u2501\u2501 \u00D7N", "covered: taken by N planned steps of the suite");
+        rows += row(Cover::IfChosen, "\u2501\u2501 \u00D7N if chosen",
+                    "covered only if the client chooses so: an alternative to a planned step, or its continuation");
+        rows += row(Cover::None, "\u2500\u2500 \u00D70", "not covered by the suite");
+        rows +=
+            "<TR><TD ALIGN=\"LEFT\">k/n</TD><TD ALIGN=\"LEFT\">an edge standing for n transitions (or a * row for n "
+            "source states) is covered when all are; k are</TD></TR>";
+        return rows;
+    }
+
+    /// A transition the configuration rules out: disabled, or leaving a state no enabled path reaches.
+    bool uncoverable(std::size_t i) const {
+        return disabled_[i] || greyed_state_[m_.transition(TransitionId{i}).source.index()];
+    }
+
+    Cover cover(std::size_t i) const {
+        return planned_[i] > 0 ? Cover::Planned : if_chosen_[i] > 0 ? Cover::IfChosen : Cover::None;
+    }
+
+    /// The transition's label with its coverage count after the event name (when a coverage is drawn).
+    std::string covered_label(const model::Transition& t, std::size_t planned, std::size_t if_chosen) const {
+        std::string label = edge_label(m_, t);
+        if (h_.coverage) {
+            const auto eol = label.find('\n');
+            label.insert(eol == std::string::npos ? label.size() : eol, " " + count_note(planned, if_chosen));
+        }
+        return label;
+    }
+
     /// HTML-escaped text whose lines are left-aligned inside a table cell.
     static std::string escape_html_lines(const std::string& text) {
         std::string out;
@@ -785,6 +963,8 @@ private:
     std::vector<std::vector<std::size_t>> state_marks_{};
     std::vector<std::vector<std::size_t>> trans_marks_{};
     std::vector<std::vector<std::size_t>> trace_numbers_{};
+    std::vector<std::size_t> planned_{};    ///< per transition, from Highlights::coverage
+    std::vector<std::size_t> if_chosen_{};  ///< per transition, from Highlights::coverage
 };
 
 }  // namespace

@@ -176,7 +176,7 @@ TEST(DotConfiguration, HugeTimingDomainDoesNotPreventGreying) {
 }
 
 TEST(Render, SvgOfEveryGoldenModelParsesAndNamesItsStates) {
-    for (const std::string name : {"config-si-only", "config-findings", "escaping", "source-lists"}) {
+    for (const std::string name : {"config-si-only", "config-findings", "escaping", "source-lists", "coverage"}) {
         const std::string dot = read(kData + "/diagrams/" + name + ".dot");
 
         const std::string svg = diagrams::render(dot, diagrams::ImageFormat::Svg);
@@ -213,4 +213,95 @@ TEST(Render, FormatFromPath) {
     EXPECT_EQ(diagrams::format_from_path("b.gv"), diagrams::ImageFormat::Dot);
     EXPECT_EQ(diagrams::format_from_path("b.pdf"), std::nullopt);
     EXPECT_EQ(diagrams::format_from_path(".svg"), std::nullopt);
+}
+
+namespace {
+
+/// The coverage of tests/data/diagrams/coverage-suite.json (both classes merged), as `lwm2mc diagram --coverage`
+/// reads it: the CLI test compares its DOT with the same golden file.
+diagrams::Coverage demo_coverage(const model::Model& m) {
+    const auto t = [&](const char* name) { return *m.find_transition(name); };
+    diagrams::Coverage c;
+    c.title = "coverage-suite.json, criterion transitions, 2 configuration classes merged";
+    c.planned = {{t("Init.boot.HoldOff"), 4},          {t("HoldOff.expired.Requesting"), 3},
+                 {t("Requesting.ack.Registered"), 1},  {t("Requesting.reject.HoldOff"), 1},
+                 {t("Requesting.timeout.HoldOff"), 1}, {t("Registered.update.Registered"), 1},
+                 {t("Registered.deregister.Init"), 1}, {t("HoldOff.power_cycle.Init"), 2}};
+    c.if_chosen = {{t("Init.boot.HoldOff"), 1},
+                   {t("Registered.keep.Registered"), 1},
+                   {t("Registered.update.Registered"), 1},
+                   {t("Registered.deregister.Init"), 1}};
+    return c;
+}
+
+}  // namespace
+
+TEST(DotGolden, CoverageOfATestSuite) {
+    const auto m = load(kData + "/diagrams/coverage.lwm2m");
+    Highlights h;
+    h.coverage = demo_coverage(m);
+
+    const std::string dot = diagrams::to_dot(m, {}, h);
+
+    expect_golden("coverage", dot);
+}
+
+TEST(DotCoverage, CountsTraversalsAndSaysWhatIsCoveredOnlyIfTheClientChooses) {
+    const auto m = load(kData + "/diagrams/coverage.lwm2m");
+    Highlights h;
+    h.coverage = demo_coverage(m);
+
+    const std::string dot = diagrams::to_dot(m, {}, h);
+
+    EXPECT_NE(dot.find("covered 8 of 13 transitions (+1 only if the client chooses)"), std::string::npos);
+    EXPECT_NE(dot.find("label=\"boot \u00D74 (+1 if chosen)\""), std::string::npos) << dot;
+    EXPECT_NE(dot.find("label=\"expired \u00D73\\n[ci]\\nafter 10 s\""), std::string::npos) << dot;
+    // Self-loops inside the state: planned (green) and covered only if the client chooses (orange).
+    EXPECT_NE(dot.find("COLOR=\"#1a9850\">\u21BB update \u00D71 (+1 if chosen)"), std::string::npos) << dot;
+    EXPECT_NE(dot.find("COLOR=\"#e08214\">\u25C7 keep \u00D71 if chosen"), std::string::npos) << dot;
+    EXPECT_NE(dot.find("coverage: coverage-suite.json"), std::string::npos);
+}
+
+TEST(DotCoverage, MergedEdgeAndStarRowAreCoveredOnlyIfAllTheirTransitionsAre) {
+    const auto m = load(kData + "/diagrams/coverage.lwm2m");
+    Highlights h;
+    h.coverage = demo_coverage(m);
+
+    const std::string dot = diagrams::to_dot(m, {}, h);
+
+    // reject and busy share one edge; only reject is covered.
+    EXPECT_NE(dot.find("\"Requesting\" -> \"HoldOff\" [label=\"1/2 covered\\nreject \u00D71\\nbusy \u00D70\", "
+                       "style=solid, color=\"#e31a1c\""),
+              std::string::npos)
+        << dot;
+    // The fault on the same pair of states has an edge of its own, covered.
+    EXPECT_NE(dot.find("[label=\"timeout \u00D71\\nafter 247 s\", style=dashed, color=\"#1a9850\""), std::string::npos)
+        << dot;
+    // power_cycle was taken from HoldOff only (twice).
+    EXPECT_NE(dot.find("__any -> \"Init\" [label=\"1/4 sources covered\\npower_cycle \u00D72\", style=bold, "
+                       "color=\"#e31a1c\""),
+              std::string::npos)
+        << dot;
+}
+
+TEST(DotCoverage, EverythingUncoveredWhenTheSuiteIsEmpty) {
+    const auto m = load(kData + "/diagrams/coverage.lwm2m");
+    Highlights h;
+    h.coverage = diagrams::Coverage{};
+
+    const std::string dot = diagrams::to_dot(m, {}, h);
+
+    EXPECT_NE(dot.find("covered 0 of 13 transitions"), std::string::npos);
+    EXPECT_EQ(count(dot, "color=\"#1a9850\""), 0U);
+    EXPECT_EQ(count(dot, "color=\"#e08214\""), 0U);
+    EXPECT_NE(dot.find("label=\"boot \u00D70\", style=solid, color=\"#e31a1c\""), std::string::npos) << dot;
+}
+
+TEST(DotCoverage, WithoutCoverageNothingChanges) {
+    const auto m = load(kData + "/diagrams/coverage.lwm2m");
+
+    const std::string dot = diagrams::to_dot(m);
+
+    EXPECT_EQ(count(dot, "\u00D7"), 0U);
+    EXPECT_EQ(count(dot, "covered"), 0U);
 }

@@ -8,6 +8,8 @@
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/model.hpp"
 
+#include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,9 +42,22 @@ struct TraceOverlay {
     std::optional<model::StateId> end{};  ///< where the run ends up (drawn with a thick border)
 };
 
+/// What a test suite covers, as traversal counts per model transition (a transition absent from both maps is
+/// not covered). A transition occurs once per product-graph step that takes it, so counts can exceed 1.
+struct Coverage {
+    std::string title{};                                   ///< which suite(s) the counts come from, shown in the title
+    std::map<model::TransitionId, std::size_t> planned{};  ///< steps the suite plans: covered
+    /// Alternatives the client may take instead of a planned step, and their continuations: covered only if the
+    /// client chooses so.
+    std::map<model::TransitionId, std::size_t> if_chosen{};
+};
+
 struct Highlights {
     std::vector<Mark> marks{};
     std::optional<TraceOverlay> trace{};
+    /// Drawn as edge colours (covered, only if the client chooses, not covered) and `×N` on labels; line styles
+    /// keep showing the actor. A merged edge or a `*` row is covered only if all its transitions are.
+    std::optional<Coverage> coverage{};
 };
 
 struct DotOptions {
