@@ -7,9 +7,14 @@
 #include "lwm2mc/model/loader.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <set>
+#include <sstream>
 
 namespace lwm2mc::cli {
 
@@ -131,6 +136,239 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
 
 namespace {
 
+using nlohmann::json;
+
+/// The whole file. Not model::read_file: its 16 MiB cap suits model files, while a suite merged over every
+/// configuration class of the shipped model is already about that size.
+std::optional<std::string> read_suite_file(const std::string& path, std::string& error) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status)) {
+        error = "no such file";
+        return std::nullopt;
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+        error = "not a regular file";
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in || in.bad()) {
+        error = "read error";
+        return std::nullopt;
+    }
+    return std::move(text).str();
+}
+
+/// 1-based line and column of the character at 0-based `index` (nlohmann reports how many bytes it read; its own
+/// column is 0 right after a newline).
+std::pair<std::size_t, std::size_t> line_column(const std::string& text, std::size_t index) {
+    std::size_t line = 1;
+    std::size_t column = 1;
+    for (std::size_t i = 0; i < index && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return {line, column};
+}
+
+/// Walks the cases of a suite document and counts the transitions its steps name (docs/testing.md).
+class SuiteReader {
+public:
+    SuiteReader(const model::Model& m, const std::string& file, std::ostream& err) : m_{m}, file_{file}, err_{err} {}
+
+    void suite(const json& suite, const std::string& at) {
+        const json* cases = array_member(suite, "cases", at);
+        for (std::size_t c = 0; cases != nullptr && c < cases->size(); ++c) {
+            const std::string case_at = fmt::format("{}/cases/{}", at, c);
+            if (const json* steps = array_member((*cases)[c], "steps", case_at)) {
+                this->steps(*steps, case_at + "/steps", true);
+            }
+        }
+    }
+
+    /// Reports the transitions the model does not have, each once in document order (the first
+    /// kMaxUnknownReported). False when there was any error.
+    bool finish() {
+        constexpr std::size_t kMaxUnknownReported = 10;
+        for (std::size_t i = 0; i < unknown_.size() && i < kMaxUnknownReported; ++i) {
+            err_ << fmt::format("{}: error: transition '{}' (at {}) is not in model '{}': the suite was made from "
+                                "another model or proposal\n",
+                                file_, unknown_[i].first, unknown_[i].second, m_.name);
+        }
+        if (unknown_.size() > kMaxUnknownReported) {
+            err_ << fmt::format("{}: error: and {} more transitions that model '{}' does not have\n", file_,
+                                unknown_.size() - kMaxUnknownReported, m_.name);
+        }
+        return ok_ && unknown_.empty();
+    }
+
+    diagrams::Coverage coverage{};
+
+    /// `container[key]` when it is an array; otherwise reports the structure error and returns nullptr.
+    const json* array_member(const json& container, const char* key, const std::string& at) {
+        if (!container.is_object() || !container.contains(key) || !container[key].is_array()) {
+            structure_error(at, fmt::format("expected an object with an array '{}'", key));
+            return nullptr;
+        }
+        return &container[key];
+    }
+
+    void structure_error(const std::string& at, const std::string& what) {
+        err_ << fmt::format("{}: error: {}: {}\n", file_, at.empty() ? "/" : at, what);
+        ok_ = false;
+    }
+
+private:
+    void steps(const json& steps, const std::string& at, bool planned) {
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            step(steps[i], fmt::format("{}/{}", at, i), planned);
+        }
+    }
+
+    /// A step counts as planned inside a case's `steps`; its alternatives and their `then` steps count as covered
+    /// only if the client chooses so.
+    void step(const json& s, const std::string& at, bool planned) {
+        transition(s, at, planned);
+        if (!s.is_object() || !s.contains("alternatives")) {
+            return;
+        }
+        const json* alternatives = array_member(s, "alternatives", at);
+        for (std::size_t a = 0; alternatives != nullptr && a < alternatives->size(); ++a) {
+            const json& alternative = (*alternatives)[a];
+            const std::string alt_at = fmt::format("{}/alternatives/{}", at, a);
+            transition(alternative, alt_at, false);
+            if (alternative.is_object() && alternative.contains("then")) {
+                if (const json* then = array_member(alternative, "then", alt_at)) {
+                    steps(*then, alt_at + "/then", false);
+                }
+            }
+        }
+    }
+
+    void transition(const json& s, const std::string& at, bool planned) {
+        if (!s.is_object() || !s.contains("transition") || !s["transition"].is_string()) {
+            structure_error(at, "expected an object with a string 'transition'");
+            return;
+        }
+        const auto& name = s["transition"].get_ref<const std::string&>();
+        const auto t = m_.find_transition(name);
+        if (!t) {
+            if (unknown_names_.insert(name).second) {
+                unknown_.emplace_back(name, at + "/transition");
+            }
+            return;
+        }
+        ++(planned ? coverage.planned : coverage.if_chosen)[*t];
+    }
+
+    const model::Model& m_;
+    const std::string& file_;
+    std::ostream& err_;
+    bool ok_{true};
+    std::vector<std::pair<std::string, std::string>> unknown_{};  ///< name, where it first occurs (JSON pointer)
+    std::set<std::string> unknown_names_{};
+};
+
+std::string string_member(const json& object, const char* key) {
+    return object.is_object() && object.contains(key) && object[key].is_string() ? object[key].get<std::string>()
+                                                                                 : std::string{};
+}
+
+}  // namespace
+
+std::optional<SuiteCoverage> coverage_from_suite(const model::Model& model, const std::string& text,
+                                                 const std::string& file, std::optional<std::size_t> suite,
+                                                 std::ostream& err, int& exit_code) {
+    exit_code = static_cast<int>(ExitCode::InvalidModel);
+    json doc;
+    try {
+        doc = json::parse(text);
+    } catch (const json::parse_error& e) {
+        // what(): "[json.exception.parse_error.101] parse error at line 1, column 3: syntax error while ...".
+        const std::string what = e.what();
+        const auto detail = what.find(": ", what.find("parse error"));
+        const auto [line, column] = line_column(text, e.byte > 0 ? e.byte - 1 : 0);
+        err << fmt::format("{}:{}:{}: error: malformed JSON: {}\n", file, line, column,
+                           detail == std::string::npos ? what : what.substr(detail + 2));
+        return std::nullopt;
+    }
+    SuiteReader reader{model, file, err};
+    const std::string format = string_member(doc, "format");
+    if (format != "lwm2mc-suite/1") {
+        reader.structure_error("/format", fmt::format("expected 'lwm2mc-suite/1'; got '{}'", format));
+        return std::nullopt;
+    }
+    const std::string made_from = string_member(doc, "model");
+    if (!made_from.empty() && made_from != model.name) {
+        err << fmt::format("{}: warning: the suite was generated from model '{}'; drawing it on '{}'\n", file,
+                           made_from, model.name);
+    }
+    const json* suites = reader.array_member(doc, "suites", "");
+    if (suites == nullptr) {
+        return std::nullopt;
+    }
+    // A suite is one configuration class; its number is its "class" (1-based), else its position.
+    const auto class_number = [&](std::size_t i) {
+        const json& s = (*suites)[i];
+        return s.is_object() && s.contains("class") && s["class"].is_number_unsigned() ? s["class"].get<std::size_t>()
+                                                                                       : i + 1;
+    };
+    std::vector<std::size_t> drawn;
+    for (std::size_t i = 0; i < suites->size(); ++i) {
+        if (!suite || class_number(i) == *suite) {
+            drawn.push_back(i);
+        }
+    }
+    if (suite && drawn.empty()) {
+        std::string classes;
+        for (std::size_t i = 0; i < suites->size(); ++i) {
+            classes += fmt::format("{}{}", classes.empty() ? "" : ", ", class_number(i));
+        }
+        err << fmt::format("{}: error: --coverage-suite {}: no such configuration class; the document has {}\n", file,
+                           *suite, classes.empty() ? "none" : "classes " + classes);
+        return std::nullopt;
+    }
+    for (std::size_t i : drawn) {
+        reader.suite((*suites)[i], fmt::format("/suites/{}", i));
+    }
+    if (!reader.finish()) {
+        return std::nullopt;
+    }
+
+    SuiteCoverage result;
+    diagrams::Coverage& coverage = result.coverage;
+    coverage = std::move(reader.coverage);
+    const std::string name = std::filesystem::path{file}.filename().string();
+    const std::string criterion = string_member(doc, "criterion");
+    const std::string suite_kind = criterion.empty() ? "suite" : "criterion " + criterion;
+    if (drawn.size() == 1) {
+        const std::string description = string_member((*suites)[drawn.front()], "class_description");
+        coverage.title = fmt::format("{}, {}, class {} of {}{}", name, suite_kind, class_number(drawn.front()),
+                                     suites->size(), description.empty() ? "" : ": " + description);
+        const json& suite_doc = (*suites)[drawn.front()];
+        if (suite_doc.contains("configuration") && suite_doc["configuration"].is_object()) {
+            for (const auto& [parameter, value] : suite_doc["configuration"].items()) {
+                if (value.is_string()) {
+                    result.configuration += fmt::format("{}{}={}", result.configuration.empty() ? "" : ",", parameter,
+                                                        value.get<std::string>());
+                }
+            }
+        }
+    } else {
+        coverage.title = fmt::format("{}, {}, {} configuration classes merged", name, suite_kind, drawn.size());
+    }
+    exit_code = static_cast<int>(ExitCode::Ok);
+    return result;
+}
+
+namespace {
+
 int fail(const CommandIo& io, ExitCode code, const std::string& message) {
     io.err << "lwm2mc diagram: " << message << '\n';
     return static_cast<int>(code);
@@ -156,6 +394,23 @@ int diagram_command(const DiagramCommandOptions& options, const CommandIo& io) {
     const model::Model& m = *loaded.model;
     const model::Interpreter interp{m};
 
+    diagrams::Highlights highlights;
+    std::string suite_configuration;
+    if (options.coverage) {
+        std::string error;
+        const auto text = read_suite_file(*options.coverage, error);
+        if (!text) {
+            return fail(io, ExitCode::IoError, fmt::format("cannot read '{}': {}", *options.coverage, error));
+        }
+        int code = 0;
+        auto suite = coverage_from_suite(m, *text, *options.coverage, options.coverage_suite, io.err, code);
+        if (!suite) {
+            return code;
+        }
+        highlights.coverage = std::move(suite->coverage);
+        suite_configuration = std::move(suite->configuration);
+    }
+
     diagrams::DotOptions dot;
     dot.legend = options.legend;
     if (options.config) {
@@ -172,6 +427,15 @@ int diagram_command(const DiagramCommandOptions& options, const CommandIo& io) {
             }
         }
     }
+    if (!options.config && !suite_configuration.empty()) {
+        // One class drawn: grey what its configuration disables (the title already names the configuration).
+        std::string error;
+        dot.fixed = interp.parse_assignment(suite_configuration, error);
+        if (!error.empty()) {
+            io.err << fmt::format("{}: error: /configuration: {}\n", *options.coverage, error);
+            return static_cast<int>(ExitCode::InvalidModel);
+        }
+    }
     if (options.proposal) {
         dot.title = m.name;
         if (!m.title.empty()) {
@@ -179,7 +443,6 @@ int diagram_command(const DiagramCommandOptions& options, const CommandIo& io) {
         }
     }
 
-    diagrams::Highlights highlights;
     if (options.findings || options.trace) {
         checker::CheckOptions check_options;
         check_options.engine = options.engine;

@@ -7,7 +7,9 @@
 #include "lwm2mc/diagrams/dot.hpp"
 #include "lwm2mc/model/commands.hpp"
 
+#include <cstddef>
 #include <optional>
+#include <ostream>
 #include <string>
 
 namespace lwm2mc::cli {
@@ -21,10 +23,29 @@ struct DiagramCommandOptions {
     std::string output{};                 ///< .svg, .png or .dot
     checker::Engine engine{checker::Engine::Z3};
     bool legend{true};
+    std::optional<std::string> coverage{};        ///< suite document (lwm2mc-suite/1 JSON) whose coverage is drawn
+    std::optional<std::size_t> coverage_suite{};  ///< 1-based configuration class to draw; default: all merged
 };
 
 /// Findings as highlight sets: states of one kind under one condition form one mark (F1, F2, ...).
 diagrams::Highlights highlights_from(const model::Model& model, const checker::CheckResult& result);
+
+/// A suite document read against a model.
+struct SuiteCoverage {
+    diagrams::Coverage coverage{};
+    /// When one configuration class is drawn: its representative configuration as "name=value,..." (greying by
+    /// it is sound for the class, whose configurations share one product graph); empty when classes are merged.
+    std::string configuration{};
+};
+
+/// What the suite document `text` (lwm2mc-suite/1) covers of `model`: every step's transition counts as planned,
+/// every alternative's and its `then` steps' (recursively) as covered only if the client chooses. `suite` picks
+/// one configuration class (its `class` number); nullopt merges them all. Returns nullopt after writing
+/// `file: error: ...` lines to `err` and setting `exit_code` (2: malformed JSON, wrong format, a transition the
+/// model does not have, no such class).
+std::optional<SuiteCoverage> coverage_from_suite(const model::Model& model, const std::string& text,
+                                                 const std::string& file, std::optional<std::size_t> suite,
+                                                 std::ostream& err, int& exit_code);
 
 /// Loads the model (and overlay), checks it when findings or a trace are asked for, writes the picture
 /// atomically. Returns 0, 2 (invalid model or option), 3 (unreadable/unwritable file, Graphviz or solver error).

@@ -236,6 +236,115 @@ TEST(CliDiagram, BadArgumentsGetClearMessages) {
     EXPECT_NE(unwritable.err.find("cannot write '/nonexistent-dir/x.svg'"), std::string::npos) << unwritable.err;
 }
 
+namespace {
+
+const std::string kData = LWM2MC_TEST_DATA_DIR;
+const std::string kCoverageModel = kData + "/diagrams/coverage.lwm2m";
+const std::string kCoverageSuite = kData + "/diagrams/coverage-suite.json";
+
+fs::path temp_file(const std::string& stem, const std::string& extension) {
+    return fs::temp_directory_path() / (stem + "_" + std::to_string(::getpid()) + extension);
+}
+
+}  // namespace
+
+TEST(CliDiagram, CoverageOfAHandMadeSuiteMatchesTheGolden) {
+    const fs::path out = temp_file("lwm2mc_coverage", ".dot");
+
+    CliRun r = run("diagram " + kCoverageModel + " --coverage " + kCoverageSuite + " -o " + out.string());
+
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    // The same golden as DotGolden.CoverageOfATestSuite, which builds the counts by hand: the suite document's
+    // steps, alternatives and their continuations are counted as docs/diagrams.md says.
+    EXPECT_EQ(slurp(out), slurp(kData + "/diagrams/coverage.dot"));
+    fs::remove(out);
+}
+
+TEST(CliDiagram, CoverageSuitePicksOneConfigurationClass) {
+    const fs::path out = temp_file("lwm2mc_coverage_class", ".dot");
+
+    CliRun second =
+        run("diagram " + kCoverageModel + " --coverage " + kCoverageSuite + " --coverage-suite 2 -o " + out.string());
+    const std::string dot = slurp(out);
+    CliRun third =
+        run("diagram " + kCoverageModel + " --coverage " + kCoverageSuite + " --coverage-suite 3 -o " + out.string());
+    CliRun alone = run("diagram " + kCoverageModel + " --coverage-suite 1 -o " + out.string());
+
+    EXPECT_EQ(second.code, 0) << second.err;
+    EXPECT_NE(dot.find("coverage: coverage-suite.json, criterion transitions, class 2 of 2: ci=false"),
+              std::string::npos)
+        << dot;
+    // ci=false: expired is disabled, Requesting and Registered are never reached, so what leaves them is grey.
+    EXPECT_NE(dot.find("covered 2 of 13 transitions; 10 not covered are ruled out by the configuration (grey)"),
+              std::string::npos)
+        << dot;
+    EXPECT_NE(dot.find("label=\"boot \u00D71\""), std::string::npos) << dot;
+    EXPECT_EQ(third.code, 2);
+    EXPECT_EQ(third.err,
+              kCoverageSuite +
+                  ": error: --coverage-suite 3: no such configuration class; the document has classes 1, 2\n");
+    EXPECT_NE(alone.code, 0);
+    EXPECT_NE(alone.err.find("--coverage-suite requires --coverage"), std::string::npos) << alone.err;
+    fs::remove(out);
+}
+
+TEST(CliDiagram, CoverageOfASuiteMadeFromAnotherModelIsRefused) {
+    const fs::path out = temp_file("lwm2mc_coverage_other", ".dot");
+
+    CliRun r = run("diagram " + kModel + " --coverage " + kCoverageSuite + " -o " + out.string());
+
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find(kCoverageSuite +
+                         ": warning: the suite was generated from model 'coverage_demo'; drawing it on "
+                         "'lwm2m_ts10_draft'\n"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find(kCoverageSuite +
+                         ": error: transition 'Init.boot.HoldOff' (at /suites/0/cases/0/steps/0/transition) is not in "
+                         "model 'lwm2m_ts10_draft': the suite was made from another model or proposal\n"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("transition 'Registered.keep.Registered' (at "
+                         "/suites/0/cases/0/steps/3/alternatives/0/transition)"),
+              std::string::npos)
+        << r.err;
+    EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(CliDiagram, MalformedOrUnreadableSuitesGetClearMessages) {
+    const fs::path malformed = temp_file("lwm2mc_malformed", ".json");
+    std::ofstream(malformed) << "{\n  \"format\": \"lwm2mc-suite/1\",\n  \"suites\": [}\n";
+    const fs::path wrong_format = temp_file("lwm2mc_wrong_format", ".json");
+    std::ofstream(wrong_format) << R"({"format": "lwm2mc-suite/2", "suites": []})";
+    const fs::path no_transition = temp_file("lwm2mc_no_transition", ".json");
+    std::ofstream(no_transition)
+        << R"({"format": "lwm2mc-suite/1", "suites": [{"cases": [{"steps": [{"event": "boot"}]}]}]})";
+    const std::string diagram = "diagram " + kCoverageModel + " -o /tmp/lwm2mc_unused.dot --coverage ";
+
+    CliRun bad_json = run(diagram + malformed.string());
+    CliRun bad_format = run(diagram + wrong_format.string());
+    CliRun bad_step = run(diagram + no_transition.string());
+    CliRun missing = run(diagram + "/nonexistent-dir/suite.json");
+
+    EXPECT_EQ(bad_json.code, 2);
+    EXPECT_EQ(
+        bad_json.err.rfind(malformed.string() + ":3:14: error: malformed JSON: syntax error while parsing value", 0),
+        0U)
+        << bad_json.err;
+    EXPECT_EQ(bad_format.code, 2);
+    EXPECT_EQ(bad_format.err,
+              wrong_format.string() + ": error: /format: expected 'lwm2mc-suite/1'; got 'lwm2mc-suite/2'\n");
+    EXPECT_EQ(bad_step.code, 2);
+    EXPECT_EQ(bad_step.err, no_transition.string() +
+                                ": error: /suites/0/cases/0/steps/0: expected an object with a string 'transition'\n");
+    EXPECT_EQ(missing.code, 3);
+    EXPECT_EQ(missing.err, "lwm2mc diagram: cannot read '/nonexistent-dir/suite.json': no such file\n");
+    fs::remove(malformed);
+    fs::remove(wrong_format);
+    fs::remove(no_transition);
+}
+
 TEST(CliReplay, ReportsAgreementAndTheFirstDivergence) {
     const fs::path trace = fs::temp_directory_path() / ("lwm2mc_replay_" + std::to_string(::getpid()) + ".jsonl");
     std::ofstream(trace)
