@@ -186,7 +186,7 @@ constexpr std::size_t kRejoinWindow = 4096;
 
 class CaseBuilder {
 public:
-    explicit CaseBuilder(const ProductGraph& g) : g_{g} {}
+    CaseBuilder(const ProductGraph& g, std::uint64_t reset_cost) : g_{g}, reset_cost_{reset_cost} {}
 
     /// A case along `edges` (a run from the initial product state), with alternatives and their
     /// continuations at every step.
@@ -195,19 +195,33 @@ public:
         for (std::size_t i = 0; i < edges.size(); ++i) {
             Step step{edges[i], {}, {}};
             for (std::uint32_t a : alternatives_of(edges[i])) {
-                Alternative alt{a, !g_.edges[edges[i]].stimulus, {}, std::nullopt};
-                // Back onto the plan by stimuli and forced waits: the later step j that minimises the
-                // continuation's length plus the planned steps it skips.
-                const auto tree = reach(g_.edges[a].target);
+                Alternative alt{a, !g_.edges[edges[i]].stimulus, {}, std::nullopt, false};
+                // Back onto the plan by stimuli and forced waits, from where the client went or after a
+                // reset: the later step j that minimises the continuation's length (a reset counts its
+                // cost) plus the planned steps it skips.
+                const auto here = reach(g_.edges[a].target);
+                if (!from_start_) {
+                    from_start_ = reach(0);
+                }
                 std::size_t best_cost = std::numeric_limits<std::size_t>::max();
                 for (std::size_t j = i + 1; j < edges.size() && j <= i + 1 + kRejoinWindow; ++j) {
-                    auto it = tree.find(g_.edges[edges[j]].source);
-                    if (it != tree.end() && it->second.second + (j - i - 1) < best_cost) {
-                        best_cost = it->second.second + (j - i - 1);
-                        alt.rejoin = j;
+                    const std::uint32_t target = g_.edges[edges[j]].source;
+                    for (bool reset : {false, true}) {
+                        const auto& tree = reset ? *from_start_ : here;
+                        auto it = tree.find(target);
+                        if (it == tree.end()) {
+                            continue;
+                        }
+                        const std::size_t cost = it->second.second + (j - i - 1) + (reset ? reset_cost_ : 0);
+                        if (cost < best_cost) {
+                            best_cost = cost;
+                            alt.rejoin = j;
+                            alt.reset = reset;
+                        }
                     }
                 }
                 if (alt.rejoin) {
+                    const auto& tree = alt.reset ? *from_start_ : here;
                     std::vector<std::uint32_t> path;
                     for (std::int64_t e = tree.at(g_.edges[edges[*alt.rejoin]].source).first; e >= 0;
                          e = tree.at(g_.edges[static_cast<std::size_t>(e)].source).first) {
@@ -217,7 +231,7 @@ public:
                     for (std::uint32_t e : path) {
                         Step then{e, {}, {}};
                         for (std::uint32_t b : alternatives_of(e)) {
-                            then.alternatives.push_back({b, !g_.edges[e].stimulus, {}, std::nullopt});
+                            then.alternatives.push_back({b, !g_.edges[e].stimulus, {}, std::nullopt, false});
                         }
                         alt.then.push_back(std::move(then));
                     }
@@ -259,6 +273,9 @@ private:
     }
 
     const ProductGraph& g_;
+    std::uint64_t reset_cost_;
+    /// The tester's moves from the initial product state, computed on first use.
+    mutable std::optional<std::unordered_map<std::uint32_t, std::pair<std::int64_t, std::size_t>>> from_start_{};
 };
 
 /// Splits a postman walk (product-edge indices, kReset) into runs from the initial state.
@@ -279,7 +296,7 @@ std::vector<std::vector<std::uint32_t>> split_walk(const std::vector<std::int64_
 }
 
 /// Worst-case and uniformly-random expected length of a case (choices at awaits only).
-std::pair<std::uint64_t, double> case_bounds(const TestCase& c) {
+std::pair<std::uint64_t, double> case_bounds(const TestCase& c, std::uint64_t reset_cost) {
     const std::size_t n = c.steps.size();
     std::vector<std::uint64_t> worst(n + 1, 0);
     std::vector<double> expected(n + 1, 0);
@@ -291,8 +308,9 @@ std::pair<std::uint64_t, double> case_bounds(const TestCase& c) {
             if (!a.unavoidable) {
                 continue;
             }
-            std::uint64_t aw = 1 + a.then.size() + (a.rejoin ? worst[*a.rejoin] : 0);
-            double ae = 1.0 + static_cast<double>(a.then.size()) + (a.rejoin ? expected[*a.rejoin] : 0.0);
+            const std::uint64_t extra = a.then.size() + (a.reset ? reset_cost : 0);
+            std::uint64_t aw = 1 + extra + (a.rejoin ? worst[*a.rejoin] : 0);
+            double ae = 1.0 + static_cast<double>(extra) + (a.rejoin ? expected[*a.rejoin] : 0.0);
             w = std::max(w, aw);
             sum += ae;
             ++options;
@@ -512,7 +530,7 @@ private:
                     ++st.choice_points;
                 }
             }
-            auto [w, e] = case_bounds(c);
+            auto [w, e] = case_bounds(c, o_.reset_cost);
             worst += w;
             expected += e;
         }
@@ -749,8 +767,9 @@ private:
         suite.statistics.covered = runs.size();
         std::size_t k = 0;
         for (auto& run : runs) {
-            TestCase c = CaseBuilder(g).build(std::move(run), fmt::format("case{}", suite.cases.size() + 1),
-                                              which[k]->purpose.empty() ? which[k]->name : which[k]->purpose);
+            TestCase c = CaseBuilder(g, o_.reset_cost)
+                             .build(std::move(run), fmt::format("case{}", suite.cases.size() + 1),
+                                    which[k]->purpose.empty() ? which[k]->name : which[k]->purpose);
             if (!c.steps.empty()) {
                 c.steps.back().covers.push_back(which[k]->name);
             }
@@ -834,7 +853,7 @@ private:
     /// Turns runs into cases and assigns first-time coverage through `cover`.
     template <class Cover>
     void add_cases(Suite& suite, std::vector<std::vector<std::uint32_t>>& runs, Cover cover) const {
-        CaseBuilder builder(suite.graph);
+        CaseBuilder builder(suite.graph, o_.reset_cost);
         for (auto& run : runs) {
             if (run.empty()) {
                 continue;

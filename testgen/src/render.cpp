@@ -68,6 +68,7 @@ json alternative_json(const model::Model& m, const ProductGraph& g, const Altern
         j["then"].push_back(step_json(m, g, s));
     }
     j["rejoin"] = a.rejoin ? json(*a.rejoin) : json(nullptr);
+    j["reset"] = a.reset;
     return j;
 }
 
@@ -205,7 +206,8 @@ std::string render_markdown(const model::Model& m, const SuiteSet& set) {
                     alts += fmt::format("{}{} {} -> {}: {}", alts.empty() ? "" : "; ",
                                         a.unavoidable ? "client may" : "race:", m.events[at.event.index()].name,
                                         m.state(s.graph.states[s.graph.edges[a.edge].target].state).name,
-                                        a.rejoin ? fmt::format("{} step(s), then #{}", a.then.size(), *a.rejoin + 1)
+                                        a.rejoin ? fmt::format("{}{} step(s), then #{}", a.reset ? "reset, " : "",
+                                                               a.then.size(), *a.rejoin + 1)
                                                  : std::string("end (inconclusive)"));
                 }
                 out << fmt::format("| {} | {} `{}` | {} -> {} | {} | {} | {} | {} |\n", i + 1,

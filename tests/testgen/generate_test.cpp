@@ -52,7 +52,7 @@ void expect_runs(const testgen::Suite& s) {
                 }
                 // the continuation leads from the alternative's target to the step it rejoins
                 ASSERT_GT(*alt.rejoin, i);
-                std::uint32_t x = s.graph.edges[alt.edge].target;
+                std::uint32_t x = alt.reset ? 0 : s.graph.edges[alt.edge].target;
                 for (const auto& t : alt.then) {
                     ASSERT_EQ(s.graph.edges[t.edge].source, x);
                     x = s.graph.edges[t.edge].target;
@@ -199,9 +199,10 @@ TEST(Generate, AClientChoiceBecomesAnUnavoidableBranchWithAContinuation) {
             EXPECT_TRUE(alt.unavoidable);
             EXPECT_NE(s.graph.edges[alt.edge].target, e.target);
             // the other branch finishes and comes back to a later step of the plan, except at the last
-            // choice of the last case, where nothing planned is left to come back to
+            // choice, where only the choice itself could lead back to what is left of the plan
             if (branches == 0) {
                 ASSERT_TRUE(alt.rejoin.has_value());
+                EXPECT_FALSE(alt.reset);
             }
             ++branches;
         }
@@ -210,6 +211,47 @@ TEST(Generate, AClientChoiceBecomesAnUnavoidableBranchWithAContinuation) {
     EXPECT_EQ(s.statistics.choice_points, 2U);
     EXPECT_EQ(s.statistics.length, s.statistics.lower_bound);
     EXPECT_GE(s.statistics.worst_case_length, s.statistics.length);
+}
+
+TEST(Generate, ABranchIntoADeadEndRejoinsThePlanAfterAReset) {
+    auto m = test::load_valid(R"(
+model dead_end;
+state A initial;
+state B;
+state C goal;
+state D final;
+state E;
+event go: operator;
+event pick: choice;
+event on: operator;
+event side: operator;
+event ret: operator;
+A + go -> B;
+B + pick -> C;
+B + pick -> D;
+C + on -> A;
+A + side -> E;
+E + ret -> A;
+)");
+
+    auto set = generate_ok(m, options_for(m, Criterion::Transitions));
+
+    const auto& s = set.suites[0];
+    expect_runs(s);
+    std::size_t resets = 0;
+    for (const auto& c : s.cases) {
+        for (const auto& step : c.steps) {
+            for (const auto& alt : step.alternatives) {
+                if (s.graph.states[s.graph.edges[alt.edge].target].state == *m.find_state("D") && alt.rejoin) {
+                    EXPECT_TRUE(alt.reset);  // nothing leaves D: only a reset leads back
+                    ++resets;
+                }
+            }
+        }
+    }
+    EXPECT_EQ(resets, 1U);
+    auto doc = nlohmann::json::parse(testgen::render_json(m, set));
+    EXPECT_NE(doc.dump().find("\"reset\":true"), std::string::npos);
 }
 
 TEST(Generate, AStimulusThatRacesTheClientListsTheRaceAsAvoidable) {

@@ -68,6 +68,7 @@ struct Alternative {
     bool unavoidable{false};  ///< a client choice (await) rather than a race with a stimulus
     std::vector<Step> then{};
     std::optional<std::size_t> rejoin{};  ///< index of the main step to continue with; nullopt ends the case
+    bool reset{false};  ///< restart the client from its factory state before `then` (which starts at the initial state)
 };
 
 struct TestCase {
