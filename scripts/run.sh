@@ -123,9 +123,12 @@ main_job() {
   "$cli" generate "$base" --config hold_off=0 --cover transitions --format markdown -o "$out/suite-transitions.md" >/dev/null
   "$cli" generate "$base" --config "$si_only,supports_factory_reset=true,hold_off=0" --cover findings \
     --format markdown -o "$out/suite-si-only-findings.md"
+  local ci_only="factory=false,smartcard=false,client_initiated=true,server_initiated=false,supports_factory_reset=true"
+  "$cli" generate "$base" --config "$ci_only,hold_off=0" --cover transitions -o "$out/suite-ci-only.json" >/dev/null
+  "$cli" diagram "$base" --coverage "$out/suite-ci-only.json" -o "$out/suite-ci-only-coverage.png"
   log "written to $out/: check.txt check.json check.md check-proposal.txt check-proposal.md model.json,"
   echo "  model.{svg,png} model-findings.{svg,png} model-si-only.{svg,png} proposal-findings.{svg,png},"
-  echo "  suite-transitions.{json,md} suite-si-only-findings.md"
+  echo "  suite-transitions.{json,md} suite-si-only-findings.md suite-ci-only.json suite-ci-only-coverage.png"
 }
 
 case "${1:-}" in
