@@ -177,10 +177,11 @@ bool controllable(const ProductGraph& g, std::uint32_t state, std::uint32_t edge
     return g.edges[edge].stimulus || g.observation_count(state) == 1;
 }
 
-/// A continuation is searched among this many product states around the alternative's target, and
-/// rejoins the plan at most this many steps later (bounds the work on large graphs).
-constexpr std::size_t kContinuationSearchLimit = 4096;
-constexpr std::size_t kRejoinWindow = 4096;
+/// A continuation from where the client went is searched among at most this many product states
+/// (beyond them a reset and a run from the start is offered instead).
+constexpr std::size_t kContinuationSearchLimit = 512;
+/// Which targets the tester can force is computed up to this many product states (quadratic).
+constexpr std::size_t kForcibleLimit = 2000;
 
 // ---- building cases --------------------------------------------------------------------------------
 
@@ -190,52 +191,17 @@ public:
 
     /// A case along `edges` (a run from the initial product state), with alternatives and their
     /// continuations at every step.
-    TestCase build(std::vector<std::uint32_t> edges, std::string name, std::string purpose) const {
+    TestCase build(std::vector<std::uint32_t> edges, std::string name, std::string purpose) {
         TestCase c{std::move(name), std::move(purpose), {}};
+        std::unordered_map<std::uint32_t, std::vector<std::size_t>> position;  // state -> main steps from it
+        for (std::size_t i = 0; i < edges.size(); ++i) {
+            position[g_.edges[edges[i]].source].push_back(i);
+        }
         for (std::size_t i = 0; i < edges.size(); ++i) {
             Step step{edges[i], {}, {}};
             for (std::uint32_t a : alternatives_of(edges[i])) {
                 Alternative alt{a, !g_.edges[edges[i]].stimulus, {}, std::nullopt, false};
-                // Back onto the plan by stimuli and forced waits, from where the client went or after a
-                // reset: the later step j that minimises the continuation's length (a reset counts its
-                // cost) plus the planned steps it skips.
-                const auto here = reach(g_.edges[a].target);
-                if (!from_start_) {
-                    from_start_ = reach(0);
-                }
-                std::size_t best_cost = std::numeric_limits<std::size_t>::max();
-                for (std::size_t j = i + 1; j < edges.size() && j <= i + 1 + kRejoinWindow; ++j) {
-                    const std::uint32_t target = g_.edges[edges[j]].source;
-                    for (bool reset : {false, true}) {
-                        const auto& tree = reset ? *from_start_ : here;
-                        auto it = tree.find(target);
-                        if (it == tree.end()) {
-                            continue;
-                        }
-                        const std::size_t cost = it->second.second + (j - i - 1) + (reset ? reset_cost_ : 0);
-                        if (cost < best_cost) {
-                            best_cost = cost;
-                            alt.rejoin = j;
-                            alt.reset = reset;
-                        }
-                    }
-                }
-                if (alt.rejoin) {
-                    const auto& tree = alt.reset ? *from_start_ : here;
-                    std::vector<std::uint32_t> path;
-                    for (std::int64_t e = tree.at(g_.edges[edges[*alt.rejoin]].source).first; e >= 0;
-                         e = tree.at(g_.edges[static_cast<std::size_t>(e)].source).first) {
-                        path.push_back(static_cast<std::uint32_t>(e));
-                    }
-                    std::reverse(path.begin(), path.end());
-                    for (std::uint32_t e : path) {
-                        Step then{e, {}, {}};
-                        for (std::uint32_t b : alternatives_of(e)) {
-                            then.alternatives.push_back({b, !g_.edges[e].stimulus, {}, std::nullopt, false});
-                        }
-                        alt.then.push_back(std::move(then));
-                    }
-                }
+                continue_after(alt, edges, position, i);
                 step.alternatives.push_back(std::move(alt));
             }
             c.steps.push_back(std::move(step));
@@ -244,38 +210,128 @@ public:
     }
 
 private:
-    /// Breadth-first tree of the moves the tester controls from `from`: state -> (edge into it or -1, depth).
-    std::unordered_map<std::uint32_t, std::pair<std::int64_t, std::size_t>> reach(std::uint32_t from) const {
-        std::unordered_map<std::uint32_t, std::pair<std::int64_t, std::size_t>> tree{{from, {-1, 0}}};
-        std::deque<std::uint32_t> queue{from};
-        while (!queue.empty() && tree.size() < kContinuationSearchLimit) {
-            std::uint32_t v = queue.front();
-            queue.pop_front();
-            const std::size_t depth = tree[v].second;
+    /// Back onto the plan by stimuli and forced waits, from where the client went or after a reset:
+    /// the later step j that minimises the continuation's length (a reset counts its cost) plus the
+    /// planned steps it skips. Searches stop as soon as they cannot beat the best found.
+    void continue_after(Alternative& alt, const std::vector<std::uint32_t>& edges,
+                        const std::unordered_map<std::uint32_t, std::vector<std::size_t>>& position, std::size_t i) {
+        std::size_t best = std::numeric_limits<std::size_t>::max();
+        std::vector<std::uint32_t> best_path;
+        // from where the client went: breadth first, while the depth can still beat `best`
+        if (seen_.empty()) {
+            seen_.assign(g_.states.size(), 0);
+            via_.assign(g_.states.size(), -1);
+            depth_.assign(g_.states.size(), 0);
+        }
+        ++epoch_;
+        const std::uint32_t origin = g_.edges[alt.edge].target;
+        seen_[origin] = epoch_;
+        via_[origin] = -1;
+        depth_[origin] = 0;
+        std::vector<std::uint32_t> queue{origin};
+        std::optional<std::uint32_t> found;
+        for (std::size_t head = 0; head < queue.size() && queue.size() < kContinuationSearchLimit; ++head) {
+            const std::uint32_t v = queue[head];
+            if (depth_[v] >= best) {
+                break;
+            }
+            if (auto it = position.find(v); it != position.end()) {
+                auto later = std::upper_bound(it->second.begin(), it->second.end(), i);
+                if (later != it->second.end() && depth_[v] + (*later - i - 1) < best) {
+                    best = depth_[v] + (*later - i - 1);
+                    alt.rejoin = *later;
+                    found = v;
+                }
+            }
             for (std::uint32_t e : g_.out[v]) {
-                if (controllable(g_, v, e) && tree.try_emplace(g_.edges[e].target, e, depth + 1).second) {
-                    queue.push_back(g_.edges[e].target);
+                const std::uint32_t w = g_.edges[e].target;
+                if (seen_[w] != epoch_ && controllable(g_, v, e)) {
+                    seen_[w] = epoch_;
+                    via_[w] = e;
+                    depth_[w] = depth_[v] + 1;
+                    queue.push_back(w);
                 }
             }
         }
-        return tree;
+        if (found) {
+            for (std::int64_t e = via_[*found]; e >= 0; e = via_[g_.edges[static_cast<std::size_t>(e)].source]) {
+                best_path.push_back(static_cast<std::uint32_t>(e));
+            }
+        }
+        // after a reset: the run from the start to step j's state, plus the skipped steps (only when
+        // strictly shorter: at equal cost, staying with the client beats a reset)
+        start_tree();
+        for (std::size_t j = i + 1; j < edges.size() && reset_cost_ + (j - i - 1) < best; ++j) {
+            const std::uint32_t v = g_.edges[edges[j]].source;
+            if (start_depth_[v] != kUnseen && reset_cost_ + start_depth_[v] + (j - i - 1) < best) {
+                best = reset_cost_ + start_depth_[v] + (j - i - 1);
+                alt.rejoin = j;
+                alt.reset = true;
+            }
+        }
+        if (alt.reset) {
+            best_path.clear();
+            for (std::uint32_t v = g_.edges[edges[*alt.rejoin]].source; v != 0;) {
+                const std::uint32_t e = start_via_[v];
+                best_path.push_back(e);
+                v = g_.edges[e].source;
+            }
+        }
+        std::reverse(best_path.begin(), best_path.end());
+        for (std::uint32_t e : best_path) {
+            Step then{e, {}, {}};
+            for (std::uint32_t b : alternatives_of(e)) {
+                then.alternatives.push_back({b, !g_.edges[e].stimulus, {}, std::nullopt, false});
+            }
+            alt.then.push_back(std::move(then));
+        }
+    }
+
+    /// The tester's moves from the initial product state (breadth first), once per builder.
+    void start_tree() {
+        if (!start_depth_.empty()) {
+            return;
+        }
+        start_depth_.assign(g_.states.size(), kUnseen);
+        start_via_.assign(g_.states.size(), 0);
+        start_depth_[0] = 0;
+        std::deque<std::uint32_t> queue{0};
+        while (!queue.empty()) {
+            const std::uint32_t v = queue.front();
+            queue.pop_front();
+            for (std::uint32_t e : g_.out[v]) {
+                const std::uint32_t w = g_.edges[e].target;
+                if (controllable(g_, v, e) && start_depth_[w] == kUnseen) {
+                    start_depth_[w] = start_depth_[v] + 1;
+                    start_via_[w] = e;
+                    queue.push_back(w);
+                }
+            }
+        }
     }
 
     /// For an await: the other observations enabled there; for a stimulus: the observations that race it.
     std::vector<std::uint32_t> alternatives_of(std::uint32_t edge) const {
         std::vector<std::uint32_t> result;
-        for (std::uint32_t o : g_.observations(g_.edges[edge].source)) {
-            if (o != edge) {
+        for (std::uint32_t o : g_.out[g_.edges[edge].source]) {
+            if (o != edge && !g_.edges[o].stimulus) {
                 result.push_back(o);
             }
         }
         return result;
     }
 
+    static constexpr std::size_t kUnseen = std::numeric_limits<std::size_t>::max();
     const ProductGraph& g_;
     std::uint64_t reset_cost_;
-    /// The tester's moves from the initial product state, computed on first use.
-    mutable std::optional<std::unordered_map<std::uint32_t, std::pair<std::int64_t, std::size_t>>> from_start_{};
+    std::vector<std::size_t> start_depth_{};
+    std::vector<std::uint32_t> start_via_{};
+    // the search from where the client went, reused: a state is visited in this search when
+    // seen_[state] == epoch_
+    std::vector<std::uint32_t> seen_{};
+    std::vector<std::int64_t> via_{};
+    std::vector<std::size_t> depth_{};
+    std::uint32_t epoch_{0};
 };
 
 /// Splits a postman walk (product-edge indices, kReset) into runs from the initial state.
@@ -595,6 +651,63 @@ private:
         });
         suite.statistics.covered = static_cast<std::size_t>(std::count(covered.begin(), covered.end(), true));
         unreachable_transitions(suite);
+        client_dependent(suite);
+    }
+
+    /// Targets the tester cannot force (a game against the client: the tester picks stimuli, the
+    /// client picks among its observations): covered only if the client chooses so.
+    void client_dependent(Suite& suite) const {
+        const ProductGraph& g = suite.graph;
+        if (suite.deterministic) {
+            return;
+        }
+        if (g.states.size() > kForcibleLimit) {
+            suite.client_dependent.push_back(
+                {"(not computed)", fmt::format("more than {} product states", kForcibleLimit)});
+            return;
+        }
+        std::vector<std::vector<std::uint32_t>> in(g.states.size());
+        for (std::uint32_t e = 0; e < g.edges.size(); ++e) {
+            in[g.edges[e].target].push_back(e);
+        }
+        // forcible[t]: the tester can force the client from the initial state into t
+        std::vector<bool> forcible(g.states.size(), false);
+        for (std::uint32_t t = 0; t < g.states.size(); ++t) {
+            std::vector<bool> attr(g.states.size(), false);
+            std::vector<std::size_t> unforced(g.states.size());  // observations not yet known to lead into attr
+            for (std::uint32_t v = 0; v < g.states.size(); ++v) {
+                unforced[v] = g.observation_count(v);
+            }
+            std::deque<std::uint32_t> queue{t};
+            attr[t] = true;
+            while (!queue.empty() && !attr[0]) {
+                std::uint32_t w = queue.front();
+                queue.pop_front();
+                for (std::uint32_t e : in[w]) {
+                    std::uint32_t v = g.edges[e].source;
+                    if (attr[v]) {
+                        continue;
+                    }
+                    if (g.edges[e].stimulus || --unforced[v] == 0) {
+                        attr[v] = true;
+                        queue.push_back(v);
+                    }
+                }
+            }
+            forcible[t] = attr[0];
+        }
+        for (std::uint32_t e = 0; e < g.edges.size(); ++e) {
+            const ProductEdge& edge = g.edges[e];
+            if (!forcible[edge.source]) {
+                suite.client_dependent.push_back(
+                    {edge_label(m_, g, e),
+                     fmt::format("the tester cannot force the client into {}", state_label(g, edge.source))});
+            } else if (!edge.stimulus && g.observation_count(edge.source) > 1) {
+                suite.client_dependent.push_back(
+                    {edge_label(m_, g, e),
+                     fmt::format("one of {} moves the client chooses among there", g.observation_count(edge.source))});
+            }
+        }
     }
 
     void transition_pairs(Suite& suite) const {

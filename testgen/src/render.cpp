@@ -132,6 +132,10 @@ json document(const model::Model& m, const SuiteSet& set) {
         for (const NotCovered& n : s.not_covered) {
             js["not_covered"].push_back({{"target", n.target}, {"reason", n.reason}});
         }
+        js["client_dependent"] = json::array();
+        for (const NotCovered& n : s.client_dependent) {
+            js["client_dependent"].push_back({{"target", n.target}, {"reason", n.reason}});
+        }
         js["cases"] = json::array();
         for (const TestCase& c : s.cases) {
             json jc;
@@ -166,7 +170,7 @@ std::string md_escape(std::string text) {
 }  // namespace
 
 std::string render_json(const model::Model& model, const SuiteSet& suites) {
-    return document(model, suites).dump(1) + "\n";
+    return document(model, suites).dump() + "\n";
 }
 
 std::string render_markdown(const model::Model& m, const SuiteSet& set) {
@@ -190,6 +194,12 @@ std::string render_markdown(const model::Model& m, const SuiteSet& set) {
         if (!s.not_covered.empty()) {
             out << "\nNot covered:\n\n";
             for (const NotCovered& n : s.not_covered) {
+                out << "- `" << n.target << "`: " << n.reason << "\n";
+            }
+        }
+        if (!s.client_dependent.empty()) {
+            out << "\nCovered only if the client chooses so (" << s.client_dependent.size() << "):\n\n";
+            for (const NotCovered& n : s.client_dependent) {
                 out << "- `" << n.target << "`: " << n.reason << "\n";
             }
         }

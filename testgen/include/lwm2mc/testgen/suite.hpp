@@ -107,6 +107,9 @@ struct Suite {
     bool deterministic{true};  ///< no reachable product state where the client chooses
     SuiteStatistics statistics{};
     std::vector<NotCovered> not_covered{};
+    /// transitions: planned targets the tester cannot force; a run covers them only if the client
+    /// chooses so (each with the reason).
+    std::vector<NotCovered> client_dependent{};
     std::vector<TestCase> cases{};
 };
 
