@@ -208,6 +208,13 @@ TEST(Generate, AClientChoiceBecomesAnUnavoidableBranchWithAContinuation) {
         }
     }
     EXPECT_EQ(branches, 2U);  // both branches are planned once, each with the other as alternative
+    // the tester cannot force either branch, nor what follows them; it can force go and again
+    std::set<std::string> dependent;
+    for (const auto& n : s.client_dependent) {
+        dependent.insert(n.target.substr(0, n.target.find(' ')));
+    }
+    EXPECT_EQ(dependent, (std::set<std::string>{"Deciding.decide.Left", "Deciding.decide.Right", "Left.finish.Done",
+                                                "Right.finish.Done"}));
     EXPECT_EQ(s.statistics.choice_points, 2U);
     EXPECT_EQ(s.statistics.length, s.statistics.lower_bound);
     EXPECT_GE(s.statistics.worst_case_length, s.statistics.length);
