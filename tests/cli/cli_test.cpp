@@ -3,49 +3,21 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sstream>
-#include <sys/wait.h>
+
+#include "cli_run.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct CliRun {
-    int code{-1};
-    std::string out;
-    std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using lwm2mc::test::CliRun;
+using lwm2mc::test::slurp;
 
 CliRun run(const std::string& args) {
-    fs::path err_file = fs::temp_directory_path() / ("lwm2mc_cli_test_" + std::to_string(::getpid()) + ".err");
-    std::string command = std::string(LWM2MC_CLI) + " " + args + " 2>" + err_file.string();
-    CliRun r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-        return r;
-    }
-    std::array<char, 4096> buffer{};
-    std::size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-        r.out.append(buffer.data(), n);
-    }
-    int status = ::pclose(pipe);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.err = slurp(err_file);
-    fs::remove(err_file);
-    return r;
+    return lwm2mc::test::run_cli(args);
 }
 
 const std::string kSpecs = LWM2MC_SPECS_DIR;
