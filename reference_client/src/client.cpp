@@ -220,7 +220,11 @@ void Client::Impl::send(const Endpoint& to, Request request,
     obs_->on_message(now(), "out", describe(request) + " to " + to_string(to));
     const auto gen = generation_;
     transport_->send(to, std::move(request),
-                     [this, gen, done = std::move(on_done)](std::optional<Response> response, SendFailure failure) {
+                     [this, alive = std::weak_ptr<const bool>{alive_}, gen,
+                      done = std::move(on_done)](std::optional<Response> response, SendFailure failure) {
+                         if (alive.expired()) {
+                             return;  // the Client is gone: `this` dangles (a cancellation run after ~Client)
+                         }
                          if (gen != generation_ || stopped_) {
                              return;  // an answer to a request from before a reboot or stop
                          }
@@ -458,6 +462,14 @@ void Client::stop() {
     if (d.started_) {
         d.transport_->set_request_handler(nullptr);
     }
+}
+
+void Client::set_choices(const ClientChoices& choices) {
+    static_cast<ClientChoices&>(impl_->config_) = choices;
+}
+
+const ClientChoices& Client::choices() const {
+    return impl_->config_;
 }
 
 const DataModel& Client::data() const {

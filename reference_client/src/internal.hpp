@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -59,6 +60,9 @@ struct Client::Impl {
     bool persist_failed_{false};   ///< the last persist() could not save the state
     std::deque<std::pair<std::uint64_t, std::function<void()>>> deferred_{};
     std::optional<Millis> deadline_{};  ///< the one timer of the current state
+    /// Expires with this Impl: a completion the transport runs after the Client is gone (cancel_all, then the
+    /// Client destroyed before the next poll) sees it expired and does nothing.
+    std::shared_ptr<const bool> alive_{std::make_shared<const bool>(true)};
 
     // Values of the model variables last reported to the observer.
     std::optional<bool> seen_has_bs_{};

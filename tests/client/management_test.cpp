@@ -340,6 +340,56 @@ TEST(Management, PowerCycleRestartsFromThePersistedState) {
     EXPECT_EQ(second.replay(), std::nullopt);
 }
 
+TEST(Management, SetChoicesSteersEachRestartAndIsNotPersisted) {
+    TempDir dir;
+    Harness h;
+    h.config.state_dir = dir.path;
+    h.config.keep_observations = true;
+    h.bootstrap_and_register();
+    ClientChoices forget = h.config;
+    forget.keep_observations = false;
+
+    h.client->set_choices(forget);
+    h.client->power_cycle();
+    h.step();
+    const auto after_first = h.state();
+    h.transport.answer(code::kCreated, {"rd", "6"});
+    h.client->set_choices(h.config);  // back to keeping the registration
+    h.client->power_cycle();
+    h.step();
+    const auto after_second = h.state();
+    Harness next_process;
+    next_process.config = h.config;
+    next_process.start();
+
+    EXPECT_EQ(after_first, "RegPending");
+    EXPECT_EQ(after_second, "Registered");
+    EXPECT_TRUE(h.client->choices().keep_observations);
+    EXPECT_TRUE(next_process.client->choices().keep_observations) << "a new process has its configuration's";
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Management, CompletionsRunAfterTheClientIsGoneDoNothing) {
+    Harness h;
+    h.start();
+    h.step();  // Bootstrap-Request outstanding
+    Harness answered;
+    answered.start();
+    answered.step();
+    const auto steps_before = h.recorder.steps.size();
+    const auto answered_before = answered.recorder.steps.size();
+
+    h.client->stop();  // cancels: the completion runs at the next poll, which comes after ~Client
+    h.client.reset();
+    h.transport.poll(Millis{0});
+    answered.client.reset();  // the response arrives after the Client is gone
+    answered.transport.answer(code::kChanged);
+
+    EXPECT_EQ(h.recorder.steps.size(), steps_before) << "nothing is reported after the Client was destroyed";
+    EXPECT_EQ(answered.recorder.steps.size(), answered_before);
+    EXPECT_EQ(answered.transport.sent.back().request.uri_path, std::vector<std::string>{"bs"});
+}
+
 TEST(Management, DamagedStateFileStopsTheStart) {
     TempDir dir;
     Harness h;

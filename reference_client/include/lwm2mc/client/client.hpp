@@ -61,7 +61,15 @@ public:
     /// Model event `power_cycle` (operator): drop everything volatile and restart from the persisted state.
     void power_cycle();
     /// Cancels outstanding requests and timers and uninstalls the request handler; step() then does nothing.
+    /// The cancelled requests' completions may run at a later transport.poll(), also after this Client is gone:
+    /// they do nothing then.
     void stop();
+
+    /// Replaces the spec-open choices (the ClientChoices part of the configuration) for every decision from
+    /// now on: the engine reads a choice when it decides, so this steers the next restart, bs_failed_next, ...
+    /// Takes no step and changes nothing persisted. For a tester that steers the client to a planned branch.
+    void set_choices(const ClientChoices& choices);
+    const ClientChoices& choices() const;
 
     const DataModel& data() const;
     /// The persistent state as it is now (and as last saved when a state_dir is configured).

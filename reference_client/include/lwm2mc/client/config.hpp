@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// The reference client's configuration. The first group of fields are the shipped model's parameters
-// (model/specs/lwm2m-ts10-draft.lwm2m) under the same names; the second group are the choices the spec
-// leaves to the client (the model's `choice` events); the rest is deployment.
+// The reference client's configuration. The choices the spec leaves to the client (the model's `choice` events)
+// are a base, ClientChoices; the first group of fields are the shipped model's parameters
+// (model/specs/lwm2m-ts10-draft.lwm2m) under the same names; the rest is deployment.
 
 #include "lwm2mc/client/objects.hpp"
 
@@ -17,7 +17,20 @@
 
 namespace lwm2mc::client {
 
-struct ClientConfig {
+/// The choices the spec leaves to the client (the model's `choice` events). The engine reads each one when it
+/// decides, so Client::set_choices changes the next decision; none of them is persisted.
+struct ClientChoices {
+    bool bootstrap_after_factory_reset{true};    ///< factory_reset_done: run the Bootstrap Sequence (Init) or Register
+    bool bootstrap_after_reboot{false};          ///< restart: run the Bootstrap Sequence (Init)
+    bool keep_observations{true};                ///< restart: keep a valid registration (TS 5.5.1 SHOULD)
+    bool deregister_before_factory_reset{true};  ///< De-register MAY precede a factory reset (/3/0/5 text)
+    bool register_on_reg_info_change{false};     ///< reg_info_changed / bs_done: Register instead of Update
+    bool register_after_bootstrap_failure{false};  ///< bs_failed_next: use held server accounts, not retry
+};
+
+/// The choices are a base so that `config.keep_observations` reads as before and a Client's choices can be
+/// replaced as one value.
+struct ClientConfig : ClientChoices {
     // ---- model parameters (same names as in the model file) ----
     bool factory{false};                ///< supports Factory Bootstrap (factory_config_file or server_uris)
     bool smartcard{false};              ///< a smartcard is fitted (smartcard_file)
@@ -25,14 +38,6 @@ struct ClientConfig {
     bool server_initiated{false};       ///< supports 1.0-style Server Initiated Bootstrap
     bool supports_factory_reset{true};  ///< implements /3/0/5
     std::int64_t hold_off{0};           ///< ClientHoldOffTime /0/x/11 of the provisioned BS account, seconds
-
-    // ---- client choices the spec leaves open ----
-    bool bootstrap_after_factory_reset{true};    ///< factory_reset_done: run the Bootstrap Sequence (Init) or Register
-    bool bootstrap_after_reboot{false};          ///< restart: run the Bootstrap Sequence (Init)
-    bool keep_observations{true};                ///< restart: keep a valid registration (TS 5.5.1 SHOULD)
-    bool deregister_before_factory_reset{true};  ///< De-register MAY precede a factory reset (/3/0/5 text)
-    bool register_on_reg_info_change{false};     ///< reg_info_changed / bs_done: Register instead of Update
-    bool register_after_bootstrap_failure{false};  ///< bs_failed_next: use held server accounts, not retry
 
     // ---- deployment ----
     LwM2mVersion lwm2m_version{LwM2mVersion::V1_1};
