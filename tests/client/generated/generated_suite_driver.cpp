@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -105,7 +106,7 @@ const std::vector<NudgeRow>& nudge_table() {
         {"deregister",        "the application calls Client::deregister()",                       "TS 5.3.3"},
         {"register_again",    "the application calls Client::register_again()",                   "TS 5.3.1"},
         {"request_bootstrap", "LwM2M server executes Bootstrap-Request Trigger /1/x/9",           "1.1 object 1 resource 9"},
-        {"reg_info_changed",  "LwM2M server writes a new Lifetime /1/x/1 (300 s <-> 360 s)",      "TS 5.3.2"},
+        {"reg_info_changed",  "LwM2M server writes a new Lifetime /1/x/1 (600 s <-> 660 s)",      "TS 5.3.2"},
     };
     return rows;
 }
@@ -237,6 +238,7 @@ struct Frame {
     bool in_then{false};
     std::optional<std::size_t> rejoin{};  ///< after a `then` list: the case step to continue at; none = end
     std::string label{};                  ///< "step 4 > alternative 1 > then " for messages
+    std::size_t origin{0};                ///< in a `then` list: the case step whose alternative it follows
 };
 
 std::atomic<unsigned> g_case_counter{0};
@@ -252,13 +254,9 @@ public:
     }
 
     ~CasePlayer() {
-        if (client_) {
-            client_->stop();
-            transport_.poll(Millis{0});  // the cancellations point into the Client (see power_cycle)
-        }
-        client_.reset();
-        bs_.stop();
-        server_.stop();
+        client_.reset();  // its cancelled exchanges' completions, run at a later poll, see it gone
+        bs_->stop();
+        server_->stop();
         std::error_code ignored;
         std::filesystem::remove_all(dir_, ignored);
     }
@@ -270,11 +268,15 @@ public:
 private:
     static client::CoapTransportOptions transport_options();
     client::ClientConfig make_config();
-    void align_choices(client::ClientConfig& c) const;
+    void steer_choices();
+    void start_peers();
+    void switch_on();
     void start_client();
+    void reset_to_factory();
     void pump();
 
     const json* current() const;
+    const json* step_after_current() const;
     std::string where() const;
     void moved();
     void on_observation(const Observed& o);
@@ -311,8 +313,9 @@ private:
     std::filesystem::path dir_{};
     client::ClientConfig config_{};
 
-    BootstrapServer bs_{};
-    Lwm2mServer server_{};
+    // Pointers: a reset continuation starts new peers (no registrations, no records), as at the start of a case.
+    std::unique_ptr<BootstrapServer> bs_{std::make_unique<BootstrapServer>()};
+    std::unique_ptr<Lwm2mServer> server_{std::make_unique<Lwm2mServer>()};
     client::CoapTransport transport_{transport_options()};
     client::ScaledClock clock_;
     std::ostringstream trace_text_{};
@@ -329,6 +332,7 @@ private:
     Millis last_t_{0};  // protocol time of the last observation: the reference for duration_s
     bool decided_{false};
     bool finished_{false};
+    bool reset_pending_{false};  // an alternative with "reset": true was taken; the loop resets before acting
     CaseVerdict verdict_{};
     std::vector<std::string> wire_queue_{};
 
@@ -366,11 +370,8 @@ client::ClientConfig CasePlayer::make_config() {
         client::apply_assignment(c, name + "=" + scalar_text(value));
     }
     client::apply_assignments(c, options_.client_settings);
-    if (options_.align_choices) {
-        align_choices(c);
-    }
     c.state_dir = dir_ / "state";
-    const std::string server = uri(server_.endpoint());
+    const std::string server = uri(server_->endpoint());
     if (c.factory) {
         c.server_uris = {server};
     }
@@ -381,43 +382,118 @@ client::ClientConfig CasePlayer::make_config() {
                                         << "}]}";
     }
     if (c.client_initiated || c.server_initiated) {
-        c.bootstrap_server_uri = uri(bs_.endpoint());
+        c.bootstrap_server_uri = uri(bs_->endpoint());
     }
     return c;
 }
 
-// The model's `choice` events are the reference client's configuration keys: the tester sets them so that the
-// client takes the planned branch, the first time the case plans each of them.
-void CasePlayer::align_choices(client::ClientConfig& c) const {
-    std::map<std::string, bool> decided;
-    const auto set = [&](const std::string& key, bool value) {
-        if (decided.emplace(key, value).second) {
-            client::apply_assignment(c, key + (value ? "=true" : "=false"));
+// Which of the reference client's choice keys makes it take the branch `step` plans (docs: README, "Steering").
+// Only steps of actor `choice` are decided by a key; the engine reads the key when it decides
+// (management.cpp enter_rebooting, factory_reset_done; bootstrap.cpp enter_bs_failed, enter_bs_finished;
+// management.cpp / registration.cpp reg_info_changed).
+using ChoiceKey = bool client::ClientChoices::*;
+std::vector<std::pair<ChoiceKey, bool>> choice_keys_for(const json& step) {
+    if (step.value("actor", std::string{}) != "choice") {
+        return {};
+    }
+    const std::string event = str(step, "event");
+    const std::string to = str(step, "to");
+    using C = client::ClientChoices;
+    if (event == "restart") {
+        if (to == "Init") {
+            return {{&C::bootstrap_after_reboot, true}};
+        }
+        return {{&C::bootstrap_after_reboot, false}, {&C::keep_observations, to == "Registered"}};
+    }
+    if (event == "factory_reset_done") {
+        return {{&C::bootstrap_after_factory_reset, to == "Init"}};
+    }
+    if (event == "reg_info_changed" || event == "bs_done") {
+        return {{&C::register_on_reg_info_change, to == "RegPending"}};
+    }
+    if (event == "bs_failed_next") {
+        return {{&C::register_after_bootstrap_failure, to == "RegPending"}};
+    }
+    return {};
+}
+
+// Steering: each choice key takes the value the nearest step ahead that the key decides needs: the rest of the
+// list the case stands in, then, after a `then`, the case from `rejoin`. Called at every move, so the key is
+// right before the client decides (the Observer reports a step before the new state's entry action, where the
+// client makes its next choice) and for a new process (config_).
+void CasePlayer::steer_choices() {
+    if (!options_.steer_choices) {
+        return;
+    }
+    client::ClientChoices& choices = config_;
+    std::vector<ChoiceKey> decided;
+    const auto scan = [&](const json& steps, std::size_t from) {
+        for (std::size_t i = from; i < steps.size(); ++i) {
+            for (const auto& [key, value] : choice_keys_for(steps[i])) {
+                if (std::find(decided.begin(), decided.end(), key) == decided.end()) {
+                    decided.push_back(key);
+                    choices.*key = value;
+                }
+            }
         }
     };
-    for (const auto& step : case_.at("steps")) {
-        const std::string event = str(step, "event");
-        const std::string to = str(step, "to");
-        const auto vars = step.value("vars", json::object());
-        if (event == "restart") {
-            set("bootstrap_after_reboot", to == "Init");
-            if (to != "Init") {
-                set("keep_observations", to == "Registered");
-            }
-        } else if (event == "factory_reset_done") {
-            set("bootstrap_after_factory_reset", to == "Init");
-        } else if (event == "reg_info_changed") {
-            set("register_on_reg_info_change", to == "RegPending");
-        } else if (event == "bs_done" && vars.value("reg_info", std::string{}) == "RegInfoChanged") {
-            set("register_on_reg_info_change", to == "RegPending");
-        } else if (event == "bs_failed_next") {
-            set("register_after_bootstrap_failure", to == "RegPending");
-        }
+    if (frame_.steps != nullptr) {
+        scan(*frame_.steps, frame_.index);
+    }
+    if (frame_.in_then && frame_.rejoin) {
+        scan(case_.at("steps"), *frame_.rejoin);
+    }
+    if (client_) {
+        client_->set_choices(choices);
     }
 }
 
+void CasePlayer::start_peers() {
+    bs_->set_script({});
+    bs_->start();
+    server_->start();
+}
+
+// The device is switched on for a case (or a reset continuation) in its factory state, unless the case starts
+// with a power cycle: then only through it.
+void CasePlayer::switch_on() {
+    const json* first = current();
+    if (first == nullptr || str(*first, "kind") != "stimulus" || str(*first, "event") != "power_cycle") {
+        start_client();
+    }
+}
+
+// An alternative with "reset": true (docs/testing.md): the client from its factory state (state directory
+// wiped, a new Client), new peers as at the start of a case; the case goes on with the alternative's `then`
+// from the case's start state.
+void CasePlayer::reset_to_factory() {
+    reset_pending_ = false;
+    client_.reset();  // its cancelled exchanges' completions see it gone
+    for (const auto& e : wire_queue_) {
+        check_wire(e);  // against the peers that saw the exchanges
+    }
+    wire_queue_.clear();
+    check_exchanges(false);
+    exchanges_.clear();  // the old peers' requests: the answers no longer matter
+    followup_.reset();
+    bs_->stop();
+    server_->stop();
+    bs_ = std::make_unique<BootstrapServer>();
+    server_ = std::make_unique<Lwm2mServer>();
+    std::filesystem::remove_all(dir_ / "state");
+    config_ = make_config();
+    start_peers();
+    recorder_.restart_expected = false;
+    recorder_.vars.clear();  // the old client's; the new one reports its own when it starts
+    last_t_ = clock_.now();
+    verdict_.log.push_back(where() + ": reset to the factory state");
+    ++verdict_.resets;
+    moved();  // the new peers' answers and the choices for the `then` steps
+    switch_on();
+}
+
 void CasePlayer::start_client() {
-    client_ = std::make_unique<client::Client>(config_, transport_, clock_, observers_);
+    client_ = std::make_unique<client::Client>(config_, transport_, clock_, observers_);  // config_ is steered
     client_->start();
 }
 
@@ -429,6 +505,21 @@ void CasePlayer::pump() {
     const Millis now = clock_.now();
     const Millis wait = next == client::kNoDeadline ? Millis{5} : clock_.real_wait(next > now ? next - now : Millis{0});
     transport_.poll(std::min(wait, Millis{5}));
+}
+
+// The step after the current one: in its list, or after the last step of a `then`, the case's `rejoin` step.
+const json* CasePlayer::step_after_current() const {
+    if (frame_.steps == nullptr) {
+        return nullptr;
+    }
+    if (frame_.index + 1 < frame_.steps->size()) {
+        return &(*frame_.steps)[frame_.index + 1];
+    }
+    const auto& steps = case_.at("steps");
+    if (frame_.in_then && frame_.rejoin && *frame_.rejoin < steps.size()) {
+        return &steps[*frame_.rejoin];
+    }
+    return nullptr;
 }
 
 const json* CasePlayer::current() const {
@@ -450,6 +541,7 @@ void CasePlayer::moved() {
         finished_ = true;
     }
     arm_answers();
+    steer_choices();
 }
 
 std::string CasePlayer::allowed_text(const json& step) const {
@@ -492,6 +584,10 @@ void CasePlayer::on_observation(const Observed& o) {
     const std::string seen = o.from + " --" + o.event + " (" + o.actor + ")--> " + o.to;
     if (decided_ || finished_) {
         return;  // after the verdict the client may go on; the replay at the end still holds it to the model
+    }
+    if (reset_pending_) {
+        verdict_.log.push_back("  before the reset: " + seen);
+        return;  // the client goes when the loop resets it; the `then` steps are for the new one
     }
     const json* step = current();
     if (step == nullptr) {
@@ -553,7 +649,12 @@ void CasePlayer::take_alternative(const json& alternative, std::size_t number) {
     }
     static const json kNoSteps = json::array();
     const auto then = alternative.find("then");
-    frame_ = Frame{then != alternative.end() && then->is_array() ? &*then : &kNoSteps, 0, true, rejoin, label};
+    const std::size_t origin = frame_.in_then ? frame_.origin : frame_.index;
+    frame_ = Frame{then != alternative.end() && then->is_array() ? &*then : &kNoSteps, 0, true, rejoin, label, origin};
+    ++verdict_.alternatives;
+    if (const auto r = alternative.find("reset"); r != alternative.end() && r->is_boolean() && r->get<bool>()) {
+        reset_pending_ = true;  // not here, inside the client's call stack: the loop does it before acting
+    }
     if (current() == nullptr) {
         finish_frame();
     }
@@ -588,21 +689,21 @@ void CasePlayer::arm_answers() {
     const Scripted normal{};
     const Scripted ignore{Answer::Ignore, code::kEmpty};
     if (event == "bs_request_ack") {
-        bs_.set_bs_reply(BootstrapServer::Reply::Accept);
+        bs_->set_bs_reply(BootstrapServer::Reply::Accept);
     } else if (event == "bs_request_failed") {
-        bs_.set_bs_reply(BootstrapServer::Reply::Reject, code::kBadRequest);
+        bs_->set_bs_reply(BootstrapServer::Reply::Reject, code::kBadRequest);
     } else {
-        bs_.set_bs_reply(hold ? BootstrapServer::Reply::Ignore : BootstrapServer::Reply::Accept);
+        bs_->set_bs_reply(hold ? BootstrapServer::Reply::Ignore : BootstrapServer::Reply::Accept);
     }
-    server_.set_register_default(event == "reg_failed" ? Scripted{Answer::Reject, code::kForbidden}
-                                 : hold                ? ignore
-                                                       : normal);
-    server_.set_update_default(event == "update_failed" ? Scripted{Answer::Reject, code::kNotFound}
-                               : hold                   ? ignore
+    server_->set_register_default(event == "reg_failed" ? Scripted{Answer::Reject, code::kForbidden}
+                                  : hold                ? ignore
                                                         : normal);
-    server_.set_deregister_default(event == "dereg_failed" ? Scripted{Answer::Reject, code::kNotFound}
-                                   : hold                  ? ignore
-                                                           : normal);
+    server_->set_update_default(event == "update_failed" ? Scripted{Answer::Reject, code::kNotFound}
+                                : hold                   ? ignore
+                                                         : normal);
+    server_->set_deregister_default(event == "dereg_failed" ? Scripted{Answer::Reject, code::kNotFound}
+                                    : hold                  ? ignore
+                                                            : normal);
 }
 
 std::optional<std::uint16_t> CasePlayer::server_instance() const {
@@ -643,10 +744,10 @@ void CasePlayer::perform(const json& step, const StimulusRow& row) {
     const std::string event = str(step, "event");
     const client::Endpoint device{"127.0.0.1", transport_.local_port()};
     const auto bs_send = [&](client::Request request, std::string expected) {
-        exchanges_.push_back({bs_.send(device, std::move(request), 0ms, event), std::move(expected), event});
+        exchanges_.push_back({bs_->send(device, std::move(request), 0ms, event), std::move(expected), event});
     };
     const auto server_send = [&](client::Request request, std::string expected) {
-        exchanges_.push_back({server_.send_to_client(endpoint_, std::move(request)), std::move(expected), event});
+        exchanges_.push_back({server_->send_to_client(endpoint_, std::move(request)), std::move(expected), event});
     };
     switch (row.how) {
     case How::Answer:
@@ -669,8 +770,8 @@ void CasePlayer::perform(const json& step, const StimulusRow& row) {
     } else if (event == "bs_delete_all") {
         bs_send(BootstrapServer::delete_all().request, "2.02");
     } else if (event == "bs_write_server") {
-        const std::string server = uri(server_.endpoint());
-        auto first = bs_.send(device, BootstrapServer::write_security(10, server, false, 101).request, 0ms, event);
+        const std::string server = uri(server_->endpoint());
+        auto first = bs_->send(device, BootstrapServer::write_security(10, server, false, 101).request, 0ms, event);
         exchanges_.push_back({first, "2.04", event});
         // Writing the Security instance alone completes an account only if the Server instance is there; if the
         // client does not report bs_write_server for it, the Server instance follows.
@@ -710,23 +811,23 @@ void CasePlayer::nudge(const json& step) {
         client_->register_again();
     } else if (const auto inst = server_instance(); inst && event == "request_bootstrap") {
         exchanges_.push_back(
-            {server_.send_to_client(endpoint_, Lwm2mServer::execute("/1/" + std::to_string(*inst) + "/9")), "2.04",
+            {server_->send_to_client(endpoint_, Lwm2mServer::execute("/1/" + std::to_string(*inst) + "/9")), "2.04",
              event});
     } else if (inst && event == "reg_info_changed") {
         const auto& srv = client_->persistent().data.server.at(*inst);
-        const std::string lifetime = srv.lifetime == 300 ? "360" : "300";
-        exchanges_.push_back(
-            {server_.send_to_client(endpoint_, Lwm2mServer::write_text("/1/" + std::to_string(*inst) + "/1", lifetime)),
-             "2.04", event});
+        const auto lifetime =
+            std::to_string(srv.lifetime == config_.lifetime ? config_.lifetime + 60 : config_.lifetime);
+        exchanges_.push_back({server_->send_to_client(
+                                  endpoint_, Lwm2mServer::write_text("/1/" + std::to_string(*inst) + "/1", lifetime)),
+                              "2.04", event});
     }
 }
 
 void CasePlayer::power_cycle(const json& step) {
     bool engine = options_.power_cycle == PowerCycle::Engine;
-    if (options_.power_cycle == PowerCycle::Planned && frame_.index + 1 < frame_.steps->size()) {
+    if (const json* next = step_after_current(); options_.power_cycle == PowerCycle::Planned && next != nullptr) {
         // A new process always starts in Init; a planned restart that keeps the registration needs the engine's.
-        const auto& next = (*frame_.steps)[frame_.index + 1];
-        engine = str(next, "event") == "restart" && str(next, "to") != "Init";
+        engine = str(*next, "event") == "restart" && str(*next, "to") != "Init";
     }
     if (engine && client_) {
         client_->power_cycle();
@@ -736,11 +837,7 @@ void CasePlayer::power_cycle(const json& step) {
     std::string from = str(step, "from");
     if (client_) {
         from = std::string{client_->state()};
-        client_->stop();
-        // stop() cancels the exchanges through completions that the next poll runs and that point into this
-        // Client: run them while it still exists (they see it stopped and return).
-        transport_.poll(Millis{0});
-        client_.reset();
+        client_.reset();  // the cancelled exchanges' completions run at the next poll and see the Client gone
     }
     on_observation(Observed{from, "power_cycle", "operator", "Rebooting", recorder_.vars, clock_.now(), true});
     if (decided_) {
@@ -806,14 +903,14 @@ void CasePlayer::check_wire(const std::string& event) {
         if (e.event != event) {
             continue;
         }
-        const auto got = last_with(e.bootstrap ? bs_.received() : server_.received(), e.pred);
+        const auto got = last_with(e.bootstrap ? bs_->received() : server_->received(), e.pred);
         if (!got) {
             fail(where() + ": the client reported " + event + " but the " +
                  (e.bootstrap ? "bootstrap server" : "LwM2M server") + " received no " + std::string{e.what});
         } else if (got->answer != e.answer) {
             fail(where() + ": the client reported " + event + " but the last " + std::string{e.what} +
                  " was answered " + client::code_to_string(got->answer));
-        } else if (event == "reg_created" && !server_.registration(endpoint_)) {
+        } else if (event == "reg_created" && !server_->registration(endpoint_)) {
             fail(where() + ": the client reported reg_created but the LwM2M server holds no registration of '" +
                  endpoint_ + "'");
         }
@@ -890,24 +987,23 @@ CaseVerdict CasePlayer::play() {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     config_ = make_config();
-    bs_.set_script({});
-    bs_.start();
-    server_.start();
+    start_peers();
 
     const auto& steps = case_.at("steps");
     if (!steps.is_array()) {
         throw std::invalid_argument("suite: 'steps' is not an array");
     }
+    verdict_.steps_planned = steps.size();
     frame_ = Frame{&steps, 0, false, std::nullopt, {}};
     moved();
     last_t_ = clock_.now();
-    // A case that starts with a power cycle switches the device on only through it.
-    const json* first = current();
-    if (first == nullptr || str(*first, "event") != "power_cycle") {
-        start_client();
-    }
+    switch_on();
 
     while (!decided_ && !finished_) {
+        if (reset_pending_) {
+            reset_to_factory();
+            continue;
+        }
         const json* step = current();
         if (step == nullptr) {
             break;
@@ -918,7 +1014,7 @@ CaseVerdict CasePlayer::play() {
             continue;  // act may have moved the case (a power cycle is observed at once)
         }
         if (followup_ && serial_ == followup_serial_ && followup_after_.wait_for(0s) == std::future_status::ready) {
-            exchanges_.push_back({bs_.send({"127.0.0.1", transport_.local_port()}, *followup_, 0ms, "bs_write_server"),
+            exchanges_.push_back({bs_->send({"127.0.0.1", transport_.local_port()}, *followup_, 0ms, "bs_write_server"),
                                   "2.04", "bs_write_server"});
             followup_.reset();
         }
@@ -957,6 +1053,7 @@ CaseVerdict CasePlayer::play() {
         client_->stop();
     }
     verdict_.trace = trace_text_.str();
+    verdict_.case_steps_reached = frame_.in_then ? frame_.origin : frame_.index;
     if (options_.replay && verdict_.verdict != Verdict::Fail) {
         if (const auto problem = replay_problem(verdict_.trace)) {
             decided_ = false;
@@ -1030,14 +1127,28 @@ void run_case(const char* json_text, std::size_t suite, std::size_t case_index) 
     for (const auto& line : v.log) {
         log += "  " + line + "\n";
     }
+    if (std::getenv("LWM2MC_GENERATED_LOG") != nullptr) {  // every step of every case, for reading a suite's run
+        std::cout << v.suite_name << ", " << v.case_name << ": " << verdict_name(v.verdict) << "\n"
+                  << log << "client trace:\n"
+                  << v.trace;
+    }
     ::testing::Test::RecordProperty("verdict", std::string{verdict_name(v.verdict)});
     ::testing::Test::RecordProperty("steps_played", static_cast<int>(v.steps_played));
+    ::testing::Test::RecordProperty("steps_planned", static_cast<int>(v.steps_planned));
+    ::testing::Test::RecordProperty("case_steps_reached", static_cast<int>(v.case_steps_reached));
+    ::testing::Test::RecordProperty("alternatives", static_cast<int>(v.alternatives));
+    ::testing::Test::RecordProperty("resets", static_cast<int>(v.resets));
     switch (v.verdict) {
     case Verdict::Pass:
         break;
     case Verdict::Inconclusive:
         ::testing::Test::RecordProperty("inconclusive", v.reason);
-        std::cout << "[ NOTE     ] inconclusive (" << v.suite_name << ", " << v.case_name << "): " << v.reason << "\n";
+        std::cout << "[ NOTE     ] inconclusive (" << v.suite_name << ", " << v.case_name << "): " << v.reason
+                  << "\n[ NOTE     ] case step " << v.case_steps_reached << " of " << v.steps_planned
+                  << "; last steps:\n";
+        for (std::size_t i = v.log.size() > 3 ? v.log.size() - 3 : 0; i < v.log.size(); ++i) {
+            std::cout << "[ NOTE     ]   " << v.log[i] << "\n";
+        }
         break;
     case Verdict::Fail:
         ADD_FAILURE() << v.suite_name << ", " << v.case_name << ": " << v.reason << "\nsteps played:\n"

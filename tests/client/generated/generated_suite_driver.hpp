@@ -40,11 +40,13 @@ struct DriverOptions {
     std::chrono::milliseconds min_real_wait{750};  ///< real time always granted before a quiescence verdict
     double early_tolerance{0.01};  ///< a step with duration_s may come this fraction (plus 1 s) before it
     PowerCycle power_cycle{PowerCycle::Planned};
-    /// Set the reference client's choice keys (bootstrap_after_reboot, keep_observations, ...) so that it takes the
-    /// branch the case plans at the first occurrence of each choice event; later ones may become alternatives.
-    bool align_choices{true};
+    /// Steer the reference client: before each step, set its choice keys (Client::set_choices:
+    /// bootstrap_after_reboot, keep_observations, ...) so that it takes the branch the case plans at the next
+    /// choice. Off: the configuration's keys stay, and the client's other branches are taken as alternatives (what
+    /// a client that cannot be steered gets).
+    bool steer_choices{true};
     /// ClientConfig assignments besides the model parameters (deployment and retry timers, see the README).
-    std::string client_settings{"lifetime=300,communication_retry_count=2,communication_retry_timer=10,"
+    std::string client_settings{"lifetime=600,communication_retry_count=2,communication_retry_timer=10,"
                                 "communication_sequence_delay_timer=60,communication_sequence_retry_count=1"};
     bool replay{true};  ///< also replay the client's whole trace on the model at the end
 };
@@ -53,11 +55,15 @@ struct CaseVerdict {
     Verdict verdict{Verdict::Pass};
     std::string suite_name{};  ///< "class 1: factory=true, ..."
     std::string case_name{};
-    std::string reason{};  ///< fail / inconclusive: what the client did, what the model allowed, where
-    std::string where{};   ///< "step 4" or "step 4 > alternative 1 > then 0" (0-based, as in the suite)
-    std::size_t steps_played{0};
-    std::vector<std::string> log{};  ///< one line per step played, for the test output
-    std::string trace{};             ///< the client's JSON-lines trace (all its runs)
+    std::string reason{};               ///< fail / inconclusive: what the client did, what the model allowed, where
+    std::string where{};                ///< "step 4" or "step 4 > alternative 1 > then 0" (0-based, as in the suite)
+    std::size_t steps_played{0};        ///< steps matched, the case's and those of `then` lists
+    std::size_t steps_planned{0};       ///< the case's own steps
+    std::size_t case_steps_reached{0};  ///< the case step the walk stood at in the end (steps_planned: all done)
+    std::size_t alternatives{0};        ///< alternatives the client took
+    std::size_t resets{0};              ///< reset continuations played
+    std::vector<std::string> log{};     ///< one line per step played, for the test output
+    std::string trace{};                ///< the client's JSON-lines trace (all its runs)
     std::chrono::milliseconds real_time{0};
 };
 
