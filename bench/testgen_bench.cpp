@@ -644,6 +644,25 @@ bool take_option(std::string_view arg, std::string_view name, long& value) {
     return true;
 }
 
+/// Google Benchmarks of explore() and solve_postman() on one configuration; `interp` must outlive them.
+void register_explore_and_postman(const std::string& suffix, const model::Interpreter& interp,
+                                  const model::Configuration& configuration) {
+    benchmark::RegisterBenchmark(("explore" + suffix).c_str(), [&interp, configuration](benchmark::State& state) {
+        for (auto _ : state) {
+            auto graph = testgen::explore(interp, configuration);
+            benchmark::DoNotOptimize(graph);
+        }
+    })->Unit(benchmark::kMillisecond);
+    auto problem = postman_problem(testgen::explore(interp, configuration));
+    benchmark::RegisterBenchmark(("solve_postman" + suffix).c_str(), [problem =
+                                                                          std::move(problem)](benchmark::State& state) {
+        for (auto _ : state) {
+            auto tour = testgen::solve_postman(problem);
+            benchmark::DoNotOptimize(tour);
+        }
+    })->Unit(benchmark::kMillisecond);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -704,20 +723,7 @@ int main(int argc, char** argv) {
                 benchmark::DoNotOptimize(result);
             }
         })->Unit(benchmark::kMillisecond);
-        benchmark::RegisterBenchmark(("explore" + suffix).c_str(), [&interp, configuration](benchmark::State& state) {
-            for (auto _ : state) {
-                auto graph = testgen::explore(interp, configuration);
-                benchmark::DoNotOptimize(graph);
-            }
-        })->Unit(benchmark::kMillisecond);
-        auto problem = postman_problem(testgen::explore(interp, configuration));
-        benchmark::RegisterBenchmark(("solve_postman" + suffix).c_str(), [problem = std::move(problem)](
-                                                                             benchmark::State& state) {
-            for (auto _ : state) {
-                auto tour = testgen::solve_postman(problem);
-                benchmark::DoNotOptimize(tour);
-            }
-        })->Unit(benchmark::kMillisecond);
+        register_explore_and_postman(suffix, interp, configuration);
     }
     benchmark::RegisterBenchmark("generate/all-classes", [&shipped, options](benchmark::State& state) {
         for (auto _ : state) {
@@ -752,21 +758,7 @@ int main(int argc, char** argv) {
                 }
             })->Unit(benchmark::kMillisecond);
         }
-        benchmark::RegisterBenchmark(("explore" + suffix).c_str(), [&scale_interp,
-                                                                    configuration](benchmark::State& state) {
-            for (auto _ : state) {
-                auto graph = testgen::explore(scale_interp, configuration);
-                benchmark::DoNotOptimize(graph);
-            }
-        })->Unit(benchmark::kMillisecond);
-        auto problem = postman_problem(testgen::explore(scale_interp, configuration));
-        benchmark::RegisterBenchmark(("solve_postman" + suffix).c_str(), [problem = std::move(problem)](
-                                                                             benchmark::State& state) {
-            for (auto _ : state) {
-                auto tour = testgen::solve_postman(problem);
-                benchmark::DoNotOptimize(tour);
-            }
-        })->Unit(benchmark::kMillisecond);
+        register_explore_and_postman(suffix, scale_interp, configuration);
     }
     std::cout << "\n== 2. and 3. Google Benchmark\n" << std::flush;
     CollectingReporter reporter;

@@ -26,6 +26,16 @@ inline model::Model load_valid(const std::string& text) {
     return std::move(*r.model);
 }
 
+/// Loads a model file and fails the test (printing the diagnostics) when it is invalid.
+inline model::Model load_file(const std::string& path) {
+    auto r = model::load_model(path);
+    EXPECT_TRUE(r.ok()) << model::format_diagnostics(r.diagnostics);
+    if (!r.ok()) {
+        throw std::runtime_error(path + " did not load");
+    }
+    return std::move(*r.model);
+}
+
 /// Diagnostics text of an inline model (empty when valid).
 inline std::string diagnostics_of(const std::string& text) {
     return model::format_diagnostics(load_text(text).diagnostics);

@@ -436,13 +436,7 @@ TEST(Generate, FindingsCriterionFollowsTheGivenWitnesses) {
 }
 
 const model::Model& shipped() {
-    static const model::Model m = [] {
-        auto r = model::load_model(std::string(LWM2MC_SPECS_DIR) + "/lwm2m-ts10-draft.lwm2m");
-        if (!r.ok()) {
-            throw std::runtime_error("the shipped model does not load");
-        }
-        return std::move(*r.model);
-    }();
+    static const model::Model m = test::load_file(std::string(LWM2MC_SPECS_DIR) + "/lwm2m-ts10-draft.lwm2m");
     return m;
 }
 
