@@ -116,6 +116,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}));
     generate->add_option("--exclude-events", generate_options.exclude_events,
                          "Stimuli the tester cannot produce (event,...): their targets are reported, not planned");
+    generate->add_option("--urgent-states", generate_options.urgent_states,
+                         "States the client under test leaves at once (State,...): no stimulus is planned there");
     generate->add_option("--format", generate_options.format, "json (docs/testing.md), markdown or gtest")
         ->check(CLI::IsMember({"json", "markdown", "gtest"}));
     generate->add_option("--gtest-suite", generate_options.gtest_suite, "GoogleTest suite name (--format gtest)");

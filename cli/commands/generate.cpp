@@ -47,6 +47,26 @@ std::vector<testgen::Scenario> witnesses(const model::Model& m, const model::Con
     return out;
 }
 
+/// "a, b,c" -> {"a", "b", "c"}.
+std::vector<std::string> split_list(std::string_view text) {
+    std::vector<std::string> items;
+    while (!text.empty()) {
+        auto comma = text.find(',');
+        std::string_view item = text.substr(0, comma);
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+        while (!item.empty() && item.front() == ' ') {
+            item.remove_prefix(1);
+        }
+        while (!item.empty() && item.back() == ' ') {
+            item.remove_suffix(1);
+        }
+        if (!item.empty()) {
+            items.emplace_back(item);
+        }
+    }
+    return items;
+}
+
 }  // namespace
 
 int generate_command(const GenerateCommandOptions& o, const CommandIo& io) {
@@ -78,19 +98,19 @@ int generate_command(const GenerateCommandOptions& o, const CommandIo& io) {
     if (!error.empty()) {
         return usage("--config: " + error);
     }
-    std::string_view events = o.exclude_events;
-    while (!events.empty()) {
-        auto comma = events.find(',');
-        std::string name(events.substr(0, comma));
-        events = comma == std::string_view::npos ? std::string_view{} : events.substr(comma + 1);
-        if (name.empty()) {
-            continue;
-        }
+    for (const std::string& name : split_list(o.exclude_events)) {
         auto id = m.find_event(name);
         if (!id) {
             return usage(fmt::format("--exclude-events: unknown event '{}'", name));
         }
-        options.excluded_events.push_back(*id);
+        options.limits.excluded_events.push_back(*id);
+    }
+    for (const std::string& name : split_list(o.urgent_states)) {
+        auto id = m.find_state(name);
+        if (!id) {
+            return usage(fmt::format("--urgent-states: unknown state '{}'", name));
+        }
+        options.limits.urgent_states.push_back(*id);
     }
     if (criterion->kind == testgen::Criterion::Paths) {
         std::ifstream in(criterion->paths_file, std::ios::binary);

@@ -18,6 +18,7 @@ struct GenerateCommandOptions {
     std::string cover{"transitions"};
     std::uint64_t reset_cost{1};
     std::string exclude_events{};  ///< "a,b": stimuli the tester cannot produce
+    std::string urgent_states{};   ///< "A,B": states the client under test leaves at once
     std::string format{"json"};    ///< json, markdown or gtest
     std::string gtest_suite{"GeneratedSuite"};
     std::uint64_t max_states{1'000'000};

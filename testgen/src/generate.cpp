@@ -426,7 +426,7 @@ private:
             errors.push_back(error("the reset cost must be at least 1"));
             return false;
         }
-        for (model::EventId ev : o_.excluded_events) {
+        for (model::EventId ev : o_.limits.excluded_events) {
             for (std::size_t t = 0; t < m_.transition_count(); ++t) {
                 const model::Transition& tr = m_.transition(model::TransitionId{t});
                 if (tr.event == ev && !is_stimulus(tr.actor)) {
@@ -475,7 +475,7 @@ private:
                 return true;
             }
             try {
-                ProductGraph g = explore(interp_, c, o_.excluded_events, o_.max_product_states);
+                ProductGraph g = explore(interp_, c, o_.limits, o_.max_product_states);
                 auto key = graph_key(g);
                 auto [it, fresh] = by_key.try_emplace(std::move(key), classes.size());
                 if (fresh) {
@@ -606,7 +606,8 @@ private:
             reached[s.state.index()] = true;
         }
         std::vector<bool> taken_unrestricted;
-        if (!o_.excluded_events.empty()) {
+        const auto& limits = o_.limits;
+        if (!limits.excluded_events.empty() || !limits.urgent_states.empty()) {
             ProductGraph full = explore(interp_, suite.graph.configuration, {}, o_.max_product_states);
             taken_unrestricted.assign(m_.transition_count(), false);
             for (const auto& e : full.edges) {
@@ -620,7 +621,15 @@ private:
             const model::Transition& tr = m_.transition(model::TransitionId{t});
             std::string reason;
             if (!taken_unrestricted.empty() && taken_unrestricted[t]) {
-                reason = "reached only through an excluded event (--exclude-events)";
+                const bool excluded = std::find(limits.excluded_events.begin(), limits.excluded_events.end(),
+                                                tr.event) != limits.excluded_events.end();
+                reason = !limits.allows(tr)
+                             ? (excluded ? "its event is excluded (--exclude-events)"
+                                         : fmt::format("a stimulus in '{}', which the client leaves at once "
+                                                       "(--urgent-states)",
+                                                       m_.state(tr.source).name))
+                             : "reached only through stimuli the tester cannot produce (--exclude-events, "
+                               "--urgent-states)";
             } else if (!reached[tr.source.index()]) {
                 reason = fmt::format("unreachable in this configuration: state '{}' is never reached",
                                      m_.state(tr.source).name);

@@ -39,8 +39,16 @@ std::size_t ProductGraph::observation_count(std::uint32_t state) const {
         std::count_if(out[state].begin(), out[state].end(), [&](std::uint32_t e) { return !edges[e].stimulus; }));
 }
 
-ProductGraph explore(const model::Interpreter& interp, const model::Configuration& config,
-                     const std::vector<model::EventId>& excluded_events, std::size_t max_states) {
+bool TesterLimits::allows(const model::Transition& t) const {
+    if (!is_stimulus(t.actor)) {
+        return true;
+    }
+    return std::find(excluded_events.begin(), excluded_events.end(), t.event) == excluded_events.end() &&
+           std::find(urgent_states.begin(), urgent_states.end(), t.source) == urgent_states.end();
+}
+
+ProductGraph explore(const model::Interpreter& interp, const model::Configuration& config, const TesterLimits& limits,
+                     std::size_t max_states) {
     const model::Model& m = interp.model();
     ProductGraph g;
     g.configuration = config;
@@ -62,7 +70,7 @@ ProductGraph explore(const model::Interpreter& interp, const model::Configuratio
         const model::ProductState at = g.states[i];  // copy: intern() may grow the vector
         for (model::TransitionId t : interp.enabled_transitions(at, config)) {
             const model::Transition& tr = m.transition(t);
-            if (std::find(excluded_events.begin(), excluded_events.end(), tr.event) != excluded_events.end()) {
+            if (!limits.allows(tr)) {
                 continue;
             }
             try {

@@ -383,17 +383,43 @@ TEST(Generate, ExcludedStimuliAreReportedAndClientEventsCannotBeExcluded) {
     auto m = test::load_valid(kDeterministic);
     auto o = options_for(m, Criterion::Transitions);
 
-    o.excluded_events = {*m.find_event("reject")};
+    o.limits.excluded_events = {*m.find_event("reject")};
     auto set = generate_ok(m, o);
-    o.excluded_events = {*m.find_event("retry")};
+    o.limits.excluded_events = {*m.find_event("retry")};
     auto refused = testgen::generate(m, o);
 
     const auto& nc = set.suites[0].not_covered;
     ASSERT_EQ(nc.size(), 2U);  // the excluded transition and the retry behind it
     EXPECT_EQ(nc[0].target, "Requesting.reject.Failed");
-    EXPECT_EQ(nc[1].reason, "reached only through an excluded event (--exclude-events)");
+    EXPECT_EQ(nc[0].reason, "its event is excluded (--exclude-events)");
+    EXPECT_EQ(nc[1].reason,
+              "reached only through stimuli the tester cannot produce (--exclude-events, --urgent-states)");
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.errors[0].message.find("cannot be excluded"), std::string::npos);
+}
+
+TEST(Generate, StimuliInUrgentStatesAreNotPlannedButReported) {
+    auto m = test::load_valid(R"(
+model urgent;
+state Boot initial;
+state Up goal;
+event boot: client;
+event power: operator;
+Boot + boot -> Up;
+* + power -> Boot;
+)");
+    auto o = options_for(m, Criterion::Transitions);
+
+    auto plain = generate_ok(m, o).suites[0];
+    o.limits.urgent_states = {*m.find_state("Boot")};
+    auto urgent = generate_ok(m, o).suites[0];
+
+    EXPECT_EQ(plain.statistics.targets, 3U);
+    EXPECT_EQ(urgent.statistics.targets, 2U);  // the power cycle while booting is left out
+    ASSERT_EQ(urgent.not_covered.size(), 1U);
+    EXPECT_EQ(urgent.not_covered[0].target, "Boot.power.Boot");
+    EXPECT_EQ(urgent.not_covered[0].reason, "a stimulus in 'Boot', which the client leaves at once (--urgent-states)");
+    EXPECT_EQ(urgent.statistics.length, urgent.statistics.lower_bound);
 }
 
 TEST(Generate, RefusesAProductGraphPastTheLimitInsteadOfHanging) {

@@ -48,10 +48,21 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// Breadth-first exploration from the initial product state of `config`. Transitions whose event
-/// is in `excluded_events` are left out (the tester cannot produce them). Throws
-/// ProductGraphTooLarge past `max_states`, model::EvalError when the initial state is invalid.
+/// What the tester cannot do with the client under test.
+struct TesterLimits {
+    std::vector<model::EventId> excluded_events{};  ///< stimuli the tester cannot produce
+    /// States the client leaves at once (it boots, reads its card, acts on a finished bootstrap):
+    /// no stimulus can reach it there, so stimuli leaving these states are not taken.
+    std::vector<model::StateId> urgent_states{};
+
+    /// The tester can cause `t` (a stimulus) / `t` happens at all in a test (an observation).
+    bool allows(const model::Transition& t) const;
+};
+
+/// Breadth-first exploration from the initial product state of `config`. Stimuli `limits` rules
+/// out are left out. Throws ProductGraphTooLarge past `max_states`, model::EvalError when the
+/// initial state is invalid.
 ProductGraph explore(const model::Interpreter& interp, const model::Configuration& config,
-                     const std::vector<model::EventId>& excluded_events = {}, std::size_t max_states = 1'000'000);
+                     const TesterLimits& limits = {}, std::size_t max_states = 1'000'000);
 
 }  // namespace lwm2mc::testgen

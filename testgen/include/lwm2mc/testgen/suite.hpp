@@ -118,9 +118,9 @@ struct GenerateOptions {
     /// Parameters fixed by --config; nullopt entries are free: one suite per configuration class.
     std::vector<std::optional<model::Value>> fixed{};
     std::uint64_t reset_cost{1};
-    std::vector<model::EventId> excluded_events{};  ///< stimuli the tester cannot produce
-    std::size_t max_product_states{1'000'000};      ///< per configuration
-    std::uint64_t max_configurations{1U << 16U};    ///< enumerated to find the classes
+    TesterLimits limits{};                      ///< stimuli the tester cannot produce, states the client leaves at once
+    std::size_t max_product_states{1'000'000};  ///< per configuration
+    std::uint64_t max_configurations{1U << 16U};  ///< enumerated to find the classes
     /// Paths: the scenarios (see parse_scenarios).
     std::vector<Scenario> scenarios{};
     /// Findings: the findings' witnesses in one configuration (given by the caller, which runs the
