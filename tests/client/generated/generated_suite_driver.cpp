@@ -349,13 +349,7 @@ private:
 };
 
 client::CoapTransportOptions CasePlayer::transport_options() {
-    client::CoapTransportOptions o;
-    o.bind_host = "127.0.0.1";
-    o.ack_timeout = 1000ms;
-    o.ack_random_factor = 1.0;
-    o.max_retransmit = 1;
-    o.exchange_timeout = 3000ms;
-    return o;
+    return test_peers::fast_loopback_client_options();
 }
 
 client::ClientConfig CasePlayer::make_config() {

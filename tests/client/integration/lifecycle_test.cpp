@@ -65,15 +65,7 @@ public:
         observers_.add(log_);
     }
 
-    static CoapTransportOptions transport_options() {
-        CoapTransportOptions o;
-        o.bind_host = "127.0.0.1";
-        o.ack_timeout = 1000ms;
-        o.ack_random_factor = 1.0;
-        o.max_retransmit = 1;
-        o.exchange_timeout = 3000ms;
-        return o;
-    }
+    static CoapTransportOptions transport_options() { return test_peers::fast_loopback_client_options(); }
 
     void start() {
         client_ = std::make_unique<Client>(config_, transport_, clock_, observers_);

@@ -197,4 +197,14 @@ std::vector<Exchange> Peer::sent() const {
     return sent_;
 }
 
+client::CoapTransportOptions fast_loopback_client_options() {
+    client::CoapTransportOptions o;
+    o.bind_host = "127.0.0.1";
+    o.ack_timeout = std::chrono::milliseconds{1000};
+    o.ack_random_factor = 1.0;
+    o.max_retransmit = 1;
+    o.exchange_timeout = std::chrono::milliseconds{3000};
+    return o;
+}
+
 }  // namespace lwm2mc::test_peers

@@ -112,4 +112,8 @@ private:
     std::thread thread_{};
 };
 
+/// Transport options for a client under test on loopback: 127.0.0.1, a 1 s ACK timeout without random factor and
+/// one retransmission, so that an unanswered request fails within 3 s of real time (libcoap's floor).
+client::CoapTransportOptions fast_loopback_client_options();
+
 }  // namespace lwm2mc::test_peers
