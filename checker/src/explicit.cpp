@@ -25,17 +25,6 @@ using namespace model;
 
 constexpr std::size_t kMaxProductStates = 2'000'000;
 
-void mark_params(const ExprPtr& e, std::vector<bool>& used) {
-    if (!e) {
-        return;
-    }
-    if (e->op == Op::Param && e->index < used.size()) {
-        used[e->index] = true;
-    }
-    mark_params(e->lhs, used);
-    mark_params(e->rhs, used);
-}
-
 /// Parameters that shape the state space (enumerated) vs. those that only scale time.
 struct ParamRoles {
     std::vector<bool> structural;
@@ -46,27 +35,27 @@ ParamRoles classify(const Model& m, const CheckOptions& options) {
     std::size_t n = m.parameters.size();
     std::vector<bool> structural(n, false), timed(n, false);
     for (const auto& c : m.constraints) {
-        mark_params(c.expr, structural);
+        mark_parameters(c.expr, structural);
     }
     for (const auto& v : m.variables) {
-        mark_params(v.initial, structural);
+        mark_parameters(v.initial, structural);
     }
     for (std::size_t i = 0; i < m.transition_count(); ++i) {
         const Transition& t = m.transition(TransitionId{i});
-        mark_params(t.guard, structural);
+        mark_parameters(t.guard, structural);
         for (const auto& u : t.updates) {
-            mark_params(u.value, structural);
+            mark_parameters(u.value, structural);
         }
-        mark_params(t.duration, timed);
+        mark_parameters(t.duration, timed);
     }
     for (const auto& p : m.properties) {
         if (p.kind == PropertyKind::Within) {
-            mark_params(p.expr, timed);
+            mark_parameters(p.expr, timed);
         } else {
-            mark_params(p.expr, structural);
+            mark_parameters(p.expr, structural);
         }
-        mark_params(p.from, structural);
-        mark_params(p.to, structural);
+        mark_parameters(p.from, structural);
+        mark_parameters(p.to, structural);
     }
     ParamRoles roles{std::vector<bool>(n, false), std::vector<bool>(n, false)};
     for (std::size_t i = 0; i < n; ++i) {

@@ -62,6 +62,17 @@ const char* property_kind_name(PropertyKind kind) {
     return "invariant";
 }
 
+void mark_parameters(const ExprPtr& expr, std::vector<bool>& used) {
+    if (!expr) {
+        return;
+    }
+    if (expr->op == Op::Param && expr->index < used.size()) {
+        used[expr->index] = true;
+    }
+    mark_parameters(expr->lhs, used);
+    mark_parameters(expr->rhs, used);
+}
+
 bool is_binary(Op op) {
     switch (op) {
     case Op::And:

@@ -81,17 +81,6 @@ namespace {
 
 // ---- configuration classes ------------------------------------------------------------------------
 
-void mark_params(const model::ExprPtr& e, std::vector<bool>& used) {
-    if (!e) {
-        return;
-    }
-    if (e->op == model::Op::Param && e->index < used.size()) {
-        used[e->index] = true;
-    }
-    mark_params(e->lhs, used);
-    mark_params(e->rhs, used);
-}
-
 /// Parameters the product graph depends on (guards, updates, initial values, constraints) and
 /// those that only scale durations.
 struct ParamUse {
@@ -102,18 +91,18 @@ struct ParamUse {
 ParamUse parameter_use(const Model& m) {
     ParamUse use{std::vector<bool>(m.parameters.size(), false), std::vector<bool>(m.parameters.size(), false)};
     for (const auto& c : m.constraints) {
-        mark_params(c.expr, use.structural);
+        model::mark_parameters(c.expr, use.structural);
     }
     for (const auto& v : m.variables) {
-        mark_params(v.initial, use.structural);
+        model::mark_parameters(v.initial, use.structural);
     }
     for (std::size_t i = 0; i < m.transition_count(); ++i) {
         const model::Transition& t = m.transition(model::TransitionId{i});
-        mark_params(t.guard, use.structural);
+        model::mark_parameters(t.guard, use.structural);
         for (const auto& u : t.updates) {
-            mark_params(u.value, use.structural);
+            model::mark_parameters(u.value, use.structural);
         }
-        mark_params(t.duration, use.in_durations);
+        model::mark_parameters(t.duration, use.in_durations);
     }
     return use;
 }

@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace lwm2mc::model {
 
@@ -74,6 +75,9 @@ struct Expr {
     SourceRange range{};
     std::uint32_t depth{1};  ///< height of the tree; the parser keeps it <= 128 so walkers cannot overflow the stack
 };
+
+/// Sets used[p] for every parameter p that `expr` mentions (null: nothing); indices past the end are ignored.
+void mark_parameters(const ExprPtr& expr, std::vector<bool>& used);
 
 bool is_binary(Op op);
 bool is_unary(Op op);
