@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <array>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
@@ -22,6 +23,7 @@
 #include <random>
 #include <stdexcept>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <utility>
 
 namespace lwm2mc::client {
@@ -317,6 +319,9 @@ struct CoapTransport::Impl {
         if (!addr) {
             throw std::runtime_error("CoapTransport: bind_host '" + options.bind_host + "' is not a numeric address");
         }
+        if (options.bind_port == 0) {
+            coap_address_set_port(&*addr, exclusive_free_port(*addr));
+        }
         ctx = coap_new_context(nullptr);
         if (ctx == nullptr) {
             throw std::runtime_error("CoapTransport: coap_new_context failed");
@@ -358,6 +363,28 @@ struct CoapTransport::Impl {
 
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
+
+    /// A port no socket on `addr` holds. libcoap binds with SO_REUSEADDR, and for a port-0 bind Linux's UDP
+    /// port allocator skips only ports whose holders lack SO_REUSEADDR, so two libcoap endpoints (say a test
+    /// server and the client) could be handed the same port, and the client would receive its own Register.
+    /// A socket without SO_REUSEADDR gets a port nobody holds; it is closed just before libcoap binds it.
+    static std::uint16_t exclusive_free_port(const coap_address_t& addr) {
+        const int fd = ::socket(addr.addr.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw std::runtime_error(std::string("CoapTransport: socket failed: ") + std::strerror(errno));
+        }
+        sockaddr_storage bound{};
+        socklen_t len = sizeof(bound);
+        const bool ok = ::bind(fd, &addr.addr.sa, addr.size) == 0 &&
+                        ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) == 0;
+        const int error = errno;
+        ::close(fd);
+        if (!ok) {
+            throw std::runtime_error(std::string("CoapTransport: cannot bind UDP: ") + std::strerror(error));
+        }
+        return bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port)
+                                           : ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
+    }
 
     static std::uint16_t bound_port(const coap_endpoint_t* ep) {
         // libcoap 4.3.1 has no accessor for an endpoint's address, but coap_endpoint_str prints the address

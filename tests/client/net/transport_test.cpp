@@ -8,7 +8,9 @@
 #include <chrono>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -84,6 +86,19 @@ TEST(CoapTransport, BindsAnEphemeralPortAndReportsIt) {
     EXPECT_NE(a.local_port(), 0);
     EXPECT_NE(a.local_port(), b.local_port());
     EXPECT_EQ(a.local_endpoint(), (Endpoint{"127.0.0.1", a.local_port()}));
+}
+
+TEST(CoapTransport, EphemeralPortsAreNeverSharedWithAnotherTransport) {
+    // libcoap binds with SO_REUSEADDR, and Linux lets a port-0 bind of such a socket land on a port another
+    // SO_REUSEADDR socket already holds: a client then sent its Register to itself (seen in CI). With a few
+    // hundred transports alive, several would collide (about n^2 / 2 / 28000 pairs) if nothing prevented it.
+    std::vector<std::unique_ptr<CoapTransport>> alive;
+    std::set<std::uint16_t> ports;
+    for (int i = 0; i < 400; ++i) {
+        alive.push_back(std::make_unique<CoapTransport>(fast_options()));
+        const auto port = alive.back()->local_port();
+        ASSERT_TRUE(ports.insert(port).second) << "port " << port << " bound twice (transport " << i << ")";
+    }
 }
 
 TEST(CoapTransport, RefusesTransmissionParametersLibcoapWouldIgnore) {
