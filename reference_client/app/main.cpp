@@ -19,6 +19,11 @@
 #include <optional>
 #include <unistd.h>
 
+#ifdef LWM2MC_MUTANTS
+// lwm2mc-client-mutants only: the test build with seeded lifecycle defects (reference_client/src/mutants.hpp).
+#include "mutants.hpp"
+#endif
+
 namespace {
 
 std::atomic<bool> g_stop{false};
@@ -102,7 +107,25 @@ int main(int argc, char** argv) {
     app.add_flag("--deregister-on-exit", deregister_on_exit, "On SIGINT/SIGTERM or --run-for, De-register first");
     app.add_flag("--reexec-on-reboot", reexec_on_reboot,
                  "On Execute /3/0/4, answer 2.04, close everything and re-execute this program (needs --state-dir)");
+#ifdef LWM2MC_MUTANTS
+    std::string mutant_name;
+    bool list_mutants = false;
+    app.add_option("--mutant", mutant_name, "Run with this seeded lifecycle defect (see --list-mutants)");
+    app.add_flag("--list-mutants", list_mutants, "Print the seeded lifecycle defects and exit");
+#endif
     CLI11_PARSE(app, argc, argv);
+#ifdef LWM2MC_MUTANTS
+    if (list_mutants) {
+        for (const auto& m : kMutants) {
+            std::cout << m.name << '\t' << m.description << '\t' << m.spec << '\n';
+        }
+        return static_cast<int>(Exit::Ok);
+    }
+    if (!select_mutant(mutant_name)) {
+        std::cerr << "lwm2mc-client: unknown mutant '" << mutant_name << "' (--list-mutants lists them)\n";
+        return static_cast<int>(Exit::BadConfig);
+    }
+#endif
 
     ClientConfig config;
     try {
@@ -181,6 +204,9 @@ int main(int argc, char** argv) {
         client.start();
         std::cerr << "lwm2mc-client: endpoint '" << config.endpoint << "' on " << to_string(transport.local_endpoint())
                   << ", state " << client.state() << '\n';
+#ifdef LWM2MC_MUTANTS
+        std::cerr << "lwm2mc-client: mutant " << selected_mutant_name() << '\n';
+#endif
 
         const Millis started = clock->now();
         const auto deadline = run_for > 0.0

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "internal.hpp"
+#include "mutants.hpp"
 
 namespace lwm2mc::client {
 
@@ -61,6 +62,11 @@ void Client::Impl::enter_init() {
         fire("boot", Actor::Client, State::BsSmartcard, "smartcard fitted");
     } else if (config_.factory && !has_server) {
         fire("boot", Actor::Client, State::BsFactory, "factory bootstrap");
+    } else if (has_server && st_.registration && mutant(Mutant::UpdateAfterReboot)) {
+        // Defect: a restarted client (a new process, or Reboot going through Init) resumes its persisted
+        // registration with an Update. TS 5.2.4 step 3, 5.3.1: Register (Init + boot [has_server_account] ->
+        // RegPending).
+        fire("boot", Actor::Client, State::UpdatePending, "persisted registration: Update");
     } else if (has_server) {
         fire("boot", Actor::Client, State::RegPending, "server account held");
     } else if (st_.data.has_bs_account()) {
@@ -140,6 +146,11 @@ void Client::Impl::enter_bs_hold_off() {
     if (const auto id = st_.data.bootstrap_account()) {
         hold_off_s = st_.data.security.at(*id).client_hold_off_time;  // /0/x/11 (domain doc 1.3)
     }
+    if (mutant(Mutant::IgnoreHoldOff)) {
+        // Defect: /0/x/11 is read but never applied. TS 5.2.4 step 4 and object 0 resource 11 require waiting
+        // ClientHoldOffTime before initiating the Client Initiated Bootstrap.
+        hold_off_s = 0;
+    }
     Millis delay{hold_off_s * 1000};
     if (bs_failures_ > 0) {
         // LwM2M TS 1.0 does not say when to retry a failed bootstrap (domain doc 1.4). Back off like the 1.1
@@ -149,6 +160,11 @@ void Client::Impl::enter_bs_hold_off() {
         const auto backoff_s = std::min<std::int64_t>(config_.retry.communication_retry_timer << exponent,
                                                       config_.retry.communication_sequence_delay_timer);
         delay = std::max(delay, Millis{backoff_s * 1000});
+        if (mutant(Mutant::BootstrapRetryWithoutHoldOff)) {
+            // Defect: the hold-off is applied at the first start only; a failed bootstrap is retried at once.
+            // The model's BsFailed + bs_failed_next -> BsHoldOff waits ClientHoldOffTime again (TS 5.2.6, /0/x/11).
+            delay = Millis{0};
+        }
     }
     arm(delay);
 }
@@ -157,6 +173,11 @@ void Client::Impl::bootstrap_timer() {
     if (state_ == State::BsHoldOff) {
         fire("hold_off_expired", Actor::Client, State::BsRequesting, "ClientHoldOffTime elapsed");
     } else if (state_ == State::BsPending) {
+        if (mutant(Mutant::NoBootstrapTimeout)) {
+            // Defect: the client waits for Bootstrap-Finish forever. TS 5.2.6: no Finish within EXCHANGE_LIFETIME
+            // after the last command means the bootstrap failed (BsPending + exchange_lifetime_expired).
+            return;
+        }
         // LwM2M TS 1.0 5.2.6: no Bootstrap-Finish within EXCHANGE_LIFETIME after the last command: failed.
         fire("exchange_lifetime_expired", Actor::Fault, State::BsFailed, "no Bootstrap-Finish within 247 s");
     }
@@ -247,7 +268,9 @@ void Client::Impl::enter_bs_finished() {
 
 std::optional<std::string> Client::Impl::consistency_problem() const {
     // LwM2M TS 1.0 5.2.2: at least one LwM2M Server Account after bootstrap; 5.2.1: at most one BS account.
-    if (!st_.data.has_server_account()) {
+    // Defect finish_without_server_account: the check is left out, so a Finish without a server account is
+    // answered 2.04 instead of 4.06 (TS 5.2.3.3 step #2, 5.2.6).
+    if (!st_.data.has_server_account() && !mutant(Mutant::FinishWithoutServerAccount)) {
         return "no LwM2M server account (a Security and a Server instance with the same Short Server ID)";
     }
     const auto bs_count = std::count_if(st_.data.security.begin(), st_.data.security.end(),
@@ -378,6 +401,16 @@ Response Client::Impl::handle_bootstrap_request(const Request& request) {
             }
         });
         arm(kExchangeLifetime);
+        if (mutant(Mutant::RegisterBeforeFinish)) {
+            // Defect: a usable server account is taken as the end of the bootstrap, and the client registers
+            // without waiting for Bootstrap-Finish. TS 5.2.3.3: the bootstrap ends with Finish (step #2), and
+            // only then does the client act on the new configuration (BsFinished + bs_done).
+            defer([this] {
+                if (state_ == State::BsPending && st_.data.has_server_account()) {
+                    fire("bs_finish", Actor::Response, State::BsFinished, "server account written");
+                }
+            });
+        }
     } else {
         st_.data = std::move(next);
         report_variables();

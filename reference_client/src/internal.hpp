@@ -137,6 +137,11 @@ struct Client::Impl {
     void enter_factory_resetting();
     void factory_reset_done();
     std::int64_t now_s() const;
+
+#ifdef LWM2MC_MUTANTS
+    /// Mutant stale_location_update (mutants.hpp): the Location-Path of the first registration of this process.
+    std::vector<std::string> mutant_first_location_{};
+#endif
 };
 
 /// "POST /rd?ep=x&lt=300" for traces.

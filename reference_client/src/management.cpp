@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "internal.hpp"
+#include "mutants.hpp"
 
 namespace lwm2mc::client {
 
@@ -92,6 +93,11 @@ Response Client::Impl::execute(const Path& path) {
     const auto busy = [&] { return state_ != State::Registered; };
     if (object == 1 && res == 8) {
         // Registration Update Trigger: an Update now (TS 1.0 5.3.2; an Update already in flight covers it).
+        if (mutant(Mutant::IgnoreUpdateTrigger)) {
+            // Defect: the Execute is acknowledged but nothing is scheduled. TS 5.3.2, object 1 resource 8: the
+            // client sends an Update (Registered + update_trigger -> UpdatePending).
+            return reply(code::kChanged);
+        }
         defer([this] {
             if (state_ == State::Registered) {
                 fire("update_trigger", Actor::ServerInitiative, State::UpdatePending, "Execute /1/x/8");
@@ -136,6 +142,11 @@ Response Client::Impl::execute(const Path& path) {
         }
         // Answer 2.04 first, act on the next step (OMA issue #280: respond before rebooting).
         const bool reboot = res == 4;
+        if (reboot && mutant(Mutant::RebootIgnored)) {
+            // Defect: the Execute is acknowledged but the device never restarts. Object 3 resource 4 (mandatory)
+            // reboots the device (Registered + reboot -> Rebooting, then the restart choice).
+            return reply(code::kChanged);
+        }
         defer([this, reboot] {
             if (state_ != State::Registered) {
                 return;
@@ -181,6 +192,11 @@ void Client::Impl::enter_rebooting() {
         fire("restart", Actor::Choice, State::Init, "run the Bootstrap Sequence");
     } else if (config_.keep_observations && has_server && st_.reg_info == RegInfo::Valid) {
         fire("restart", Actor::Choice, State::Registered, "keep the registration and observations");
+    } else if (has_server && st_.registration && mutant(Mutant::UpdateAfterReboot)) {
+        // Defect: the persisted registration is trusted after a restart that dropped the observations, and the
+        // client updates it. TS 5.3.1, 5.5.1: a client that lost its state MUST Register again
+        // (Rebooting + restart [has_server_account] / reg_info := RegInfoNone -> RegPending).
+        fire("restart", Actor::Choice, State::UpdatePending, "keep the registration: Update");
     } else if (has_server) {
         fire("restart", Actor::Choice, State::RegPending, "forget observations: Register", [&] {
             st_.reg_info = RegInfo::None;
@@ -226,7 +242,11 @@ void Client::Impl::factory_reset_done() {
     bs_failures_ = 0;
     failures_1_0_ = 0;
     registered_since_bootstrap_ = false;
-    if (config_.bootstrap_after_factory_reset || !st_.data.has_server_account()) {
+    // Defect no_bootstrap_after_factory_reset: the configured choice is not read, and the accounts survive the
+    // reset. Object 3 resource 5: the device goes through the initial deployment sequence
+    // (FactoryResetting + factory_reset_done / reset all -> Init).
+    const bool bootstrap = config_.bootstrap_after_factory_reset && !mutant(Mutant::NoBootstrapAfterFactoryReset);
+    if (bootstrap || !st_.data.has_server_account()) {
         // Object 3 resource 5: the device goes through the initial deployment sequence (provisioning and the
         // Bootstrap Sequence): `reset all, after_factory_reset := true -> Init`.
         fire("factory_reset_done", Actor::Choice, State::Init, "wiped to the factory configuration", [&] {

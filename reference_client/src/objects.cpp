@@ -9,6 +9,8 @@
 #include <charconv>
 #include <netinet/in.h>
 
+#include "mutants.hpp"
+
 namespace lwm2mc::client {
 
 const char* version_text(LwM2mVersion v) {
@@ -746,6 +748,11 @@ Response bootstrap_delete(DataModel& dm, const Path& path) {
     if (path.is_root()) {
         // LwM2M TS 1.0 5.2.7.5: Delete "/" removes every instance of every object except the Bootstrap-Server
         // Account and the single Device instance /3/0 (domain doc 1.2).
+        if (mutant(Mutant::DeleteAllKeepsAccounts)) {
+            // Defect: "/" is taken as "the objects the bootstrap server may overwrite" and the server accounts
+            // stay; TS 5.2.7.5 deletes them (the model's bs_delete_all sets has_server_account := false).
+            return error(code::kDeleted);
+        }
         keep_bs_only();
         dm.server.clear();
         return error(code::kDeleted);

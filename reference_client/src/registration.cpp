@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "internal.hpp"
+#include "mutants.hpp"
 
 namespace lwm2mc::client {
 
@@ -85,6 +86,11 @@ void Client::Impl::send_register() {
             auto location = split_location(r->location_path);
             if (!location.empty()) {
                 reg.location = std::move(location);
+#ifdef LWM2MC_MUTANTS
+                if (mutant_first_location_.empty()) {
+                    mutant_first_location_ = reg.location;  // stale_location_update: cached once, never replaced
+                }
+#endif
                 fire("reg_created", Actor::Response, State::Registered, "2.01 " + path_to_string(reg.location), [&] {
                     registered_at_ = now();
                     st_.registration = reg;
@@ -107,7 +113,12 @@ void Client::Impl::send_register() {
         const auto srv_id2 = st_.data.server_instance_for(reg.ssid);
         const RetryDefaults retry = srv_id2 ? st_.data.server.at(*srv_id2).retry : config_.retry;
         if (attempt_ < std::max<std::int64_t>(retry.communication_retry_count, 1)) {
-            const auto wait = backoff_s(retry.communication_retry_timer, attempt_);
+            auto wait = backoff_s(retry.communication_retry_timer, attempt_);
+            if (mutant(Mutant::IgnoreRetryTimer)) {
+                // Defect: retry at once. LwM2M 1.1 6.2.1.1 and object 1 resource 18: wait the Communication Retry
+                // Timer x 2^(attempt-1) between the attempts of a sequence.
+                wait = 0;
+            }
             note("Register attempt " + std::to_string(attempt_) + " of sequence " + std::to_string(sequence_) +
                  " failed (" + why + "); retrying in " + std::to_string(wait) + " s");
             ++attempt_;
@@ -128,7 +139,10 @@ void Client::Impl::send_register() {
 }
 
 void Client::Impl::enter_reg_failed() {
-    const bool has_bs = st_.data.has_bs_account();
+    // Defect no_bootstrap_fallback: the bootstrap-server account is overlooked once server accounts exist, so the
+    // client registers again instead. TS 5.2.4 step 4 (and 1.1 object 1 resource 16, default true): registration
+    // failed for all servers means Client Initiated Bootstrap (RegFailed + fallback_bootstrap [has_bs_account]).
+    const bool has_bs = st_.data.has_bs_account() && !mutant(Mutant::NoBootstrapFallback);
     if (config_.lwm2m_version == LwM2mVersion::V1_0) {
         // LwM2M TS 1.0 5.2.4 step 4: registration failed for all servers: Client Initiated Bootstrap.
         if (has_bs) {
@@ -137,8 +151,11 @@ void Client::Impl::enter_reg_failed() {
         }
         // No bootstrap server to fall back on; TS 1.0 leaves the retry policy open (domain doc 1.5):
         // back off with the 1.1 timer so that a failing server is not flooded.
-        const auto wait = std::min(backoff_s(config_.retry.communication_retry_timer, failures_1_0_),
-                                   config_.retry.communication_sequence_delay_timer);
+        auto wait = std::min(backoff_s(config_.retry.communication_retry_timer, failures_1_0_),
+                             config_.retry.communication_sequence_delay_timer);
+        if (mutant(Mutant::IgnoreRetryTimer)) {
+            wait = 0;  // Defect: Register again at once (see send_register; TS 5.3.1 "several retries advised")
+        }
         arm(seconds(wait));
         return;
     }
@@ -287,6 +304,13 @@ void Client::Impl::send_update() {
     Request req;
     req.method = code::kPost;
     req.uri_path = st_.registration->location;
+#ifdef LWM2MC_MUTANTS
+    if (mutant(Mutant::StaleLocationUpdate) && !mutant_first_location_.empty()) {
+        // Defect: the location of the first registration is cached and used for every Update. TS 5.3.1/5.3.2: the
+        // Update goes to the Location-Path of the current registration (the 2.01 of the last Register).
+        req.uri_path = mutant_first_location_;
+    }
+#endif
     if (srv.lifetime != next.lifetime) {
         req.uri_query.push_back("lt=" + std::to_string(srv.lifetime));
         next.lifetime = srv.lifetime;
@@ -307,6 +331,15 @@ void Client::Impl::send_update() {
         }
         if (r && r->code == code::kChanged) {
             fire("update_ok", Actor::Response, State::Registered, "2.04", [&] {
+                registered_at_ = now();
+                st_.registration = next;
+                st_.reg_info = RegInfo::Valid;
+            });
+        } else if (mutant(Mutant::Update404NoRegister) && r && r->code == code::kNotFound) {
+            // Defect: a 4.04 is taken as a transient error; the client stays "registered" and tries the next
+            // Update one interval later. TS 5.3.1/5.3.2: 4.04 means the server holds no registration: Register
+            // again (UpdatePending + update_failed -> RegPending).
+            fire("update_failed", Actor::Fault, State::Registered, "4.04 ignored", [&] {
                 registered_at_ = now();
                 st_.registration = next;
                 st_.reg_info = RegInfo::Valid;
@@ -334,6 +367,12 @@ void Client::Impl::send_deregister() {
     }
     if (!to) {
         done(false, "no registration to delete");
+        return;
+    }
+    if (mutant(Mutant::NoDeregister)) {
+        // Defect: the registration is dropped locally without telling the server. TS 5.3.3: De-register is
+        // DELETE /{location} (Registered + deregister -> DeregPending, then dereg_ok or dereg_failed).
+        done(true, "De-register not sent");
         return;
     }
     // LwM2M TS 1.0 5.3.3: De-register is DELETE /{location}.
