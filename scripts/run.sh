@@ -25,7 +25,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   libboost-graph-dev libcli11-dev libfmt-dev nlohmann-json3-dev libz3-dev
   googletest libgtest-dev libbenchmark-dev clang-format
-  graphviz libgraphviz-dev libcoap3-dev libcoap3-bin
+  graphviz libgraphviz-dev libcoap3-dev libcoap3-bin libpcap-dev
 )
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 BENCH_PACKAGES=(spin gcc time gawk)
