@@ -18,13 +18,13 @@
 #include <functional>
 #include <string>
 
-#include "peers/bootstrap_server.hpp"
-#include "peers/lwm2m_server.hpp"
+#include "lwm2mc/conformance/bootstrap_server.hpp"
+#include "lwm2mc/conformance/lwm2m_server.hpp"
 
 using namespace lwm2mc;
 using namespace lwm2mc::client;
-using test_peers::BootstrapServer;
-using test_peers::Lwm2mServer;
+using conformance::BootstrapServer;
+using conformance::Lwm2mServer;
 
 namespace {
 
@@ -81,7 +81,7 @@ ClientConfig config(const std::string& endpoint) {
     return c;
 }
 
-std::vector<test_peers::BootstrapStep> provision(const Lwm2mServer& server) {
+std::vector<conformance::BootstrapStep> provision(const Lwm2mServer& server) {
     return {BootstrapServer::delete_all(), BootstrapServer::write_security(1, uri(server.endpoint()), false, 101),
             BootstrapServer::write_server(1, 101, 3600), BootstrapServer::finish()};
 }

@@ -14,6 +14,9 @@
 
 #include "commands/diagram.hpp"
 #include "commands/generate.hpp"
+#ifdef LWM2MC_HAVE_CONFORM
+#include "commands/conform.hpp"
+#endif
 
 int main(int argc, char** argv) {
     using lwm2mc::ExitCode;
@@ -125,6 +128,46 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     generate->add_option("-o,--output", generate_options.output, "Output file, or - for standard output")->required();
 
+#ifdef LWM2MC_HAVE_CONFORM
+    lwm2mc::cli::ConformCommandOptions conform_options;
+    auto* conform = app.add_subcommand(
+        "conform", "Play a generated suite against a client over CoAP, or check a capture (docs/conformance.md)");
+    conform->add_option("MODEL", conform_options.model, "Model file")->required()->check(CLI::ExistingFile);
+    conform->add_option("--proposal", conform_options.proposal, "Overlay to apply to MODEL")->check(CLI::ExistingFile);
+    conform->add_option("--suite", conform_options.suite, "Suite to play (lwm2mc-suite/1 JSON from `generate`)")
+        ->check(CLI::ExistingFile);
+    conform->add_option("--client", conform_options.client,
+                        "Client command template: {bs_uri} {server_uri} {endpoint} {state_dir} {port} {config} "
+                        "{time_scale} and --set names");
+    conform->add_option("--pcap", conform_options.pcap, "Check this capture (pcap/pcapng) instead of a live run");
+    conform->add_option("--config", conform_options.config, "With --pcap: the client's configuration (name=value,...)");
+    conform->add_option("--endpoint", conform_options.endpoint,
+                        "With --pcap: the client under test's endpoint name; live: the name given to {endpoint}");
+    conform->add_option("--set", conform_options.values, "Extra placeholder value name=value (repeatable)");
+    conform->add_option("--time-scale", conform_options.time_scale,
+                        "Protocol seconds per real second of the client's timers (its --clock-factor)");
+    conform->add_option("--quiescence", conform_options.quiescence_s,
+                        "Protocol seconds a client may take for a step it must take (beyond the step's after)");
+    conform->add_option("--min-wait-ms", conform_options.min_wait_ms,
+                        "Real time always granted before a silence verdict");
+    conform->add_option("--settle-ms", conform_options.settle_ms,
+                        "Real time to wait after assumed silent client steps before sending a command");
+    conform
+        ->add_option("--failures-per-sequence", conform_options.failures_per_sequence,
+                     "Requests one failed registration sequence takes (the client's retry count + 1)")
+        ->check(CLI::Range(1U, 100U));
+    conform->add_option("--classes", conform_options.classes, "Play only these configuration classes (1,2,...)");
+    conform->add_option("--cases", conform_options.cases, "Play only these cases of each class (1,2,...)");
+    conform->add_option("--work-dir", conform_options.work_dir, "Per-case state directories and client output");
+    conform->add_option("--format", conform_options.format, "text, json or junit (for --output)")
+        ->check(CLI::IsMember({"text", "json", "junit"}));
+    conform->add_option("-o,--output", conform_options.output, "Report file, or - for standard output");
+    conform->add_option("--json", conform_options.json_file, "Also write the JSON report here");
+    conform->add_option("--junit", conform_options.junit_file, "Also write JUnit XML here");
+    conform->add_option("--coverage-diagram", conform_options.coverage_file,
+                        "Draw the transitions the run exercised (.svg, .png or .dot)");
+#endif
+
     // CLI11 reports an unknown command as "A subcommand is required"; name it instead.
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -135,9 +178,9 @@ int main(int argc, char** argv) {
         bool known = std::any_of(subcommands.begin(), subcommands.end(),
                                  [&](const CLI::App* s) { return s->get_name() == arg; });
         if (!known) {
-            std::cerr
-                << "lwm2mc: unknown command '" << arg
-                << "' (commands: validate, show, fmt, check, diagram, generate, replay, export-promela; see --help)\n";
+            std::cerr << "lwm2mc: unknown command '" << arg
+                      << "' (commands: validate, show, fmt, check, diagram, generate, conform, replay, export-promela; "
+                         "see --help)\n";
             return static_cast<int>(CLI::ExitCodes::ExtrasError);
         }
         break;
@@ -180,6 +223,11 @@ int main(int argc, char** argv) {
         if (*generate) {
             return lwm2mc::cli::generate_command(generate_options, io);
         }
+#ifdef LWM2MC_HAVE_CONFORM
+        if (*conform) {
+            return lwm2mc::cli::conform_command(conform_options, io);
+        }
+#endif
         if (*check) {
             using lwm2mc::checker::FailOn;
             using lwm2mc::checker::ReportFormat;

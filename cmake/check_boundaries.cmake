@@ -6,6 +6,9 @@ set(rules
     "diagrams|z3|diagrams must not include Z3"
     "testgen|z3|test generation must not include Z3 (findings reach it as witnesses)"
     "testgen|lwm2mc/checker|test generation depends on the model only (the CLI passes the checker's witnesses)"
+    "conformance|z3|the conformance tester must not include Z3"
+    "conformance|lwm2mc/checker|the conformance tester depends on the model and testgen, not the checker"
+    "conformance|lwm2mc/client/client.hpp|the tester borrows the reference client's CoAP transport, never its engine"
     "reference_client|z3|the reference client must not include Z3"
     "reference_client|boost/|the reference client must not include Boost")
 set(failed FALSE)

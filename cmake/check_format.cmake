@@ -5,6 +5,7 @@ file(GLOB_RECURSE sources
     "${SOURCE_DIR}/model/*.cpp" "${SOURCE_DIR}/model/*.hpp"
     "${SOURCE_DIR}/checker/*.cpp" "${SOURCE_DIR}/checker/*.hpp"
     "${SOURCE_DIR}/testgen/*.cpp" "${SOURCE_DIR}/testgen/*.hpp"
+    "${SOURCE_DIR}/conformance/*.cpp" "${SOURCE_DIR}/conformance/*.hpp"
     "${SOURCE_DIR}/diagrams/*.cpp" "${SOURCE_DIR}/diagrams/*.hpp"
     "${SOURCE_DIR}/reference_client/*.cpp" "${SOURCE_DIR}/reference_client/*.hpp"
     "${SOURCE_DIR}/bench/*.cpp" "${SOURCE_DIR}/bench/*.hpp"

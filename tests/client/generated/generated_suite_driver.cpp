@@ -37,8 +37,8 @@
 #include <unistd.h>
 #include <variant>
 
-#include "peers/bootstrap_server.hpp"
-#include "peers/lwm2m_server.hpp"
+#include "lwm2mc/conformance/bootstrap_server.hpp"
+#include "lwm2mc/conformance/lwm2m_server.hpp"
 
 namespace lwm2mc::generated {
 
@@ -47,9 +47,9 @@ namespace {
 using namespace std::chrono_literals;
 using client::Millis;
 using json = nlohmann::json;
-using test_peers::BootstrapServer;
-using test_peers::Exchange;
-using test_peers::Lwm2mServer;
+using conformance::BootstrapServer;
+using conformance::Exchange;
+using conformance::Lwm2mServer;
 namespace code = client::code;
 
 // ---- How the tester produces each stimulus (one table, one row per model event) ------------------------------
@@ -349,7 +349,7 @@ private:
 };
 
 client::CoapTransportOptions CasePlayer::transport_options() {
-    return test_peers::fast_loopback_client_options();
+    return conformance::fast_loopback_client_options();
 }
 
 client::ClientConfig CasePlayer::make_config() {
@@ -772,11 +772,11 @@ void CasePlayer::perform(const json& step, const StimulusRow& row) {
         // The 1.1 registration retry timers (/1/x/17..20) as the configuration has them for its own accounts.
         auto resources = BootstrapServer::server_resources(101, config_.lifetime);
         const auto& retry = config_.retry;
-        resources.push_back({17, test_peers::TlvValue::of_int(retry.communication_retry_count)});
-        resources.push_back({18, test_peers::TlvValue::of_int(retry.communication_retry_timer)});
-        resources.push_back({19, test_peers::TlvValue::of_int(retry.communication_sequence_delay_timer)});
-        resources.push_back({20, test_peers::TlvValue::of_int(retry.communication_sequence_retry_count)});
-        followup_ = BootstrapServer::write_tlv("/1/10", test_peers::tlv_resources(resources)).request;
+        resources.push_back({17, conformance::TlvValue::of_int(retry.communication_retry_count)});
+        resources.push_back({18, conformance::TlvValue::of_int(retry.communication_retry_timer)});
+        resources.push_back({19, conformance::TlvValue::of_int(retry.communication_sequence_delay_timer)});
+        resources.push_back({20, conformance::TlvValue::of_int(retry.communication_sequence_retry_count)});
+        followup_ = BootstrapServer::write_tlv("/1/10", conformance::tlv_resources(resources)).request;
         followup_after_ = first;
         followup_serial_ = serial_;
     } else if (event == "bs_finish") {
@@ -850,8 +850,8 @@ void CasePlayer::power_cycle(const json& step) {
 // The peers' own records behind the client's report of an answer: the answer really went out.
 void CasePlayer::check_wire(const std::string& event) {
     const auto last_with =
-        [](const std::vector<test_peers::ReceivedRequest>& rs,
-           const std::function<bool(const client::Request&)>& pred) -> std::optional<test_peers::ReceivedRequest> {
+        [](const std::vector<conformance::ReceivedRequest>& rs,
+           const std::function<bool(const client::Request&)>& pred) -> std::optional<conformance::ReceivedRequest> {
         for (auto it = rs.rbegin(); it != rs.rend(); ++it) {
             if (pred(it->request)) {
                 return *it;
@@ -925,7 +925,7 @@ void CasePlayer::check_exchanges(bool wait) {
         }
         std::string outcome;
         try {
-            outcome = test_peers::outcome_string(it->answer.get());
+            outcome = conformance::outcome_string(it->answer.get());
         } catch (const std::exception& e) {
             outcome = e.what();
         }

@@ -17,7 +17,7 @@
 #include <thread>
 #include <variant>
 
-#include "peers/lwm2m_server.hpp"
+#include "lwm2mc/conformance/lwm2m_server.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -84,7 +84,7 @@ TEST(ClientApp, ConfigurationErrorsAreReportedWithFileLineAndColumn) {
 }
 
 TEST(ClientApp, RegistersWithAServerAndItsTraceReplaysOnTheModel) {
-    lwm2mc::test_peers::Lwm2mServer server;
+    lwm2mc::conformance::Lwm2mServer server;
     server.start();
     const fs::path dir = temp_dir("run");
     const std::string uri = "coap://127.0.0.1:" + std::to_string(server.endpoint().port);

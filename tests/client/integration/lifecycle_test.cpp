@@ -19,15 +19,15 @@
 #include <variant>
 
 #include "node_lib_server.hpp"
-#include "peers/bootstrap_server.hpp"
-#include "peers/lwm2m_server.hpp"
+#include "lwm2mc/conformance/bootstrap_server.hpp"
+#include "lwm2mc/conformance/lwm2m_server.hpp"
 
 using namespace lwm2mc;
 using namespace lwm2mc::client;
 using namespace std::chrono_literals;
-using test_peers::BootstrapServer;
-using test_peers::Lwm2mServer;
-using test_peers::outcome_string;
+using conformance::BootstrapServer;
+using conformance::Lwm2mServer;
+using conformance::outcome_string;
 
 namespace {
 
@@ -65,7 +65,7 @@ public:
         observers_.add(log_);
     }
 
-    static CoapTransportOptions transport_options() { return test_peers::fast_loopback_client_options(); }
+    static CoapTransportOptions transport_options() { return conformance::fast_loopback_client_options(); }
 
     void start() {
         client_ = std::make_unique<Client>(config_, transport_, clock_, observers_);
@@ -87,7 +87,7 @@ public:
         return true;
     }
     /// Runs the event loop until a peer's request to this client has its outcome.
-    bool run_until_answered(const std::shared_future<test_peers::Exchange>& answer) {
+    bool run_until_answered(const std::shared_future<conformance::Exchange>& answer) {
         return run_until([&] { return answer.wait_for(0s) == std::future_status::ready; });
     }
     bool run_until_state(const std::string& state, std::chrono::milliseconds real_timeout = 5000ms) {
@@ -167,7 +167,7 @@ ClientConfig factory_config(const std::string& endpoint, const Lwm2mServer& serv
     return c;
 }
 
-std::vector<test_peers::BootstrapStep> provision(const Lwm2mServer& server, std::int64_t lifetime = 300) {
+std::vector<conformance::BootstrapStep> provision(const Lwm2mServer& server, std::int64_t lifetime = 300) {
     return {BootstrapServer::delete_all(), BootstrapServer::write_security(1, uri(server.endpoint()), false, 101),
             BootstrapServer::write_server(1, 101, lifetime), BootstrapServer::finish()};
 }
@@ -190,7 +190,7 @@ TEST(Lifecycle, ClientInitiatedBootstrapDeletesWritesFinishesAndRegisters) {
 
     ASSERT_TRUE(registered) << d.trace();
     ASSERT_EQ(bs.bootstrap_requests().size(), 1U);
-    EXPECT_EQ(test_peers::query_value(bs.bootstrap_requests()[0].request, "ep"), "ci-node");
+    EXPECT_EQ(conformance::query_value(bs.bootstrap_requests()[0].request, "ep"), "ci-node");
     ASSERT_TRUE(bs.wait_until([&] { return bs.script_finished(); }, 2s));
     EXPECT_EQ(outcome_string(bs.script_results().front()), "2.02");  // Delete "/"
     EXPECT_EQ(outcome_string(bs.script_results().back()), "2.04");   // Finish: consistent
@@ -454,13 +454,13 @@ TEST(Lifecycle, BadRequestsGetErrorCodesAndLeaveTheClientRegistered) {
     client::Request bs_write = Lwm2mServer::write_text("/0/1/0", "coap://evil");
     bs_write.method = code::kPut;
     const auto server_instance = d.client().persistent().data.server.begin()->first;
-    client::Request bad_tlv = test_peers::make_request(code::kPut, "/1/" + std::to_string(server_instance));
+    client::Request bad_tlv = conformance::make_request(code::kPut, "/1/" + std::to_string(server_instance));
     bad_tlv.content_format = content_format::kLwm2mTlv;
     bad_tlv.payload = {0xC8, 0x00, 0x05, 0x01};  // announces 5 bytes, carries 1
     auto a1 = server.send_to_client("strict-node", bs_write);
     auto a2 = server.send_to_client("strict-node", bad_tlv);
     auto a3 = server.send_to_client("strict-node", Lwm2mServer::read("/42/0"));
-    auto a4 = server.send_to_client("strict-node", test_peers::make_request(code::kDelete, "/3/0"));
+    auto a4 = server.send_to_client("strict-node", conformance::make_request(code::kDelete, "/3/0"));
     ASSERT_TRUE(d.run_until([&] {
         return a1.wait_for(0s) == std::future_status::ready && a2.wait_for(0s) == std::future_status::ready &&
                a3.wait_for(0s) == std::future_status::ready && a4.wait_for(0s) == std::future_status::ready;

@@ -4,16 +4,6 @@
 
 set(lwm2mc_net_dir "${CMAKE_CURRENT_LIST_DIR}")
 
-# Scriptable in-process LwM2M peers (bootstrap server, LwM2M server) over CoapTransport.
-add_library(lwm2mc_test_peers STATIC
-    "${lwm2mc_net_dir}/peers/peer.cpp"
-    "${lwm2mc_net_dir}/peers/tlv_writer.cpp"
-    "${lwm2mc_net_dir}/peers/bootstrap_server.cpp"
-    "${lwm2mc_net_dir}/peers/lwm2m_server.cpp"
-)
-target_include_directories(lwm2mc_test_peers PUBLIC "${lwm2mc_net_dir}")
-target_link_libraries(lwm2mc_test_peers PUBLIC lwm2mc::reference_client lwm2mc::client_core PRIVATE PkgConfig::COAP)
-
 # Header-only helper that spawns lwm2m-node-lib's server (node_lib_server.hpp): link this to get the include
 # path, LWM2MC_INTEROP_DIR and nlohmann_json.
 add_library(lwm2mc_test_node_lib INTERFACE)
@@ -27,6 +17,6 @@ add_executable(client_net_tests
     "${lwm2mc_net_dir}/peers_test.cpp"
     "${lwm2mc_net_dir}/transport_test.cpp"
 )
-target_link_libraries(client_net_tests PRIVATE lwm2mc_test_peers lwm2mc_test_node_lib lwm2mc::reference_client
+target_link_libraries(client_net_tests PRIVATE lwm2mc::conformance lwm2mc_test_node_lib lwm2mc::reference_client
     GTest::gtest_main)
 gtest_discover_tests(client_net_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)

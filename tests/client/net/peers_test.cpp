@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "peers/bootstrap_server.hpp"
-#include "peers/lwm2m_server.hpp"
-#include "peers/tlv_writer.hpp"
+#include "lwm2mc/conformance/bootstrap_server.hpp"
+#include "lwm2mc/conformance/lwm2m_server.hpp"
+#include "lwm2mc/conformance/tlv_writer.hpp"
 
-namespace lwm2mc::test_peers {
+namespace lwm2mc::conformance {
 namespace {
 
 using namespace std::chrono_literals;
@@ -536,4 +536,4 @@ TEST(Lwm2mServerPeer, SendingToAnUnregisteredEndpointFails) {
 }
 
 }  // namespace
-}  // namespace lwm2mc::test_peers
+}  // namespace lwm2mc::conformance

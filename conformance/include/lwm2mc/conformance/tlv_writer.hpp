@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace lwm2mc::test_peers {
+namespace lwm2mc::conformance {
 
 /// One resource value: integer (signed, shortest of 1/2/4/8 bytes), string (UTF-8), bool, opaque.
 /// (A plain struct: g++ 12 -O2 reports false maybe-uninitialized warnings on copies of such a std::variant.)
@@ -41,4 +41,4 @@ std::vector<std::uint8_t> tlv_instance(std::uint16_t instance, const std::vector
 /// text/plain rendering of a value (LwM2M TS 1.0 6.4.1): decimal integer, "0"/"1" for bool; opaque has none.
 std::string text_value(const TlvValue& value);
 
-}  // namespace lwm2mc::test_peers
+}  // namespace lwm2mc::conformance

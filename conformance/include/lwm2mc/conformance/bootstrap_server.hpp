@@ -17,10 +17,10 @@
 // delay. start_server_initiated() runs the script without a Bootstrap-Request (1.0 Server-Initiated
 // Bootstrap). Omitting finish() models a server that never finishes; a delay on finish() a late one.
 
-#include "peers/peer.hpp"
-#include "peers/tlv_writer.hpp"
+#include "lwm2mc/conformance/peer.hpp"
+#include "lwm2mc/conformance/tlv_writer.hpp"
 
-namespace lwm2mc::test_peers {
+namespace lwm2mc::conformance {
 
 struct BootstrapStep {
     client::Request request{};
@@ -94,4 +94,4 @@ private:
     bool finished_{false};
 };
 
-}  // namespace lwm2mc::test_peers
+}  // namespace lwm2mc::conformance

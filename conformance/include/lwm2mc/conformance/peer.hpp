@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-namespace lwm2mc::test_peers {
+namespace lwm2mc::conformance {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -116,4 +116,4 @@ private:
 /// one retransmission, so that an unanswered request fails within 3 s of real time (libcoap's floor).
 client::CoapTransportOptions fast_loopback_client_options();
 
-}  // namespace lwm2mc::test_peers
+}  // namespace lwm2mc::conformance

@@ -16,12 +16,12 @@
 // (POST /rd/N) 2.04, or 4.04 for an unknown location; De-register (DELETE /rd/N) 2.02. Scripted answers
 // replace the next Registers/Updates in order; an Update answered 4.04 forgets the registration.
 
+#include "lwm2mc/conformance/peer.hpp"
+
 #include <deque>
 #include <map>
 
-#include "peers/peer.hpp"
-
-namespace lwm2mc::test_peers {
+namespace lwm2mc::conformance {
 
 class Lwm2mServer final : public Peer {
 public:
@@ -98,4 +98,4 @@ private:
     unsigned next_id_{0};
 };
 
-}  // namespace lwm2mc::test_peers
+}  // namespace lwm2mc::conformance
