@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "peers/bootstrap_server.hpp"
+#include "lwm2mc/conformance/bootstrap_server.hpp"
 
 #include <thread>
 #include <utility>
 
-namespace lwm2mc::test_peers {
+namespace lwm2mc::conformance {
 
 using client::Code;
 using client::Endpoint;
@@ -227,4 +227,4 @@ BootstrapStep BootstrapServer::with_delay(BootstrapStep step, milliseconds delay
     return step;
 }
 
-}  // namespace lwm2mc::test_peers
+}  // namespace lwm2mc::conformance

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "peers/lwm2m_server.hpp"
+#include "lwm2mc/conformance/lwm2m_server.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace lwm2mc::test_peers {
+namespace lwm2mc::conformance {
 
 using client::Code;
 using client::Endpoint;
@@ -228,4 +228,4 @@ Request Lwm2mServer::write_text(const std::string& path, const std::string& valu
     return r;
 }
 
-}  // namespace lwm2mc::test_peers
+}  // namespace lwm2mc::conformance

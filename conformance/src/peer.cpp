@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "peers/peer.hpp"
+#include "lwm2mc/conformance/peer.hpp"
 
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <utility>
 
-namespace lwm2mc::test_peers {
+namespace lwm2mc::conformance {
 
 using client::Code;
 using client::Endpoint;
@@ -207,4 +207,4 @@ client::CoapTransportOptions fast_loopback_client_options() {
     return o;
 }
 
-}  // namespace lwm2mc::test_peers
+}  // namespace lwm2mc::conformance

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "peers/tlv_writer.hpp"
+#include "lwm2mc/conformance/tlv_writer.hpp"
 
 #include <stdexcept>
 
-namespace lwm2mc::test_peers {
+namespace lwm2mc::conformance {
 
 namespace {
 
@@ -101,4 +101,4 @@ std::string text_value(const TlvValue& value) {
     throw std::invalid_argument("opaque values have no text/plain form");
 }
 
-}  // namespace lwm2mc::test_peers
+}  // namespace lwm2mc::conformance
