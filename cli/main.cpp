@@ -150,6 +150,8 @@ int main(int argc, char** argv) {
                         "Protocol seconds a client may take for a step it must take (beyond the step's after)");
     conform->add_option("--min-wait-ms", conform_options.min_wait_ms,
                         "Real time always granted before a silence verdict");
+    conform->add_option("--patience", conform_options.patience_s,
+                        "Protocol seconds to wait for a planned step the client may take or not (default 900)");
     conform->add_option("--settle-ms", conform_options.settle_ms,
                         "Real time to wait after assumed silent client steps before sending a command");
     conform

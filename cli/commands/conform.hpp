@@ -27,6 +27,7 @@ struct ConformCommandOptions {
     double quiescence_s{60.0};
     std::int64_t min_wait_ms{2000};
     std::int64_t settle_ms{300};
+    double patience_s{900.0};
     unsigned failures_per_sequence{1};
     std::string classes{};  ///< "1,3"
     std::string cases{};    ///< "1,2"

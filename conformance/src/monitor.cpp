@@ -227,7 +227,7 @@ Check Monitor::observe(const WireEvent& ev, std::int64_t t) {
                 n.path.push_back(tid);
                 add(next, std::move(n));
             }
-            if (!ev.success) {
+            if (!ev.success && ev.may_resend) {
                 Hyp n = h;  // not the end of its retry sequence yet: it may send again
                 n.may_resend = true;
                 n.since = t;

@@ -19,6 +19,7 @@
 #include "lwm2mc/conformance/bootstrap_server.hpp"
 #include "lwm2mc/conformance/peer.hpp"
 #include "lwm2mc/conformance/process.hpp"
+#include "lwm2mc/conformance/tlv_writer.hpp"
 #include "lwm2mc/conformance/wire.hpp"
 #include "lwm2mc/model/interpreter.hpp"
 
@@ -330,6 +331,7 @@ private:
     }
     void pop(const std::string& how) {
         silent_pop_ = false;
+        restarting_ = false;
         log(fmt::format("{}: {} {}", plan_.front().where, step_text(front()), how));
         plan_.pop_front();
         ++report_.steps_played;
@@ -338,8 +340,14 @@ private:
     /// Await steps the wire cannot show pass by themselves.
     void skip_silent() {
         while (!plan_.empty() && kind(front()) == "await" && !request_of(front())) {
+            if (prompt_for(front().value("event", std::string{})) != nullptr && prompted_.count(plan_.front().step) == 0) {
+                return;  // the runner asks the client first
+            }
+            assumed_.push_back(plan_.front());
+            const bool restarting = restarting_;
             pop("(silent on the wire)");
-            silent_pop_ = true;
+            silent_pop_ = restarting;
+            restarting_ = restarting;
         }
     }
     /// The client sent `r`: move past the await step it fulfils, or into the alternative it takes.
@@ -368,26 +376,75 @@ private:
         }
         const json& s = front();
         if (kind(s) == "await" && request_of(s) == r) {
+            assumed_.clear();
             pop(fmt::format("(the client sent {})", client_request_name(r)));
             return;
         }
         if (kind(s) == "stimulus") {
             const auto* row = row_of(s);
             if (row != nullptr && row->how == How::Answer && row->answers == r) {
+                assumed_.clear();
                 return;  // the request a stimulus put it in the state of (or a resend within its retry sequence)
             }
         }
         const json& alts = s.contains("alternatives") ? s["alternatives"] : empty_array();
+        const auto continues = [](const json& alt) { return alt.contains("rejoin") && !alt["rejoin"].is_null(); };
         for (std::size_t a = 0; a < alts.size(); ++a) {
-            if (request_of(alts[a]) != r) {
+            if (first_request(alts[a]) != r || !continues(alts[a])) {
                 continue;
             }
+            const bool direct = request_of(alts[a]) == r;
             take_alternative(alts[a], fmt::format("{} > alternative {}", plan_.front().where, a), r);
+            if (!direct && !done_) {
+                advance_on(r);  // the alternative's own step is silent: the request fulfils its continuation
+            }
             return;
+        }
+        // A silent step the plan assumed may not have happened: the client may have taken one of its alternatives.
+        for (auto it = assumed_.rbegin(); it != assumed_.rend(); ++it) {
+            const json& a_step = *it->step;
+            const json& a_alts = a_step.contains("alternatives") ? a_step["alternatives"] : empty_array();
+            for (std::size_t a = 0; a < a_alts.size(); ++a) {
+                if (first_request(a_alts[a]) != r) {
+                    continue;
+                }
+                const bool direct = request_of(a_alts[a]) == r;
+                const std::string where = fmt::format("{} > alternative {}", it->where, a);
+                assumed_.clear();
+                take_alternative(a_alts[a], where, r);
+                if (!direct && !done_) {
+                    advance_on(r);
+                }
+                return;
+            }
+        }
+        for (std::size_t a = 0; a < alts.size(); ++a) {
+            if (first_request(alts[a]) == r) {
+                take_alternative(alts[a], fmt::format("{} > alternative {}", plan_.front().where, a), r);
+                return;  // no continuation: inconclusive
+            }
         }
         set_inconclusive(fmt::format("the client sent {} where the plan expected {}: a branch the model allows but "
                                      "the case has no continuation for",
                                      client_request_name(r), step_text(s)));
+    }
+    /// The request an alternative shows first: its own, or (a silent step) the first of its continuation.
+    std::optional<ClientRequest> first_request(const json& alt) const {
+        if (auto r = request_of(alt)) {
+            return r;
+        }
+        if (!alt.contains("then") || !alt["then"].is_array()) {
+            return std::nullopt;
+        }
+        for (const auto& s : alt["then"]) {
+            if (kind(s) != "await") {
+                return std::nullopt;
+            }
+            if (auto r = request_of(s)) {
+                return r;
+            }
+        }
+        return std::nullopt;
     }
     void take_alternative(const json& alt, const std::string& where, ClientRequest r) {
         if (!alt.contains("rejoin") || alt["rejoin"].is_null()) {
@@ -399,7 +456,9 @@ private:
             reset_pending_ = true;  // the runner restarts the client from its factory state, then plays `then`
         }
         ++alternatives_taken_;
-        log(fmt::format("{}: the client took {} (sent {})", where, step_text(alt), client_request_name(r)));
+        log(fmt::format("{}: the client took {}{}", where, step_text(alt),
+                        r == ClientRequest::Other ? std::string{" (assumed: silent on the wire)"}
+                                                  : fmt::format(" (sent {})", client_request_name(r))));
         const auto rejoin = alt["rejoin"].get<std::size_t>();
         const auto& steps = case_.at("steps");
         std::deque<Planned> next;
@@ -450,6 +509,7 @@ private:
             }
         }
         answer = decide_answer(r, request);
+        last_answer_ = SteadyClock::now();
         if (answer.code == code::kEmpty) {
             x.outcome = Outcome::Timeout;
             exchanges_.push_back(describe(x) + " (held: empty ACK only)");
@@ -460,8 +520,9 @@ private:
         const bool ok = client::is_success(answer.code);
         exchanges_.push_back(describe(x));
         if (!done_) {
-            const auto check = observe_client(
-                WireEvent{WireEvent::Kind::Answered, x.t_us, r, ServerCommand::Other, ok, describe(x)}, t);
+            WireEvent answered{WireEvent::Kind::Answered, x.t_us, r, ServerCommand::Other, ok, describe(x)};
+            answered.may_resend = !sequence_over_;
+            const auto check = observe_client(answered, t);
             if (!check.ok) {
                 set_fail(check, expected_text());
             }
@@ -485,6 +546,7 @@ private:
 
     Response decide_answer(ClientRequest r, const Request& request) {
         bool success = true;
+        sequence_over_ = false;
         bool planned = false;
         if (!done_) {
             skip_silent();
@@ -497,6 +559,7 @@ private:
                         pop(fmt::format("(answered the {})", client_request_name(r)));
                     } else if (++failures_ >= std::max(1U, options_.failures_per_sequence)) {
                         failures_ = 0;
+                        sequence_over_ = true;  // the tester failed a whole sequence: the event happens now
                         pop(fmt::format("(answered the {} with a failure)", client_request_name(r)));
                     } else {
                         log(fmt::format("{} failure answer {} of {}", client_request_name(r), failures_,
@@ -579,7 +642,17 @@ private:
             break;
         case ServerCommand::BootstrapWrite:
             out.push_back({true, BootstrapServer::write_security(10, server_uri, false, 101).request});
-            out.push_back({true, BootstrapServer::write_server(10, 101, lifetime_s()).request});
+            // The Server object with the 1.1 registration retry resources (/1/x/17..20), so that one failed
+            // registration sequence is what the tester plays as one failure stimulus: Communication Retry Count
+            // failures_per_sequence - 1, no further sequences.
+            {
+                auto resources = BootstrapServer::server_resources(101, lifetime_s());
+                resources.push_back(TlvResource{17, TlvValue::of_int(std::max(1U, options_.failures_per_sequence) - 1)});
+                resources.push_back(TlvResource{18, TlvValue::of_int(10)});
+                resources.push_back(TlvResource{19, TlvValue::of_int(60)});
+                resources.push_back(TlvResource{20, TlvValue::of_int(0)});
+                out.push_back({true, BootstrapServer::write_tlv("/1/10", tlv_resources(resources)).request});
+            }
             break;
         case ServerCommand::BootstrapDeleteAll:
             out.push_back({true, BootstrapServer::delete_all().request});
@@ -691,8 +764,8 @@ private:
         const std::string inst = server_instance_.value_or("0");
         if (event == "deregister") {
             log("prompt: Disable Timeout /1/" + inst + "/5 := 10 s, then Disable /1/" + inst + "/4");
-            (void)send(false, BootstrapServer::write_tlv("/1/" + inst + "/5", {0xC1, 0x05, 0x0A}).request, true);
-            (void)send(false, BootstrapServer::execute("/1/" + inst + "/4").request, true);
+            (void)send(false, BootstrapServer::write_tlv("/1/" + inst + "/5", {0xC1, 0x05, 0x0A}).request, false);
+            (void)send(false, BootstrapServer::execute("/1/" + inst + "/4").request, false);
         } else if (event == "reg_info_changed") {
             lifetime_toggle_ = !lifetime_toggle_;
             const auto lt = lifetime_s() + (lifetime_toggle_ ? 60 : 0);
@@ -701,15 +774,14 @@ private:
                 BootstrapServer::write_tlv("/1/" + inst + "/1", {0xC2, 0x01, static_cast<std::uint8_t>(lt >> 8U),
                                                                  static_cast<std::uint8_t>(lt & 0xFF)})
                     .request;
-            (void)send(false, w, true);
+            (void)send(false, w, false);
         } else if (event == "request_bootstrap") {
             log("prompt: Bootstrap-Request Trigger /1/" + inst + "/9");
-            (void)send(false, BootstrapServer::execute("/1/" + inst + "/9").request, true);
+            (void)send(false, BootstrapServer::execute("/1/" + inst + "/9").request, false);
         }
     }
 
     void loop() {
-        std::set<const json*> prompted;
         while (true) {
             std::unique_lock lock(mutex_);
             if (!done_) {
@@ -732,6 +804,7 @@ private:
                 monitor_.start(now_ms());
                 journal_.clear();
                 ++resets_;
+                restarting_ = true;
                 lock.unlock();
                 start_client();
                 continue;
@@ -748,6 +821,12 @@ private:
                                  [&] { return done_ || plan_.empty() || plan_.front().step != s; });
                     continue;
                 }
+                // Let the answer just given reach the client before a command from another server overtakes it.
+                const auto gap_until = last_answer_ + options_.command_gap;
+                if (SteadyClock::now() < gap_until) {
+                    cv_.wait_until(lock, gap_until, [&] { return done_; });
+                    continue;
+                }
                 const auto cmds = commands_for(*s);
                 inflight_ = s;
                 lock.unlock();
@@ -758,6 +837,7 @@ private:
                 inflight_ = nullptr;
                 if (!done_ && !plan_.empty() && plan_.front().step == s) {
                     pop("(performed)");
+                    restarting_ = row->command == ServerCommand::Reboot || row->command == ServerCommand::FactoryReset;
                 }
                 continue;
             }
@@ -783,6 +863,7 @@ private:
                 }
                 ++power_cycles_;
                 pop("(client killed and started again)");
+                restarting_ = true;
                 lock.unlock();
                 start_client();
                 continue;
@@ -793,12 +874,22 @@ private:
                 break;
             }
             // An await step the client shows on the wire, or an answer the servers give when it comes: wait.
-            if (k == "await" && prompted.insert(s).second) {
+            if (k == "await" && prompt_for(s->value("event", std::string{})) != nullptr && silent_pop_) {
+                silent_pop_ = false;  // as before a command: let a restart show its branch first
+                cv_.wait_for(lock, options_.settle, [&] { return done_ || plan_.empty() || plan_.front().step != s; });
+                continue;
+            }
+            if (k == "await" && prompted_.insert(s).second) {
                 if (const auto* p = prompt_for(s->value("event", std::string{}))) {
                     (void)p;
                     const std::string event = s->value("event", std::string{});
                     lock.unlock();
                     prompt(event);
+                    lock.lock();
+                    if (!done_ && !plan_.empty() && plan_.front().step == s && !request_of(*s)) {
+                        assumed_.push_back(plan_.front());
+                        pop("(prompted; silent on the wire)");
+                    }
                     continue;
                 }
             }
@@ -806,9 +897,11 @@ private:
             const auto planned_bound =
                 static_cast<std::int64_t>(s->value("duration_s", 0.0) * 1000.0) + options_.monitor.quiescence_ms;
             const auto monitor_bound = monitor_.deadline(t);
-            const auto bound = std::min(planned_bound, monitor_bound == std::numeric_limits<std::int64_t>::max()
-                                                           ? planned_bound
-                                                           : std::max<std::int64_t>(monitor_bound - t, 0));
+            // The client must act by the monitor's deadline; where it may wait (an optional step such as an Update
+            // before its lifetime ends), the tester waits up to its patience for the planned step.
+            const auto bound = monitor_bound == std::numeric_limits<std::int64_t>::max()
+                                   ? std::max(planned_bound, options_.patience_ms)
+                                   : std::max<std::int64_t>(monitor_bound - t, 0);
             const auto wait = std::max(real(bound), options_.min_real_wait);
             const auto until = SteadyClock::now() + wait;
             while (!done_ && !plan_.empty() && plan_.front().step == s && SteadyClock::now() < until) {
@@ -823,6 +916,12 @@ private:
             const auto check = monitor_.silence(now_ms());
             if (!check.ok) {
                 set_fail(check, expected_text());
+            } else if (const auto alt = silent_alternative(*s)) {
+                // The client shows nothing where the plan expected a request: it may have taken a branch that is
+                // silent on the wire. Assume it (the monitor keeps every hypothesis, and judges what follows).
+                take_alternative((*s)["alternatives"][*alt], fmt::format("{} > alternative {}", plan_.front().where, *alt),
+                                 ClientRequest::Other);
+                continue;
             } else {
                 set_inconclusive(fmt::format("the client did not take the planned step {} ({}) within {:.3f} s of "
                                              "protocol time; the model lets it wait there",
@@ -830,6 +929,21 @@ private:
             }
             break;
         }
+    }
+
+    std::optional<std::size_t> silent_alternative(const json& s) const {
+        if (!s.contains("alternatives") || !request_of(s)) {
+            return std::nullopt;
+        }
+        const auto& alts = s["alternatives"];
+        for (std::size_t a = 0; a < alts.size(); ++a) {
+            const auto t = transition_of(alts[a]);
+            if (t && map_.silent(*t) && !alts[a].value("reset", false) && alts[a].contains("rejoin") &&
+                !alts[a]["rejoin"].is_null()) {
+                return a;
+            }
+        }
+        return std::nullopt;
     }
 
     /// False (with the verdict set) when the client process has ended by itself.
@@ -876,8 +990,13 @@ private:
     unsigned power_cycles_{0};
     unsigned resets_{0};
     bool lifetime_toggle_{false};
-    bool silent_pop_{false};
+    bool silent_pop_{false};      ///< the plan assumed silent steps of a client that is restarting
+    bool restarting_{false};      ///< a power cycle, reboot, factory reset or reset happened; nothing seen since
     bool reset_pending_{false};
+    bool sequence_over_{false};
+    SteadyClock::time_point last_answer_{};
+    std::set<const json*> prompted_{};
+    std::vector<Planned> assumed_{};  ///< silent steps assumed since the client's last request
     struct Journal {
         std::int64_t t;
         WireEvent event;

@@ -44,6 +44,12 @@ struct TesterOptions {
     /// Real time the tester waits after the plan assumed silent client steps before it sends a command (the
     /// client may show another branch meanwhile, e.g. a Register after a restart).
     std::chrono::milliseconds settle{300};
+    /// Real time between an answer the servers gave and a command the tester sends next (so that the command does
+    /// not overtake the answer on its way to the client).
+    std::chrono::milliseconds command_gap{20};
+    /// Protocol milliseconds the tester waits for a planned step the client may take or not (an Update before its
+    /// lifetime ends, ...) before it gives up on the case as inconclusive.
+    std::int64_t patience_ms{900'000};
     /// Requests of one failed registration sequence: a failure answer (reg_failed, ...) is given to this many
     /// consecutive requests (the client's 1.1 Communication Retry Count + 1).
     unsigned failures_per_sequence{1};

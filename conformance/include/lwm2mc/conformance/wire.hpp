@@ -119,6 +119,9 @@ struct WireEvent {
     ServerCommand command{ServerCommand::Other};
     bool success{true};  ///< Answered: the server's answer was 2.xx; Command: the client's answer was 2.xx
     std::string text{};  ///< "Register POST /rd?ep=node&lt=300 -> 2.01 rd/5 (1 retransmission)"
+    /// Answered with a failure: the client may still send the request again within its retry sequence (a capture
+    /// cannot tell; the live tester knows when it has failed a whole sequence).
+    bool may_resend{true};
 };
 
 /// The lifecycle events of one exchange (none for a Read, a Discover, ...): Sent then Answered for a client
