@@ -161,6 +161,8 @@ int main(int argc, char** argv) {
     conform->add_option("--classes", conform_options.classes, "Play only these configuration classes (1,2,...)");
     conform->add_option("--cases", conform_options.cases, "Play only these cases of each class (1,2,...)");
     conform->add_option("--work-dir", conform_options.work_dir, "Per-case state directories and client output");
+    conform->add_flag("--record", conform_options.record,
+                      "Record each case's CoAP traffic as WORK_DIR/class-K-case-N/wire.pcap (check it with --pcap)");
     conform->add_option("--format", conform_options.format, "text, json or junit (for --output)")
         ->check(CLI::IsMember({"text", "json", "junit"}));
     conform->add_option("-o,--output", conform_options.output, "Report file, or - for standard output");

@@ -75,7 +75,8 @@ int conform_command(const ConformCommandOptions& o, const CommandIo& io) {
     if (o.format != "text" && o.format != "json" && o.format != "junit") {
         return usage(fmt::format("unknown format '{}' (expected text, json or junit)", o.format));
     }
-    if (!(o.time_scale > 0.0) || !(o.quiescence_s >= 0.0) || o.min_wait_ms < 0 || o.settle_ms < 0 || !(o.patience_s >= 0.0)) {
+    if (!(o.time_scale > 0.0) || !(o.quiescence_s >= 0.0) || o.min_wait_ms < 0 || o.settle_ms < 0 ||
+        !(o.patience_s >= 0.0)) {
         return usage("--time-scale must be positive, --quiescence and --min-wait-ms not negative");
     }
     if (o.coverage_file && !diagrams::format_from_path(*o.coverage_file)) {

@@ -16,6 +16,7 @@
 #include "lwm2mc/conformance/tester.hpp"
 
 #include "lwm2mc/client/codec.hpp"
+#include "lwm2mc/client/transport_coap.hpp"
 #include "lwm2mc/conformance/bootstrap_server.hpp"
 #include "lwm2mc/conformance/peer.hpp"
 #include "lwm2mc/conformance/process.hpp"
@@ -210,6 +211,14 @@ public:
         process_.kill();
         bs_.stop();
         server_.stop();
+        if (options_.record) {
+            std::lock_guard lock(mutex_);
+            std::stable_sort(wire_.begin(), wire_.end(),
+                             [](const Datagram& a, const Datagram& b) { return a.t_us < b.t_us; });
+            if (auto e = write_pcap(dir_ + "/wire.pcap", wire_)) {
+                report_.log.push_back("cannot write the recording: " + *e);
+            }
+        }
         return finish(started);
     }
 
@@ -340,7 +349,8 @@ private:
     /// Await steps the wire cannot show pass by themselves.
     void skip_silent() {
         while (!plan_.empty() && kind(front()) == "await" && !request_of(front())) {
-            if (prompt_for(front().value("event", std::string{})) != nullptr && prompted_.count(plan_.front().step) == 0) {
+            if (prompt_for(front().value("event", std::string{})) != nullptr &&
+                prompted_.count(plan_.front().step) == 0) {
                 return;  // the runner asks the client first
             }
             assumed_.push_back(plan_.front());
@@ -513,12 +523,14 @@ private:
         if (answer.code == code::kEmpty) {
             x.outcome = Outcome::Timeout;
             exchanges_.push_back(describe(x) + " (held: empty ACK only)");
+            record(x);
             cv_.notify_all();
             return answer;
         }
         x.response = answer;
         const bool ok = client::is_success(answer.code);
         exchanges_.push_back(describe(x));
+        record(x);
         if (!done_) {
             WireEvent answered{WireEvent::Kind::Answered, x.t_us, r, ServerCommand::Other, ok, describe(x)};
             answered.may_resend = !sequence_over_;
@@ -647,7 +659,8 @@ private:
             // failures_per_sequence - 1, no further sequences.
             {
                 auto resources = BootstrapServer::server_resources(101, lifetime_s());
-                resources.push_back(TlvResource{17, TlvValue::of_int(std::max(1U, options_.failures_per_sequence) - 1)});
+                resources.push_back(
+                    TlvResource{17, TlvValue::of_int(std::max(1U, options_.failures_per_sequence) - 1)});
                 resources.push_back(TlvResource{18, TlvValue::of_int(10)});
                 resources.push_back(TlvResource{19, TlvValue::of_int(60)});
                 resources.push_back(TlvResource{20, TlvValue::of_int(0)});
@@ -688,6 +701,33 @@ private:
             }
         }
         return 600;
+    }
+
+    /// Keeps the exchange as datagrams for --record (RFC 7252 encodings of the request and its answer; message ids
+    /// and tokens are the tester's own, the content is what went over the wire).
+    void record(const WireExchange& x) {
+        if (!options_.record) {
+            return;
+        }
+        client::CoapHeader h;
+        h.type = client::CoapHeader::Type::Confirmable;
+        h.message_id = static_cast<std::uint16_t>(++record_mid_);
+        h.token = {static_cast<std::uint8_t>(record_mid_ >> 8U), static_cast<std::uint8_t>(record_mid_ & 0xFFU)};
+        const Endpoint from = x.initiator == Initiator::Client ? x.client : x.server;
+        const Endpoint to = x.initiator == Initiator::Client ? x.server : x.client;
+        try {
+            wire_.push_back(Datagram{0, real_us(x.t_us), from, to, client::serialize_coap_request(h, x.request)});
+            if (x.response) {
+                h.type = client::CoapHeader::Type::Acknowledgement;
+                wire_.push_back(Datagram{0, std::max(real_us(x.done_us), real_us(x.t_us) + 1), to, from,
+                                         client::serialize_coap_response(h, *x.response)});
+            }
+        } catch (const std::exception&) {
+            // a request the encoder cannot represent (an over-long option) is left out of the recording
+        }
+    }
+    std::int64_t real_us(std::int64_t protocol_us) const {
+        return static_cast<std::int64_t>(static_cast<double>(protocol_us) / options_.time_scale);
     }
 
     /// Client events go to the monitor at once; the monitor before each is kept, so that a command whose answer
@@ -749,6 +789,7 @@ private:
         x.outcome = e.response ? Outcome::Answered
                                : (e.failure == client::SendFailure::Reset ? Outcome::Reset : Outcome::Timeout);
         exchanges_.push_back(describe(x));
+        record(x);
         if (judge && !done_) {
             for (const auto& ev : adapt(x)) {
                 const auto check = observe_command(ev, t);
@@ -805,6 +846,7 @@ private:
                 journal_.clear();
                 ++resets_;
                 restarting_ = true;
+                client_port_ = free_udp_port();  // a device back from a power cycle has a new ephemeral port
                 lock.unlock();
                 start_client();
                 continue;
@@ -864,6 +906,7 @@ private:
                 ++power_cycles_;
                 pop("(client killed and started again)");
                 restarting_ = true;
+                client_port_ = free_udp_port();  // a device back from a power cycle has a new ephemeral port
                 lock.unlock();
                 start_client();
                 continue;
@@ -919,8 +962,8 @@ private:
             } else if (const auto alt = silent_alternative(*s)) {
                 // The client shows nothing where the plan expected a request: it may have taken a branch that is
                 // silent on the wire. Assume it (the monitor keeps every hypothesis, and judges what follows).
-                take_alternative((*s)["alternatives"][*alt], fmt::format("{} > alternative {}", plan_.front().where, *alt),
-                                 ClientRequest::Other);
+                take_alternative((*s)["alternatives"][*alt],
+                                 fmt::format("{} > alternative {}", plan_.front().where, *alt), ClientRequest::Other);
                 continue;
             } else {
                 set_inconclusive(fmt::format("the client did not take the planned step {} ({}) within {:.3f} s of "
@@ -990,11 +1033,13 @@ private:
     unsigned power_cycles_{0};
     unsigned resets_{0};
     bool lifetime_toggle_{false};
-    bool silent_pop_{false};      ///< the plan assumed silent steps of a client that is restarting
-    bool restarting_{false};      ///< a power cycle, reboot, factory reset or reset happened; nothing seen since
+    bool silent_pop_{false};  ///< the plan assumed silent steps of a client that is restarting
+    bool restarting_{false};  ///< a power cycle, reboot, factory reset or reset happened; nothing seen since
     bool reset_pending_{false};
     bool sequence_over_{false};
     SteadyClock::time_point last_answer_{};
+    std::vector<Datagram> wire_{};
+    unsigned record_mid_{0};
     std::set<const json*> prompted_{};
     std::vector<Planned> assumed_{};  ///< silent steps assumed since the client's last request
     struct Journal {
@@ -1139,7 +1184,20 @@ RunReport check_capture(const model::Model& model, const std::string& config_tex
     };
     std::vector<Item> items;
     for (std::size_t i = 0; i < capture.exchanges.size(); ++i) {
-        for (auto& ev : adapt(capture.exchanges[i])) {
+        const auto& x = capture.exchanges[i];
+        for (auto& ev : adapt(x)) {
+            if (ev.kind == WireEvent::Kind::Answered && x.outcome == Outcome::Timeout) {
+                // An unanswered request whose client moved on before the timeout (it sent another lifecycle
+                // request, or was restarted) tells nothing: the timeout is not what the client reacted to.
+                const bool moved_on =
+                    std::any_of(capture.exchanges.begin(), capture.exchanges.end(), [&](const auto& y) {
+                        return &y != &x && y.initiator == Initiator::Client && y.t_us > x.t_us && y.t_us < x.done_us &&
+                               classify_client_request(y.request) != ClientRequest::Other;
+                    });
+                if (moved_on) {
+                    continue;
+                }
+            }
             items.push_back(Item{std::move(ev), i, items.size()});
         }
     }
@@ -1159,28 +1217,28 @@ RunReport check_capture(const model::Model& model, const std::string& config_tex
         recent.push_back(item.ev.text + packets);
         kase.log.push_back(fmt::format("[{:>10.3f} s] {}{}", static_cast<double>(t) / 1000.0, item.ev.text, packets));
         ++kase.steps_played;
-        auto check = monitor->silence(t);
+        std::optional<Monitor> as_is(std::in_place, *monitor);
+        auto check = as_is->silence(t);
         if (check.ok) {
-            std::optional<Monitor> as_is(std::in_place, *monitor);
             check = as_is->observe(item.ev, t);
-            if (!check.ok && item.ev.kind == WireEvent::Kind::Sent && !(x.client == last_client)) {
-                // A client that comes back on a new port may have been restarted (a power cycle, or a reboot).
-                Monitor cycled(*monitor);
-                if (cycled.power_cycle(t).ok) {
-                    auto again = cycled.observe(item.ev, t);
-                    if (again.ok) {
-                        kase.log.push_back(fmt::format("[{:>10.3f} s] the client now uses {} (was {}): restarted",
-                                                       static_cast<double>(t) / 1000.0, client::to_string(x.client),
-                                                       client::to_string(last_client)));
-                        check = again;
-                        as_is.reset();
-                        as_is.emplace(cycled);
-                    }
+        }
+        if (!check.ok && item.ev.kind == WireEvent::Kind::Sent && !(x.client == last_client)) {
+            // A client that comes back on a new port may have been power cycled meanwhile (invisible on the wire).
+            Monitor cycled(*monitor);
+            if (cycled.power_cycle(t).ok) {
+                auto again = cycled.observe(item.ev, t);
+                if (again.ok) {
+                    kase.log.push_back(fmt::format("[{:>10.3f} s] the client now uses {} (was {}): restarted",
+                                                   static_cast<double>(t) / 1000.0, client::to_string(x.client),
+                                                   client::to_string(last_client)));
+                    check = again;
+                    as_is.reset();
+                    as_is.emplace(cycled);
                 }
             }
-            monitor.reset();
-            monitor.emplace(*as_is);
         }
+        monitor.reset();
+        monitor.emplace(*as_is);
         if (item.ev.kind == WireEvent::Kind::Sent) {
             last_client = x.client;
         }
