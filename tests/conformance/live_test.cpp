@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: Apache-2.0
+// The conformance tester against the real lwm2mc-client over loopback CoAP (issue 10's CI run): the all-transitions
+// suites of the shipped model, one per configuration class the reference client supports, must pass; a recording
+// of a run must pass the capture checker; and every seeded mutant (lwm2mc-client-mutants) must be killed, by the
+// case this file names.
+
+#include "lwm2mc/conformance/capture.hpp"
+#include "lwm2mc/conformance/report.hpp"
+#include "lwm2mc/conformance/tester.hpp"
+#include "lwm2mc/model/interpreter.hpp"
+#include "lwm2mc/model/loader.hpp"
+#include "lwm2mc/testgen/render.hpp"
+#include "lwm2mc/testgen/suite.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace lwm2mc::conformance {
+namespace {
+
+const char* const kModel = LWM2MC_SPECS_DIR "/lwm2m-ts10-draft.lwm2m";
+
+struct ClassSpec {
+    const char* name;
+    const char* config;  ///< every parameter fixed: one suite
+    const char* urgent;  ///< states the reference client leaves at once (no power cycle planned there)
+};
+
+// States the reference client leaves at once (see tests/client/generated/CMakeLists.txt for why each is listed).
+#define LWM2MC_URGENT "Init,BsFactory,BsSmartcard,BsFinished,BsFailed,Rebooting,FactoryResetting,DeregPending"
+
+const std::vector<ClassSpec>& classes() {
+    static const std::vector<ClassSpec> c = {
+        {"factory",
+         "factory=true,smartcard=false,client_initiated=false,server_initiated=false,supports_factory_reset=true,"
+         "hold_off=0",
+         LWM2MC_URGENT},
+        {"client_initiated",
+         "factory=false,smartcard=false,client_initiated=true,server_initiated=false,supports_factory_reset=true,"
+         "hold_off=30",
+         LWM2MC_URGENT ",RegFailed"},
+        {"server_initiated",
+         "factory=false,smartcard=false,client_initiated=false,server_initiated=true,supports_factory_reset=true,"
+         "hold_off=0",
+         LWM2MC_URGENT ",RegFailed"},
+        {"no_factory_reset",
+         "factory=true,smartcard=false,client_initiated=false,server_initiated=false,supports_factory_reset=false,"
+         "hold_off=0",
+         LWM2MC_URGENT},
+    };
+    return c;
+}
+
+const model::Model& shipped() {
+    static const auto loaded = model::load_model(kModel);
+    return *loaded.model;
+}
+
+/// The all-transitions suite of one class, as `lwm2mc generate --cover transitions --exclude-events
+/// lifetime_expired --urgent-states ...` writes it.
+const nlohmann::json& suite(const ClassSpec& spec) {
+    static std::map<std::string, nlohmann::json> cache;
+    auto it = cache.find(spec.name);
+    if (it != cache.end()) {
+        return it->second;
+    }
+    const auto& m = shipped();
+    const model::Interpreter interp(m);
+    testgen::GenerateOptions options;
+    std::string error;
+    options.criterion = *testgen::parse_criterion("transitions", error);
+    options.fixed = interp.parse_assignment(spec.config, error);
+    EXPECT_TRUE(error.empty()) << error;
+    options.limits.excluded_events.push_back(*m.find_event("lifetime_expired"));
+    std::string urgent = spec.urgent;
+    std::size_t start = 0;
+    while (start <= urgent.size()) {
+        const auto comma = urgent.find(',', start);
+        const auto name = urgent.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        options.limits.urgent_states.push_back(*m.find_state(name));
+        if (comma == std::string::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    const auto result = testgen::generate(m, options);
+    return cache.emplace(spec.name, nlohmann::json::parse(testgen::render_json(m, *result.suites))).first->second;
+}
+
+std::string client_command(const std::string& program, const std::string& extra = {}) {
+    // The reference client with its clock 1000x fast, restarting itself on Reboot, registration retries as the
+    // tester plays them (one Register per failed sequence), and without the optional De-register before a factory
+    // reset, which the model leaves out (model/specs/lwm2m-ts10-draft.lwm2m, header).
+    return program + extra +
+           " -e {endpoint} -b {bs_uri} -s {server_uri} -d {state_dir} -p {port} --clock-factor {time_scale}"
+           " --reexec-on-reboot --ack-timeout-ms 1000 --max-retransmit 1 --config {config},lifetime=600,"
+           "communication_retry_count=0,communication_sequence_retry_count=0,communication_sequence_delay_timer=60,"
+           "deregister_before_factory_reset=false";
+}
+
+std::string work_dir(const std::string& name) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("lwm2mc-conform-" + std::to_string(::getpid()) + "-" + name);
+    std::filesystem::remove_all(dir);
+    return dir.string();
+}
+
+TesterOptions options(const std::string& program, const std::string& name, const std::string& extra = {}) {
+    TesterOptions o;
+    o.client_command = client_command(program, extra);
+    o.time_scale = 1000.0;
+    o.work_dir = work_dir(name);
+    return o;
+}
+
+std::string summary(const RunReport& r) {
+    return render_text(r);
+}
+
+class ReferenceClient : public ::testing::TestWithParam<ClassSpec> {};
+
+TEST_P(ReferenceClient, PassesTheAllTransitionsSuiteOfItsClass) {
+    const auto& spec = GetParam();
+    const auto report = run_suite(shipped(), suite(spec), options(LWM2MC_CLIENT, spec.name));
+    ASSERT_FALSE(report.cases.empty());
+    EXPECT_EQ(report.count(Verdict::Fail), 0U) << summary(report);
+    EXPECT_EQ(report.count(Verdict::Error), 0U) << summary(report);
+    // Inconclusive cases (the client took a branch the plan cannot continue) are allowed but must not be all.
+    EXPECT_GT(report.count(Verdict::Pass), 0U) << summary(report);
+    std::size_t played = 0;
+    for (const auto& c : report.cases) {
+        played += c.steps_played;
+    }
+    EXPECT_GT(played, 20U) << summary(report);
+}
+
+INSTANTIATE_TEST_SUITE_P(Classes, ReferenceClient, ::testing::ValuesIn(classes()),
+                         [](const auto& p) { return std::string(p.param.name); });
+
+TEST(Capture, ARecordingOfTheReferenceClientPassesAndOneOfAMutantDiverges) {
+    const auto& spec = classes().front();
+    const std::string config = spec.config;
+    MonitorOptions lenient;
+    lenient.quiescence_ms = 600'000;  // silence in a recording includes the tester's own pauses (restarts, settle)
+
+    auto good = options(LWM2MC_CLIENT, "record-good");
+    good.record = true;
+    const auto live = run_suite(shipped(), suite(spec), good);
+    ASSERT_EQ(live.count(Verdict::Fail), 0U) << summary(live);
+    const auto pcap = good.work_dir + "/class-1-case-1/wire.pcap";
+    const auto capture = read_capture(pcap);
+    ASSERT_FALSE(capture.error) << *capture.error;
+    ASSERT_GT(capture.exchanges.size(), 10U);
+    const auto checked = check_capture(shipped(), config, capture, pcap, lenient, 1000.0);
+    EXPECT_TRUE(checked.passed()) << summary(checked);
+    EXPECT_GT(checked.exercised.size(), 5U);
+
+    // A client that sends its Bootstrap-Request before ClientHoldOffTime (30 s here) has passed: the capture shows
+    // the request too early.
+    const auto& ci = classes()[1];
+    auto bad = options(LWM2MC_CLIENT_MUTANTS, "record-mutant", " --mutant ignore_hold_off");
+    bad.record = true;
+    bad.cases = {1};
+    (void)run_suite(shipped(), suite(ci), bad);
+    const auto bad_pcap = bad.work_dir + "/class-1-case-1/wire.pcap";
+    const auto bad_capture = read_capture(bad_pcap);
+    ASSERT_FALSE(bad_capture.error) << *bad_capture.error;
+    const auto diverged = check_capture(shipped(), ci.config, bad_capture, bad_pcap, lenient, 1000.0);
+    ASSERT_EQ(diverged.count(Verdict::Fail), 1U) << summary(diverged);
+    ASSERT_TRUE(diverged.cases.front().failure.has_value());
+    EXPECT_NE(diverged.cases.front().failure->where.find("packet"), std::string::npos);
+}
+
+struct MutantSpec {
+    const char* mutant;
+    const char* killed_by;  ///< "class/case N": the first case (classes in order) whose verdict is fail
+};
+
+class Mutant : public ::testing::TestWithParam<MutantSpec> {};
+
+TEST_P(Mutant, IsKilledByTheNamedCase) {
+    const auto& spec = GetParam();
+    std::string killer;
+    std::string details;
+    for (const auto& c : classes()) {
+        const auto report = run_suite(shipped(), suite(c),
+                                      options(LWM2MC_CLIENT_MUTANTS, std::string(spec.mutant) + "-" + c.name,
+                                              std::string(" --mutant ") + spec.mutant));
+        for (const auto& k : report.cases) {
+            if (k.verdict == Verdict::Fail) {
+                killer = std::string(c.name) + "/" + k.name;
+                details = summary(report);
+                break;
+            }
+        }
+        if (!killer.empty()) {
+            break;
+        }
+    }
+    ASSERT_FALSE(killer.empty()) << "mutant " << spec.mutant << " survived every suite";
+    EXPECT_EQ(killer, spec.killed_by) << details;
+}
+
+// clang-format off
+const std::vector<MutantSpec>& mutants() {
+    static const std::vector<MutantSpec> m = {
+        {"ignore_hold_off",                  "client_initiated/case 1"},
+        {"bootstrap_retry_without_hold_off", "client_initiated/case 1"},
+        {"register_before_finish",           "client_initiated/case 1"},
+        {"finish_without_server_account",    "client_initiated/case 1"},
+        {"delete_all_keeps_accounts",        "client_initiated/case 1"},
+        {"no_bootstrap_timeout",             "client_initiated/case 1"},
+        {"ignore_retry_timer",               "factory/case 1"},
+        {"no_bootstrap_fallback",            "client_initiated/case 1"},
+        {"update_404_no_register",           "factory/case 1"},
+        {"stale_location_update",            "factory/case 1"},
+        {"ignore_update_trigger",            "factory/case 1"},
+        {"no_deregister",                    "factory/case 1"},
+        {"reboot_ignored",                   "factory/case 1"},
+        {"update_after_reboot",              "factory/case 1"},
+        {"no_bootstrap_after_factory_reset", "client_initiated/case 1"},
+    };
+    return m;
+}
+// clang-format on
+
+INSTANTIATE_TEST_SUITE_P(Seeded, Mutant, ::testing::ValuesIn(mutants()),
+                         [](const auto& p) { return std::string(p.param.mutant); });
+
+}  // namespace
+}  // namespace lwm2mc::conformance
