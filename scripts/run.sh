@@ -10,6 +10,7 @@
 #   bash scripts/run.sh fuzz [SEC]  build the libFuzzer target with clang and fuzz the model parser
 #   bash scripts/run.sh bench [N]   time `lwm2mc check` (Z3, explicit) against a SPIN sweep, median of N runs
 #   bash scripts/run.sh bench-client  the reference client on loopback: bootstrap + register, resident memory
+#   bash scripts/run.sh bench-conform [ARGS]  the conformance tester: monitor per wire event, capture packets/s
 #   bash scripts/run.sh bench-testgen [ARGS]  test generation: suite length against the Chinese-postman bound and
 #                                   GraphWalker-style walks, generation time, growth to 10^5 product states
 #   bash scripts/run.sh fuzz-client [SEC]  fuzz the client's CoAP message handling
@@ -182,6 +183,13 @@ case "${1:-}" in
     log "test generation benchmark (shipped model per configuration class, scaling models 10^3..10^5 states)"
     build/bench/bench/testgen_bench "${@:2}"
     ;;
+  bench-conform)
+    install_missing "${PACKAGES[@]}"
+    cmake --preset bench >/dev/null
+    cmake --build build/bench -j "$JOBS" --target conform_bench
+    log "conformance tester: monitor verdict per wire event, capture checking throughput (packets/s)"
+    build/bench/bench/conform_bench "${@:2}"
+    ;;
   bench)
     install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
     configure_and_build release
@@ -189,7 +197,7 @@ case "${1:-}" in
     bash bench/diagram_bench.sh "${2:-5}"
     ;;
   *)
-    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|fuzz-client [SECONDS]|bench [N]|bench-client|bench-testgen [ARGS]|setup}" >&2
+    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|fuzz-client [SECONDS]|bench [N]|bench-client|bench-testgen [ARGS]|bench-conform [ARGS]|setup}" >&2
     exit 2
     ;;
 esac

@@ -171,7 +171,12 @@ Check Monitor::observe(const WireEvent& ev, std::int64_t t) {
         for (const auto& h : hyps) {
             const auto entry = map_.entry_request(h.ps.state);
             if (h.owes) {
-                if (entry == ev.request) {
+                if (entry == ev.request && t > h.since + options_.quiescence_ms) {
+                    notes.push_back(fmt::format("the client owed its {} since entering {} and sent it only after {}; "
+                                                "the bound is {} (the quiescence slack)",
+                                                client_request_name(*entry), model_.state(h.ps.state).name,
+                                                seconds(t - h.since), seconds(options_.quiescence_ms)));
+                } else if (entry == ev.request) {
                     Hyp n = h;
                     n.owes = false;
                     add(next, std::move(n));
@@ -353,6 +358,11 @@ std::int64_t Monitor::deadline(std::int64_t now) {
         latest = std::max(latest, *d);
     }
     return latest;
+}
+
+bool Monitor::owes_request(std::int64_t t) {
+    hyps_ = closure(hyps_, t);
+    return !hyps_.empty() && std::all_of(hyps_.begin(), hyps_.end(), [](const Hyp& h) { return h.owes; });
 }
 
 bool Monitor::may_be_in(model::StateId s, std::int64_t t) {

@@ -854,6 +854,28 @@ private:
             const json* s = plan_.front().step;
             const std::string k = kind(*s);
             const auto* row = row_of(*s);
+            if (k == "stimulus" && row != nullptr && row->how != How::Answer && monitor_.owes_request(now_ms())) {
+                // A stimulus put the client in a state whose request it has not sent yet (an Update after
+                // Registration Update Trigger): it must send it before the tester acts again.
+                const auto t = now_ms();
+                const auto deadline = monitor_.deadline(t);
+                const auto until = SteadyClock::now() +
+                                   std::max(real(std::max<std::int64_t>(deadline - t, 0)), options_.min_real_wait);
+                while (!done_ && monitor_.owes_request(now_ms()) && SteadyClock::now() < until) {
+                    cv_.wait_for(lock, milliseconds{20});
+                }
+                if (done_) {
+                    break;
+                }
+                if (monitor_.owes_request(now_ms())) {
+                    const auto check = monitor_.silence(now_ms());
+                    if (!check.ok) {
+                        set_fail(check, expected_text());
+                        break;
+                    }
+                }
+                continue;
+            }
             if (k == "stimulus" && row != nullptr && row->how == How::Command) {
                 if (silent_pop_) {
                     // The plan only assumes the client's silent steps: give it the time to show another branch

@@ -105,8 +105,8 @@ std::string client_command(const std::string& program, const std::string& extra 
 }
 
 std::string work_dir(const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("lwm2mc-conform-" + std::to_string(::getpid()) + "-" + name);
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("lwm2mc-conform-" + std::to_string(::getpid()) + "-" + name);
     std::filesystem::remove_all(dir);
     return dir.string();
 }
@@ -114,7 +114,14 @@ std::string work_dir(const std::string& name) {
 TesterOptions options(const std::string& program, const std::string& name, const std::string& extra = {}) {
     TesterOptions o;
     o.client_command = client_command(program, extra);
+#ifdef LWM2MC_SANITIZED
+    o.time_scale = 250.0;  // an ASan/UBSan client reacts several times slower: the same protocol bounds, more real time
+#else
     o.time_scale = 1000.0;
+#endif
+    // The client must react to a stimulus within 200 protocol seconds (0.2 s of real time at this scale); the Update
+    // its 600 s lifetime brings comes later, so a client that ignores Registration Update Trigger is caught.
+    o.monitor.quiescence_ms = 200'000;
     o.work_dir = work_dir(name);
     return o;
 }
@@ -157,7 +164,7 @@ TEST(Capture, ARecordingOfTheReferenceClientPassesAndOneOfAMutantDiverges) {
     const auto capture = read_capture(pcap);
     ASSERT_FALSE(capture.error) << *capture.error;
     ASSERT_GT(capture.exchanges.size(), 10U);
-    const auto checked = check_capture(shipped(), config, capture, pcap, lenient, 1000.0);
+    const auto checked = check_capture(shipped(), config, capture, pcap, lenient, good.time_scale);
     EXPECT_TRUE(checked.passed()) << summary(checked);
     EXPECT_GT(checked.exercised.size(), 5U);
 
@@ -171,7 +178,7 @@ TEST(Capture, ARecordingOfTheReferenceClientPassesAndOneOfAMutantDiverges) {
     const auto bad_pcap = bad.work_dir + "/class-1-case-1/wire.pcap";
     const auto bad_capture = read_capture(bad_pcap);
     ASSERT_FALSE(bad_capture.error) << *bad_capture.error;
-    const auto diverged = check_capture(shipped(), ci.config, bad_capture, bad_pcap, lenient, 1000.0);
+    const auto diverged = check_capture(shipped(), ci.config, bad_capture, bad_pcap, lenient, bad.time_scale);
     ASSERT_EQ(diverged.count(Verdict::Fail), 1U) << summary(diverged);
     ASSERT_TRUE(diverged.cases.front().failure.has_value());
     EXPECT_NE(diverged.cases.front().failure->where.find("packet"), std::string::npos);
@@ -179,7 +186,10 @@ TEST(Capture, ARecordingOfTheReferenceClientPassesAndOneOfAMutantDiverges) {
 
 struct MutantSpec {
     const char* mutant;
-    const char* killed_by;  ///< "class/case N": the first case (classes in order) whose verdict is fail
+    /// "class/case N": the first case (classes in order) whose verdict is fail; nullptr: no black-box test can
+    /// kill it under this model (`survives` says why), and the test asserts that it still survives.
+    const char* killed_by;
+    const char* survives{nullptr};
 };
 
 class Mutant : public ::testing::TestWithParam<MutantSpec> {};
@@ -203,6 +213,12 @@ TEST_P(Mutant, IsKilledByTheNamedCase) {
             break;
         }
     }
+    if (spec.killed_by == nullptr) {
+        EXPECT_TRUE(killer.empty()) << "mutant " << spec.mutant << " is now killed by " << killer
+                                    << ": move it to the killed ones\n"
+                                    << details;
+        return;
+    }
     ASSERT_FALSE(killer.empty()) << "mutant " << spec.mutant << " survived every suite";
     EXPECT_EQ(killer, spec.killed_by) << details;
 }
@@ -211,20 +227,26 @@ TEST_P(Mutant, IsKilledByTheNamedCase) {
 const std::vector<MutantSpec>& mutants() {
     static const std::vector<MutantSpec> m = {
         {"ignore_hold_off",                  "client_initiated/case 1"},
-        {"bootstrap_retry_without_hold_off", "client_initiated/case 1"},
+        {"bootstrap_retry_without_hold_off", "client_initiated/case 2"},
         {"register_before_finish",           "client_initiated/case 1"},
-        {"finish_without_server_account",    "client_initiated/case 1"},
-        {"delete_all_keeps_accounts",        "client_initiated/case 1"},
-        {"no_bootstrap_timeout",             "client_initiated/case 1"},
-        {"ignore_retry_timer",               "factory/case 1"},
-        {"no_bootstrap_fallback",            "client_initiated/case 1"},
+        {"finish_without_server_account",    "client_initiated/case 2"},
+        {"delete_all_keeps_accounts",        "client_initiated/case 2"},
+        {"no_bootstrap_timeout",             "client_initiated/case 2"},
+        {"no_bootstrap_fallback",            "client_initiated/case 2"},
         {"update_404_no_register",           "factory/case 1"},
-        {"stale_location_update",            "factory/case 1"},
-        {"ignore_update_trigger",            "factory/case 1"},
-        {"no_deregister",                    "factory/case 1"},
-        {"reboot_ignored",                   "factory/case 1"},
-        {"update_after_reboot",              "factory/case 1"},
-        {"no_bootstrap_after_factory_reset", "client_initiated/case 1"},
+        {"stale_location_update",            "server_initiated/case 2"},
+        {"ignore_update_trigger",            "client_initiated/case 2"},
+        {"no_deregister",                    "client_initiated/case 2"},
+        {"update_after_reboot",              "client_initiated/case 2"},
+        // The model leaves these to the client, so the wire cannot tell the defect from an allowed choice:
+        {"ignore_retry_timer", nullptr,
+         "the model has no retry timer (TS 1.0 leaves the retry policy open): a Register retried at once is allowed"},
+        {"reboot_ignored", nullptr,
+         "Rebooting + restart -> Registered keeps the registration silently (TS 5.5.1 SHOULD): a client that ignored "
+         "the Reboot looks the same"},
+        {"no_bootstrap_after_factory_reset", nullptr,
+         "FactoryResetting + factory_reset_done -> RegPending is allowed when a server account is held: registering "
+         "with the old account is one of the model's choices"},
     };
     return m;
 }

@@ -64,6 +64,8 @@ public:
     /// The hypotheses, one line each ("RegPending (Register sent) reg_info=RegInfoNone, ...").
     std::vector<std::string> describe() const;
     std::size_t size() const { return hyps_.size(); }
+    /// Whether every hypothesis owes the request of the state a stimulus put it in (after closure at `t_ms`).
+    bool owes_request(std::int64_t t_ms);
     /// Whether some hypothesis is in state `s` (after closure at `t_ms`).
     bool may_be_in(model::StateId s, std::int64_t t_ms);
     /// The model transitions along the first hypothesis (one explanation of the run so far).
