@@ -85,8 +85,7 @@ std::vector<Monitor::Hyp> Monitor::closure(const std::vector<Hyp>& from, std::in
                 next.ps = interp_.step(h.ps, tid, config_);
                 next.owes = map_.entry_request(tr.target).has_value();
                 next.since = h.since + d;
-                next.path = h.path;
-                next.path.push_back(tid);
+                next.path = std::make_shared<const PathNode>(PathNode{tid, h.path});
                 bool seen = std::any_of(out.begin(), out.end(), [&](const Hyp& o) {
                     return o.ps == next.ps && o.owes == next.owes && o.may_resend == next.may_resend;
                 });
@@ -203,8 +202,7 @@ Check Monitor::observe(const WireEvent& ev, std::int64_t t) {
                 Hyp n;
                 n.ps = interp_.step(h.ps, tid, config_);
                 n.since = t;
-                n.path = h.path;
-                n.path.push_back(tid);
+                n.path = std::make_shared<const PathNode>(PathNode{tid, h.path});
                 add(next, std::move(n));
             }
         }
@@ -228,8 +226,7 @@ Check Monitor::observe(const WireEvent& ev, std::int64_t t) {
                 n.ps = interp_.step(h.ps, tid, config_);
                 n.owes = map_.entry_request(tr.target).has_value();
                 n.since = t;
-                n.path = h.path;
-                n.path.push_back(tid);
+                n.path = std::make_shared<const PathNode>(PathNode{tid, h.path});
                 add(next, std::move(n));
             }
             if (!ev.success && ev.may_resend) {
@@ -274,8 +271,7 @@ Check Monitor::observe(const WireEvent& ev, std::int64_t t) {
                 n.ps = interp_.step(h.ps, tid, config_);
                 n.owes = map_.entry_request(tr.target).has_value();
                 n.since = t;
-                n.path = h.path;
-                n.path.push_back(tid);
+                n.path = std::make_shared<const PathNode>(PathNode{tid, h.path});
                 add(next, std::move(n));
             }
         }
@@ -310,8 +306,7 @@ Check Monitor::power_cycle(std::int64_t t) {
             n.ps = interp_.step(h.ps, tid, config_);
             n.owes = map_.entry_request(tr.target).has_value();
             n.since = t;
-            n.path = h.path;
-            n.path.push_back(tid);
+            n.path = std::make_shared<const PathNode>(PathNode{tid, h.path});
             add(next, std::move(n));
         }
     }
@@ -370,8 +365,13 @@ bool Monitor::may_be_in(model::StateId s, std::int64_t t) {
     return std::any_of(hyps_.begin(), hyps_.end(), [&](const Hyp& h) { return h.ps.state == s; });
 }
 
-const std::vector<TransitionId>& Monitor::path() const {
-    return hyps_.empty() ? empty_path_ : hyps_.front().path;
+std::vector<TransitionId> Monitor::path() const {
+    std::vector<TransitionId> out;
+    for (auto node = hyps_.empty() ? nullptr : hyps_.front().path; node != nullptr; node = node->prev) {
+        out.push_back(node->transition);
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
 }
 
 std::string Monitor::describe(const Hyp& h) const {

@@ -222,7 +222,7 @@ public:
         return finish(started);
     }
 
-    const std::vector<model::TransitionId>& path() const { return monitor_.path(); }
+    std::vector<model::TransitionId> path() const { return monitor_.path(); }
 
 private:
     // ---- time ----
@@ -1239,28 +1239,38 @@ RunReport check_capture(const model::Model& model, const std::string& config_tex
         recent.push_back(item.ev.text + packets);
         kase.log.push_back(fmt::format("[{:>10.3f} s] {}{}", static_cast<double>(t) / 1000.0, item.ev.text, packets));
         ++kase.steps_played;
-        std::optional<Monitor> as_is(std::in_place, *monitor);
-        auto check = as_is->silence(t);
-        if (check.ok) {
-            check = as_is->observe(item.ev, t);
-        }
-        if (!check.ok && item.ev.kind == WireEvent::Kind::Sent && !(x.client == last_client)) {
-            // A client that comes back on a new port may have been power cycled meanwhile (invisible on the wire).
-            Monitor cycled(*monitor);
-            if (cycled.power_cycle(t).ok) {
-                auto again = cycled.observe(item.ev, t);
-                if (again.ok) {
-                    kase.log.push_back(fmt::format("[{:>10.3f} s] the client now uses {} (was {}): restarted",
-                                                   static_cast<double>(t) / 1000.0, client::to_string(x.client),
-                                                   client::to_string(last_client)));
-                    check = again;
-                    as_is.reset();
-                    as_is.emplace(cycled);
+        const bool new_port = item.ev.kind == WireEvent::Kind::Sent && !(x.client == last_client);
+        Check check;
+        if (!new_port) {
+            check = monitor->silence(t);
+            if (check.ok) {
+                check = monitor->observe(item.ev, t);
+            }
+        } else {
+            std::optional<Monitor> as_is(std::in_place, *monitor);
+            check = as_is->silence(t);
+            if (check.ok) {
+                check = as_is->observe(item.ev, t);
+            }
+            if (!check.ok) {
+                // A client that comes back on a new port may have been power cycled meanwhile (invisible on the
+                // wire).
+                Monitor cycled(*monitor);
+                if (cycled.power_cycle(t).ok) {
+                    auto again = cycled.observe(item.ev, t);
+                    if (again.ok) {
+                        kase.log.push_back(fmt::format("[{:>10.3f} s] the client now uses {} (was {}): restarted",
+                                                       static_cast<double>(t) / 1000.0, client::to_string(x.client),
+                                                       client::to_string(last_client)));
+                        check = again;
+                        as_is.reset();
+                        as_is.emplace(cycled);
+                    }
                 }
             }
+            monitor.reset();
+            monitor.emplace(*as_is);
         }
-        monitor.reset();
-        monitor.emplace(*as_is);
         if (item.ev.kind == WireEvent::Kind::Sent) {
             last_client = x.client;
         }

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,15 +70,20 @@ public:
     /// Whether some hypothesis is in state `s` (after closure at `t_ms`).
     bool may_be_in(model::StateId s, std::int64_t t_ms);
     /// The model transitions along the first hypothesis (one explanation of the run so far).
-    const std::vector<model::TransitionId>& path() const;
+    std::vector<model::TransitionId> path() const;
 
 private:
+    /// The transitions that led to a hypothesis, shared between hypotheses (a list from the latest back).
+    struct PathNode {
+        model::TransitionId transition;
+        std::shared_ptr<const PathNode> prev;
+    };
     struct Hyp {
         model::ProductState ps{};
         bool owes{false};        ///< entered a state with an entry request, request not seen yet
         bool may_resend{false};  ///< a failure answer came: the client may send its request again
         std::int64_t since{0};   ///< when the state was entered (earliest possible)
-        std::vector<model::TransitionId> path{};
+        std::shared_ptr<const PathNode> path{};
     };
 
     std::vector<Hyp> closure(const std::vector<Hyp>& from, std::int64_t t_ms) const;
@@ -94,7 +100,6 @@ private:
     model::Configuration config_;
     MonitorOptions options_;
     std::vector<Hyp> hyps_{};
-    std::vector<model::TransitionId> empty_path_{};
 };
 
 }  // namespace lwm2mc::conformance
