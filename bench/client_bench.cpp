@@ -11,15 +11,14 @@
 
 #include "lwm2mc/client/client.hpp"
 #include "lwm2mc/client/transport_coap.hpp"
+#include "lwm2mc/conformance/bootstrap_server.hpp"
+#include "lwm2mc/conformance/lwm2m_server.hpp"
 
 #include <benchmark/benchmark.h>
 
 #include <fstream>
 #include <functional>
 #include <string>
-
-#include "lwm2mc/conformance/bootstrap_server.hpp"
-#include "lwm2mc/conformance/lwm2m_server.hpp"
 
 using namespace lwm2mc;
 using namespace lwm2mc::client;

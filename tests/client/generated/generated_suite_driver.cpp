@@ -15,6 +15,8 @@
 #include "lwm2mc/client/config.hpp"
 #include "lwm2mc/client/trace.hpp"
 #include "lwm2mc/client/transport_coap.hpp"
+#include "lwm2mc/conformance/bootstrap_server.hpp"
+#include "lwm2mc/conformance/lwm2m_server.hpp"
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/loader.hpp"
 #include "lwm2mc/model/replay.hpp"
@@ -36,9 +38,6 @@
 #include <stdexcept>
 #include <unistd.h>
 #include <variant>
-
-#include "lwm2mc/conformance/bootstrap_server.hpp"
-#include "lwm2mc/conformance/lwm2m_server.hpp"
 
 namespace lwm2mc::generated {
 

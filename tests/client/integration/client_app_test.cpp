@@ -2,6 +2,7 @@
 // The lwm2mc-client executable: option and configuration errors, and a whole run against a test peer whose
 // trace replays on the shipped model.
 
+#include "lwm2mc/conformance/lwm2m_server.hpp"
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/loader.hpp"
 #include "lwm2mc/model/replay.hpp"
@@ -16,8 +17,6 @@
 #include <sys/wait.h>
 #include <thread>
 #include <variant>
-
-#include "lwm2mc/conformance/lwm2m_server.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

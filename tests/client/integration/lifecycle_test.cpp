@@ -7,6 +7,8 @@
 #include "lwm2mc/client/client.hpp"
 #include "lwm2mc/client/trace.hpp"
 #include "lwm2mc/client/transport_coap.hpp"
+#include "lwm2mc/conformance/bootstrap_server.hpp"
+#include "lwm2mc/conformance/lwm2m_server.hpp"
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/loader.hpp"
 #include "lwm2mc/model/replay.hpp"
@@ -19,8 +21,6 @@
 #include <variant>
 
 #include "node_lib_server.hpp"
-#include "lwm2mc/conformance/bootstrap_server.hpp"
-#include "lwm2mc/conformance/lwm2m_server.hpp"
 
 using namespace lwm2mc;
 using namespace lwm2mc::client;

@@ -3,6 +3,9 @@
 // byte strings worked out by hand from LwM2M TS 1.0 6.4.3.
 
 #include "lwm2mc/client/transport_coap.hpp"
+#include "lwm2mc/conformance/bootstrap_server.hpp"
+#include "lwm2mc/conformance/lwm2m_server.hpp"
+#include "lwm2mc/conformance/tlv_writer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,10 +14,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "lwm2mc/conformance/bootstrap_server.hpp"
-#include "lwm2mc/conformance/lwm2m_server.hpp"
-#include "lwm2mc/conformance/tlv_writer.hpp"
 
 namespace lwm2mc::conformance {
 namespace {
