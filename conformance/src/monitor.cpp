@@ -57,6 +57,15 @@ void Monitor::add(std::vector<Hyp>& into, Hyp h) const {
     into.push_back(std::move(h));
 }
 
+Monitor::Hyp Monitor::take(const Hyp& h, TransitionId tid, std::int64_t since, bool owes) const {
+    Hyp n;
+    n.ps = interp_.step(h.ps, tid, config_);
+    n.owes = owes;
+    n.since = since;
+    n.path = std::make_shared<const PathNode>(PathNode{tid, h.path});
+    return n;
+}
+
 std::vector<Monitor::Hyp> Monitor::closure(const std::vector<Hyp>& from, std::int64_t t) const {
     std::vector<Hyp> out;
     std::vector<Hyp> work = from;
@@ -81,11 +90,7 @@ std::vector<Monitor::Hyp> Monitor::closure(const std::vector<Hyp>& from, std::in
                 if (silence && t > h.since + d + options_.quiescence_ms) {
                     expired = true;  // the time-out must have fired: this hypothesis cannot still hold
                 }
-                Hyp next;
-                next.ps = interp_.step(h.ps, tid, config_);
-                next.owes = map_.entry_request(tr.target).has_value();
-                next.since = h.since + d;
-                next.path = std::make_shared<const PathNode>(PathNode{tid, h.path});
+                Hyp next = take(h, tid, h.since + d, map_.entry_request(tr.target).has_value());
                 bool seen = std::any_of(out.begin(), out.end(), [&](const Hyp& o) {
                     return o.ps == next.ps && o.owes == next.owes && o.may_resend == next.may_resend;
                 });
@@ -199,11 +204,7 @@ Check Monitor::observe(const WireEvent& ev, std::int64_t t) {
                                                 model_.state(h.ps.state).name, seconds(t - h.since)));
                     continue;
                 }
-                Hyp n;
-                n.ps = interp_.step(h.ps, tid, config_);
-                n.since = t;
-                n.path = std::make_shared<const PathNode>(PathNode{tid, h.path});
-                add(next, std::move(n));
+                add(next, take(h, tid, t, false));  // its request is the one just seen
             }
         }
         break;
@@ -222,12 +223,7 @@ Check Monitor::observe(const WireEvent& ev, std::int64_t t) {
                     row->success != ev.success) {
                     continue;
                 }
-                Hyp n;
-                n.ps = interp_.step(h.ps, tid, config_);
-                n.owes = map_.entry_request(tr.target).has_value();
-                n.since = t;
-                n.path = std::make_shared<const PathNode>(PathNode{tid, h.path});
-                add(next, std::move(n));
+                add(next, take(h, tid, t, map_.entry_request(tr.target).has_value()));
             }
             if (!ev.success && ev.may_resend) {
                 Hyp n = h;  // not the end of its retry sequence yet: it may send again
@@ -253,26 +249,21 @@ Check Monitor::observe(const WireEvent& ev, std::int64_t t) {
                 }
                 (tr.actor == Actor::Fault ? refuse : accept).push_back(tid);
             }
-            const auto& take = ev.success ? accept : refuse;
+            const auto& chosen = ev.success ? accept : refuse;
             const auto& other = ev.success ? refuse : accept;
-            if (take.empty() && !other.empty()) {
+            if (chosen.empty() && !other.empty()) {
                 notes.push_back(
                     fmt::format("in {} the model {} {} ({})", model_.state(h.ps.state).name,
                                 ev.success ? "requires the client to refuse" : "requires the client to accept",
                                 server_command_name(ev.command), model_.transition(other.front()).range.to_string()));
                 continue;
             }
-            if (take.empty() || ev.command == ServerCommand::Write) {
+            if (chosen.empty() || ev.command == ServerCommand::Write) {
                 add(next, h);  // no lifecycle effect in the model (a Write may also be an ordinary Write)
             }
-            for (const auto tid : take) {
+            for (const auto tid : chosen) {
                 const auto& tr = model_.transition(tid);
-                Hyp n;
-                n.ps = interp_.step(h.ps, tid, config_);
-                n.owes = map_.entry_request(tr.target).has_value();
-                n.since = t;
-                n.path = std::make_shared<const PathNode>(PathNode{tid, h.path});
-                add(next, std::move(n));
+                add(next, take(h, tid, t, map_.entry_request(tr.target).has_value()));
             }
         }
         break;
@@ -302,12 +293,7 @@ Check Monitor::power_cycle(std::int64_t t) {
             if (row == nullptr || row->how != How::PowerCycle) {
                 continue;
             }
-            Hyp n;
-            n.ps = interp_.step(h.ps, tid, config_);
-            n.owes = map_.entry_request(tr.target).has_value();
-            n.since = t;
-            n.path = std::make_shared<const PathNode>(PathNode{tid, h.path});
-            add(next, std::move(n));
+            add(next, take(h, tid, t, map_.entry_request(tr.target).has_value()));
         }
     }
     if (next.empty()) {

@@ -1060,18 +1060,6 @@ CaseVerdict CasePlayer::play() {
 
 }  // namespace
 
-std::string_view verdict_name(Verdict v) {
-    switch (v) {
-    case Verdict::Pass:
-        return "pass";
-    case Verdict::Fail:
-        return "fail";
-    case Verdict::Inconclusive:
-        return "inconclusive";
-    }
-    return "?";
-}
-
 bool drivable(std::string_view event) {
     const auto* row = find_stimulus(event);
     return row != nullptr && row->how != How::NotDrivable;
@@ -1144,6 +1132,7 @@ void run_case(const char* json_text, std::size_t suite, std::size_t case_index) 
         }
         break;
     case Verdict::Fail:
+    case Verdict::Error:
         ADD_FAILURE() << v.suite_name << ", " << v.case_name << ": " << v.reason << "\nsteps played:\n"
                       << log << "client trace:\n"
                       << v.trace;

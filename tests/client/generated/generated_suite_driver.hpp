@@ -11,6 +11,8 @@
 // step (event, target state, variables, earliest time) or one of its alternatives; the peers' own records back
 // the client's self-report where that is cheap. At the end the client's whole trace is replayed on the model.
 
+#include "lwm2mc/conformance/report.hpp"
+
 #include <gtest/gtest.h>  // generated files include only this header and use TEST
 #include <nlohmann/json.hpp>
 
@@ -23,9 +25,9 @@
 
 namespace lwm2mc::generated {
 
-enum class Verdict : std::uint8_t { Pass, Fail, Inconclusive };
-
-std::string_view verdict_name(Verdict v);
+/// The conformance tester's verdicts (one vocabulary); this in-process driver gives pass, fail or inconclusive.
+using conformance::Verdict;
+using conformance::verdict_name;
 
 /// How the stimulus `power_cycle` is produced.
 enum class PowerCycle : std::uint8_t {

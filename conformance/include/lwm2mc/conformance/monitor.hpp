@@ -87,6 +87,8 @@ private:
     };
 
     std::vector<Hyp> closure(const std::vector<Hyp>& from, std::int64_t t_ms) const;
+    /// `h` after transition `tid`, entered at `since`; `owes`: the request of the new state is still to come.
+    Hyp take(const Hyp& h, model::TransitionId tid, std::int64_t since, bool owes) const;
     void add(std::vector<Hyp>& into, Hyp h) const;
     std::int64_t duration_ms(model::TransitionId t, const model::ProductState& ps) const;
     std::int64_t early_allowance(std::int64_t d_ms) const;
