@@ -402,6 +402,13 @@ std::optional<std::string> ClientProcess::start(const std::vector<std::string>& 
             !move_fd(err.get(), STDERR_FILENO)) {
             child_fail(pipe_w.get(), 0);
         }
+        // stdin once more from a /dev/null opened here: seen in CI, a client read the output of another test's
+        // process on its stdin (cause not found; the parent's descriptors may not be what they seem under ctest).
+        if (const int null_fd = ::open("/dev/null", O_RDONLY); null_fd < 0 || ::dup2(null_fd, STDIN_FILENO) < 0) {
+            child_fail(pipe_w.get(), 0);
+        } else if (null_fd != STDIN_FILENO) {
+            ::close(null_fd);
+        }
         if (working_dir != nullptr && ::chdir(working_dir) != 0) {
             child_fail(pipe_w.get(), 1);
         }

@@ -202,14 +202,16 @@ TEST(ClientProcess, CapturesOutputEnvironmentAndWorkingDirectory) {
     std::ofstream{options.stdout_path} << "earlier\n";  // appended to, not truncated
     ClientProcess p;
 
-    const auto error = p.start(
-        {"/bin/sh", "-c", "echo \"$LWM2MC_PROCESS_TEST\"; pwd; echo oops >&2; read x; echo \"read=$x\""}, options);
+    const auto error =
+        p.start({"/bin/sh", "-c",
+                 "echo \"$LWM2MC_PROCESS_TEST\"; pwd; echo oops >&2; echo \"stdin=$(readlink /proc/$$/fd/0)\""},
+                options);
     ASSERT_FALSE(error) << *error;
     ASSERT_TRUE(wait_exit(p));
 
     EXPECT_EQ(p.exit_status(), 0);
     EXPECT_EQ(read_file(options.stdout_path),
-              "earlier\nhello world\n" + fs::canonical(dir.path()).string() + "\nread=\n");  // stdin is /dev/null
+              "earlier\nhello world\n" + fs::canonical(dir.path()).string() + "\nstdin=/dev/null\n");
     EXPECT_EQ(read_file(options.stderr_path), "oops\n");
 }
 
