@@ -47,6 +47,9 @@ struct TesterOptions {
     /// Real time between an answer the servers gave and a command the tester sends next (so that the command does
     /// not overtake the answer on its way to the client).
     std::chrono::milliseconds command_gap{20};
+    /// Real time within which a client's request may have crossed the tester's commands on the wire (the servers
+    /// run on separate threads): such a request is also judged as if it came before those commands.
+    std::chrono::milliseconds reorder_window{100};
     /// Protocol milliseconds the tester waits for a planned step the client may take or not (an Update before its
     /// lifetime ends, ...) before it gives up on the case as inconclusive.
     std::int64_t patience_ms{900'000};
