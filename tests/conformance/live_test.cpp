@@ -134,6 +134,11 @@ std::string summary(const RunReport& r) {
 class ReferenceClient : public ::testing::TestWithParam<ClassSpec> {};
 
 TEST_P(ReferenceClient, PassesTheAllTransitionsSuiteOfItsClass) {
+#ifdef LWM2MC_SANITIZED
+    GTEST_SKIP()
+        << "black-box timing: an ASan/UBSan client is too slow for the protocol bounds (seen in CI: the "
+           "reference client itself diverged); the tester's code runs under ASan in the unit and capture tests";
+#endif
     const auto& spec = GetParam();
     const auto report = run_suite(shipped(), suite(spec), options(LWM2MC_CLIENT, spec.name));
     ASSERT_FALSE(report.cases.empty());
@@ -152,6 +157,11 @@ INSTANTIATE_TEST_SUITE_P(Classes, ReferenceClient, ::testing::ValuesIn(classes()
                          [](const auto& p) { return std::string(p.param.name); });
 
 TEST(Capture, ARecordingOfTheReferenceClientPassesAndOneOfAMutantDiverges) {
+#ifdef LWM2MC_SANITIZED
+    GTEST_SKIP()
+        << "black-box timing: an ASan/UBSan client is too slow for the protocol bounds (seen in CI: the "
+           "reference client itself diverged); the tester's code runs under ASan in the unit and capture tests";
+#endif
     const auto& spec = classes().front();
     const std::string config = spec.config;
     MonitorOptions lenient;
@@ -199,6 +209,11 @@ struct MutantSpec {
 class Mutant : public ::testing::TestWithParam<MutantSpec> {};
 
 TEST_P(Mutant, IsKilledByTheNamedCase) {
+#ifdef LWM2MC_SANITIZED
+    GTEST_SKIP()
+        << "black-box timing: an ASan/UBSan client is too slow for the protocol bounds (seen in CI: the "
+           "reference client itself diverged); the tester's code runs under ASan in the unit and capture tests";
+#endif
     const auto& spec = GetParam();
     if (spec.depends_on_branches != nullptr) {
         GTEST_SKIP() << spec.mutant << ": " << spec.depends_on_branches;
