@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 namespace lwm2mc::conformance {
@@ -31,6 +32,7 @@ Monitor::Monitor(const model::Model& model, const WireMap& map, model::Configura
 
 void Monitor::start(std::int64_t t_ms) {
     hyps_.clear();
+    locations_.clear();
     Hyp h;
     h.ps = interp_.initial_state(config_);
     h.owes = map_.entry_request(h.ps.state).has_value();
@@ -165,6 +167,21 @@ Check Monitor::reject(std::string observed, std::string reason, const std::vecto
 }
 
 Check Monitor::observe(const WireEvent& ev, std::int64_t t) {
+    if (ev.kind == WireEvent::Kind::Sent && !ev.location.empty()) {
+        const auto known = locations_.find(ev.server);
+        if (known != locations_.end() && known->second != ev.location) {
+            return reject(
+                fmt::format("the client sent {} to {} at {}", client_request_name(ev.request), ev.location, seconds(t)),
+                fmt::format("the server's registration of the client is {} (its latest Register was "
+                            "answered 2.01 with that Location-Path); its {} must address that "
+                            "registration (TS §5.3.2, §5.3.3: POST/DELETE /{{location}})",
+                            known->second, client_request_name(ev.request)),
+                closure(hyps_, t));
+        }
+    }
+    if (ev.kind == WireEvent::Kind::Answered && !ev.location.empty()) {
+        locations_[ev.server] = ev.location;
+    }
     const auto hyps = closure(hyps_, t);
     std::vector<Hyp> next;
     std::vector<std::string> notes;
@@ -306,12 +323,17 @@ Check Monitor::power_cycle(std::int64_t t) {
 
 Check Monitor::silence(std::int64_t t) {
     auto hyps = closure(hyps_, t);
+    // Silence is an observation: a hypothesis whose bound has passed is ruled out when another one explains it.
+    std::vector<Hyp> alive;
     for (const auto& h : hyps) {
         const auto d = hyp_deadline(h);
         if (!d || *d >= t) {
-            hyps_ = std::move(hyps);
-            return Check{};
+            alive.push_back(h);
         }
+    }
+    if (!alive.empty()) {
+        hyps_ = std::move(alive);
+        return Check{};
     }
     std::string reason = "the client stayed silent past the model's bound";
     if (!hyps.empty()) {
@@ -344,6 +366,18 @@ std::int64_t Monitor::deadline(std::int64_t now) {
 bool Monitor::owes_request(std::int64_t t) {
     hyps_ = closure(hyps_, t);
     return !hyps_.empty() && std::all_of(hyps_.begin(), hyps_.end(), [](const Hyp& h) { return h.owes; });
+}
+
+std::optional<std::int64_t> Monitor::owed_in(model::StateId s, std::int64_t t) {
+    hyps_ = closure(hyps_, t);
+    std::optional<std::int64_t> latest;
+    for (const auto& h : hyps_) {
+        if (h.ps.state == s && h.owes) {
+            const auto d = hyp_deadline(h).value_or(std::numeric_limits<std::int64_t>::max());
+            latest = std::max(latest.value_or(d), d);
+        }
+    }
+    return latest;
 }
 
 bool Monitor::may_be_in(model::StateId s, std::int64_t t) {

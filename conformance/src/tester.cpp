@@ -31,6 +31,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <netinet/in.h>
 #include <set>
@@ -396,6 +397,13 @@ private:
                 assumed_.clear();
                 return;  // the request a stimulus put it in the state of (or a resend within its retry sequence)
             }
+            const auto from = model_.find_state(s.value("from", std::string{}));
+            if (from && map_.entry_request(*from) == r) {
+                // The request owed in the state the next stimulus acts in (the Update after Registration Update
+                // Trigger, before a planned power cycle): it is held unanswered and the plan goes on from there.
+                assumed_.clear();
+                return;
+            }
         }
         const json& alts = s.contains("alternatives") ? s["alternatives"] : empty_array();
         const auto continues = [](const json& alt) { return alt.contains("rejoin") && !alt["rejoin"].is_null(); };
@@ -509,13 +517,12 @@ private:
         }
         // The Sent event first.
         if (!done_) {
-            const auto check =
-                observe_client(WireEvent{WireEvent::Kind::Sent, x.t_us, r, ServerCommand::Other, true, describe(x)}, t);
+            const auto check = observe_client(adapt(x).front(), t);  // the Sent event, as a capture shows it
             if (!check.ok) {
                 exchanges_.push_back(describe(x));
                 set_fail(check, expected_text());
-            } else {
-                advance_on(r);
+            } else if (!deferred_) {
+                advance_on(r);  // (a deferred request moves the plan when it is judged, after the command)
             }
         }
         answer = decide_answer(r, request);
@@ -528,11 +535,12 @@ private:
             return answer;
         }
         x.response = answer;
-        const bool ok = client::is_success(answer.code);
+        x.outcome = Outcome::Answered;
         exchanges_.push_back(describe(x));
         record(x);
         if (!done_) {
-            WireEvent answered{WireEvent::Kind::Answered, x.t_us, r, ServerCommand::Other, ok, describe(x)};
+            auto answered = adapt(x).back();
+            answered.t_us = x.t_us;
             answered.may_resend = !sequence_over_;
             const auto check = observe_client(answered, t);
             if (!check.ok) {
@@ -737,9 +745,22 @@ private:
         if (journal_.size() > 64) {
             journal_.pop_front();
         }
+        deferred_ = false;
+        if (!crossed_.empty()) {
+            crossed_.push_back(Journal{t, ev, monitor_});  // keeps the order: judged after the command too
+            deferred_ = true;
+            return Check{};
+        }
         auto check = monitor_.observe(ev, t);
         if (check.ok || ev.kind != WireEvent::Kind::Sent) {
             return check;
+        }
+        if (judged_in_flight_ > 0) {
+            log(fmt::format("the client's {} came while a command was on its way: judged after its answer",
+                            client_request_name(ev.request)));
+            crossed_.push_back(Journal{t, ev, monitor_});
+            deferred_ = true;
+            return Check{};
         }
         // The two servers run on their own threads: a request the client sent before it received the latest
         // commands (a timer firing while a Bootstrap-Write is on its way) can reach the tester after them. Judge it
@@ -783,11 +804,30 @@ private:
                 monitor_.~Monitor();
                 new (&monitor_) Monitor(m);
                 journal_.clear();
+                crossed_.clear();  // judged, after the command
                 return check;
             }
         }
         journal_.clear();
         return monitor_.observe(ev, t);
+    }
+    /// The client events held back while a command was on its way, judged now that its answer is in.
+    void judge_crossed() {
+        auto crossed = std::move(crossed_);
+        crossed_.clear();
+        for (const auto& c : crossed) {
+            if (done_) {
+                return;
+            }
+            const auto check = monitor_.observe(c.event, c.t);
+            if (!check.ok) {
+                set_fail(check, expected_text());
+                return;
+            }
+            if (c.event.kind == WireEvent::Kind::Sent) {
+                advance_on(c.event.request);
+            }
+        }
     }
 
     /// Sends one request to the client and hands the exchange to the monitor (Command events).
@@ -799,15 +839,21 @@ private:
             to = client_;
         }
         const auto t = now_ms();
+        if (judge) {
+            std::lock_guard lock(mutex_);
+            ++judged_in_flight_;
+        }
         auto future = peer.send(to, request);
         Exchange e;
         if (future.wait_for(std::chrono::seconds{30}) != std::future_status::ready) {
             std::lock_guard lock(mutex_);
+            judged_in_flight_ -= judge ? 1 : 0;
             set_error("the tester's request got no outcome within 30 s");
             return std::nullopt;
         }
         e = future.get();
         std::lock_guard lock(mutex_);
+        judged_in_flight_ -= judge ? 1 : 0;
         WireExchange x;
         x.t_us = t * 1000;
         x.done_us = now_ms() * 1000;
@@ -824,9 +870,15 @@ private:
             for (const auto& ev : adapt(x)) {
                 const auto check = observe_command(ev, t);
                 if (!check.ok) {
+                    // Neither order explains both: the client's requests held back came first on the wire (the
+                    // client sent them before this answer reached the runner), so theirs is the first divergence.
+                    judge_crossed();
                     set_fail(check, expected_text());
                 }
             }
+        }
+        if (judged_in_flight_ == 0 && !crossed_.empty()) {
+            judge_crossed();
         }
         return e.response;
     }
@@ -875,6 +927,7 @@ private:
                 monitor_.start(now_ms());
                 journal_.clear();
                 commands_.clear();
+                crossed_.clear();
                 ++resets_;
                 restarting_ = true;
                 client_port_ = free_udp_port();  // a device back from a power cycle has a new ephemeral port
@@ -885,6 +938,39 @@ private:
             const json* s = plan_.front().step;
             const std::string k = kind(*s);
             const auto* row = row_of(*s);
+            const auto from = model_.find_state(s->value("from", std::string{}));
+            if (k == "stimulus" && row != nullptr && row->how != How::Answer && from &&
+                monitor_.owed_in(*from, now_ms())) {
+                // The plan acts in a state whose request the client owes (a power cycle while the Update after
+                // Registration Update Trigger is outstanding): the request must come first. Acting at once would
+                // let a client that never sends it escape, when the model also allows a silent branch (a silent
+                // request_bootstrap): wait until the owed request comes or every hypothesis is past its bound.
+                const auto t = now_ms();
+                auto deadline = monitor_.deadline(t);
+                if (deadline == std::numeric_limits<std::int64_t>::max()) {
+                    deadline = monitor_.owed_in(*from, t).value_or(t);
+                }
+                const auto until = SteadyClock::now() +
+                                   std::max(real(std::max<std::int64_t>(deadline - t, 0)), options_.min_real_wait);
+                while (!done_ && monitor_.owed_in(*from, now_ms()) && SteadyClock::now() < until) {
+                    cv_.wait_for(lock, milliseconds{20});
+                }
+                if (done_) {
+                    break;
+                }
+                if (monitor_.owed_in(*from, now_ms())) {
+                    const auto check = monitor_.silence(now_ms());
+                    if (!check.ok) {
+                        set_fail(check, expected_text());
+                        break;
+                    }
+                    if (monitor_.owed_in(*from, now_ms())) {
+                        // Still within its bound (the clock's rounding): look again.
+                        cv_.wait_for(lock, milliseconds{5});
+                    }
+                }
+                continue;
+            }
             if (k == "stimulus" && row != nullptr && row->how != How::Answer && monitor_.owes_request(now_ms())) {
                 // A stimulus put the client in a state whose request it has not sent yet (an Update after
                 // Registration Update Trigger): it must send it before the tester acts again.
@@ -951,8 +1037,12 @@ private:
                 lock.unlock();
                 process_.kill();
                 lock.lock();
+                judge_crossed();
                 commands_.clear();
                 journal_.clear();
+                if (done_) {
+                    break;
+                }
                 const auto check = monitor_.power_cycle(now_ms());
                 if (!check.ok) {
                     set_fail(check, expected_text());
@@ -1104,6 +1194,12 @@ private:
     };
     std::deque<Journal> journal_{};
     std::deque<Journal> commands_{};  ///< the monitor before each recent command, for requests that crossed them
+    /// Client events that came while a judged command was on its way and that the monitor refused before that
+    /// command's answer: judged after it (the client answered the command, then sent these; the runner learns the
+    /// answer later than the server thread learns the request).
+    std::vector<Journal> crossed_{};
+    int judged_in_flight_{0};
+    bool deferred_{false};  ///< the last client event went to crossed_
     const json* inflight_{nullptr};
     bool done_{false};
 };

@@ -227,9 +227,20 @@ std::vector<WireEvent> adapt(const WireExchange& x) {
         if (kind == ClientRequest::Other) {
             return out;
         }
-        out.push_back(WireEvent{WireEvent::Kind::Sent, x.t_us, kind, ServerCommand::Other, true, text});
+        const std::string server = client::to_string(x.server);
+        WireEvent sent{WireEvent::Kind::Sent, x.t_us, kind, ServerCommand::Other, true, text};
+        sent.server = server;
+        if (kind == ClientRequest::Update || kind == ClientRequest::Deregister) {
+            sent.location = client::path_to_string(x.request.uri_path);  // TS 5.3.2, 5.3.3: POST/DELETE /{location}
+        }
+        out.push_back(std::move(sent));
         // A 2.31 Continue or a response still to come is not an answer; the capture reader folds blocks.
-        out.push_back(WireEvent{WireEvent::Kind::Answered, x.done_us, kind, ServerCommand::Other, answered_ok, text});
+        WireEvent answered{WireEvent::Kind::Answered, x.done_us, kind, ServerCommand::Other, answered_ok, text};
+        answered.server = server;
+        if (kind == ClientRequest::Register && answered_ok && x.response->code == client::code::kCreated) {
+            answered.location = client::path_to_string(x.response->location_path);  // TS 5.3.1: 2.01 Location-Path
+        }
+        out.push_back(std::move(answered));
         return out;
     }
     const auto command = classify_server_command(x.request);

@@ -61,8 +61,9 @@ inline constexpr std::array<MutantInfo, 15> kMutants{{
      "no Bootstrap-Finish within EXCHANGE_LIFETIME: the client waits in the bootstrap forever",
      "TS 5.2.6 (BsPending + exchange_lifetime_expired after EXCHANGE_LIFETIME -> BsFailed)"},
     {Mutant::IgnoreRetryTimer, "ignore_retry_timer",
-     "a failed Register is retried at once, ignoring the Communication Retry Timer",
-     "LwM2M 1.1 6.2.1.1, object 1 resource 18; TS 1.0 5.3.1 (RegPending + reg_failed, RegFailed + retry_register)"},
+     "a failed Register is retried at once, ignoring the Communication Retry Timer and Sequence Delay Timer",
+     "LwM2M 1.1 6.2.1.1, object 1 resources 18 and 19; TS 1.0 5.3.1 (model/impl/lwm2mc-client.lwm2m: RegFailed + "
+     "retry_register after communication_sequence_delay_timer)"},
     {Mutant::NoBootstrapFallback, "no_bootstrap_fallback",
      "registration failed for all servers: the client registers again instead of bootstrapping",
      "TS 5.2.4 step 4; object 1 resource 16 (RegFailed + fallback_bootstrap [has_bs_account] -> BsHoldOff)"},

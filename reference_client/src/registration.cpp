@@ -189,9 +189,13 @@ void Client::Impl::enter_reg_failed() {
              "Timer is MAX_VALUE: the client stops trying");
         return;
     }
-    note("registration failed and there is no bootstrap-server account: registering again in " +
-         std::to_string(retry.communication_sequence_delay_timer) + " s");
-    arm(seconds(retry.communication_sequence_delay_timer));
+    auto wait = retry.communication_sequence_delay_timer;
+    if (mutant(Mutant::IgnoreRetryTimer)) {
+        wait = 0;  // Defect: a new registration at once, as if the Communication Sequence Delay Timer were 0
+    }
+    note("registration failed and there is no bootstrap-server account: registering again in " + std::to_string(wait) +
+         " s");
+    arm(seconds(wait));
 }
 
 void Client::Impl::enter_registered() {

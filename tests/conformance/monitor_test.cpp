@@ -108,6 +108,31 @@ TEST(Monitor, AnUpdateAfterUpdate404IsRefusedAndARegisterAccepted) {
     EXPECT_TRUE(m.observe(sent(ClientRequest::Register), 501'000).ok);
 }
 
+WireEvent at(WireEvent e, const char* location, const char* server = "127.0.0.1:5683") {
+    e.location = location;
+    e.server = server;
+    return e;
+}
+
+TEST(Monitor, AnUpdateMustAddressTheLatestRegistrationOfItsServer) {
+    const WireMap map(shipped());
+    Monitor m(shipped(), map, config(kFactory));
+    m.start(0);
+    ASSERT_TRUE(m.observe(at(sent(ClientRequest::Register), ""), 100).ok);
+    ASSERT_TRUE(m.observe(at(answered(ClientRequest::Register, true), "/rd/1"), 110).ok);
+    ASSERT_TRUE(m.observe(at(sent(ClientRequest::Update), "/rd/1"), 500'000).ok);
+    ASSERT_TRUE(m.observe(at(answered(ClientRequest::Update, false), ""), 500'010).ok);
+    ASSERT_TRUE(m.observe(at(sent(ClientRequest::Register), ""), 501'000).ok);
+    ASSERT_TRUE(m.observe(at(answered(ClientRequest::Register, true), "/rd/2"), 501'010).ok);
+    Monitor other_server(m);
+    // Another server's registrations are its own.
+    EXPECT_TRUE(other_server.observe(at(sent(ClientRequest::Update), "/rd/1", "127.0.0.1:5684"), 1'000'000).ok);
+    const auto stale = m.observe(at(sent(ClientRequest::Update), "/rd/1"), 1'000'000);
+    ASSERT_FALSE(stale.ok);
+    EXPECT_NE(stale.reason.find("/rd/2"), std::string::npos) << stale.reason;
+    EXPECT_NE(stale.observed.find("/rd/1"), std::string::npos) << stale.observed;
+}
+
 TEST(Monitor, BootstrapFinishAnswersFollowTheServerAccount) {
     const WireMap map(shipped());
     Monitor m(shipped(), map, config(kCi));

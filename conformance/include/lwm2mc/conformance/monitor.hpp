@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +70,9 @@ public:
     bool owes_request(std::int64_t t_ms);
     /// Whether some hypothesis is in state `s` (after closure at `t_ms`).
     bool may_be_in(model::StateId s, std::int64_t t_ms);
+    /// Whether the client may be in `s` still owing the request of `s`; then the latest time by which it must send
+    /// it (the state's entry plus the quiescence slack).
+    std::optional<std::int64_t> owed_in(model::StateId s, std::int64_t t_ms);
     /// The model transitions along the first hypothesis (one explanation of the run so far).
     std::vector<model::TransitionId> path() const;
 
@@ -102,6 +106,9 @@ private:
     model::Configuration config_;
     MonitorOptions options_;
     std::vector<Hyp> hyps_{};
+    /// Per server, the location of the registration it created last (Register answered 2.01): an Update or a
+    /// De-register must address it (TS 5.3.2, 5.3.3). A wire fact, not a model state: kept across power cycles.
+    std::map<std::string, std::string> locations_{};
 };
 
 }  // namespace lwm2mc::conformance

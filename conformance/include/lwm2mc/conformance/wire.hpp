@@ -122,6 +122,10 @@ struct WireEvent {
     /// Answered with a failure: the client may still send the request again within its retry sequence (a capture
     /// cannot tell; the live tester knows when it has failed a whole sequence).
     bool may_resend{true};
+    /// The registration addressed or created, keyed by server: Sent Update/De-register: the Uri-Path written
+    /// "/rd/5"; Answered Register with 2.01: its Location-Path. Empty otherwise.
+    std::string location{};
+    std::string server{};  ///< the server's address ("127.0.0.1:5683") of the exchange
 };
 
 /// The lifecycle events of one exchange (none for a Read, a Discover, ...): Sent then Answered for a client
