@@ -15,11 +15,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unistd.h>
 #include <vector>
 
@@ -49,7 +51,7 @@ struct ClassSpec {
 const std::vector<ClassSpec>& classes() {
     static const std::vector<ClassSpec> c = {
         {"factory", Which::Spec, LWM2MC_SPEC_MODES("true", "false", "false", "true", "0"), LWM2MC_URGENT},
-        {"client_initiated", Which::Spec, LWM2MC_SPEC_MODES("false", "true", "false", "true", "30"),
+        {"client_initiated", Which::Spec, LWM2MC_SPEC_MODES("false", "true", "false", "true", "300"),
          LWM2MC_URGENT ",RegFailed"},
         {"server_initiated", Which::Spec, LWM2MC_SPEC_MODES("false", "false", "true", "true", "0"),
          LWM2MC_URGENT ",RegFailed"},
@@ -66,9 +68,9 @@ const std::vector<ClassSpec>& client_classes() {
     static const std::vector<ClassSpec> c = {
         {"impl_client_initiated", Which::Client,
          LWM2MC_SPEC_MODES("false", "true", "false", "true",
-                           "30") ",bootstrap_after_factory_reset=true,bootstrap_after_reboot=false,"
-                                 "register_on_reg_info_change=false,register_after_bootstrap_failure=false,"
-                                 "bootstrap_on_registration_failure=true,communication_sequence_delay_timer=60",
+                           "300") ",bootstrap_after_factory_reset=true,bootstrap_after_reboot=false,"
+                                  "register_on_reg_info_change=false,register_after_bootstrap_failure=false,"
+                                  "bootstrap_on_registration_failure=true,communication_sequence_delay_timer=60",
          LWM2MC_URGENT ",RegFailed"},
         {"impl_factory", Which::Client,
          LWM2MC_SPEC_MODES("true", "false", "false", "true",
@@ -155,6 +157,9 @@ TesterOptions options(const std::string& program, Which model, const std::string
     // The client must react to a stimulus within 200 protocol seconds (0.2 s of real time at this scale); the Update
     // its 600 s lifetime brings comes later, so a client that ignores Registration Update Trigger is caught.
     o.monitor.quiescence_ms = 200'000;
+    // The tester concludes that the client took a branch silent on the wire after 0.5 s of real time (500 protocol
+    // seconds, well past the quiescence bound) instead of the 2 s default meant for clients on slower links.
+    o.min_real_wait = std::chrono::milliseconds{500};
     o.work_dir = work_dir(name);
     return o;
 }
@@ -217,7 +222,7 @@ TEST(Capture, ARecordingOfTheReferenceClientPassesAndOneOfAMutantDiverges) {
     EXPECT_TRUE(checked.passed()) << summary(checked);
     EXPECT_GT(checked.exercised.size(), 5U);
 
-    // A client that sends its Bootstrap-Request before ClientHoldOffTime (30 s here) has passed: the capture shows
+    // A client that sends its Bootstrap-Request before ClientHoldOffTime (300 s here) has passed: the capture shows
     // the request too early.
     const auto& ci = classes()[1];
     auto bad = options(LWM2MC_CLIENT_MUTANTS, Which::Spec, "record-mutant", " --mutant ignore_hold_off");
@@ -272,23 +277,34 @@ TEST_P(Mutant, IsKilledByTheNamedCase) {
     ASSERT_FALSE(killer.empty()) << "mutant " << spec.mutant << " survived every suite";
     ::testing::Test::RecordProperty("killed_by", killer);
     EXPECT_EQ(killer, spec.killed_by) << details;
-    EXPECT_NE(failure.find(spec.evidence), std::string::npos)
-        << "the failure does not mention '" << spec.evidence << "':\n"
-        << details;
+    // One of the '|'-separated texts: a defect may show first as a wrong request or as the silence where the right
+    // one was due, depending on which bound the tester reaches first.
+    bool named = false;
+    const std::string_view all(spec.evidence);
+    for (std::size_t start = 0; start <= all.size();) {
+        const auto bar = all.find('|', start);
+        const auto text = all.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start);
+        named = named || failure.find(text) != std::string::npos;
+        if (bar == std::string_view::npos) {
+            break;
+        }
+        start = bar + 1;
+    }
+    EXPECT_TRUE(named) << "the failure does not mention '" << spec.evidence << "':\n" << details;
 }
 
 // clang-format off
 const std::vector<MutantSpec>& mutants() {
     static const std::vector<MutantSpec> m = {
-        {"ignore_hold_off",                  "impl_client_initiated/case 1", "may come 30.000 s after entering BsHoldOff"},
-        {"bootstrap_retry_without_hold_off", "impl_client_initiated/case 2", "may come 30.000 s after entering BsHoldOff"},
+        {"ignore_hold_off",                  "impl_client_initiated/case 1", "may come 300.000 s after entering BsHoldOff"},
+        {"bootstrap_retry_without_hold_off", "impl_client_initiated/case 2", "may come 300.000 s after entering BsHoldOff"},
         {"register_before_finish",           "impl_client_initiated/case 1", "the client sent Register"},
         {"finish_without_server_account",    "impl_client_initiated/case 2", "requires the client to refuse Bootstrap-Finish"},
         {"delete_all_keeps_accounts",        "impl_client_initiated/case 2", "requires the client to refuse Bootstrap-Finish"},
         {"no_bootstrap_timeout",             "impl_client_initiated/case 2", "stayed silent"},
         {"ignore_retry_timer",               "impl_factory/case 1",          "may come 60.000 s after entering RegFailed"},
         {"no_bootstrap_fallback",            "impl_client_initiated/case 2", "the client sent Register"},
-        {"update_404_no_register",           "impl_client_initiated/case 1", "the client sent Update"},
+        {"update_404_no_register",           "impl_client_initiated/case 1", "the client sent Update|without sending its Register"},
         {"stale_location_update",            "impl_client_initiated/case 1", "must address that registration"},
         {"ignore_update_trigger",            "impl_client_initiated/case 1", "owed its Update"},
         {"no_deregister",                    "impl_client_initiated/case 1", "the client sent Register"},
