@@ -12,6 +12,7 @@
 #include <exception>
 #include <iostream>
 
+#include "commands/check.hpp"
 #include "commands/diagram.hpp"
 #include "commands/generate.hpp"
 #ifdef LWM2MC_HAVE_CONFORM
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
     auto* check_flag = fmt->add_flag("--check", fmt_check, "Exit 1 if a file is not in canonical form");
     fmt->add_flag("-i,--in-place", fmt_in_place, "Rewrite the files in canonical form")->excludes(check_flag);
 
-    lwm2mc::checker::CheckCommandOptions check_options;
+    lwm2mc::cli::CheckCommandOptions check_options;
     std::string check_format = "text";
     std::string check_fail_on = "error";
     std::string check_engine = "z3";
@@ -233,8 +234,8 @@ int main(int argc, char** argv) {
         }
 #endif
         if (*check) {
-            using lwm2mc::checker::FailOn;
             using lwm2mc::checker::ReportFormat;
+            using lwm2mc::cli::FailOn;
             check_options.format = check_format == "json"       ? ReportFormat::Json
                                    : check_format == "markdown" ? ReportFormat::Markdown
                                                                 : ReportFormat::Text;
@@ -245,7 +246,7 @@ int main(int argc, char** argv) {
             check_options.check.engine = check_engine == "explicit" ? lwm2mc::checker::Engine::Explicit
                                          : check_engine == "both"   ? lwm2mc::checker::Engine::Both
                                                                     : lwm2mc::checker::Engine::Z3;
-            return lwm2mc::checker::check_command(check_options, io);
+            return lwm2mc::cli::check_command(check_options, io);
         }
     } catch (const std::exception& e) {
         std::cerr << "lwm2mc: internal error: " << e.what() << '\n';

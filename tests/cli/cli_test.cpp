@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <string>
+#include <unistd.h>
 
 #include "cli_run.hpp"
 
@@ -120,6 +122,26 @@ TEST(Cli, CheckReportsFindingsAndExitsWithOne) {
     EXPECT_NE(never.out.find("\"id\": \"no-recovery:BsFailed\""), std::string::npos);
     EXPECT_EQ(markdown.code, 1);
     EXPECT_EQ(markdown.out.rfind("## lwm2mc check: `lwm2m_ts10_draft`", 0), 0U) << markdown.out;
+}
+
+TEST(Cli, CheckExitsWithOneWhenSomethingIsUndecidedWhateverFailOnSays) {
+    // 2^21 configurations: more than the explicit engine enumerates, so it decides nothing.
+    const fs::path wide = fs::temp_directory_path() / ("lwm2mc-cli-wide-" + std::to_string(::getpid()) + ".lwm2m");
+    {
+        std::ofstream out(wide);
+        out << "model m;\n";
+        std::string all;
+        for (int i = 0; i < 21; ++i) {
+            out << "parameter p" << i << ": bool;\n";
+            all += (i == 0 ? "p" : " && p") + std::to_string(i);
+        }
+        out << "state A initial goal;\nstate B;\nevent e: client;\nA + e [" << all << "] -> B;\n";
+    }
+    CliRun never = run("check --engine explicit --fail-on never " + wide.string());
+    fs::remove(wide);
+
+    EXPECT_EQ(never.code, 1) << never.out << never.err;
+    EXPECT_NE(never.out.find("1 undecided"), std::string::npos) << never.out;
 }
 
 TEST(Cli, CheckWithAProposalSaysWhichFindingsDisappeared) {
