@@ -186,12 +186,17 @@ int main(int argc, char** argv) {
             std::cerr << "lwm2mc: unknown command '" << arg
                       << "' (commands: validate, show, fmt, check, diagram, generate, conform, replay, export-promela; "
                          "see --help)\n";
-            return static_cast<int>(CLI::ExitCodes::ExtrasError);
+            return static_cast<int>(ExitCode::InvalidModel);  // a usage error: 2, like every bad argument
         }
         break;
     }
 
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // CLI11 prints the message (and for --help the usage); every usage error exits 2 (docs/diagnostics.md).
+        return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::InvalidModel);
+    }
 
     lwm2mc::CommandIo io{std::cout, std::cerr, verbose};
     try {

@@ -144,6 +144,23 @@ TEST(Cli, CheckExitsWithOneWhenSomethingIsUndecidedWhateverFailOnSays) {
     EXPECT_NE(never.out.find("1 undecided"), std::string::npos) << never.out;
 }
 
+TEST(Cli, UsageErrorsExitWithTwoAndSayWhy) {
+    CliRun missing = run("validate /nonexistent/model.lwm2m");
+    CliRun unknown = run("validat " + kModel);
+    CliRun bogus = run("check --bogus " + kModel);
+    CliRun none = run("");
+    CliRun help = run("--help");
+
+    EXPECT_EQ(missing.code, 2);
+    EXPECT_NE(missing.err.find("File does not exist"), std::string::npos) << missing.err;
+    EXPECT_EQ(unknown.code, 2);
+    EXPECT_NE(unknown.err.find("unknown command 'validat'"), std::string::npos) << unknown.err;
+    EXPECT_EQ(bogus.code, 2);
+    EXPECT_NE(bogus.err.find("--bogus"), std::string::npos) << bogus.err;
+    EXPECT_EQ(none.code, 2);
+    EXPECT_EQ(help.code, 0);
+}
+
 TEST(Cli, CheckWithAProposalSaysWhichFindingsDisappeared) {
     CliRun r = run("check " + kModel + " --proposal " + kOverlay);
 
