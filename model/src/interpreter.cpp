@@ -96,13 +96,18 @@ Wide eval_wide(const Expr& e, const Configuration& config, std::span<const Value
 
 }  // namespace
 
-Value Interpreter::evaluate(const Expr& e, const Configuration& config, std::span<const Value> vars,
-                            std::optional<StateId> state) const {
+Value evaluate_expression(const Expr& e, const Configuration& config, std::span<const Value> vars,
+                          std::optional<StateId> state) {
     Wide v = eval_wide(e, config, vars, state);
     if (v < std::numeric_limits<Value>::min() || v > std::numeric_limits<Value>::max()) {
         throw EvalError("integer overflow: the value does not fit in 64 bits", e.range);
     }
     return static_cast<Value>(v);
+}
+
+Value Interpreter::evaluate(const Expr& e, const Configuration& config, std::span<const Value> vars,
+                            std::optional<StateId> state) const {
+    return evaluate_expression(e, config, vars, state);
 }
 
 bool Interpreter::holds(const ExprPtr& expr, const Configuration& config, const ProductState& at) const {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "detail/resolve.hpp"
 
+#include "lwm2mc/model/interpreter.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -254,78 +256,41 @@ private:
         return std::nullopt;
     }
 
-    /// Evaluates a constant expression (literals and constants); reports E022 otherwise.
+    /// Evaluates a constant expression (literals and constants) with the one evaluator (interpreter.hpp), so that
+    /// a constant means what the same expression means in a guard; reports E022 for every non-constant leaf and
+    /// E021 when the value does not fit in 64 bits.
     std::optional<std::int64_t> fold(const Expr& e, const std::string& what) {
+        if (!constant_leaves(e, what)) {
+            return std::nullopt;
+        }
+        try {
+            return evaluate_expression(e);
+        } catch (const EvalError& err) {
+            error(diag::bad_range(err.range(), "integer overflow in constant expression"));
+            return std::nullopt;
+        }
+    }
+
+    /// Reports E022 at every leaf of `e` that is not a literal or a constant; true when there is none.
+    bool constant_leaves(const Expr& e, const std::string& what) {
         switch (e.op) {
         case Op::BoolLit:
         case Op::IntLit:
         case Op::Const:
         case Op::EnumLit:
-            return e.value;
+            return true;
         case Op::Param:
         case Op::Var:
         case Op::AtState:
         case Op::Name:
             error(diag::not_constant(e.range, what));
-            return std::nullopt;
-        case Op::Not: {
-            auto a = fold(*e.lhs, what);
-            return a ? std::optional<std::int64_t>(*a == 0 ? 1 : 0) : std::nullopt;
-        }
-        case Op::Neg: {
-            auto a = fold(*e.lhs, what);
-            if (!a) {
-                return std::nullopt;
-            }
-            if (*a == std::numeric_limits<std::int64_t>::min()) {
-                error(diag::bad_range(e.range, "integer overflow in constant expression"));
-                return std::nullopt;
-            }
-            return -*a;
-        }
+            return false;
         default:
             break;
         }
-        auto a = fold(*e.lhs, what);
-        auto b = fold(*e.rhs, what);
-        if (!a || !b) {
-            return std::nullopt;
-        }
-        std::int64_t r = 0;
-        switch (e.op) {
-        case Op::And:
-            return (*a && *b) ? 1 : 0;
-        case Op::Or:
-            return (*a || *b) ? 1 : 0;
-        case Op::Implies:
-            return (!*a || *b) ? 1 : 0;
-        case Op::Eq:
-            return *a == *b ? 1 : 0;
-        case Op::Ne:
-            return *a != *b ? 1 : 0;
-        case Op::Lt:
-            return *a < *b ? 1 : 0;
-        case Op::Le:
-            return *a <= *b ? 1 : 0;
-        case Op::Gt:
-            return *a > *b ? 1 : 0;
-        case Op::Ge:
-            return *a >= *b ? 1 : 0;
-        case Op::Add:
-            if (__builtin_add_overflow(*a, *b, &r)) {
-                error(diag::bad_range(e.range, "integer overflow in constant expression"));
-                return std::nullopt;
-            }
-            return r;
-        case Op::Sub:
-            if (__builtin_sub_overflow(*a, *b, &r)) {
-                error(diag::bad_range(e.range, "integer overflow in constant expression"));
-                return std::nullopt;
-            }
-            return r;
-        default:
-            return std::nullopt;
-        }
+        const bool lhs = !e.lhs || constant_leaves(*e.lhs, what);
+        const bool rhs = !e.rhs || constant_leaves(*e.rhs, what);
+        return lhs && rhs;
     }
 
     static bool is_constant(const Expr& e) {

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "test_support.hpp"
 
 namespace {
@@ -230,6 +232,18 @@ TEST(Interpreter, FormatsConfigurationsAndVariables) {
 
     EXPECT_EQ(interp.format_configuration(c), "limit=2, fast=true, mode=Quick");
     EXPECT_EQ(interp.format_vars(interp.initial_state(c).vars), "n=0, a=1, b=2, flag=true");
+}
+
+TEST(Interpreter, AConstantMeansWhatTheSameExpressionMeansInAGuard) {
+    // One evaluator: intermediates are exact, only the value must fit in 64 bits, in a constant as in a guard.
+    Model m = load_valid("model m;\nconst BIG = 9223372036854775807 + 1 - 1;\nparameter p: bool;\n"
+                         "state A initial goal;\nstate B;\nevent e: client;\n"
+                         "A + e [9223372036854775807 + 1 - 1 == BIG] -> B;\n");
+    ASSERT_EQ(m.constants.size(), 1U);
+    EXPECT_EQ(m.constants.front().value, std::numeric_limits<std::int64_t>::max());
+    Interpreter interp{m};
+    const Configuration c = config({0});
+    EXPECT_TRUE(interp.enabled(*m.find_transition("A.e.B"), interp.initial_state(c), c));
 }
 
 }  // namespace

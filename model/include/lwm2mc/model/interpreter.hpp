@@ -47,6 +47,13 @@ private:
     SourceRange range_;
 };
 
+/// The one evaluator of expressions: constant folding in the loader, the interpreter, the engines and the tools
+/// all evaluate through it. `expr` must be resolved; `state` is needed only for at(State) atoms; variables may be
+/// empty when the expression mentions none. Intermediate results are exact (128 bits); a result that does not fit
+/// in 64 bits, or an intermediate that overflows 128 bits, throws EvalError at the offending sub-expression.
+Value evaluate_expression(const Expr& expr, const Configuration& config = {}, std::span<const Value> vars = {},
+                          std::optional<StateId> state = std::nullopt);
+
 class Interpreter {
 public:
     /// The model must outlive the interpreter.
