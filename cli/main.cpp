@@ -15,6 +15,7 @@
 #include "commands/check.hpp"
 #include "commands/diagram.hpp"
 #include "commands/generate.hpp"
+#include "commands/model.hpp"
 #ifdef LWM2MC_HAVE_CONFORM
 #include "commands/conform.hpp"
 #endif
@@ -201,14 +202,14 @@ int main(int argc, char** argv) {
     lwm2mc::CommandIo io{std::cout, std::cerr, verbose};
     try {
         if (*validate) {
-            return lwm2mc::model::validate_command(validate_files, validate_proposal, io);
+            return lwm2mc::cli::validate_command(validate_files, validate_proposal, io);
         }
         if (*show) {
-            auto format = show_format == "json" ? lwm2mc::model::ShowFormat::Json : lwm2mc::model::ShowFormat::Table;
-            return lwm2mc::model::show_command(show_file, show_proposal, format, io);
+            auto format = show_format == "json" ? lwm2mc::cli::ShowFormat::Json : lwm2mc::cli::ShowFormat::Table;
+            return lwm2mc::cli::show_command(show_file, show_proposal, format, io);
         }
         if (*fmt) {
-            return lwm2mc::model::fmt_command(fmt_files, fmt_check, fmt_in_place, io);
+            return lwm2mc::cli::fmt_command(fmt_files, fmt_check, fmt_in_place, io);
         }
         if (*export_cmd) {
             auto loaded = lwm2mc::model::load_model(export_model);
@@ -221,7 +222,7 @@ int main(int argc, char** argv) {
             return static_cast<int>(ExitCode::Ok);
         }
         if (*replay) {
-            return lwm2mc::model::replay_command(replay_model, replay_proposal, replay_trace, replay_config, io);
+            return lwm2mc::cli::replay_command(replay_model, replay_proposal, replay_trace, replay_config, io);
         }
         if (*diagram) {
             diagram_options.legend = !diagram_no_legend;

@@ -87,6 +87,12 @@ std::string format_diagnostics(const std::vector<Diagnostic>& diagnostics, bool 
     return out.str();
 }
 
+std::string invalid_model_summary(const std::string& file, const std::vector<Diagnostic>& diagnostics) {
+    const auto errors = static_cast<std::size_t>(std::count_if(
+        diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; }));
+    return fmt::format("{}: invalid model ({} error{})\n", file, errors, errors == 1 ? "" : "s");
+}
+
 bool has_errors(const std::vector<Diagnostic>& diagnostics) {
     return std::any_of(diagnostics.begin(), diagnostics.end(),
                        [](const Diagnostic& d) { return d.severity == Severity::Error; });

@@ -95,6 +95,18 @@ void print_expr(std::string& out, const Expr& e) {
 
 }  // namespace
 
+std::string format_update(const Model& m, const Update& u) {
+    switch (u.kind) {
+    case UpdateKind::Assign:
+        return m.variables[u.var.index()].name + " := " + (u.value ? format_expr(*u.value) : std::string{});
+    case UpdateKind::ResetVolatile:
+        return "reset volatile";
+    case UpdateKind::ResetAll:
+        return "reset all";
+    }
+    return "";
+}
+
 std::string format_expr(const Expr& expr) {
     std::string out;
     print_expr(out, expr);

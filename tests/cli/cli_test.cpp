@@ -51,6 +51,18 @@ TEST(Cli, ValidateExitsWithTwoAndPrintsGnuDiagnosticsForAnInvalidModel) {
     fs::remove(bad);
 }
 
+TEST(Cli, ValidateExitsWithThreeWhenAnIncludedFileCannotBeRead) {
+    fs::path bad = fs::temp_directory_path() / ("lwm2mc_cli_include_" + std::to_string(::getpid()) + ".lwm2m");
+    std::ofstream(bad) << "model m;\ninclude \"no-such-part.lwm2m\";\nstate A initial goal;\n";
+
+    CliRun r = run("validate " + bad.string());
+    fs::remove(bad);
+
+    EXPECT_EQ(r.code, 3) << r.err;
+    EXPECT_NE(r.err.find("[E003]"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(": invalid model (1 error)"), std::string::npos) << r.err;
+}
+
 TEST(Cli, ValidateAppliesAProposalToTheBase) {
     CliRun r = run("validate " + kModel + " --proposal " + kOverlay);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// One library function per model subcommand of the CLI; each returns the process exit code.
+// What every lwm2mc command shares (exit codes, output streams), and the model library's data functions the
+// commands use (the subcommands themselves live in cli/commands/).
 
 #include "lwm2mc/model/model.hpp"
 
@@ -28,26 +29,6 @@ struct CommandIo {
 };
 
 namespace model {
-
-/// Loads every file (applying `proposal` to each when given), prints diagnostics to `err` and a
-/// one-line summary per valid file to `out`.
-int validate_command(const std::vector<std::string>& files, const std::optional<std::string>& proposal,
-                     const CommandIo& io);
-
-enum class ShowFormat { Table, Json };
-/// Prints the states, transitions, parameters, variables, constraints and properties.
-int show_command(const std::string& file, const std::optional<std::string>& proposal, ShowFormat format,
-                 const CommandIo& io);
-
-/// Prints the canonical form of one file to `out`; with `check`, prints nothing but the names of
-/// files that are not canonical (exit 1); with `in_place`, rewrites them (atomically).
-int fmt_command(const std::vector<std::string>& files, bool check, bool in_place, const CommandIo& io);
-
-/// `lwm2mc replay`: replays a JSON-lines client trace on the model under a configuration that fixes every
-/// parameter ("name=value,..."). Prints how far the trace agrees and the first divergence; returns 0 (the trace
-/// conforms), 1 (it diverges), 2 (invalid model, trace or configuration), 3 (unreadable file).
-int replay_command(const std::string& model_file, const std::optional<std::string>& proposal,
-                   const std::string& trace_file, const std::string& config, const CommandIo& io);
 
 /// The model as JSON (the document `show --format json` prints).
 std::string model_to_json(const Model& model);

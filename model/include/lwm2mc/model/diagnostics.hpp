@@ -33,6 +33,8 @@ void print_diagnostics(std::ostream& out, const std::vector<Diagnostic>& diagnos
 std::string format_diagnostics(const std::vector<Diagnostic>& diagnostics, bool verbose = false);
 
 bool has_errors(const std::vector<Diagnostic>& diagnostics);
+/// The line that ends the diagnostics of a file that did not load: "FILE: invalid model (N errors)".
+std::string invalid_model_summary(const std::string& file, const std::vector<Diagnostic>& diagnostics);
 const char* severity_name(Severity severity);
 
 }  // namespace lwm2mc::model

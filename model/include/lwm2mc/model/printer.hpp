@@ -3,6 +3,7 @@
 
 #include "lwm2mc/model/diagnostics.hpp"
 #include "lwm2mc/model/expr.hpp"
+#include "lwm2mc/model/model.hpp"
 
 #include <optional>
 #include <string>
@@ -27,6 +28,9 @@ FormatResult format_source(std::string_view text, const std::string& display_nam
 
 /// An expression in model syntax with the fewest parentheses that preserve its structure.
 std::string format_expr(const Expr& expr);
+
+/// One update of a transition in model syntax: `x := e`, `reset volatile`, `reset all`.
+std::string format_update(const Model& model, const Update& update);
 
 /// A string literal in model syntax (quotes and escapes added).
 std::string quote(std::string_view text);
