@@ -323,17 +323,14 @@ Check Monitor::power_cycle(std::int64_t t) {
 
 Check Monitor::silence(std::int64_t t) {
     auto hyps = closure(hyps_, t);
-    // Silence is an observation: a hypothesis whose bound has passed is ruled out when another one explains it.
-    std::vector<Hyp> alive;
+    // The hypotheses are kept as they are: a late step is judged when it comes (a loaded machine can delay a
+    // client past a bound; dropping the hypothesis then would make the monitor stricter than the model).
     for (const auto& h : hyps) {
         const auto d = hyp_deadline(h);
         if (!d || *d >= t) {
-            alive.push_back(h);
+            hyps_ = std::move(hyps);
+            return Check{};
         }
-    }
-    if (!alive.empty()) {
-        hyps_ = std::move(alive);
-        return Check{};
     }
     std::string reason = "the client stayed silent past the model's bound";
     if (!hyps.empty()) {
