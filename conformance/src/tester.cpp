@@ -540,7 +540,6 @@ private:
         record(x);
         if (!done_) {
             auto answered = adapt(x).back();
-            answered.t_us = x.t_us;
             answered.may_resend = !sequence_over_;
             const auto check = observe_client(answered, t);
             if (!check.ok) {
@@ -938,28 +937,31 @@ private:
             const json* s = plan_.front().step;
             const std::string k = kind(*s);
             const auto* row = row_of(*s);
+            // A request the client owes before the tester acts again: the one of the state the plan acts in (a
+            // power cycle while the Update after Registration Update Trigger is outstanding), or the one every
+            // hypothesis owes. Acting at once would let a client that never sends it escape when the model also
+            // allows a silent branch (a silent request_bootstrap): wait until it comes or every hypothesis is past
+            // its bound.
             const auto from = model_.find_state(s->value("from", std::string{}));
-            if (k == "stimulus" && row != nullptr && row->how != How::Answer && from && owed_waited_ != s &&
-                monitor_.owed_in(*from, now_ms())) {
-                // The plan acts in a state whose request the client owes (a power cycle while the Update after
-                // Registration Update Trigger is outstanding): the request must come first. Acting at once would
-                // let a client that never sends it escape, when the model also allows a silent branch (a silent
-                // request_bootstrap): wait until the owed request comes or every hypothesis is past its bound.
+            const auto owed = [&] {
+                const auto now = now_ms();
+                return (from && monitor_.owed_in(*from, now)) || monitor_.owes_request(now);
+            };
+            if (k == "stimulus" && row != nullptr && row->how != How::Answer && owed_waited_ != s && owed()) {
                 const auto t = now_ms();
                 auto deadline = monitor_.deadline(t);
                 if (deadline == std::numeric_limits<std::int64_t>::max()) {
-                    deadline = monitor_.owed_in(*from, t).value_or(t);
+                    deadline = from ? monitor_.owed_in(*from, t).value_or(t) : t;
                 }
                 const auto until = SteadyClock::now() + milliseconds{5} +
                                    std::max(real(std::max<std::int64_t>(deadline - t, 0)), options_.min_real_wait);
-                while (!done_ && monitor_.owed_in(*from, now_ms()) && SteadyClock::now() < until) {
+                while (!done_ && owed() && SteadyClock::now() < until) {
                     cv_.wait_for(lock, milliseconds{20});
                 }
                 if (done_) {
                     break;
                 }
-                owed_waited_ = s;
-                if (!monitor_.owed_in(*from, now_ms())) {
+                if (!owed()) {
                     continue;  // the request came: the plan moves on from there
                 }
                 const auto check = monitor_.silence(now_ms());
@@ -967,28 +969,7 @@ private:
                     set_fail(check, expected_text());
                     break;
                 }
-                // Another hypothesis may wait for ever (a server's initiative): act as planned.
-            }
-            if (k == "stimulus" && row != nullptr && row->how != How::Answer && monitor_.owes_request(now_ms())) {
-                // A stimulus put the client in a state whose request it has not sent yet (an Update after
-                // Registration Update Trigger): it must send it before the tester acts again.
-                const auto t = now_ms();
-                const auto deadline = monitor_.deadline(t);
-                const auto until = SteadyClock::now() +
-                                   std::max(real(std::max<std::int64_t>(deadline - t, 0)), options_.min_real_wait);
-                while (!done_ && monitor_.owes_request(now_ms()) && SteadyClock::now() < until) {
-                    cv_.wait_for(lock, milliseconds{20});
-                }
-                if (done_) {
-                    break;
-                }
-                if (monitor_.owes_request(now_ms())) {
-                    const auto check = monitor_.silence(now_ms());
-                    if (!check.ok) {
-                        set_fail(check, expected_text());
-                        break;
-                    }
-                }
+                owed_waited_ = s;  // another hypothesis may wait for ever (a server's initiative): act as planned
                 continue;
             }
             if (k == "stimulus" && row != nullptr && row->how == How::Command) {

@@ -64,25 +64,21 @@ const std::vector<ClassSpec>& classes() {
 /// the wire (bootstrap_after_factory_reset with a bootstrap server: a factory reset ends in a Bootstrap-Request;
 /// a 60 s Communication Sequence Delay Timer) and the classes together take each choice both ways where the
 /// configuration allows it.
+#define LWM2MC_CLIENT_CHOICES(factory_reset_bootstraps, reg_info_registers, bs_failure_registers)                      \
+    ",bootstrap_after_factory_reset=" factory_reset_bootstraps ",bootstrap_after_reboot=false,"                        \
+    "register_on_reg_info_change=" reg_info_registers ",register_after_bootstrap_failure=" bs_failure_registers        \
+    ",bootstrap_on_registration_failure=true,communication_sequence_delay_timer=60"
+
 const std::vector<ClassSpec>& client_classes() {
     static const std::vector<ClassSpec> c = {
         {"impl_client_initiated", Which::Client,
-         LWM2MC_SPEC_MODES("false", "true", "false", "true",
-                           "300") ",bootstrap_after_factory_reset=true,bootstrap_after_reboot=false,"
-                                  "register_on_reg_info_change=false,register_after_bootstrap_failure=false,"
-                                  "bootstrap_on_registration_failure=true,communication_sequence_delay_timer=60",
+         LWM2MC_SPEC_MODES("false", "true", "false", "true", "300") LWM2MC_CLIENT_CHOICES("true", "false", "false"),
          LWM2MC_URGENT ",RegFailed"},
         {"impl_factory", Which::Client,
-         LWM2MC_SPEC_MODES("true", "false", "false", "true",
-                           "0") ",bootstrap_after_factory_reset=true,bootstrap_after_reboot=false,"
-                                "register_on_reg_info_change=true,register_after_bootstrap_failure=false,"
-                                "bootstrap_on_registration_failure=true,communication_sequence_delay_timer=60",
+         LWM2MC_SPEC_MODES("true", "false", "false", "true", "0") LWM2MC_CLIENT_CHOICES("true", "true", "false"),
          LWM2MC_URGENT},
         {"impl_server_initiated", Which::Client,
-         LWM2MC_SPEC_MODES("false", "false", "true", "true",
-                           "0") ",bootstrap_after_factory_reset=false,bootstrap_after_reboot=false,"
-                                "register_on_reg_info_change=false,register_after_bootstrap_failure=true,"
-                                "bootstrap_on_registration_failure=true,communication_sequence_delay_timer=60",
+         LWM2MC_SPEC_MODES("false", "false", "true", "true", "0") LWM2MC_CLIENT_CHOICES("false", "false", "true"),
          LWM2MC_URGENT ",RegFailed"},
     };
     return c;
