@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/checker/check.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <chrono>
+#include <map>
+#include <new>
 #include <tuple>
 
 namespace lwm2mc::checker {
@@ -38,6 +43,8 @@ const char* engine_name(Engine engine) {
         return "z3";
     case Engine::Both:
         return "z3+explicit";
+    case Engine::Auto:
+        return "auto";
     }
     return "explicit";
 }
@@ -61,15 +68,267 @@ void sort_findings(std::vector<Finding>& findings) {
     });
 }
 
+std::optional<std::uint64_t> explicit_configurations(const model::Model& model, const CheckOptions& options) {
+    using namespace model;
+    // the explicit engine's classification of parameters: what it enumerates ("structural") and
+    // the one int parameter it solves for instead ("timing": only in durations and `within` bounds)
+    std::size_t n = model.parameters.size();
+    std::vector<bool> structural(n, false), timed(n, false);
+    for (const auto& c : model.constraints) {
+        mark_parameters(c.expr, structural);
+    }
+    for (const auto& v : model.variables) {
+        mark_parameters(v.initial, structural);
+    }
+    for (std::size_t i = 0; i < model.transition_count(); ++i) {
+        const Transition& t = model.transition(TransitionId{i});
+        mark_parameters(t.guard, structural);
+        for (const auto& u : t.updates) {
+            mark_parameters(u.value, structural);
+        }
+        mark_parameters(t.duration, timed);
+    }
+    for (const auto& p : model.properties) {
+        mark_parameters(p.expr, p.kind == PropertyKind::Within ? timed : structural);
+        mark_parameters(p.from, structural);
+        mark_parameters(p.to, structural);
+    }
+    std::vector<bool> enumerated(n, false);
+    std::size_t timing = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        bool fixed = i < options.fixed.size() && options.fixed[i].has_value();
+        if (fixed) {
+            continue;
+        }
+        if (structural[i] || (timed[i] && model.parameters[i].type.kind != TypeKind::Int)) {
+            enumerated[i] = true;
+        } else if (timed[i]) {
+            ++timing;
+        }
+    }
+    if (timing > 1) {  // the engine solves for one timing parameter; several are all enumerated
+        for (std::size_t i = 0; i < n; ++i) {
+            bool fixed = i < options.fixed.size() && options.fixed[i].has_value();
+            enumerated[i] = enumerated[i] || (timed[i] && !fixed);
+        }
+    }
+    std::uint64_t total = 1;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!enumerated[i]) {
+            continue;
+        }
+        const Type& type = model.parameters[i].type;
+        // hi - lo + 1 in unsigned arithmetic: 0 after wrapping means 2^64 values
+        std::uint64_t size = static_cast<std::uint64_t>(type.hi) - static_cast<std::uint64_t>(type.lo) + 1U;
+        if (size == 0 || total > options.max_configurations / size) {
+            return std::nullopt;
+        }
+        total *= size;
+    }
+    return total;
+}
+
+namespace {
+
+constexpr FindingKind kAllKinds[] = {
+    FindingKind::UnreachableState, FindingKind::Deadlock,  FindingKind::NoRecovery,
+    FindingKind::Ambiguity,        FindingKind::Invariant, FindingKind::Reachable,
+    FindingKind::Recover,          FindingKind::Within,    FindingKind::EvaluationError,
+};
+
+bool contains(const std::vector<FindingKind>& kinds, FindingKind k) {
+    return std::find(kinds.begin(), kinds.end(), k) != kinds.end();
+}
+
+/// The explicit engine, contained: any failure is an undecided item and every kind unchecked.
+struct ExplicitRun {
+    CheckResult result{};
+    bool gave_up{false};  ///< no configuration was examined
+};
+
+ExplicitRun run_explicit(const model::Model& model, const CheckOptions& options) {
+    ExplicitRun run;
+    std::string why;
+    try {
+        run.result = check_explicit(model, options);
+        // it refused to enumerate (too many configurations) or could not evaluate the constraints:
+        // it checked nothing
+        run.gave_up = run.result.configurations == 0 && !run.result.unknown.empty();
+        if (run.gave_up) {
+            run.result.unchecked.assign(std::begin(kAllKinds), std::end(kAllKinds));
+        }
+        return run;
+    } catch (const std::bad_alloc&) {
+        why = "out of memory";
+    } catch (const std::exception& e) {
+        why = std::string("internal error: ") + e.what();
+    } catch (...) {
+        why = "unknown internal error";
+    }
+    run.result = CheckResult{};
+    run.result.model_name = model.name;
+    run.result.engine = Engine::Explicit;
+    run.result.unknown.push_back("the explicit engine failed: " + why);
+    run.result.unchecked.assign(std::begin(kAllKinds), std::end(kAllKinds));
+    run.gave_up = true;
+    return run;
+}
+
+/// --engine both: each engine contained on its own, then compared finding by finding.
+CheckResult check_both(const model::Model& model, const CheckOptions& options) {
+    auto start = std::chrono::steady_clock::now();
+    CheckOptions explicit_options = options;
+    explicit_options.engine = Engine::Explicit;
+    ExplicitRun other = run_explicit(model, explicit_options);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (seconds * 1000.0 > options.progress_after_ms) {
+        try {
+            detail::progress_line(options,
+                                  fmt::format("lwm2mc: explicit engine: done, {} configurations, {} product states "
+                                              "({:.1f} s); now the z3 engine",
+                                              other.result.configurations, other.result.product_states, seconds));
+        } catch (...) {
+            // a progress sink that fails loses its line, not the answer
+        }
+    }
+    CheckOptions z3_options = options;
+    z3_options.engine = Engine::Z3;
+    detail::Z3Run z3 = detail::run_z3(model, z3_options, other.gave_up ? nullptr : &other.result);
+
+    if (z3.gave_up) {
+        // Z3 could not compute the reachable states: report the explicit engine's exact
+        // per-configuration answer and say that the symbolic engine gave up
+        CheckResult result = std::move(other.result);
+        result.unknown.insert(result.unknown.begin(), "z3 engine gave up; the explicit engine's answer is reported");
+        for (std::size_t i = 0; i < z3.result.unknown.size(); ++i) {
+            result.unknown.insert(result.unknown.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                                  "z3 engine: " + z3.result.unknown[i]);
+        }
+        result.engine = Engine::Both;
+        return result;
+    }
+    CheckResult result = std::move(z3.result);
+    result.engine = Engine::Both;
+    for (auto& u : result.unknown) {
+        u.insert(0, "z3 engine: ");
+    }
+    result.configurations = other.result.configurations;
+    result.product_states = other.result.product_states;
+    for (const auto& u : other.result.unknown) {
+        result.unknown.push_back("explicit engine: " + u);
+    }
+    if (other.gave_up) {
+        result.unknown.push_back(
+            "no cross-check: the explicit engine gave up (could not enumerate the configurations); the z3 engine's "
+            "answer is reported");
+        return result;
+    }
+    // kinds that Z3 left undecided (in part) and the explicit engine checked: its answer is reported
+    std::vector<FindingKind> from_explicit;
+    for (FindingKind k : kAllKinds) {
+        if (contains(result.unchecked, k) && !contains(other.result.unchecked, k)) {
+            from_explicit.push_back(k);
+        }
+    }
+    if (!from_explicit.empty()) {
+        std::string names;
+        for (FindingKind k : from_explicit) {
+            names += (names.empty() ? "" : ", ") + std::string(finding_code(k));
+        }
+        result.unknown.push_back(fmt::format(
+            "z3 engine gave up on some {} findings; the explicit engine's answer is reported for those kinds", names));
+        std::erase_if(result.findings, [&](const Finding& f) { return contains(from_explicit, f.kind); });
+        for (const Finding& f : other.result.findings) {
+            if (contains(from_explicit, f.kind)) {
+                result.findings.push_back(f);
+            }
+        }
+        std::erase_if(result.unchecked, [&](FindingKind k) { return contains(from_explicit, k); });
+        sort_findings(result.findings);
+    }
+    std::map<std::string, const Finding*> by_id;
+    for (const auto& f : other.result.findings) {
+        by_id[f.id] = &f;
+    }
+    // a kind one engine did not check (fully) is not compared; that is reported as undecided already
+    auto compared = [&](FindingKind k) {
+        return !contains(other.result.unchecked, k) && !contains(result.unchecked, k) && !contains(from_explicit, k);
+    };
+    for (auto& f : result.findings) {
+        if (!compared(f.kind)) {
+            continue;
+        }
+        auto it = by_id.find(f.id);
+        if (it == by_id.end()) {
+            result.unknown.push_back(
+                fmt::format("engines disagree: only Z3 reports '{}' (when {})", f.id, f.condition.to_string()));
+            continue;
+        }
+        f.configurations = it->second->configurations;
+        auto agreement = z3.agreement.find(f.id);
+        detail::Agreement a = agreement == z3.agreement.end() ? detail::Agreement::Unknown : agreement->second;
+        if (a == detail::Agreement::Differ) {
+            result.unknown.push_back(fmt::format("engines disagree on the condition of '{}': z3 {}; explicit {}", f.id,
+                                                 f.condition.to_string(), it->second->condition.to_string()));
+        } else if (a == detail::Agreement::Unknown) {
+            result.unknown.push_back(fmt::format("could not compare the engines' conditions of '{}' (the solver "
+                                                 "gave up): z3 {}; explicit {}",
+                                                 f.id, f.condition.to_string(), it->second->condition.to_string()));
+        }
+        by_id.erase(it);
+    }
+    for (const auto& [id, f] : by_id) {
+        if (!compared(f->kind)) {
+            continue;
+        }
+        result.unknown.push_back(fmt::format("engines disagree: only the explicit engine reports '{}' (when {})", id,
+                                             f->condition.to_string()));
+    }
+    return result;
+}
+
+CheckResult check_auto(const model::Model& model, const CheckOptions& options) {
+    CheckOptions chosen = options;
+    auto count = explicit_configurations(model, options);
+    if (count) {
+        chosen.engine = Engine::Explicit;
+        ExplicitRun run = run_explicit(model, chosen);
+        if (!run.gave_up) {
+            run.result.engine = Engine::Explicit;
+            run.result.engine_reason =
+                fmt::format("auto: the explicit engine enumerates {} configuration{} (at most {})", *count,
+                            *count == 1 ? "" : "s", options.max_configurations);
+            return run.result;
+        }
+        chosen.engine = Engine::Z3;
+        CheckResult result = detail::run_z3(model, chosen, nullptr).result;
+        result.engine = Engine::Z3;
+        std::string why = run.result.unknown.empty() ? std::string("no reason given") : run.result.unknown.front();
+        result.engine_reason = fmt::format("auto: the explicit engine gave up ({}); the z3 engine decided", why);
+        return result;
+    }
+    chosen.engine = Engine::Z3;
+    CheckResult result = detail::run_z3(model, chosen, nullptr).result;
+    result.engine = Engine::Z3;
+    result.engine_reason = fmt::format("auto: the explicit engine would enumerate more than {} configurations",
+                                       options.max_configurations);
+    return result;
+}
+
+}  // namespace
+
 CheckResult check(const model::Model& model, const CheckOptions& options) {
     switch (options.engine) {
     case Engine::Explicit:
-        return check_explicit(model, options);
+        return run_explicit(model, options).result;
     case Engine::Z3:
+        return detail::run_z3(model, options, nullptr).result;
     case Engine::Both:
-        return check_z3(model, options);
+        return check_both(model, options);
+    case Engine::Auto:
+        return check_auto(model, options);
     }
-    return check_explicit(model, options);
+    return run_explicit(model, options).result;
 }
 
 }  // namespace lwm2mc::checker

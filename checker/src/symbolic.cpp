@@ -7,6 +7,11 @@
 // irredundant DNF. Termination: variables range over finite domains, so each fixpoint reaches a
 // formula that implies nothing new (checked with the solver). An `unknown` from Z3 is never read
 // as "no finding": it becomes an undecided item.
+//
+// Containment: nothing leaves check_z3/run_z3 as an exception. Every solver and tactic comes from
+// SolverFactory (time limit; `unknown` becomes Undecided); each analysis runs inside guarded(),
+// which turns Undecided, Z3 errors and std::bad_alloc into an undecided item naming the kinds of
+// finding it leaves unchecked; run_z3 catches whatever is left, last.
 
 #include "lwm2mc/checker/check.hpp"
 #include "lwm2mc/model/interpreter.hpp"
@@ -15,8 +20,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
+#include <initializer_list>
+#include <iostream>
 #include <map>
+#include <new>
 #include <optional>
 #include <set>
 
@@ -29,37 +38,182 @@ namespace {
 using namespace model;
 using detail::Encoder;
 
-/// Thrown when Z3 answers `unknown` (timeout, incompleteness) inside one analysis.
+/// Thrown when Z3 answers `unknown` (timeout, incompleteness) inside one analysis. Never leaves
+/// this file: guarded() and run_z3 turn it into an undecided item.
 struct Undecided {
     std::string why;
+};
+
+constexpr FindingKind kAllKinds[] = {
+    FindingKind::UnreachableState, FindingKind::Deadlock,  FindingKind::NoRecovery,
+    FindingKind::Ambiguity,        FindingKind::Invariant, FindingKind::Reachable,
+    FindingKind::Recover,          FindingKind::Within,    FindingKind::EvaluationError,
+};
+
+void mark_unchecked(CheckResult& result, std::initializer_list<FindingKind> kinds) {
+    for (FindingKind k : kinds) {
+        if (std::find(result.unchecked.begin(), result.unchecked.end(), k) == result.unchecked.end()) {
+            result.unchecked.push_back(k);
+        }
+    }
+}
+
+void mark_all_unchecked(CheckResult& result) {
+    for (FindingKind k : kAllKinds) {
+        mark_unchecked(result, {k});
+    }
+}
+
+/// Why the last thing tried failed, as one phrase, for every kind of failure the engine contains
+/// (call inside a catch block only).
+std::string failure_reason() {
+    try {
+        throw;
+    } catch (const Undecided& u) {
+        return u.why;
+    } catch (const z3::exception& e) {
+        return std::string("Z3 error: ") + e.msg();
+    } catch (const std::bad_alloc&) {
+        return "out of memory";
+    } catch (const std::exception& e) {
+        return std::string("internal error: ") + e.what();
+    } catch (...) {
+        return "unknown internal error";
+    }
+}
+
+/// The one place where the engine creates Z3 solvers and tactics: each gets the time limit
+/// (CheckOptions::solver_timeout_ms), and a solver's `unknown` or a tactic that stops is
+/// Undecided, never read as sat or unsat. It also keeps the run's deadline
+/// (CheckOptions::time_limit_ms): past it, every solver call and tactic is Undecided at once.
+class SolverFactory {
+public:
+    SolverFactory(z3::context& ctx, const CheckOptions& options)
+        : ctx_{ctx}, timeout_ms_{options.solver_timeout_ms}, time_limit_ms_{options.time_limit_ms} {
+        if (time_limit_ms_ > 0) {
+            deadline_ = Clock::now() + std::chrono::milliseconds(time_limit_ms_);
+        }
+    }
+
+    z3::solver solver(const char* logic = nullptr) const {
+        z3::solver s = logic ? z3::solver(ctx_, logic) : z3::solver(ctx_);
+        z3::params p(ctx_);
+        p.set("timeout", timeout_ms_);
+        s.set(p);
+        return s;
+    }
+
+    /// The named tactics one after the other, stopped after the time limit.
+    z3::tactic tactic(std::initializer_list<const char*> names) const {
+        std::optional<z3::tactic> all;
+        for (const char* name : names) {
+            z3::tactic t(ctx_, name);
+            all = all ? *all & t : t;
+        }
+        return z3::try_for(all ? *all : z3::tactic(ctx_, "skip"), timeout_ms_);
+    }
+
+    /// Applies a tactic from tactic(); when it stops or fails, Undecided saying `what`.
+    z3::apply_result apply(const z3::tactic& t, const z3::goal& g, const char* what) const {
+        check_deadline();
+        try {
+            return t.apply(g);
+        } catch (const z3::exception& e) {
+            throw Undecided{fmt::format("{} stopped ({})", what, e.msg())};
+        }
+    }
+
+    /// sat: true, unsat: false, unknown: Undecided saying `what` and Z3's reason.
+    bool decide(z3::solver& s, const char* what) const {
+        check_deadline();
+        switch (s.check()) {
+        case z3::sat:
+            return true;
+        case z3::unsat:
+            return false;
+        case z3::unknown:
+            break;
+        }
+        std::string reason = s.reason_unknown();
+        throw Undecided{fmt::format("Z3 answered unknown {} ({})", what, reason.empty() ? "no reason given" : reason)};
+    }
+
+    /// Undecided once the run's time limit is reached.
+    void check_deadline() const {
+        if (deadline_ && Clock::now() > *deadline_) {
+            throw Undecided{fmt::format("the run's time limit ({} ms) is reached", time_limit_ms_)};
+        }
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+
+    z3::context& ctx_;
+    unsigned timeout_ms_;
+    std::uint64_t time_limit_ms_;
+    std::optional<Clock::time_point> deadline_{};
+};
+
+/// Progress lines for long runs: nothing for CheckOptions::progress_after_ms, then at most one a
+/// second.
+class Progress {
+public:
+    explicit Progress(const CheckOptions& options) : options_{options} {}
+
+    /// `line` is only built when it will be shown.
+    template <class F>
+    void report(F&& line) {
+        auto now = Clock::now();
+        if (now - start_ < std::chrono::milliseconds(options_.progress_after_ms) ||
+            (shown_ && now - last_ < kInterval)) {
+            return;
+        }
+        shown_ = true;
+        last_ = now;
+        double seconds = std::chrono::duration<double>(now - start_).count();
+        detail::progress_line(options_, fmt::format("lwm2mc: z3 engine: {} ({:.1f} s)", line(), seconds));
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    static constexpr std::chrono::seconds kInterval{1};
+
+    const CheckOptions& options_;
+    Clock::time_point start_{Clock::now()};
+    Clock::time_point last_{};
+    bool shown_{false};
 };
 
 class SymbolicEngine {
 public:
     SymbolicEngine(const Model& m, const CheckOptions& options)
-        : m_{m}, options_{options}, enc_{ctx_, m}, configs_{ctx_} {}
+        : m_{m}, options_{options}, solvers_{ctx_, options}, enc_{ctx_, m}, configs_{ctx_}, progress_{options} {}
 
-    CheckResult run() {
+    /// The findings, or undecided items; `gave_up` when reachability itself was not decided.
+    CheckResult run(bool& gave_up) {
         CheckResult result;
         result.model_name = m_.name;
-        result.engine = options_.engine;
+        result.engine = Engine::Z3;
         result.symbolic = true;
-        configs_ = enc_.configurations();
-        for (std::size_t i = 0; i < options_.fixed.size() && i < m_.parameters.size(); ++i) {
-            if (options_.fixed[i]) {
-                z3::expr p = enc_.params()[static_cast<int>(i)];
-                configs_ = configs_ && (p.is_bool() ? p == ctx_.bool_val(*options_.fixed[i] != 0)
-                                                    : p == ctx_.int_val(static_cast<int64_t>(*options_.fixed[i])));
-            }
-        }
+        gave_up = false;
         try {
+            configs_ = enc_.configurations();
+            for (std::size_t i = 0; i < options_.fixed.size() && i < m_.parameters.size(); ++i) {
+                if (options_.fixed[i]) {
+                    z3::expr p = enc_.params()[static_cast<int>(i)];
+                    configs_ = configs_ && (p.is_bool() ? p == ctx_.bool_val(*options_.fixed[i] != 0)
+                                                        : p == ctx_.int_val(static_cast<int64_t>(*options_.fixed[i])));
+                }
+            }
             if (!satisfiable(configs_)) {
                 result.unknown.push_back("the constraints admit no configuration");
                 return result;
             }
             forward();
-        } catch (const Undecided& u) {
-            result.unknown.push_back("reachability: " + u.why);
+        } catch (...) {
+            result.unknown.push_back("reachability: " + failure_reason());
+            mark_all_unchecked(result);
+            gave_up = true;
             return result;
         }
         analyse(result);
@@ -72,35 +226,28 @@ public:
     const std::map<std::string, z3::expr>& formulas() const { return formulas_; }
     z3::context& ctx() { return ctx_; }
     Encoder& encoder() { return enc_; }
+    const SolverFactory& solvers() const { return solvers_; }
     const z3::expr& configurations() const { return all_configs_ ? *all_configs_ : configs_; }
 
 private:
     // ---- solver helpers ----------------------------------------------------------------------
-    /// One solver for the whole run (creating solvers is the dominant cost otherwise).
-    z3::check_result check(const z3::expr& e) {
+    /// Whether `e` is satisfiable, with one solver for the whole run (creating solvers is the
+    /// dominant cost otherwise); `unknown` is Undecided.
+    bool satisfiable(const z3::expr& e) {
         if (!solver_) {
-            solver_.emplace(ctx_, "QF_LIA");
-            z3::params p(ctx_);
-            p.set("timeout", options_.solver_timeout_ms);
-            solver_->set(p);
+            solver_.emplace(solvers_.solver("QF_LIA"));
         }
         solver_->push();
         solver_->add(e);
-        z3::check_result r = solver_->check();
-        solver_->pop();
-        return r;
-    }
-
-    bool satisfiable(const z3::expr& e) {
-        switch (check(e)) {
-        case z3::sat:
-            return true;
-        case z3::unsat:
-            return false;
-        case z3::unknown:
-            break;
+        std::optional<bool> sat;
+        try {
+            sat = solvers_.decide(*solver_, "(time limit or incompleteness)");
+        } catch (...) {
+            solver_->pop();
+            throw;
         }
-        throw Undecided{"Z3 answered unknown (time limit or incompleteness)"};
+        solver_->pop();
+        return *sat;
     }
 
     bool implies(const z3::expr& a, const z3::expr& b) { return !satisfiable(a && !b); }
@@ -112,10 +259,8 @@ private:
     z3::expr simplify_deep(const z3::expr& e) {
         z3::goal g(ctx_);
         g.add(e);
-        z3::tactic t = z3::try_for(z3::tactic(ctx_, "simplify") & z3::tactic(ctx_, "propagate-values") &
-                                       z3::tactic(ctx_, "ctx-simplify"),
-                                   options_.solver_timeout_ms);
-        return conjoin(t.apply(g), e);
+        z3::tactic t = solvers_.tactic({"simplify", "propagate-values", "ctx-simplify"});
+        return conjoin(solvers_.apply(t, g, "simplification"), e);
     }
 
     z3::expr conjoin(const z3::apply_result& r, const z3::expr& fallback) {
@@ -156,14 +301,8 @@ private:
         }
         z3::goal g(ctx_);
         g.add(z3::exists(rest, current));
-        z3::tactic qe = z3::try_for(z3::tactic(ctx_, "qe") & z3::tactic(ctx_, "simplify"), options_.solver_timeout_ms);
-        std::optional<z3::apply_result> r;
-        try {
-            r.emplace(qe.apply(g));
-        } catch (const z3::exception& e) {
-            throw Undecided{std::string("quantifier elimination stopped (") + e.msg() + ")"};
-        }
-        z3::expr out = conjoin(*r, body);
+        z3::tactic qe = solvers_.tactic({"qe", "simplify"});
+        z3::expr out = conjoin(solvers_.apply(qe, g, "quantifier elimination"), body);
         if (out.is_quantifier()) {
             throw Undecided{"quantifier elimination did not finish"};
         }
@@ -282,10 +421,17 @@ private:
         std::deque<std::size_t> work{init.index()};
         std::vector<bool> queued(n, false);
         queued[init.index()] = true;
+        std::size_t iteration = 0;
         while (!work.empty()) {
             std::size_t s = work.front();
             work.pop_front();
             queued[s] = false;
+            ++iteration;
+            solvers_.check_deadline();
+            progress_.report([&] {
+                return fmt::format("reachability: iteration {}, image of '{}', {} more queued", iteration,
+                                   m_.state(StateId{s}).name, work.size());
+            });
             z3::expr d = delta[s];
             delta[s] = ctx_.bool_val(false);
             std::map<std::size_t, z3::expr> images;  // one implication check per target, not per transition
@@ -379,10 +525,17 @@ private:
         for (std::size_t s = 0; s < b.size(); ++s) {
             work.push_back(s);
         }
+        std::size_t iteration = 0;
         while (!work.empty()) {
             std::size_t s2 = work.front();
             work.pop_front();
             queued[s2] = false;
+            ++iteration;
+            solvers_.check_deadline();
+            progress_.report([&] {
+                return fmt::format("backward reachability{}: iteration {}, pre-image of '{}', {} more queued",
+                                   budget ? " (time bound)" : "", iteration, m_.state(StateId{s2}).name, work.size());
+            });
             std::map<std::size_t, z3::expr> grouped;  // one implication check per source
             for (TransitionId tid : m_.in_transitions(StateId{s2})) {
                 const Transition& t = m_.transition(tid);
@@ -442,34 +595,35 @@ private:
         result.findings.push_back(std::move(f));
     }
 
-    /// Runs one analysis; an `unknown` answer becomes an undecided item instead of a verdict.
+    /// Runs one analysis; an `unknown` answer, a Z3 error or running out of memory becomes an
+    /// undecided item (and `kinds` unchecked) instead of a verdict.
     template <class F>
-    void guarded(CheckResult& result, const std::string& what, F&& body) {
+    void guarded(CheckResult& result, const std::string& what, std::initializer_list<FindingKind> kinds, F&& body) {
         try {
             body();
-        } catch (const Undecided& u) {
-            result.unknown.push_back(what + ": " + u.why);
+        } catch (...) {
+            result.unknown.push_back(what + ": " + failure_reason());
+            mark_unchecked(result, kinds);
         }
     }
 
     void analyse(CheckResult& result) {
         const z3::expr_vector& v = enc_.vars();
         std::size_t n = m_.state_count();
-        std::vector<z3::expr> reachable_params;
-        for (std::size_t s = 0; s < n; ++s) {
-            reachable_params.push_back(exists_vars(reach_[s]));
-        }
         for (std::size_t s = 0; s < n; ++s) {
             const State& st = m_.state(StateId{s});
-            guarded(result, "state '" + st.name + "'", [&] {
-                z3::expr unreachable = configs_ && !reachable_params[s];
-                bool always = !satisfiable(configs_ && reachable_params[s]);
+            progress_.report([&] { return fmt::format("analysing state '{}'", st.name); });
+            guarded(result, fmt::format("state '{}' (reachability)", st.name), {FindingKind::UnreachableState}, [&] {
+                z3::expr reachable_params = exists_vars(reach_[s]);
+                bool always = !satisfiable(configs_ && reachable_params);
                 add(result, "unreachable-state:" + st.name, FindingKind::UnreachableState,
                     always ? Severity::Warning : Severity::Note, st.name, st.range,
                     fmt::format("state '{}' is unreachable{}", st.name,
                                 always ? " in every configuration" : " in some configurations"),
-                    unreachable);
-                if (!st.final) {
+                    configs_ && !reachable_params);
+            });
+            if (!st.final) {
+                guarded(result, fmt::format("state '{}' (deadlock)", st.name), {FindingKind::Deadlock}, [&] {
                     z3::expr none_enabled = reach_[s];
                     for (TransitionId tid : m_.out_transitions(StateId{s})) {
                         none_enabled = none_enabled && !enc_.encode_or(m_.transition(tid).guard, v, StateId{s}, true);
@@ -477,57 +631,78 @@ private:
                     add(result, "deadlock:" + st.name, FindingKind::Deadlock, Severity::Error, st.name, st.range,
                         fmt::format("state '{}' can deadlock: no transition is enabled", st.name),
                         exists_vars(none_enabled));
-                }
-                auto out = m_.out_transitions(StateId{s});
-                for (std::size_t i = 0; i < out.size(); ++i) {
-                    for (std::size_t j = i + 1; j < out.size(); ++j) {
-                        const Transition& a = m_.transition(out[i]);
-                        const Transition& b = m_.transition(out[j]);
-                        if (a.event != b.event || (a.actor == Actor::Choice && b.actor == Actor::Choice)) {
-                            continue;
-                        }
-                        const Transition& first = a.id < b.id ? a : b;
-                        const Transition& second = a.id < b.id ? b : a;
-                        z3::expr both = reach_[s] && enc_.encode_or(a.guard, v, StateId{s}, true) &&
-                                        enc_.encode_or(b.guard, v, StateId{s}, true);
-                        add(result, fmt::format("ambiguity:{}|{}", first.name, second.name), FindingKind::Ambiguity,
-                            Severity::Warning, fmt::format("{} / {}", first.name, second.name), second.range,
-                            fmt::format("'{}' and '{}' both leave '{}' on '{}' and can be enabled together; mark them "
+                });
+            }
+            auto out = m_.out_transitions(StateId{s});
+            for (std::size_t i = 0; i < out.size(); ++i) {
+                for (std::size_t j = i + 1; j < out.size(); ++j) {
+                    const Transition& a = m_.transition(out[i]);
+                    const Transition& b = m_.transition(out[j]);
+                    if (a.event != b.event || (a.actor == Actor::Choice && b.actor == Actor::Choice)) {
+                        continue;
+                    }
+                    const Transition& first = a.id < b.id ? a : b;
+                    const Transition& second = a.id < b.id ? b : a;
+                    guarded(result, fmt::format("transitions '{}' and '{}' (ambiguity)", first.name, second.name),
+                            {FindingKind::Ambiguity}, [&] {
+                                z3::expr both = reach_[s] && enc_.encode_or(a.guard, v, StateId{s}, true) &&
+                                                enc_.encode_or(b.guard, v, StateId{s}, true);
+                                add(result, fmt::format("ambiguity:{}|{}", first.name, second.name),
+                                    FindingKind::Ambiguity, Severity::Warning,
+                                    fmt::format("{} / {}", first.name, second.name), second.range,
+                                    fmt::format(
+                                        "'{}' and '{}' both leave '{}' on '{}' and can be enabled together; mark them "
                                         "'by choice' if the spec leaves the choice to the client",
                                         first.name, second.name, st.name, m_.events[a.event.index()].name),
-                            exists_vars(both));
-                    }
+                                    exists_vars(both));
+                            });
                 }
-            });
+            }
         }
         if (initial_out_of_range_) {
-            add(result, "evaluation-error:initial", FindingKind::EvaluationError, Severity::Error, "initial values",
-                m_.state(m_.initial_state()).range, "an initial value is outside its variable's range",
-                *initial_out_of_range_, true);
+            guarded(result, "initial values", {FindingKind::EvaluationError}, [&] {
+                add(result, "evaluation-error:initial", FindingKind::EvaluationError, Severity::Error, "initial values",
+                    m_.state(m_.initial_state()).range, "an initial value is outside its variable's range",
+                    *initial_out_of_range_, true);
+            });
         }
-        // durations must not be negative: a finding, and `within` is not checked
+        // durations must not be negative: a finding, and `within` is not checked (nor when it
+        // cannot be decided whether a duration can be negative)
         bool negative = false;
+        bool undecided = false;
         for (std::size_t i = 0; i < m_.transition_count(); ++i) {
             const Transition& t = m_.transition(TransitionId{i});
             if (!t.duration) {
                 continue;
             }
-            z3::expr d = enc_.encode(*t.duration, v, t.source);
-            z3::expr bad = reach_[t.source.index()] && enc_.encode_or(t.guard, v, t.source, true) && d < 0;
-            if (satisfiable(bad)) {
-                negative = true;
-                add(result, "evaluation-error:duration:" + t.name, FindingKind::EvaluationError, Severity::Error,
-                    t.name, t.duration->range, fmt::format("transition '{}' can take a negative duration", t.name),
-                    exists_vars(bad));
-            }
+            bool decided = false;
+            guarded(result, fmt::format("duration of transition '{}'", t.name), {FindingKind::EvaluationError}, [&] {
+                z3::expr d = enc_.encode(*t.duration, v, t.source);
+                z3::expr bad = reach_[t.source.index()] && enc_.encode_or(t.guard, v, t.source, true) && d < 0;
+                bool can_be_negative = satisfiable(bad);
+                decided = true;
+                if (can_be_negative) {
+                    negative = true;
+                    add(result, "evaluation-error:duration:" + t.name, FindingKind::EvaluationError, Severity::Error,
+                        t.name, t.duration->range, fmt::format("transition '{}' can take a negative duration", t.name),
+                        exists_vars(bad));
+                }
+            });
+            undecided = undecided || !decided;
         }
-        within_ok_ = !negative;
+        within_blocked_ = negative    ? "a transition can take a negative duration"
+                          : undecided ? "whether a duration can be negative is undecided"
+                                      : "";
         for (const auto& [index, cond] : out_of_range_) {
             const Transition& t = m_.transition(TransitionId{index});
-            add(result, "evaluation-error:" + t.name, FindingKind::EvaluationError, Severity::Error, t.name, t.range,
-                fmt::format("transition '{}' can assign a value outside a variable's range", t.name), cond);
+            guarded(result, fmt::format("transition '{}'", t.name), {FindingKind::EvaluationError}, [&] {
+                add(result, "evaluation-error:" + t.name, FindingKind::EvaluationError, Severity::Error, t.name,
+                    t.range, fmt::format("transition '{}' can assign a value outside a variable's range", t.name),
+                    cond);
+            });
         }
-        guarded(result, "no-recovery", [&] {
+        progress_.report([] { return std::string("no-recovery"); });
+        guarded(result, "no-recovery", {FindingKind::NoRecovery}, [&] {
             const auto& back = backward_cached(nullptr, options_.reliance);
             for (std::size_t s = 0; s < n; ++s) {
                 const State& st = m_.state(StateId{s});
@@ -538,8 +713,23 @@ private:
             }
         });
         for (const Property& p : m_.properties) {
-            guarded(result, "property '" + p.name + "'", [&] { check_property(result, p); });
+            progress_.report([&] { return fmt::format("property '{}'", p.name); });
+            guarded(result, "property '" + p.name + "'", {property_kind(p)}, [&] { check_property(result, p); });
         }
+    }
+
+    static FindingKind property_kind(const Property& p) {
+        switch (p.kind) {
+        case PropertyKind::Invariant:
+            return FindingKind::Invariant;
+        case PropertyKind::Reachable:
+            return FindingKind::Reachable;
+        case PropertyKind::Recover:
+            return FindingKind::Recover;
+        case PropertyKind::Within:
+            return FindingKind::Within;
+        }
+        return FindingKind::Invariant;
     }
 
     std::vector<z3::expr> per_state(const ExprPtr& e, bool goal_if_null, bool absent) {
@@ -587,10 +777,9 @@ private:
             return;
         }
         case PropertyKind::Within: {
-            if (!within_ok_) {
-                result.unknown.push_back(fmt::format(
-                    "within property '{}': a transition can take a negative duration; not checked", p.name));
-                result.unchecked.push_back(FindingKind::Within);
+            if (!within_blocked_.empty()) {
+                result.unknown.push_back(fmt::format("within property '{}': {}; not checked", p.name, within_blocked_));
+                mark_unchecked(result, {FindingKind::Within});
                 return;
             }
             z3::expr budget = ctx_.int_const("budget!");
@@ -797,7 +986,7 @@ private:
         std::vector<z3::expr> cubes_z3;
         z3::expr covered = ctx_.bool_val(false);
         while (true) {
-            z3::solver s(ctx_);
+            z3::solver s = solvers_.solver();
             s.add(cond && !covered);
             // smallest valuation first (false < true, low < high), as the explicit engine
             std::vector<z3::expr> lits;
@@ -812,7 +1001,7 @@ private:
                     z3::expr lit = p.is_bool() ? (val ? p : !p) : p == ctx_.int_val(val);
                     s.push();
                     s.add(lit);
-                    if (s.check() == z3::sat) {
+                    if (solvers_.decide(s, "while writing a condition")) {
                         fixed = true;
                         lits.push_back(lit);
                     } else {
@@ -820,12 +1009,8 @@ private:
                     }
                 }
             }
-            z3::check_result r = s.check();
-            if (r == z3::unsat) {
+            if (!solvers_.decide(s, "while writing a condition")) {
                 break;
-            }
-            if (r == z3::unknown) {
-                throw Undecided{"Z3 answered unknown while writing a condition"};
             }
             z3::model model = s.get_model();
             for (const z3::expr& a : atoms) {
@@ -920,42 +1105,55 @@ private:
     // ---- witnesses ---------------------------------------------------------------------------
     /// Runs the explicit engine under one configuration satisfying each finding's condition and
     /// takes its witness for the same finding.
+    /// A finding whose witness cannot be computed keeps its verdict; the missing witness is an
+    /// undecided item.
     void attach_witnesses(CheckResult& result) {
         std::map<std::string, CheckResult> cache;
+        std::vector<std::string> failed;
         for (Finding& f : result.findings) {
             auto it = formulas_.find(f.id);
             if (it == formulas_.end() || f.kind == FindingKind::UnreachableState) {
                 continue;
             }
-            z3::solver s(ctx_);
-            s.add(it->second);
-            if (s.check() != z3::sat) {
-                continue;
+            progress_.report([&] { return fmt::format("witness of '{}'", f.id); });
+            try {
+                attach_witness(f, it->second, cache);
+            } catch (...) {
+                failed.push_back(fmt::format("witness of '{}': {}", f.id, failure_reason()));
             }
-            z3::model model = s.get_model();
-            CheckOptions single = options_;
-            single.engine = Engine::Explicit;
-            single.fixed.assign(m_.parameters.size(), std::nullopt);
-            std::string key;
-            for (unsigned i = 0; i < enc_.params().size(); ++i) {
-                z3::expr val = model.eval(enc_.params()[static_cast<int>(i)], true);
-                int64_t v = 0;
-                if (val.is_bool()) {
-                    v = val.is_true() ? 1 : 0;
-                } else {
-                    val.is_numeral_i64(v);
-                }
-                single.fixed[i] = v;
-                key += std::to_string(v) + ",";
+        }
+        result.unknown.insert(result.unknown.end(), failed.begin(), failed.end());
+    }
+
+    void attach_witness(Finding& f, const z3::expr& formula, std::map<std::string, CheckResult>& cache) {
+        z3::solver s = solvers_.solver();
+        s.add(formula);
+        if (!solvers_.decide(s, "for a configuration of the condition")) {
+            return;  // cannot happen: add() kept only satisfiable conditions
+        }
+        z3::model model = s.get_model();
+        CheckOptions single = options_;
+        single.engine = Engine::Explicit;
+        single.fixed.assign(m_.parameters.size(), std::nullopt);
+        std::string key;
+        for (unsigned i = 0; i < enc_.params().size(); ++i) {
+            z3::expr val = model.eval(enc_.params()[static_cast<int>(i)], true);
+            int64_t v = 0;
+            if (val.is_bool()) {
+                v = val.is_true() ? 1 : 0;
+            } else {
+                val.is_numeral_i64(v);
             }
-            auto found = cache.find(key);
-            if (found == cache.end()) {
-                found = cache.emplace(key, check_explicit(m_, single)).first;
-            }
-            for (const Finding& g : found->second.findings) {
-                if (g.id == f.id && g.witness) {
-                    f.witness = g.witness;
-                }
+            single.fixed[i] = v;
+            key += std::to_string(v) + ",";
+        }
+        auto found = cache.find(key);
+        if (found == cache.end()) {
+            found = cache.emplace(key, check_explicit(m_, single)).first;
+        }
+        for (const Finding& g : found->second.findings) {
+            if (g.id == f.id && g.witness) {
+                f.witness = g.witness;
             }
         }
     }
@@ -963,6 +1161,7 @@ private:
     const Model& m_;
     const CheckOptions& options_;
     z3::context ctx_{};
+    SolverFactory solvers_;
     Encoder enc_;
     z3::expr configs_;
     z3::expr domains_{ctx_};
@@ -972,8 +1171,9 @@ private:
     std::optional<z3::solver> solver_{};
     std::optional<z3::expr> initial_out_of_range_{};
     std::optional<z3::expr> all_configs_{};  ///< configurations including those without a run
-    bool within_ok_{true};
+    std::string within_blocked_{};           ///< why `within` is not checked (empty: it is)
     std::map<std::string, std::vector<z3::expr>> backward_cache_{};
+    Progress progress_;
 };
 
 /// The explicit engine's condition as a Z3 formula (structured literals only).
@@ -1014,80 +1214,67 @@ std::optional<z3::expr> encode_condition(z3::context& ctx, detail::Encoder& enc,
 
 }  // namespace
 
-CheckResult check_z3(const model::Model& model, const CheckOptions& options) {
+namespace detail {
+
+Z3Run run_z3(const model::Model& model, const CheckOptions& options, const CheckResult* reference) {
+    Z3Run run;
     try {
         SymbolicEngine engine{model, options};
-        CheckResult result = engine.run();
-        if (options.engine != Engine::Both) {
-            return result;
-        }
-        // cross-check against the explicit engine, finding by finding
-        CheckOptions explicit_options = options;
-        explicit_options.engine = Engine::Explicit;
-        CheckResult other = check_explicit(model, explicit_options);
-        bool z3_undecided = std::any_of(result.unknown.begin(), result.unknown.end(),
-                                        [](const std::string& u) { return u.rfind("reachability:", 0) == 0; });
-        if (z3_undecided) {
-            // Z3 could not compute the reachable states: report the explicit engine's exact
-            // per-configuration answer and say that the symbolic engine gave up
-            for (auto& u : result.unknown) {
-                other.unknown.insert(other.unknown.begin(), "z3 engine: " + u);
-            }
-            other.engine = Engine::Both;
-            return other;
-        }
-        result.configurations = other.configurations;
-        result.product_states = other.product_states;
-        for (const auto& u : other.unknown) {
-            result.unknown.push_back("explicit engine: " + u);
-        }
-        if (other.configurations == 0 && !other.unknown.empty()) {
-            result.unknown.push_back("no cross-check: the explicit engine could not enumerate the configurations");
-            return result;
+        run.result = engine.run(run.gave_up);
+        if (run.gave_up || !reference) {
+            return run;
         }
         std::map<std::string, const Finding*> by_id;
-        for (const auto& f : other.findings) {
+        for (const auto& f : reference->findings) {
             by_id[f.id] = &f;
         }
-        auto unchecked = [&](FindingKind k) {
-            return std::find(other.unchecked.begin(), other.unchecked.end(), k) != other.unchecked.end() ||
-                   std::find(result.unchecked.begin(), result.unchecked.end(), k) != result.unchecked.end();
-        };
-        for (auto& f : result.findings) {
-            if (unchecked(f.kind)) {
-                continue;  // one engine did not check this kind; that is reported as undecided already
-            }
+        for (const auto& f : run.result.findings) {
             auto it = by_id.find(f.id);
-            if (it == by_id.end()) {
-                result.unknown.push_back(
-                    fmt::format("engines disagree: only Z3 reports '{}' (when {})", f.id, f.condition.to_string()));
+            auto formula = engine.formulas().find(f.id);
+            if (it == by_id.end() || formula == engine.formulas().end()) {
                 continue;
             }
-            f.configurations = it->second->configurations;
-            auto encoded = encode_condition(engine.ctx(), engine.encoder(), it->second->condition);
-            const auto& formula = engine.formulas().at(f.id);
-            if (encoded) {
-                z3::solver s(engine.ctx());
-                s.add(engine.configurations() && (formula != *encoded));
-                if (s.check() != z3::unsat) {
-                    result.unknown.push_back(
-                        fmt::format("engines disagree on the condition of '{}': z3 {}; explicit {}", f.id,
-                                    f.condition.to_string(), it->second->condition.to_string()));
+            auto& agreement = run.agreement[f.id];
+            try {
+                auto encoded = encode_condition(engine.ctx(), engine.encoder(), it->second->condition);
+                if (!encoded) {
+                    agreement = Agreement::Incomparable;
+                    continue;
                 }
+                z3::solver s = engine.solvers().solver();
+                s.add(engine.configurations() && (formula->second != *encoded));
+                agreement = engine.solvers().decide(s, "comparing conditions") ? Agreement::Differ : Agreement::Same;
+            } catch (...) {
+                agreement = Agreement::Unknown;
             }
-            by_id.erase(it);
         }
-        for (const auto& [id, f] : by_id) {
-            if (unchecked(f->kind)) {
-                continue;
-            }
-            result.unknown.push_back(fmt::format("engines disagree: only the explicit engine reports '{}' (when {})",
-                                                 id, f->condition.to_string()));
-        }
-        return result;
-    } catch (const z3::exception& e) {
-        throw SolverError(std::string("Z3: ") + e.msg());
+    } catch (...) {
+        // the engine failed outside every analysis (e.g. while building the encoder, or out of
+        // memory while unwinding): nothing it found is trusted
+        run.result = CheckResult{};
+        run.result.model_name = model.name;
+        run.result.engine = Engine::Z3;
+        run.result.symbolic = true;
+        run.result.unknown.push_back("the z3 engine failed: " + failure_reason());
+        mark_all_unchecked(run.result);
+        run.gave_up = true;
+        run.agreement.clear();
     }
+    return run;
+}
+
+void progress_line(const CheckOptions& options, const std::string& line) {
+    if (options.progress) {
+        options.progress(line);
+    } else {
+        std::cerr << line << std::endl;
+    }
+}
+
+}  // namespace detail
+
+CheckResult check_z3(const model::Model& model, const CheckOptions& options) {
+    return detail::run_z3(model, options, nullptr).result;
 }
 
 }  // namespace lwm2mc::checker

@@ -5,6 +5,8 @@
 #include "lwm2mc/model/model.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -12,7 +14,9 @@
 
 namespace lwm2mc::checker {
 
-enum class Engine { Explicit, Z3, Both };
+/// Auto: the explicit engine when it can enumerate the configurations (see
+/// explicit_configurations), Z3 otherwise; CheckResult::engine says which one decided.
+enum class Engine { Explicit, Z3, Both, Auto };
 const char* engine_name(Engine engine);
 
 struct CheckOptions {
@@ -25,6 +29,17 @@ struct CheckOptions {
     std::uint64_t max_configurations{1U << 20U};
     /// Z3: time limit per solver call or tactic, in milliseconds.
     unsigned solver_timeout_ms{20000};
+    /// Z3: wall-clock limit for the whole run, in milliseconds (0: none). Checked before every
+    /// solver call and fixpoint iteration (so one call may overrun it by solver_timeout_ms); what
+    /// is not decided by then is reported as undecided.
+    std::uint64_t time_limit_ms{0};
+    /// Receives one progress line at a time (no newline) once a run has taken longer than
+    /// `progress_after_ms`, at most one a second; unset: the lines go to stderr. Fast runs print
+    /// nothing. Z3 engine: one line per fixpoint iteration or analysis step; with Engine::Both
+    /// also one when the explicit engine is done (the explicit engine itself reports none).
+    /// Called inside the engine: what it throws is contained as an engine failure.
+    std::function<void(const std::string&)> progress{};
+    unsigned progress_after_ms{2000};
 };
 
 struct CheckResult {
@@ -36,8 +51,11 @@ struct CheckResult {
     std::uint64_t product_states{0};  ///< summed over configurations (explicit engine)
     /// Things the engine could not decide; each is reported, never read as "no finding".
     std::vector<std::string> unknown{};
-    /// Kinds of finding the engine did not check at all (listed in `unknown` with the reason).
+    /// Kinds of finding the engine did not decide everywhere (what it gave up on is listed in
+    /// `unknown` with the reason): that no finding of such a kind is reported is no verdict.
     std::vector<FindingKind> unchecked{};
+    /// With Engine::Auto, why `engine` was chosen; empty otherwise.
+    std::string engine_reason{};
 };
 
 /// The explicit-state engine: a breadth-first search over product states for every
@@ -50,17 +68,51 @@ CheckResult check_explicit(const model::Model& model, const CheckOptions& option
 /// quantifier elimination, backward (co-)reachability as a fixpoint of substitutions; every
 /// condition is a formula over the parameters, for the whole configuration space at once.
 /// Witnesses come from the interpreter under one configuration that satisfies the condition.
-/// Solver errors are reported as lwm2mc::checker::SolverError; `unknown` becomes an undecided item.
+/// Never throws: Z3's `unknown` (time limit, incompleteness), Z3 errors and running out of memory
+/// become undecided items in `unknown`, with the kinds left undecided in `unchecked`.
 CheckResult check_z3(const model::Model& model, const CheckOptions& options);
 
-/// Z3 fails in a way that is not a verdict (API misuse, out of memory).
+/// Z3 fails in a way that is not a verdict (API misuse, out of memory). check() and check_z3()
+/// no longer throw it (such failures are undecided items); kept for callers that catch it.
 class SolverError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
-/// Runs the engine chosen in `options`. With Engine::Both, runs both, reports Z3's findings and
-/// adds an undecided item for every finding the engines disagree on (presence or condition).
+/// How many configurations the explicit engine would enumerate: the product of the domain sizes
+/// of the parameters it enumerates (not fixed in `options`, and not a timing parameter, that is an
+/// int parameter occurring only in `after` durations and `within` bounds, when there is exactly
+/// one such). nullopt when that exceeds `options.max_configurations` (the engine refuses).
+std::optional<std::uint64_t> explicit_configurations(const model::Model& model, const CheckOptions& options);
+
+/// Runs the engine chosen in `options`; never throws (an engine failure is an undecided item).
+/// With Engine::Both, runs both, each contained on its own: when both decide, reports Z3's
+/// findings and adds an undecided item for every finding the engines disagree on (presence or
+/// condition); when one gives up, reports the other's answer and says which engine gave up.
+/// With Engine::Auto, runs the explicit engine when explicit_configurations() fits, Z3 otherwise.
 CheckResult check(const model::Model& model, const CheckOptions& options);
+
+namespace detail {
+
+/// Whether a finding's condition is the same in the Z3 engine and in a reference result.
+enum class Agreement { Same, Differ, Unknown, Incomparable };
+
+/// The Z3 engine's run, for check().
+struct Z3Run {
+    CheckResult result{};
+    /// Reachability was not decided (or the engine failed before it): no finding at all.
+    bool gave_up{false};
+    /// By finding id, for findings present in both this run and the reference.
+    std::map<std::string, Agreement> agreement{};
+};
+
+/// check_z3(), and when `reference` is given (the explicit engine's result), the comparison of
+/// every common finding's condition with it (this needs the solver). Never throws.
+Z3Run run_z3(const model::Model& model, const CheckOptions& options, const CheckResult* reference);
+
+/// The progress sink of `options` (stderr when unset).
+void progress_line(const CheckOptions& options, const std::string& line);
+
+}  // namespace detail
 
 }  // namespace lwm2mc::checker
