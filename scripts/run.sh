@@ -9,6 +9,8 @@
 #                                   without Z3, then the whole suite again under ASan/UBSan
 #   bash scripts/run.sh fuzz [SEC]  build the libFuzzer target with clang and fuzz the model parser
 #   bash scripts/run.sh bench [N]   time `lwm2mc check` (Z3, explicit) against a SPIN sweep, median of N runs
+#   bash scripts/run.sh bench-checker-scale [ARGS]  the explicit and the Z3 engine side by side on a generated scaling
+#                                   family (states, variables, domains, parameters): time, memory, product states/s
 #   bash scripts/run.sh bench-client  the reference client on loopback: bootstrap + register, resident memory
 #   bash scripts/run.sh bench-conform [ARGS]  the conformance tester: monitor per wire event, capture packets/s
 #   bash scripts/run.sh bench-testgen [ARGS]  test generation: suite length against the Chinese-postman bound and
@@ -166,6 +168,13 @@ case "${1:-}" in
     build/fuzz/tests/fuzz/coap_message_fuzzer -max_total_time="${2:-600}" -max_len=2048 -print_final_stats=1 \
       -rss_limit_mb=4096 fuzz-client-corpus tests/data/fuzz-client
     ;;
+  bench-checker-scale)
+    install_missing "${PACKAGES[@]}"
+    cmake --preset release >/dev/null
+    cmake --build build/release -j "$JOBS" --target lwm2mc_cli
+    log "checker scaling: explicit vs Z3 engine over bench/gen_scale_models.py's family"
+    CLI=build/release/cli/lwm2mc bash bench/checker_scale.sh "${@:2}"
+    ;;
   bench-client)
     install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
     install_node
@@ -197,7 +206,7 @@ case "${1:-}" in
     bash bench/diagram_bench.sh "${2:-5}"
     ;;
   *)
-    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|fuzz-client [SECONDS]|bench [N]|bench-client|bench-testgen [ARGS]|bench-conform [ARGS]|setup}" >&2
+    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|fuzz-client [SECONDS]|bench [N]|bench-checker-scale [ARGS]|bench-client|bench-testgen [ARGS]|bench-conform [ARGS]|setup}" >&2
     exit 2
     ;;
 esac

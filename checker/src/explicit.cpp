@@ -13,6 +13,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "condition.hpp"
@@ -120,12 +121,13 @@ struct Node {
     ProductState ps;
     std::int64_t parent;
     TransitionId via;
+    std::size_t depth;  ///< transitions from the initial state: the length of its witness
 };
 
 /// Everything recorded about one finding over all configurations.
 struct Accumulator {
     Finding proto;
-    std::vector<std::size_t> configs;                     ///< indices into the universe
+    std::vector<std::size_t> configs;                     ///< indices into the universe, ascending
     std::map<std::size_t, std::vector<Interval>> timing;  ///< within: violating intervals per config
     std::optional<Witness> witness;
 };
@@ -160,11 +162,14 @@ public:
         if (!enumerate_universe(result)) {
             return result;
         }
-        configs_with_run_ = universe_.size();
-        for (std::size_t k = 0; k < universe_.size(); ++k) {
+        configs_with_run_ = universe_index_.size();
+        for (std::size_t k = 0; k < universe_index_.size(); ++k) {
             explore(k, result);
         }
-        result.configurations = universe_.size();
+        // The valid valuations of the enumerated parameters. A timing parameter is not enumerated
+        // (its values are solved as intervals, see check_within), so it does not multiply this count;
+        // docs/semantics.md says so, and the findings' counts are over the same configurations.
+        result.configurations = universe_index_.size();
         finish(result);
         return result;
     }
@@ -192,9 +197,11 @@ private:
             bool fixed = i < options_.fixed.size() && options_.fixed[i].has_value();
             base.values.push_back(fixed ? *options_.fixed[i] : params[i].type.lo);
         }
-        all_valuations_.clear();
+        // every valuation has its mixed-radix index in the space: no configuration is ever searched for
+        space_.emplace(m_, roles_.structural);
+        base_ = base;
+        valid_flags_.assign(space_->size(), false);
         interp_.for_each_valuation(roles_.structural, base, [&](const Configuration& c) {
-            all_valuations_.push_back(c);
             bool valid = false;
             try {
                 valid = interp_.satisfies_constraints(c);
@@ -202,13 +209,23 @@ private:
                 result.unknown.push_back(fmt::format("{}: {} while evaluating the constraints under {}",
                                                      e.range().to_string(), e.what(), interp_.format_configuration(c)));
             }
-            valid_flags_.push_back(valid);
             if (valid) {
-                universe_.push_back(c);
+                std::size_t index = space_->index(c);
+                valid_flags_[index] = true;
+                universe_index_.push_back(index);
             }
             return true;
         });
         return true;
+    }
+
+    /// Configuration number k of the universe (decoded from its index: the universe keeps no copies).
+    Configuration configuration(std::size_t k) const {
+        Configuration c = base_;
+        for (std::size_t p : space_->params()) {
+            c.values[p] = space_->value(universe_index_[k], p);
+        }
+        return c;
     }
 
     /// floor(x / y) for y > 0.
@@ -302,6 +319,20 @@ private:
         return it->second;
     }
 
+    /// The accumulator number `i` of a per-state or per-property finding, created by `make` on first
+    /// use (so in the same order as without the cache): one lookup by id per finding, not one per
+    /// configuration and state, and its message formatted once.
+    template <typename Make>
+    Accumulator& cached(std::vector<Accumulator*>& cache, std::size_t i, std::size_t n, Make&& make) {
+        if (cache.size() != n) {
+            cache.assign(n, nullptr);
+        }
+        if (!cache[i]) {
+            cache[i] = &make();
+        }
+        return *cache[i];
+    }
+
     void occur(Accumulator& a, std::size_t config, std::optional<Witness> w) {
         if (a.configs.empty() || a.configs.back() != config) {
             a.configs.push_back(config);
@@ -309,6 +340,21 @@ private:
         if (w && (!a.witness || w->steps.size() < a.witness->steps.size())) {
             a.witness = std::move(w);
         }
+    }
+
+    /// As occur(), with a witness to `node` built only when it is shorter than the one kept (building
+    /// one per configuration would cost more than the search); `stuck` adds the notes of stuck_notes().
+    void occur_at(Accumulator& a, std::size_t config, std::size_t node, const Configuration& c,
+                  const ActorSet* stuck = nullptr) {
+        if (a.witness && nodes_[node].depth >= a.witness->steps.size()) {
+            occur(a, config, std::nullopt);
+            return;
+        }
+        Witness w = witness_to(node, c);
+        if (stuck) {
+            w.notes = stuck_notes(node, *stuck);
+        }
+        occur(a, config, std::move(w));
     }
 
     /// Nodes from which a node satisfying `target` is reachable using only `actors`.
@@ -370,12 +416,12 @@ private:
     }
 
     void explore(std::size_t k, CheckResult& result) {
-        const Configuration& c = universe_[k];
+        const Configuration c = configuration(k);
         nodes_.clear();
         edges_.clear();
         std::unordered_map<ProductState, std::uint32_t, ProductStateHash> index;
         try {
-            nodes_.push_back({interp_.initial_state(c), -1, TransitionId{}});
+            nodes_.push_back({interp_.initial_state(c), -1, TransitionId{}, 0});
         } catch (const EvalError& e) {
             Accumulator& a = accumulator("evaluation-error:initial", FindingKind::EvaluationError, Severity::Error,
                                          "initial values", e.range(), e.what());
@@ -401,7 +447,7 @@ private:
                 Accumulator& a =
                     accumulator(fmt::format("evaluation-error:{}", e.range().to_string()), FindingKind::EvaluationError,
                                 Severity::Error, "guard", e.range(), e.what());
-                occur(a, k, witness_to(u, c));
+                occur_at(a, k, u, c);
                 continue;
             }
             enabled_.resize(nodes_.size());
@@ -425,7 +471,7 @@ private:
                             intervals.push_back(negative_interval(cost));
                             intervals = merge(std::move(intervals));
                         }
-                        occur(a, k, witness_to(u, c));
+                        occur_at(a, k, u, c);
                     }
                     next = interp_.step(nodes_[u].ps, t, c);
                 } catch (const EvalError& e) {
@@ -433,12 +479,12 @@ private:
                     Accumulator& a =
                         accumulator(fmt::format("evaluation-error:{}", tr.name), FindingKind::EvaluationError,
                                     Severity::Error, tr.name, e.range(), e.what());
-                    occur(a, k, witness_to(u, c));
+                    occur_at(a, k, u, c);
                     continue;
                 }
                 auto [it, inserted] = index.emplace(next, static_cast<std::uint32_t>(nodes_.size()));
                 if (inserted) {
-                    nodes_.push_back({std::move(next), static_cast<std::int64_t>(u), t});
+                    nodes_.push_back({std::move(next), static_cast<std::int64_t>(u), t, nodes_[u].depth + 1});
                     edges_.emplace_back();
                 }
                 enabled_.resize(nodes_.size());
@@ -457,9 +503,10 @@ private:
         }
         for (std::size_t s = 0; s < m_.state_count(); ++s) {
             const State& st = m_.state(StateId{s});
-            Accumulator& a =
-                accumulator("unreachable-state:" + st.name, FindingKind::UnreachableState, Severity::Warning, st.name,
-                            st.range, fmt::format("state '{}' is unreachable", st.name));
+            Accumulator& a = cached(unreachable_acc_, s, m_.state_count(), [&]() -> Accumulator& {
+                return accumulator("unreachable-state:" + st.name, FindingKind::UnreachableState, Severity::Warning,
+                                   st.name, st.range, fmt::format("state '{}' is unreachable", st.name));
+            });
             if (!reached[s]) {
                 occur(a, k, std::nullopt);
             }
@@ -469,10 +516,11 @@ private:
             const State& st = m_.state(nodes_[u].ps.state);
             // "enabled" means the guard holds; a step that fails to evaluate is its own finding
             if (enabled_[u].empty() && !st.final) {
-                Accumulator& a =
-                    accumulator("deadlock:" + st.name, FindingKind::Deadlock, Severity::Error, st.name, st.range,
-                                fmt::format("state '{}' can deadlock: no transition is enabled", st.name));
-                occur(a, k, witness_to(u, c));
+                Accumulator& a = cached(deadlock_acc_, st.id.index(), m_.state_count(), [&]() -> Accumulator& {
+                    return accumulator("deadlock:" + st.name, FindingKind::Deadlock, Severity::Error, st.name, st.range,
+                                       fmt::format("state '{}' can deadlock: no transition is enabled", st.name));
+                });
+                occur_at(a, k, u, c);
             }
             for (std::size_t i = 0; i < enabled_[u].size(); ++i) {
                 for (std::size_t j = i + 1; j < enabled_[u].size(); ++j) {
@@ -489,7 +537,7 @@ private:
                         fmt::format("'{}' and '{}' both leave '{}' on '{}' and can be enabled together; mark them "
                                     "'by choice' if the spec leaves the choice to the client",
                                     first.name, second.name, st.name, m_.events[a.event.index()].name));
-                    occur(acc, k, witness_to(u, c));
+                    occur_at(acc, k, u, c);
                 }
             }
         }
@@ -501,35 +549,46 @@ private:
                 continue;
             }
             const State& st = m_.state(nodes_[u].ps.state);
-            Accumulator& a =
-                accumulator("no-recovery:" + st.name, FindingKind::NoRecovery, Severity::Error, st.name, st.range,
-                            fmt::format("no recovery from state '{}': no path relying on {} leads back to a goal state",
-                                        st.name, options_.reliance.to_string()));
-            Witness w = witness_to(u, c);
-            w.notes = stuck_notes(u, options_.reliance);
-            occur(a, k, std::move(w));
+            Accumulator& a = cached(no_recovery_acc_, st.id.index(), m_.state_count(), [&]() -> Accumulator& {
+                return accumulator(
+                    "no-recovery:" + st.name, FindingKind::NoRecovery, Severity::Error, st.name, st.range,
+                    fmt::format("no recovery from state '{}': no path relying on {} leads back to a goal state",
+                                st.name, options_.reliance.to_string()));
+            });
+            occur_at(a, k, u, c, &options_.reliance);
         }
         for (const Property& p : m_.properties) {
             check_property(p, k, c);
         }
     }
 
+    /// The accumulator of property `p`, looked up once per property (see cached()).
+    template <typename Make>
+    Accumulator& property_accumulator(const Property& p, Make&& make) {
+        auto i = static_cast<std::size_t>(&p - m_.properties.data());
+        return cached(property_acc_, i, m_.properties.size(), std::forward<Make>(make));
+    }
+
     void check_property(const Property& p, std::size_t k, const Configuration& c) {
         switch (p.kind) {
         case PropertyKind::Invariant: {
-            Accumulator& a = accumulator("invariant:" + p.name, FindingKind::Invariant, Severity::Error, p.name,
-                                         p.range, fmt::format("invariant '{}' is violated", p.name));
+            Accumulator& a = property_accumulator(p, [&]() -> Accumulator& {
+                return accumulator("invariant:" + p.name, FindingKind::Invariant, Severity::Error, p.name, p.range,
+                                   fmt::format("invariant '{}' is violated", p.name));
+            });
             for (std::size_t u = 0; u < nodes_.size(); ++u) {
                 if (!interp_.holds(p.expr, c, nodes_[u].ps)) {
-                    occur(a, k, witness_to(u, c));
+                    occur_at(a, k, u, c);
                     break;
                 }
             }
             return;
         }
         case PropertyKind::Reachable: {
-            Accumulator& a = accumulator("reachable:" + p.name, FindingKind::Reachable, Severity::Error, p.name,
-                                         p.range, fmt::format("'{}' is never reached", format_expr(*p.expr)));
+            Accumulator& a = property_accumulator(p, [&]() -> Accumulator& {
+                return accumulator("reachable:" + p.name, FindingKind::Reachable, Severity::Error, p.name, p.range,
+                                   fmt::format("'{}' is never reached", format_expr(*p.expr)));
+            });
             for (const Node& n : nodes_) {
                 if (interp_.holds(p.expr, c, n.ps)) {
                     return;
@@ -539,17 +598,17 @@ private:
             return;
         }
         case PropertyKind::Recover: {
-            Accumulator& a = accumulator("recover:" + p.name, FindingKind::Recover, Severity::Error, p.name, p.range,
-                                         fmt::format("recover property '{}' fails: no path relying on {} reaches {}",
-                                                     p.name, p.reliance.to_string(),
-                                                     p.to ? format_expr(*p.to) : std::string("a goal state")));
+            Accumulator& a = property_accumulator(p, [&]() -> Accumulator& {
+                return accumulator("recover:" + p.name, FindingKind::Recover, Severity::Error, p.name, p.range,
+                                   fmt::format("recover property '{}' fails: no path relying on {} reaches {}", p.name,
+                                               p.reliance.to_string(),
+                                               p.to ? format_expr(*p.to) : std::string("a goal state")));
+            });
             std::vector<bool> from = satisfying(p.from, c, false);
             std::vector<bool> back = co_reachable(satisfying(p.to, c, true), p.reliance);
             for (std::size_t u = 0; u < nodes_.size(); ++u) {
                 if (from[u] && !back[u]) {
-                    Witness w = witness_to(u, c);
-                    w.notes = stuck_notes(u, p.reliance);
-                    occur(a, k, std::move(w));
+                    occur_at(a, k, u, c, &p.reliance);
                     break;
                 }
             }
@@ -616,12 +675,13 @@ private:
     }
 
     void check_within(const Property& p, std::size_t k, const Configuration& c) {
-        Accumulator& a =
-            accumulator("within:" + p.name, FindingKind::Within, Severity::Error, p.name, p.range,
-                        fmt::format("within property '{}' fails: {} is not reached within {} s", p.name,
-                                    p.to ? format_expr(*p.to) : std::string("a goal state"),
-                                    p.expr->op == Op::Const ? fmt::format("{} ({})", p.expr->name, p.expr->value)
-                                                            : format_expr(*p.expr)));
+        Accumulator& a = property_accumulator(p, [&]() -> Accumulator& {
+            return accumulator("within:" + p.name, FindingKind::Within, Severity::Error, p.name, p.range,
+                               fmt::format("within property '{}' fails: {} is not reached within {} s", p.name,
+                                           p.to ? format_expr(*p.to) : std::string("a goal state"),
+                                           p.expr->op == Op::Const ? fmt::format("{} ({})", p.expr->name, p.expr->value)
+                                                                   : format_expr(*p.expr)));
+        });
         if (!within_ok_) {
             return;
         }
@@ -674,6 +734,10 @@ private:
             return;
         }
         a.timing[k] = merge(std::move(violating));
+        if (a.witness && nodes_[*witness_node].depth >= a.witness->steps.size()) {
+            occur(a, k, std::nullopt);  // a witness at least as short is kept already
+            return;
+        }
         Value h = a.timing[k].front().lo;
         Witness w = witness_to(*witness_node, with_timing(c, h));
         std::string fastest;
@@ -696,50 +760,41 @@ private:
 
     // ---- conditions --------------------------------------------------------------------------
     void finish(CheckResult& result) {
-        ConditionBuilder builder{m_, roles_.structural, all_valuations_, valid_flags_};
+        ConditionBuilder builder{m_, *space_, valid_flags_};
         for (const std::string& id : order_) {
             Accumulator& a = acc_.at(id);
             if (a.configs.empty()) {
                 continue;
             }
             Finding f = a.proto;
+            // Counted over the enumerated parameters only. The timing parameter is not enumerated: its
+            // values where the finding occurs are the intervals in the condition, so this is the number
+            // of configurations of the other parameters for which it occurs for some value of it (and
+            // CheckResult::configurations likewise counts those configurations, as explicit_configurations()
+            // and the test "SolvesWithinExactlyForATimingParameter" have it).
             f.configurations = a.configs.size();
             f.witness = a.witness;
-            std::vector<std::size_t> all_indices = to_valuation_indices(a.configs);
             if (!a.timing.empty() && timing_param_ >= 0) {
-                // group configurations by their violating intervals of the timing parameter
+                // group configurations by their intervals of the timing parameter; the merge in render()
+                // then joins what the grouping kept apart ("(alt && h < 50) || (!alt && h < 50)")
                 std::map<std::vector<Interval>, std::vector<std::size_t>> groups;
                 for (std::size_t cfg : a.configs) {
-                    groups[a.timing[cfg]].push_back(cfg);
+                    auto it = a.timing.find(cfg);
+                    groups[it == a.timing.end() ? std::vector<Interval>{} : it->second].push_back(cfg);
                 }
-                const auto& tp = m_.parameters[static_cast<std::size_t>(timing_param_)];
                 auto tpi = static_cast<std::size_t>(timing_param_);
-                f.condition.literals.emplace();
+                std::vector<ConditionBuilder::Term> terms;
                 for (const auto& [intervals, cfgs] : groups) {
-                    Condition part = builder.build(to_valuation_indices(cfgs));
+                    std::vector<ConditionBuilder::Cube> part = builder.cover(to_valuation_indices(cfgs));
                     for (const Interval& iv : intervals) {
-                        std::vector<std::string> extra;
-                        std::vector<Literal> extra_lits;
-                        if (iv.lo > tp.type.lo) {
-                            extra.push_back(fmt::format("{} > {}", tp.name, iv.lo - 1));
-                            extra_lits.push_back({Literal::Op::Gt, tpi, iv.lo - 1});
-                        }
-                        if (iv.hi < tp.type.hi) {
-                            extra.push_back(fmt::format("{} < {}", tp.name, iv.hi + 1));
-                            extra_lits.push_back({Literal::Op::Lt, tpi, iv.hi + 1});
-                        }
-                        for (std::size_t ci = 0; ci < part.cubes.size(); ++ci) {
-                            auto cube = part.cubes[ci];
-                            cube.insert(cube.end(), extra.begin(), extra.end());
-                            f.condition.cubes.push_back(std::move(cube));
-                            auto lits = (*part.literals)[ci];
-                            lits.insert(lits.end(), extra_lits.begin(), extra_lits.end());
-                            f.condition.literals->push_back(std::move(lits));
+                        for (const auto& cube : part) {
+                            terms.push_back({cube, tpi, iv.lo, iv.hi});
                         }
                     }
                 }
+                f.condition = builder.render(std::move(terms));
             } else {
-                f.condition = builder.build(all_indices);
+                f.condition = builder.build(to_valuation_indices(a.configs));
             }
             if (f.kind == FindingKind::UnreachableState) {
                 if (a.configs.size() == configs_with_run_) {
@@ -766,12 +821,12 @@ private:
                            [](const Property& p) { return p.kind == PropertyKind::Within; });
     }
 
+    /// Indices in the space of the given configurations (indices into the universe): a lookup each.
     std::vector<std::size_t> to_valuation_indices(const std::vector<std::size_t>& configs) const {
         std::vector<std::size_t> out;
+        out.reserve(configs.size());
         for (std::size_t cfg : configs) {
-            const Configuration& c = universe_[cfg];
-            auto it = std::find(all_valuations_.begin(), all_valuations_.end(), c);
-            out.push_back(static_cast<std::size_t>(it - all_valuations_.begin()));
+            out.push_back(universe_index_[cfg]);
         }
         return out;
     }
@@ -783,14 +838,17 @@ private:
     std::int64_t timing_param_{-1};
     bool within_ok_{true};
     std::string negative_duration_{};
-    std::vector<Configuration> all_valuations_{};  ///< every structural valuation, valid or not
-    std::vector<bool> valid_flags_{};
-    std::vector<Configuration> universe_{};  ///< the valid ones
-    std::size_t configs_with_run_{0};        ///< valid configurations whose initial values are in range
+    std::optional<ConfigurationSpace> space_{};  ///< every valuation of the enumerated parameters
+    std::vector<bool> valid_flags_{};            ///< by index in the space: satisfies the constraints
+    Configuration base_{};                       ///< fixed values; the enumerated ones come from the space
+    std::vector<std::size_t> universe_index_{};  ///< the valid valuations ("the universe"), by index in the space
+    std::size_t configs_with_run_{0};            ///< valid configurations whose initial values are in range
     std::vector<Node> nodes_{};
     std::vector<std::vector<Edge>> edges_{};
     std::vector<std::vector<TransitionId>> enabled_{};  ///< per node: transitions whose guard holds
-    std::map<std::string, Accumulator> acc_{};
+    std::map<std::string, Accumulator> acc_{};          ///< node-based: the caches below point into it
+    std::vector<Accumulator*> unreachable_acc_{}, deadlock_acc_{}, no_recovery_acc_{};  ///< by state
+    std::vector<Accumulator*> property_acc_{};                                          ///< by property
     std::vector<std::string> order_{};
 };
 
