@@ -6,12 +6,12 @@
 # parameters, 32-bit int parameters in durations and guards, a counter bounded by a parameter).
 # Wall time, peak RSS, product states/s and the ratios z3/explicit, one table; about 5 minutes.
 # Usage: bash bench/checker_scale.sh [--quick] [--timeout SECONDS] [--reps N]
-#   CLI=path/to/lwm2mc overrides the binary (default: build/release, else build/h-explicit).
+#   CLI=path/to/lwm2mc overrides the binary (default: build/release).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 if [ -z "${CLI:-}" ]; then
-  for candidate in build/release/cli/lwm2mc build/h-explicit/cli/lwm2mc; do
+  for candidate in build/release/cli/lwm2mc; do
     if [ -x "$candidate" ]; then
       CLI=$candidate
       break

@@ -114,9 +114,15 @@ SWEEP = [
     ('s20-b40', 20, 2, 4, 40, 0, 0),
     ('s20-b4-guard32', 20, 2, 4, 4, 2, 0),
     ('s50-b6-counter15', 50, 2, 4, 6, 1, 15),
+    # the size of a real client's core lifecycle model (issue 11): 240 configurations (12 valid
+    # valuations of 4 bools x a retry bound of 20 values), one 32-bit timing parameter, ~26k
+    # product states
+    ('client-like', 120, 4, 16, 4, 1, 19),
+    # about 10^6 product states
+    ('s1000-b4-counter44', 1000, 4, 16, 4, 1, 44),
 ]
 
-QUICK = ['s10-b2', 's100-b4-d16', 's50-b14', 's20-b40', 's20-b4-guard32', 's50-b6-counter15']
+QUICK = ['client-like', 's1000-b4-counter44', 's10-b2', 's100-b4-d16', 's50-b14', 's20-b40', 's20-b4-guard32', 's50-b6-counter15']
 
 
 def main():

@@ -79,6 +79,7 @@ ConditionBuilder::ConditionBuilder(const Model& model, const ConfigurationSpace&
     : model_{model}, space_{space}, valid_{std::move(valid)} {
     valid_count_ = static_cast<std::size_t>(std::count(valid_.begin(), valid_.end(), true));
     scratch_.assign(space_.size(), 0);
+    also_.assign(space_.size(), false);
 }
 
 template <typename Visit>
@@ -118,7 +119,8 @@ bool ConditionBuilder::for_each_index(const Cube& cube, Visit&& visit) const {
     }
 }
 
-std::vector<ConditionBuilder::Cube> ConditionBuilder::cover(const std::vector<std::size_t>& occurs) const {
+std::vector<ConditionBuilder::Cube> ConditionBuilder::cover(const std::vector<std::size_t>& occurs,
+                                                            const std::vector<std::size_t>& may_also) const {
     if (occurs.empty()) {
         return {};
     }
@@ -129,11 +131,14 @@ std::vector<ConditionBuilder::Cube> ConditionBuilder::cover(const std::vector<st
     for (std::size_t i : occurs) {
         scratch_[i] = 1;
     }
+    for (std::size_t i : may_also) {
+        also_[i] = true;
+    }
     auto in = [&](std::size_t i) { return (scratch_[i] & 1U) != 0; };
     auto covers = [&](std::size_t i) { return scratch_[i] >> 1U; };
     // a cube is acceptable when every valid valuation it matches is in the set
     auto acceptable = [&](const Cube& cube) {
-        return for_each_index(cube, [&](std::size_t i) { return in(i) || !valid_[i]; });
+        return for_each_index(cube, [&](std::size_t i) { return in(i) || also_[i] || !valid_[i]; });
     };
     std::vector<Cube> cubes;
     for (std::size_t index : occurs) {
@@ -177,6 +182,9 @@ std::vector<ConditionBuilder::Cube> ConditionBuilder::cover(const std::vector<st
     }
     for (std::size_t i : occurs) {
         scratch_[i] = 0;
+    }
+    for (std::size_t i : may_also) {
+        also_[i] = false;
     }
     return cubes;
 }

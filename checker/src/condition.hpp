@@ -74,8 +74,12 @@ public:
 
     /// Widened, irredundant cubes covering exactly the valid valuations in `occurs` (as for
     /// build()), without the literals the constraints force. One empty cube when `occurs` is
-    /// every valid valuation; none when it is empty.
-    std::vector<Cube> cover(const std::vector<std::size_t>& occurs) const;
+    /// every valid valuation; none when it is empty. The valuations in `may_also` (disjoint from
+    /// `occurs`) are don't-cares like invalid ones: a cube may cover them, none has to. For
+    /// `within`, a group of configurations violating on intervals I may cover the configurations
+    /// that violate on a superset of I.
+    std::vector<Cube> cover(const std::vector<std::size_t>& occurs,
+                            const std::vector<std::size_t>& may_also = {}) const;
 
     /// Merges the terms, gives every cube back the literals the constraints force, and writes
     /// the condition in model syntax (with the same structured literals).
@@ -96,6 +100,7 @@ private:
     /// Scratch space for cover(), as large as the space and cleared after each use, so that a
     /// call costs what its configurations and cubes cost, not the size of the space.
     mutable std::vector<std::uint32_t> scratch_{};
+    mutable std::vector<bool> also_{};  ///< cover(): the `may_also` valuations, cleared after each use
 };
 
 }  // namespace lwm2mc::checker

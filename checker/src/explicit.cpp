@@ -756,21 +756,40 @@ private:
             f.configurations = a.configs.size();
             f.witness = a.witness;
             if (!a.timing.empty() && timing_param_ >= 0) {
-                // group configurations by their intervals of the timing parameter; the merge in render()
-                // then joins what the grouping kept apart ("(alt && h < 50) || (!alt && h < 50)")
-                std::map<std::vector<Interval>, std::vector<std::size_t>> groups;
+                // one group per interval of the timing parameter: the configurations violating on
+                // exactly it, widened over those that violate on a larger interval too (don't-cares:
+                // covering them says nothing false), so "(ci && h > 600) || (si-only: every h)" does
+                // not need "ci" in its first cube; the merge in render() then joins what the grouping
+                // kept apart ("(alt && h < 50) || (!alt && h < 50)")
+                std::map<Interval, std::vector<std::size_t>> own;
                 for (std::size_t cfg : a.configs) {
                     auto it = a.timing.find(cfg);
-                    groups[it == a.timing.end() ? std::vector<Interval>{} : it->second].push_back(cfg);
+                    if (it != a.timing.end()) {
+                        for (const Interval& iv : it->second) {
+                            own[iv].push_back(cfg);
+                        }
+                    }
                 }
                 auto tpi = static_cast<std::size_t>(timing_param_);
                 std::vector<ConditionBuilder::Term> terms;
-                for (const auto& [intervals, cfgs] : groups) {
-                    std::vector<ConditionBuilder::Cube> part = builder.cover(to_valuation_indices(cfgs));
-                    for (const Interval& iv : intervals) {
-                        for (const auto& cube : part) {
-                            terms.push_back({cube, tpi, iv.lo, iv.hi});
+                for (const auto& [iv, cfgs] : own) {
+                    std::vector<std::size_t> wider;
+                    for (std::size_t cfg : a.configs) {
+                        auto it = a.timing.find(cfg);
+                        if (it == a.timing.end()) {
+                            continue;
                         }
+                        bool is_own = false, covers = false;
+                        for (const Interval& other : it->second) {
+                            is_own = is_own || other == iv;
+                            covers = covers || (other.lo <= iv.lo && iv.hi <= other.hi);
+                        }
+                        if (covers && !is_own) {
+                            wider.push_back(cfg);
+                        }
+                    }
+                    for (const auto& cube : builder.cover(to_valuation_indices(cfgs), to_valuation_indices(wider))) {
+                        terms.push_back({cube, tpi, iv.lo, iv.hi});
                     }
                 }
                 f.condition = builder.render(std::move(terms));
