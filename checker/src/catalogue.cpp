@@ -9,30 +9,47 @@ namespace lwm2mc::checker::catalogue {
 
 using namespace model;
 
+namespace {
+
+Finding about(Finding f, std::vector<StateId> states, std::vector<TransitionId> transitions = {}) {
+    f.states = std::move(states);
+    f.transitions = std::move(transitions);
+    return f;
+}
+
+}  // namespace
+
 Finding unreachable_state(const State& state, bool in_every) {
-    return make_finding("unreachable-state:" + state.name, FindingKind::UnreachableState,
-                        in_every ? Severity::Warning : Severity::Note, state.name, state.range,
-                        fmt::format("state '{}' is unreachable in {}", state.name,
-                                    in_every ? "every configuration" : "some configurations"));
+    return about(make_finding("unreachable-state:" + state.name, FindingKind::UnreachableState,
+                              in_every ? Severity::Warning : Severity::Note, state.name, state.range,
+                              fmt::format("state '{}' is unreachable in {}", state.name,
+                                          in_every ? "every configuration" : "some configurations")),
+                 {state.id});
 }
 
 Finding deadlock(const State& state) {
-    return make_finding("deadlock:" + state.name, FindingKind::Deadlock, Severity::Error, state.name, state.range,
-                        fmt::format("state '{}' can deadlock: no transition is enabled", state.name));
+    return about(make_finding("deadlock:" + state.name, FindingKind::Deadlock, Severity::Error, state.name, state.range,
+                              fmt::format("state '{}' can deadlock: no transition is enabled", state.name)),
+                 {state.id});
 }
 
 Finding ambiguity(const Model& m, const Transition& first, const Transition& second, const State& state) {
-    return make_finding(fmt::format("ambiguity:{}|{}", first.name, second.name), FindingKind::Ambiguity,
-                        Severity::Warning, fmt::format("{} / {}", first.name, second.name), second.range,
-                        fmt::format("'{}' and '{}' both leave '{}' on '{}' and can be enabled together; mark them "
-                                    "'by choice' if the spec leaves the choice to the client",
-                                    first.name, second.name, state.name, m.events[first.event.index()].name));
+    return about(
+        make_finding(fmt::format("ambiguity:{}|{}", first.name, second.name), FindingKind::Ambiguity, Severity::Warning,
+                     fmt::format("{} / {}", first.name, second.name), second.range,
+                     fmt::format("'{}' and '{}' both leave '{}' on '{}' and can be enabled together; mark them "
+                                 "'by choice' if the spec leaves the choice to the client",
+                                 first.name, second.name, state.name, m.events[first.event.index()].name)),
+        {state.id}, {first.id, second.id});
 }
 
 Finding no_recovery(const State& state, ActorSet reliance) {
-    return make_finding("no-recovery:" + state.name, FindingKind::NoRecovery, Severity::Error, state.name, state.range,
-                        fmt::format("no recovery from state '{}': no path relying on {} leads back to a goal state",
-                                    state.name, reliance.to_string()));
+    return about(make_finding("no-recovery:" + state.name, FindingKind::NoRecovery, Severity::Error, state.name,
+                              state.range,
+                              fmt::format("no recovery from state '{}': no path relying on {} leads back to a goal "
+                                          "state",
+                                          state.name, reliance.to_string())),
+                 {state.id});
 }
 
 FindingKind property_kind(const Property& p) {
@@ -75,14 +92,17 @@ Finding property_fails(const Property& p) {
 }
 
 Finding negative_duration(const Transition& t) {
-    return make_finding("evaluation-error:duration:" + t.name, FindingKind::EvaluationError, Severity::Error, t.name,
-                        t.duration ? t.duration->range : t.range,
-                        fmt::format("transition '{}' can take a negative duration", t.name));
+    return about(make_finding("evaluation-error:duration:" + t.name, FindingKind::EvaluationError, Severity::Error,
+                              t.name, t.duration ? t.duration->range : t.range,
+                              fmt::format("transition '{}' can take a negative duration", t.name)),
+                 {}, {t.id});
 }
 
 Finding update_error(const Transition& t) {
-    return make_finding("evaluation-error:" + t.name, FindingKind::EvaluationError, Severity::Error, t.name, t.range,
-                        fmt::format("transition '{}' can assign a value outside a variable's range", t.name));
+    return about(make_finding("evaluation-error:" + t.name, FindingKind::EvaluationError, Severity::Error, t.name,
+                              t.range,
+                              fmt::format("transition '{}' can assign a value outside a variable's range", t.name)),
+                 {}, {t.id});
 }
 
 Finding initial_out_of_range(const Model& m) {

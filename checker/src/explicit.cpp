@@ -257,6 +257,7 @@ private:
             const Node& n = nodes_[path[i]];
             const Transition& t = m_.transition(n.via);
             TraceStep step;
+            step.id = n.via;
             step.transition = t.name;
             step.event = m_.events[t.event.index()].name;
             step.actor = t.actor;
@@ -271,6 +272,7 @@ private:
             step.range = t.range;
             w.steps.push_back(std::move(step));
         }
+        w.end = nodes_[path.back()].ps.state;
         return w;
     }
 
@@ -397,6 +399,7 @@ private:
             Witness w;  // no step: the configuration has no initial state; the note says which value
             w.configuration = interp_.format_configuration(c);
             w.initial_state = m_.state(m_.initial_state()).name;
+            w.end = m_.initial_state();
             w.notes.emplace_back(e.what());
             occur(a, k, a.witness ? std::nullopt : std::optional<Witness>(std::move(w)));
             return;

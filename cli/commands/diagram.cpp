@@ -44,13 +44,12 @@ std::optional<MarkKind> mark_kind(FindingKind k) {
     return std::nullopt;
 }
 
-/// Where a witness ends: the target of its last step, or its initial state.
-std::optional<model::StateId> witness_end(const model::Model& m, const Finding& f) {
+/// Where a witness ends.
+std::optional<model::StateId> witness_end(const Finding& f) {
     if (!f.witness) {
         return std::nullopt;
     }
-    const std::string& name = f.witness->steps.empty() ? f.witness->initial_state : f.witness->steps.back().target;
-    return m.find_state(name);
+    return f.witness->end;
 }
 
 std::string condition_text(const Finding& f) {
@@ -70,10 +69,10 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
         }
         const std::string condition = condition_text(f);
         if (*kind == MarkKind::Unreachable || *kind == MarkKind::NoRecovery || *kind == MarkKind::Deadlock) {
-            auto state = m.find_state(f.subject);
-            if (!state) {
+            if (f.states.empty()) {
                 continue;
             }
+            const model::StateId state = f.states.front();
             auto key = std::make_pair(static_cast<int>(*kind), condition);
             auto it = grouped.find(key);
             if (it == grouped.end()) {
@@ -84,7 +83,7 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
                 h.marks.push_back(std::move(mark));
             }
             auto& mark = h.marks[it->second];
-            mark.states.push_back(*state);
+            mark.states.push_back(state);
             mark.id += (mark.id.empty() ? "" : " ") + f.id;
             continue;
         }
@@ -94,16 +93,8 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
         mark.summary = f.message;
         mark.condition = condition;
         if (*kind == MarkKind::Ambiguity) {
-            // subject: "first / second"
-            const auto slash = f.subject.find(" / ");
-            if (slash != std::string::npos) {
-                for (const auto& name : {f.subject.substr(0, slash), f.subject.substr(slash + 3)}) {
-                    if (auto t = m.find_transition(name)) {
-                        mark.transitions.push_back(*t);
-                    }
-                }
-            }
-        } else if (auto end = witness_end(m, f)) {
+            mark.transitions = f.transitions;
+        } else if (auto end = witness_end(f)) {
             mark.states.push_back(*end);
         }
         h.marks.push_back(std::move(mark));
@@ -473,14 +464,9 @@ int diagram_command(const DiagramCommandOptions& options, const CommandIo& io) {
             diagrams::TraceOverlay trace;
             trace.title = fmt::format("{} under {}", it->id, it->witness->configuration);
             for (const auto& step : it->witness->steps) {
-                auto t = m.find_transition(step.transition);
-                if (!t) {
-                    return fail(io, ExitCode::Internal,
-                                fmt::format("witness step '{}' is not a transition of the model", step.transition));
-                }
-                trace.steps.push_back(*t);
+                trace.steps.push_back(step.id);
             }
-            trace.end = witness_end(m, *it);
+            trace.end = witness_end(*it);
             highlights.trace = std::move(trace);
             if (!options.findings) {
                 // Only the finding the witness belongs to.

@@ -59,6 +59,7 @@ struct Condition {
 };
 
 struct TraceStep {
+    model::TransitionId id{};  ///< the transition taken (its name below is for reports)
     std::string transition{};
     std::string event{};
     model::Actor actor{};
@@ -76,6 +77,7 @@ struct Witness {
     std::string initial_vars{};
     std::vector<TraceStep> steps{};
     std::vector<std::string> notes{};  ///< e.g. what is enabled where the run is stuck
+    model::StateId end{};              ///< where the run ends: the last step's target, or the initial state
 };
 
 struct Finding {
@@ -88,6 +90,10 @@ struct Finding {
     Condition condition{};            ///< the configurations in which it occurs
     std::uint64_t configurations{0};  ///< how many configurations that is (explicit engine)
     std::optional<Witness> witness{};
+    /// What the finding is about, as ids (the subject is the same for reports): the state of a
+    /// state finding, the transitions of an ambiguity or an evaluation error of a step.
+    std::vector<model::StateId> states{};
+    std::vector<model::TransitionId> transitions{};
 };
 
 /// A finding without condition or witness yet.
