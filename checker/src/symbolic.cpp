@@ -24,6 +24,7 @@
 #include <deque>
 #include <initializer_list>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <new>
 #include <optional>
@@ -82,10 +83,17 @@ std::string failure_reason() {
     }
 }
 
-/// The one place where the engine creates Z3 solvers and tactics: each gets the time limit
-/// (CheckOptions::solver_timeout_ms), and a solver's `unknown` or a tactic that stops is
-/// Undecided, never read as sat or unsat. It also keeps the run's deadline
-/// (CheckOptions::time_limit_ms): past it, every solver call and tactic is Undecided at once.
+/// The one place where the engine creates Z3 solvers and tactics and runs them. Every solver call
+/// and every tactic gets budget_ms(): the per-call limit (CheckOptions::solver_timeout_ms) cut to
+/// what is left until the run's deadline (CheckOptions::time_limit_ms), so that no single call
+/// overruns the deadline by more than Z3's reaction time. A solver's `unknown` or a tactic that
+/// stops is Undecided, never read as sat or unsat; past the deadline every call is Undecided at
+/// once. The limits are set on each call, not when a solver is made: the engine keeps solvers
+/// for the whole run (making them is the dominant cost otherwise).
+/// Z3 4.8.12 honours the `timeout` parameter of a solver on every check() (also when it is changed
+/// between checks) and `try_for` around a tactic; its timers run on a thread pool that has been
+/// reported to deadlock when many of them expire (Z3Prover/z3#5371), so the engine relies on its own
+/// deadline checks between calls, and a timer expires at most once for the deadline.
 class SolverFactory {
 public:
     SolverFactory(z3::context& ctx, const CheckOptions& options)
@@ -97,27 +105,32 @@ public:
 
     z3::solver solver(const char* logic = nullptr) const {
         z3::solver s = logic ? z3::solver(ctx_, logic) : z3::solver(ctx_);
-        z3::params p(ctx_);
-        p.set("timeout", timeout_ms_);
-        s.set(p);
+        limit(s);
         return s;
     }
 
-    /// The named tactics one after the other, stopped after the time limit.
+    z3::optimize optimizer() const {
+        z3::optimize o(ctx_);
+        limit(o);
+        return o;
+    }
+
+    /// The named tactics one after the other (apply() adds the time limit when it runs them).
     z3::tactic tactic(std::initializer_list<const char*> names) const {
         std::optional<z3::tactic> all;
         for (const char* name : names) {
             z3::tactic t(ctx_, name);
             all = all ? *all & t : t;
         }
-        return z3::try_for(all ? *all : z3::tactic(ctx_, "skip"), timeout_ms_);
+        return all ? *all : z3::tactic(ctx_, "skip");
     }
 
-    /// Applies a tactic from tactic(); when it stops or fails, Undecided saying `what`.
+    /// Applies a tactic from tactic() within budget_ms(); when it stops or fails, Undecided saying
+    /// `what`.
     z3::apply_result apply(const z3::tactic& t, const z3::goal& g, const char* what) const {
-        check_deadline();
+        z3::tactic limited = z3::try_for(t, budget_ms());
         try {
-            return t.apply(g);
+            return limited.apply(g);
         } catch (const z3::exception& e) {
             throw Undecided{fmt::format("{} stopped ({})", what, e.msg())};
         }
@@ -125,7 +138,7 @@ public:
 
     /// sat: true, unsat: false, unknown: Undecided saying `what` and Z3's reason.
     bool decide(z3::solver& s, const char* what) const {
-        check_deadline();
+        limit(s);
         switch (s.check()) {
         case z3::sat:
             return true;
@@ -134,19 +147,62 @@ public:
         case z3::unknown:
             break;
         }
-        std::string reason = s.reason_unknown();
-        throw Undecided{fmt::format("Z3 answered unknown {} ({})", what, reason.empty() ? "no reason given" : reason)};
+        throw Undecided{unknown_reason(s.reason_unknown(), what)};
+    }
+
+    /// As decide(), for an optimizer.
+    bool decide(z3::optimize& o, const char* what) const {
+        limit(o);
+        switch (o.check()) {
+        case z3::sat:
+            return true;
+        case z3::unsat:
+            return false;
+        case z3::unknown:
+            break;
+        }
+        throw Undecided{unknown_reason(Z3_optimize_get_reason_unknown(ctx_, o), what)};
     }
 
     /// Undecided once the run's time limit is reached.
     void check_deadline() const {
-        if (deadline_ && Clock::now() > *deadline_) {
+        if (deadline_ && Clock::now() >= *deadline_) {
             throw Undecided{fmt::format("the run's time limit ({} ms) is reached", time_limit_ms_)};
         }
     }
 
+    /// What the next solver call or tactic may take, in ms: solver_timeout_ms, cut to the time left
+    /// until the deadline (at least 1 ms); UINT_MAX (no limit) when neither is set. Undecided once the
+    /// deadline is reached.
+    unsigned budget_ms() const {
+        check_deadline();
+        std::uint64_t budget = timeout_ms_ > 0 ? timeout_ms_ : std::numeric_limits<unsigned>::max();
+        if (deadline_) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
+            budget = std::min<std::uint64_t>(budget, static_cast<std::uint64_t>(std::max<std::int64_t>(left, 1)));
+        }
+        return static_cast<unsigned>(budget);
+    }
+
 private:
     using Clock = std::chrono::steady_clock;
+
+    template <class S>
+    void limit(S& s) const {
+        z3::params p(ctx_);
+        p.set("timeout", budget_ms());
+        s.set(p);
+    }
+
+    std::string unknown_reason(const std::string& reason, const char* what) const {
+        std::string why = reason.empty() ? "no reason given" : reason;
+        // Z3 4.8.12 reports an expired timer as "canceled" (or as the theory's incompleteness);
+        // say which limit it was when the deadline is the cause
+        if (deadline_ && Clock::now() >= *deadline_) {
+            why += fmt::format("; the run's time limit ({} ms) is reached", time_limit_ms_);
+        }
+        return fmt::format("Z3 answered unknown {} ({})", what, why);
+    }
 
     z3::context& ctx_;
     unsigned timeout_ms_;
@@ -280,6 +336,7 @@ private:
         z3::expr current = body;
         z3::expr_vector rest(ctx_);
         for (int i = 0; i < static_cast<int>(vars.size()); ++i) {
+            solvers_.check_deadline();
             z3::expr x = vars[i];
             auto values = small_domain(x);
             if (!values) {
@@ -612,6 +669,7 @@ private:
         std::size_t n = m_.state_count();
         for (std::size_t s = 0; s < n; ++s) {
             const State& st = m_.state(StateId{s});
+            // no deadline check here: past it, each analysis below becomes its own undecided item
             progress_.report([&] { return fmt::format("analysing state '{}'", st.name); });
             guarded(result, fmt::format("state '{}' (reachability)", st.name), {FindingKind::UnreachableState}, [&] {
                 z3::expr reachable_params = exists_vars(reach_[s]);
@@ -986,6 +1044,7 @@ private:
         std::vector<z3::expr> cubes_z3;
         z3::expr covered = ctx_.bool_val(false);
         while (true) {
+            solvers_.check_deadline();
             z3::solver s = solvers_.solver();
             s.add(cond && !covered);
             // smallest valuation first (false < true, low < high), as the explicit engine
@@ -1018,6 +1077,7 @@ private:
             }
             // widen: drop literals, last first, while (cube && constraints) still implies cond
             for (std::size_t k = lits.size(); k-- > 0;) {
+                solvers_.check_deadline();
                 z3::expr rest = ctx_.bool_val(true);
                 for (std::size_t j = 0; j < lits.size(); ++j) {
                     if (j != k) {
@@ -1117,6 +1177,8 @@ private:
             }
             progress_.report([&] { return fmt::format("witness of '{}'", f.id); });
             try {
+                // the explicit run below has no deadline of its own: none starts after it
+                solvers_.check_deadline();
                 attach_witness(f, it->second, cache);
             } catch (...) {
                 failed.push_back(fmt::format("witness of '{}': {}", f.id, failure_reason()));
@@ -1236,6 +1298,7 @@ Z3Run run_z3(const model::Model& model, const CheckOptions& options, const Check
             }
             auto& agreement = run.agreement[f.id];
             try {
+                engine.solvers().check_deadline();
                 auto encoded = encode_condition(engine.ctx(), engine.encoder(), it->second->condition);
                 if (!encoded) {
                     agreement = Agreement::Incomparable;
