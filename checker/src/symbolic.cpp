@@ -30,6 +30,7 @@
 #include <optional>
 #include <set>
 
+#include "condition.hpp"
 #include "encoder.hpp"
 
 namespace lwm2mc::checker {
@@ -38,6 +39,8 @@ namespace {
 
 using namespace model;
 using detail::Encoder;
+
+__extension__ typedef __int128 Wide;  ///< sums of 64-bit products, checked before narrowing
 
 /// Thrown when Z3 answers `unknown` (timeout, incompleteness) inside one analysis. Never leaves
 /// this file: guarded() and run_z3 turn it into an undecided item.
@@ -896,68 +899,152 @@ private:
         }
     }
 
-    /// A literal in model syntax, plus its structured form when it is `param op constant`.
-    std::pair<std::string, std::optional<Literal>> describe(const z3::expr& lit) {
-        bool negated = lit.is_app() && lit.decl().decl_kind() == Z3_OP_NOT;
-        z3::expr atom = negated ? lit.arg(0) : lit;
-        if (auto p = param_index(atom)) {
-            return {(negated ? "!" : "") + m_.parameters[*p].name, Literal{Literal::Op::Eq, *p, negated ? 0 : 1}};
+    /// Adds factor * e to `terms` and `constant` when e is linear in the parameters (sums,
+    /// differences, negations and products with numerals of parameters and numerals).
+    bool linear(const z3::expr& e, Wide factor, std::map<std::size_t, Wide>& terms, Wide& constant) const {
+        constexpr Wide kLimit = static_cast<Wide>(1) << 100;  // far from overflow; beyond: not linear
+        if (factor > kLimit || factor < -kLimit || constant > kLimit || constant < -kLimit) {
+            return false;
         }
-        Z3_decl_kind k = atom.decl().decl_kind();
-        // normalise "param op k" / "k op param" (Z3 writes bounds both ways)
-        auto p0 = param_index(atom.arg(0));
-        auto p1 = atom.num_args() > 1 ? param_index(atom.arg(1)) : std::nullopt;
-        int64_t value = 0;
-        if (atom.num_args() == 2 &&
-            ((p0 && atom.arg(1).is_numeral_i64(value)) || (p1 && atom.arg(0).is_numeral_i64(value)))) {
-            std::size_t p = p0 ? *p0 : *p1;
-            bool flipped = !p0;
-            // x <= k  ==  x < k+1 ; x >= k == x > k-1 ; flipped: k <= x == x > k-1 ; k >= x == x < k+1
-            Literal l{Literal::Op::Eq, p, value};
-            switch (k) {
-            case Z3_OP_LE:
-                l = flipped ? Literal{Literal::Op::Gt, p, value - 1} : Literal{Literal::Op::Lt, p, value + 1};
-                break;
-            case Z3_OP_GE:
-                l = flipped ? Literal{Literal::Op::Lt, p, value + 1} : Literal{Literal::Op::Gt, p, value - 1};
-                break;
-            case Z3_OP_LT:
-                l = flipped ? Literal{Literal::Op::Gt, p, value} : Literal{Literal::Op::Lt, p, value};
-                break;
-            case Z3_OP_GT:
-                l = flipped ? Literal{Literal::Op::Lt, p, value} : Literal{Literal::Op::Gt, p, value};
-                break;
-            case Z3_OP_EQ:
-                l = Literal{Literal::Op::Eq, p, value};
-                break;
-            default:
-                break;
-            }
-            if (negated) {
-                switch (l.op) {
-                case Literal::Op::Eq:
-                    l.op = Literal::Op::Ne;
-                    break;
-                case Literal::Op::Ne:
-                    l.op = Literal::Op::Eq;
-                    break;
-                case Literal::Op::Gt:
-                    l = {Literal::Op::Lt, p, l.value + 1};
-                    break;  // !(x > k) == x < k+1
-                case Literal::Op::Lt:
-                    l = {Literal::Op::Gt, p, l.value - 1};
-                    break;  // !(x < k) == x > k-1
+        int64_t v = 0;
+        if (e.is_numeral_i64(v)) {
+            constant += factor * v;
+            return true;
+        }
+        if (auto p = param_index(e); p && e.is_int()) {
+            terms[*p] += factor;
+            return true;
+        }
+        if (!e.is_app()) {
+            return false;
+        }
+        switch (e.decl().decl_kind()) {
+        case Z3_OP_ADD:
+            for (unsigned i = 0; i < e.num_args(); ++i) {
+                if (!linear(e.arg(i), factor, terms, constant)) {
+                    return false;
                 }
             }
-            const Parameter& param = m_.parameters[p];
-            static const char* kOps[] = {"==", "!=", ">", "<"};
-            std::string shown =
-                param.type.kind == TypeKind::Enum && (l.op == Literal::Op::Eq || l.op == Literal::Op::Ne)
-                    ? m_.format_value(param.type, l.value)
-                    : std::to_string(l.value);
-            return {fmt::format("{} {} {}", param.name, kOps[static_cast<int>(l.op)], shown), l};
+            return true;
+        case Z3_OP_SUB:
+            for (unsigned i = 0; i < e.num_args(); ++i) {
+                if (!linear(e.arg(i), i == 0 ? factor : -factor, terms, constant)) {
+                    return false;
+                }
+            }
+            return true;
+        case Z3_OP_UMINUS:
+            return linear(e.arg(0), -factor, terms, constant);
+        case Z3_OP_MUL: {
+            // numerals times at most one other factor
+            Wide product = factor;
+            std::optional<z3::expr> other;
+            for (unsigned i = 0; i < e.num_args(); ++i) {
+                if (e.arg(i).is_numeral_i64(v)) {
+                    product *= v;
+                    if (product > kLimit || product < -kLimit) {
+                        return false;
+                    }
+                } else if (other) {
+                    return false;
+                } else {
+                    other = e.arg(i);
+                }
+            }
+            if (!other) {
+                constant += product;
+                return true;
+            }
+            return linear(*other, product, terms, constant);
         }
-        return {model_syntax(lit), std::nullopt};
+        default:
+            return false;
+        }
+    }
+
+    /// The structured form of a literal (a bool parameter, or an arithmetic atom linear in the
+    /// parameters, possibly negated), normalised; nullopt when it has none.
+    std::optional<Literal> as_literal(const z3::expr& lit) const {
+        bool negated = lit.is_app() && lit.decl().decl_kind() == Z3_OP_NOT;
+        z3::expr atom = negated ? lit.arg(0) : lit;
+        if (auto p = param_index(atom); p && atom.is_bool()) {
+            return Literal::compare(*p, Literal::Op::Eq, negated ? 0 : 1);
+        }
+        if (!atom.is_app() || atom.num_args() != 2 || !atom.arg(0).is_int()) {
+            return std::nullopt;
+        }
+        // lhs - rhs op 0, that is  terms op -constant
+        std::map<std::size_t, Wide> terms;
+        Wide constant = 0;
+        if (!linear(atom.arg(0), 1, terms, constant) || !linear(atom.arg(1), -1, terms, constant)) {
+            return std::nullopt;
+        }
+        Wide k = -constant;
+        Literal::Op op = Literal::Op::Eq;
+        switch (atom.decl().decl_kind()) {
+        case Z3_OP_LE:  // s <= k  is  s < k + 1
+            op = Literal::Op::Lt;
+            k += 1;
+            break;
+        case Z3_OP_GE:  // s >= k  is  s > k - 1
+            op = Literal::Op::Gt;
+            k -= 1;
+            break;
+        case Z3_OP_LT:
+            op = Literal::Op::Lt;
+            break;
+        case Z3_OP_GT:
+            op = Literal::Op::Gt;
+            break;
+        case Z3_OP_EQ:
+            op = Literal::Op::Eq;
+            break;
+        default:
+            return std::nullopt;
+        }
+        if (negated) {  // !(s == k) is s != k; !(s > k) is s < k + 1; !(s < k) is s > k - 1
+            switch (op) {
+            case Literal::Op::Eq:
+                op = Literal::Op::Ne;
+                break;
+            case Literal::Op::Ne:
+                op = Literal::Op::Eq;
+                break;
+            case Literal::Op::Gt:
+                op = Literal::Op::Lt;
+                k += 1;
+                break;
+            case Literal::Op::Lt:
+                op = Literal::Op::Gt;
+                k -= 1;
+                break;
+            }
+        }
+        auto fits = [](Wide x) {
+            return x >= std::numeric_limits<std::int64_t>::min() && x <= std::numeric_limits<std::int64_t>::max();
+        };
+        if (!fits(k)) {
+            return std::nullopt;
+        }
+        Literal l{op, {}, static_cast<std::int64_t>(k)};
+        for (const auto& [param, coefficient] : terms) {
+            if (!fits(coefficient)) {
+                return std::nullopt;
+            }
+            l.terms.push_back({static_cast<std::int64_t>(coefficient), param});
+        }
+        return normalise_literal(std::move(l));
+    }
+
+    /// A literal in model syntax by the printer of both engines, plus its structured form, when it
+    /// is linear in the parameters; otherwise Z3's term in the closest syntax, saying that it is not
+    /// model syntax (e.g. a divisibility constraint left by quantifier elimination).
+    std::pair<std::string, std::optional<Literal>> describe(const z3::expr& lit) const {
+        if (auto l = as_literal(lit)) {
+            return {format_literal(m_, *l), l};
+        }
+        return {fmt::format("{} /* not model syntax: not linear in the parameters */", model_syntax(lit)),
+                std::nullopt};
     }
 
     /// A quantifier-free Z3 term over the parameters written in (nearly) model syntax; used for
@@ -1120,7 +1207,8 @@ private:
             std::vector<std::pair<std::size_t, std::pair<std::string, std::optional<Literal>>>> described;
             for (const auto& l : lits) {
                 auto d = describe(l);
-                std::size_t order = d.second ? d.second->param : enc_.params().size();
+                std::size_t order =
+                    d.second && !d.second->terms.empty() ? d.second->terms.front().param : enc_.params().size();
                 described.emplace_back(order, std::move(d));
             }
             std::stable_sort(described.begin(), described.end(),
@@ -1247,25 +1335,29 @@ std::optional<z3::expr> encode_condition(z3::context& ctx, detail::Encoder& enc,
     for (const auto& cube : *c.literals) {
         z3::expr all = ctx.bool_val(true);
         for (const Literal& l : cube) {
-            z3::expr p = enc.params()[static_cast<int>(l.param)];
-            if (p.is_bool()) {
+            if (auto single = l.single(); single && enc.params()[static_cast<int>(*single)].is_bool()) {
+                z3::expr p = enc.params()[static_cast<int>(*single)];
                 z3::expr lit = l.value ? p : !p;
                 all = all && (l.op == Literal::Op::Ne ? !lit : lit);
                 continue;
             }
+            z3::expr sum = ctx.int_val(0);
+            for (const Literal::Term& t : l.terms) {
+                sum = sum + ctx.int_val(static_cast<int64_t>(t.coefficient)) * enc.params()[static_cast<int>(t.param)];
+            }
             z3::expr k = ctx.int_val(static_cast<int64_t>(l.value));
             switch (l.op) {
             case Literal::Op::Eq:
-                all = all && p == k;
+                all = all && sum == k;
                 break;
             case Literal::Op::Ne:
-                all = all && p != k;
+                all = all && sum != k;
                 break;
             case Literal::Op::Gt:
-                all = all && p > k;
+                all = all && sum > k;
                 break;
             case Literal::Op::Lt:
-                all = all && p < k;
+                all = all && sum < k;
                 break;
             }
         }
