@@ -1275,27 +1275,64 @@ private:
         result.unknown.insert(result.unknown.end(), failed.begin(), failed.end());
     }
 
-    void attach_witness(Finding& f, const z3::expr& formula, std::map<std::string, CheckResult>& cache) {
-        z3::solver s = solvers_.solver();
-        s.add(formula);
-        if (!solvers_.decide(s, "for a configuration of the condition")) {
-            return;  // cannot happen: add() kept only satisfiable conditions
+    /// The smallest configuration satisfying `formula` (docs/semantics.md, "Witnesses"): the first
+    /// parameter as small as possible, then the second, and so on (false < true, enum literals in
+    /// declaration order, ints by value), as the explicit engine's enumeration order has it. Found
+    /// with Z3's optimizer (lexicographic objectives, one per parameter) within the time limit; when
+    /// that does not finish, any configuration of `formula`, and `note` says so.
+    std::vector<int64_t> smallest_configuration(const z3::expr& formula, std::string& note) {
+        z3::expr_vector objectives(ctx_);
+        for (unsigned i = 0; i < enc_.params().size(); ++i) {
+            z3::expr p = enc_.params()[static_cast<int>(i)];
+            objectives.push_back(p.is_bool() ? z3::ite(p, ctx_.int_val(1), ctx_.int_val(0)) : p);
         }
-        z3::model model = s.get_model();
+        std::optional<z3::model> model;
+        try {
+            z3::optimize o = solvers_.optimizer();
+            o.add(formula);
+            for (unsigned i = 0; i < objectives.size(); ++i) {
+                o.minimize(objectives[static_cast<int>(i)]);  // the default priority is lexicographic
+            }
+            if (solvers_.decide(o, "while looking for the smallest configuration")) {
+                model = o.get_model();
+            }
+        } catch (...) {
+            note = fmt::format("the configuration is not necessarily the smallest one of the condition: {}",
+                               failure_reason());
+        }
+        if (!model) {
+            z3::solver s = solvers_.solver();
+            s.add(formula);
+            if (!solvers_.decide(s, "for a configuration of the condition")) {
+                throw Undecided{"the condition has no configuration"};  // add() kept only satisfiable ones
+            }
+            model = s.get_model();
+        }
+        std::vector<int64_t> values;
+        for (unsigned i = 0; i < enc_.params().size(); ++i) {
+            z3::expr val = model->eval(enc_.params()[static_cast<int>(i)], true);
+            int64_t v = 0;
+            if (val.is_bool()) {
+                v = val.is_true() ? 1 : 0;
+            } else if (!val.is_numeral_i64(v)) {
+                throw Undecided{fmt::format("the value of '{}' in the configuration is not a 64-bit integer",
+                                            m_.parameters[i].name)};
+            }
+            values.push_back(v);
+        }
+        return values;
+    }
+
+    void attach_witness(Finding& f, const z3::expr& formula, std::map<std::string, CheckResult>& cache) {
+        std::string note;
+        std::vector<int64_t> values = smallest_configuration(formula, note);
         CheckOptions single = options_;
         single.engine = Engine::Explicit;
         single.fixed.assign(m_.parameters.size(), std::nullopt);
         std::string key;
-        for (unsigned i = 0; i < enc_.params().size(); ++i) {
-            z3::expr val = model.eval(enc_.params()[static_cast<int>(i)], true);
-            int64_t v = 0;
-            if (val.is_bool()) {
-                v = val.is_true() ? 1 : 0;
-            } else {
-                val.is_numeral_i64(v);
-            }
-            single.fixed[i] = v;
-            key += std::to_string(v) + ",";
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            single.fixed[i] = values[i];
+            key += std::to_string(values[i]) + ",";
         }
         auto found = cache.find(key);
         if (found == cache.end()) {
@@ -1304,6 +1341,9 @@ private:
         for (const Finding& g : found->second.findings) {
             if (g.id == f.id && g.witness) {
                 f.witness = g.witness;
+                if (!note.empty()) {
+                    f.witness->notes.push_back(note);
+                }
             }
         }
     }
