@@ -52,14 +52,23 @@ int main(int argc, char** argv) {
     lwm2mc::cli::CheckCommandOptions check_options;
     std::string check_format = "text";
     std::string check_fail_on = "error";
-    std::string check_engine = "z3";
+    std::string check_engine = "auto";
+    double check_time_limit = 0;
     auto* check =
         app.add_subcommand("check", "Find unreachable, deadlocked and unrecoverable states and check properties");
     check->add_option("MODEL", check_options.model, "Model file")->required()->check(CLI::ExistingFile);
     check->add_option("--proposal", check_options.proposal, "Overlay to check; the report says what changed")
         ->check(CLI::ExistingFile);
-    check->add_option("--engine", check_engine, "z3 (symbolic), explicit (per configuration) or both (cross-checked)")
-        ->check(CLI::IsMember({"z3", "explicit", "both"}));
+    check
+        ->add_option("--engine", check_engine,
+                     "auto (explicit when it can enumerate the configurations, else z3), z3 (symbolic), explicit (per "
+                     "configuration) or both (cross-checked)")
+        ->check(CLI::IsMember({"auto", "z3", "explicit", "both"}));
+    check
+        ->add_option("--time-limit", check_time_limit,
+                     "Seconds the engines may take in all (0: no limit); what is not decided by then is reported as "
+                     "undecided")
+        ->check(CLI::NonNegativeNumber);
     check->add_option("--format", check_format, "Report format")->check(CLI::IsMember({"text", "json", "markdown"}));
     check->add_option("--fail-on", check_fail_on, "Exit 1 when a finding of at least this severity exists")
         ->check(CLI::IsMember({"error", "warning", "note", "never"}));
@@ -85,7 +94,7 @@ int main(int argc, char** argv) {
         ->required();
 
     lwm2mc::cli::DiagramCommandOptions diagram_options;
-    std::string diagram_engine = "z3";
+    std::string diagram_engine = "auto";
     bool diagram_no_legend = false;
     auto* diagram = app.add_subcommand("diagram", "Draw the model as a state diagram (SVG, PNG or DOT), with findings");
     diagram->add_option("MODEL", diagram_options.model, "Model file")->required()->check(CLI::ExistingFile);
@@ -95,8 +104,8 @@ int main(int argc, char** argv) {
     diagram->add_flag("--findings", diagram_options.findings,
                       "Check the model and draw its findings (unreachable, no recovery, deadlock, ambiguity)");
     diagram->add_option("--trace", diagram_options.trace, "Draw the witness of this finding (id as `check` prints it)");
-    diagram->add_option("--engine", diagram_engine, "Checker engine for --findings/--trace")
-        ->check(CLI::IsMember({"z3", "explicit", "both"}));
+    diagram->add_option("--engine", diagram_engine, "Checker engine for --findings/--trace (as for check)")
+        ->check(CLI::IsMember({"auto", "z3", "explicit", "both"}));
     diagram->add_flag("--no-legend", diagram_no_legend, "Leave the legend out");
     auto* diagram_coverage = diagram->add_option(
         "--coverage", diagram_options.coverage,
@@ -226,9 +235,7 @@ int main(int argc, char** argv) {
         }
         if (*diagram) {
             diagram_options.legend = !diagram_no_legend;
-            diagram_options.engine = diagram_engine == "explicit" ? lwm2mc::checker::Engine::Explicit
-                                     : diagram_engine == "both"   ? lwm2mc::checker::Engine::Both
-                                                                  : lwm2mc::checker::Engine::Z3;
+            diagram_options.engine = *lwm2mc::checker::parse_engine(diagram_engine);
             return lwm2mc::cli::diagram_command(diagram_options, io);
         }
         if (*generate) {
@@ -249,9 +256,8 @@ int main(int argc, char** argv) {
                                     : check_fail_on == "note"  ? FailOn::Note
                                     : check_fail_on == "never" ? FailOn::Never
                                                                : FailOn::Error;
-            check_options.check.engine = check_engine == "explicit" ? lwm2mc::checker::Engine::Explicit
-                                         : check_engine == "both"   ? lwm2mc::checker::Engine::Both
-                                                                    : lwm2mc::checker::Engine::Z3;
+            check_options.check.engine = *lwm2mc::checker::parse_engine(check_engine);
+            check_options.check.time_limit_ms = static_cast<std::uint64_t>(check_time_limit * 1000.0);
             return lwm2mc::cli::check_command(check_options, io);
         }
     } catch (const std::exception& e) {

@@ -9,6 +9,8 @@
 #include <new>
 #include <tuple>
 
+#include "parameter_roles.hpp"
+
 namespace lwm2mc::checker {
 
 const char* finding_code(FindingKind kind) {
@@ -49,6 +51,15 @@ const char* engine_name(Engine engine) {
     return "explicit";
 }
 
+std::optional<Engine> parse_engine(const std::string& name) {
+    for (Engine e : {Engine::Auto, Engine::Z3, Engine::Explicit, Engine::Both}) {
+        if (name == engine_name(e) || (e == Engine::Both && name == "both")) {
+            return e;
+        }
+    }
+    return std::nullopt;
+}
+
 Finding make_finding(std::string id, FindingKind kind, Severity severity, std::string subject, model::SourceRange range,
                      std::string message) {
     Finding f;
@@ -69,55 +80,15 @@ void sort_findings(std::vector<Finding>& findings) {
 }
 
 std::optional<std::uint64_t> explicit_configurations(const model::Model& model, const CheckOptions& options) {
-    using namespace model;
-    // the explicit engine's classification of parameters: what it enumerates ("structural") and
-    // the one int parameter it solves for instead ("timing": only in durations and `within` bounds)
+    ParamRoles roles = classify_parameters(model, options);
     std::size_t n = model.parameters.size();
-    std::vector<bool> structural(n, false), timed(n, false);
-    for (const auto& c : model.constraints) {
-        mark_parameters(c.expr, structural);
-    }
-    for (const auto& v : model.variables) {
-        mark_parameters(v.initial, structural);
-    }
-    for (std::size_t i = 0; i < model.transition_count(); ++i) {
-        const Transition& t = model.transition(TransitionId{i});
-        mark_parameters(t.guard, structural);
-        for (const auto& u : t.updates) {
-            mark_parameters(u.value, structural);
-        }
-        mark_parameters(t.duration, timed);
-    }
-    for (const auto& p : model.properties) {
-        mark_parameters(p.expr, p.kind == PropertyKind::Within ? timed : structural);
-        mark_parameters(p.from, structural);
-        mark_parameters(p.to, structural);
-    }
-    std::vector<bool> enumerated(n, false);
-    std::size_t timing = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        bool fixed = i < options.fixed.size() && options.fixed[i].has_value();
-        if (fixed) {
-            continue;
-        }
-        if (structural[i] || (timed[i] && model.parameters[i].type.kind != TypeKind::Int)) {
-            enumerated[i] = true;
-        } else if (timed[i]) {
-            ++timing;
-        }
-    }
-    if (timing > 1) {  // the engine solves for one timing parameter; several are all enumerated
-        for (std::size_t i = 0; i < n; ++i) {
-            bool fixed = i < options.fixed.size() && options.fixed[i].has_value();
-            enumerated[i] = enumerated[i] || (timed[i] && !fixed);
-        }
-    }
+    const auto& enumerated = roles.structural;
     std::uint64_t total = 1;
     for (std::size_t i = 0; i < n; ++i) {
         if (!enumerated[i]) {
             continue;
         }
-        const Type& type = model.parameters[i].type;
+        const model::Type& type = model.parameters[i].type;
         // hi - lo + 1 in unsigned arithmetic: 0 after wrapping means 2^64 values
         std::uint64_t size = static_cast<std::uint64_t>(type.hi) - static_cast<std::uint64_t>(type.lo) + 1U;
         if (size == 0 || total > options.max_configurations / size) {
@@ -129,12 +100,6 @@ std::optional<std::uint64_t> explicit_configurations(const model::Model& model, 
 }
 
 namespace {
-
-constexpr FindingKind kAllKinds[] = {
-    FindingKind::UnreachableState, FindingKind::Deadlock,  FindingKind::NoRecovery,
-    FindingKind::Ambiguity,        FindingKind::Invariant, FindingKind::Reachable,
-    FindingKind::Recover,          FindingKind::Within,    FindingKind::EvaluationError,
-};
 
 bool contains(const std::vector<FindingKind>& kinds, FindingKind k) {
     return std::find(kinds.begin(), kinds.end(), k) != kinds.end();
@@ -155,7 +120,7 @@ ExplicitRun run_explicit(const model::Model& model, const CheckOptions& options)
         // it checked nothing
         run.gave_up = run.result.configurations == 0 && !run.result.unknown.empty();
         if (run.gave_up) {
-            run.result.unchecked.assign(std::begin(kAllKinds), std::end(kAllKinds));
+            run.result.unchecked.assign(std::begin(kAllFindingKinds), std::end(kAllFindingKinds));
         }
         return run;
     } catch (const std::bad_alloc&) {
@@ -169,7 +134,7 @@ ExplicitRun run_explicit(const model::Model& model, const CheckOptions& options)
     run.result.model_name = model.name;
     run.result.engine = Engine::Explicit;
     run.result.unknown.push_back("the explicit engine failed: " + why);
-    run.result.unchecked.assign(std::begin(kAllKinds), std::end(kAllKinds));
+    run.result.unchecked.assign(std::begin(kAllFindingKinds), std::end(kAllFindingKinds));
     run.gave_up = true;
     return run;
 }
@@ -225,7 +190,7 @@ CheckResult check_both(const model::Model& model, const CheckOptions& options) {
     }
     // kinds that Z3 left undecided (in part) and the explicit engine checked: its answer is reported
     std::vector<FindingKind> from_explicit;
-    for (FindingKind k : kAllKinds) {
+    for (FindingKind k : kAllFindingKinds) {
         if (contains(result.unchecked, k) && !contains(other.result.unchecked, k)) {
             from_explicit.push_back(k);
         }
@@ -296,7 +261,7 @@ CheckResult check_auto(const model::Model& model, const CheckOptions& options) {
         if (!run.gave_up) {
             run.result.engine = Engine::Explicit;
             run.result.engine_reason =
-                fmt::format("auto: the explicit engine enumerates {} configuration{} (at most {})", *count,
+                fmt::format("auto: the explicit engine enumerates the parameters' {} valuation{} (at most {})", *count,
                             *count == 1 ? "" : "s", options.max_configurations);
             return run.result;
         }

@@ -16,7 +16,10 @@
 #include <optional>
 #include <unordered_map>
 
+#include "catalogue.hpp"
 #include "condition.hpp"
+#include "parameter_roles.hpp"
+#include "progress.hpp"
 
 namespace lwm2mc::checker {
 
@@ -25,62 +28,8 @@ namespace {
 using namespace model;
 
 constexpr std::size_t kMaxProductStates = 2'000'000;
-
-/// Parameters that shape the state space (enumerated) vs. those that only scale time.
-struct ParamRoles {
-    std::vector<bool> structural;
-    std::vector<bool> timing;  ///< int parameters used only in durations and `within` bounds
-};
-
-ParamRoles classify(const Model& m, const CheckOptions& options) {
-    std::size_t n = m.parameters.size();
-    std::vector<bool> structural(n, false), timed(n, false);
-    for (const auto& c : m.constraints) {
-        mark_parameters(c.expr, structural);
-    }
-    for (const auto& v : m.variables) {
-        mark_parameters(v.initial, structural);
-    }
-    for (std::size_t i = 0; i < m.transition_count(); ++i) {
-        const Transition& t = m.transition(TransitionId{i});
-        mark_parameters(t.guard, structural);
-        for (const auto& u : t.updates) {
-            mark_parameters(u.value, structural);
-        }
-        mark_parameters(t.duration, timed);
-    }
-    for (const auto& p : m.properties) {
-        if (p.kind == PropertyKind::Within) {
-            mark_parameters(p.expr, timed);
-        } else {
-            mark_parameters(p.expr, structural);
-        }
-        mark_parameters(p.from, structural);
-        mark_parameters(p.to, structural);
-    }
-    ParamRoles roles{std::vector<bool>(n, false), std::vector<bool>(n, false)};
-    for (std::size_t i = 0; i < n; ++i) {
-        bool fixed = i < options.fixed.size() && options.fixed[i].has_value();
-        if (fixed) {
-            continue;
-        }
-        if (structural[i] || (timed[i] && m.parameters[i].type.kind != TypeKind::Int)) {
-            roles.structural[i] = true;
-        } else if (timed[i]) {
-            roles.timing[i] = true;
-        }
-    }
-    // costs are linear in one timing parameter; with several, enumerate them all instead
-    if (std::count(roles.timing.begin(), roles.timing.end(), true) > 1) {
-        for (std::size_t i = 0; i < n; ++i) {
-            if (roles.timing[i]) {
-                roles.timing[i] = false;
-                roles.structural[i] = true;
-            }
-        }
-    }
-    return roles;
-}
+/// Progress is reported (and the deadline checked) every this many product states.
+constexpr std::uint64_t kProgressEvery = 100'000;
 
 /// An interval of the timing parameter, inclusive.
 struct Interval {
@@ -141,7 +90,7 @@ public:
         CheckResult result;
         result.model_name = m_.name;
         result.engine = options_.engine;
-        roles_ = classify(m_, options_);
+        roles_ = classify_parameters(m_, options_);
         timing_param_ = -1;
         std::size_t timing_count = 0;
         for (std::size_t i = 0; i < roles_.timing.size(); ++i) {
@@ -164,13 +113,28 @@ public:
             return result;
         }
         configs_with_run_ = universe_index_.size();
-        for (std::size_t k = 0; k < universe_index_.size(); ++k) {
-            explore(k, result);
+        std::size_t examined = 0;
+        for (; examined < universe_index_.size(); ++examined) {
+            stopped_ = stopped_ || progress_.past_deadline();
+            if (stopped_) {
+                break;
+            }
+            explore(examined, result);
+            if (stopped_) {
+                break;  // inside this configuration: it is not examined
+            }
+        }
+        if (stopped_) {
+            give_up_after(examined, result);
         }
         // The valid valuations of the enumerated parameters. A timing parameter is not enumerated
         // (its values are solved as intervals, see check_within), so it does not multiply this count;
         // docs/semantics.md says so, and the findings' counts are over the same configurations.
         result.configurations = universe_index_.size();
+        if (timing_param_ >= 0) {
+            const Parameter& tp = m_.parameters[static_cast<std::size_t>(timing_param_)];
+            result.timing_parameter = fmt::format("{} in {}..{}", tp.name, tp.type.lo, tp.type.hi);
+        }
         finish(result);
         return result;
     }
@@ -182,7 +146,9 @@ private:
         std::uint64_t total = 1;
         for (std::size_t i = 0; i < params.size(); ++i) {
             if (roles_.structural[i]) {
-                auto size = static_cast<std::uint64_t>(params[i].type.hi - params[i].type.lo) + 1;
+                // in unsigned arithmetic (a signed difference overflows for wide domains); 0 means 2^64
+                std::uint64_t size =
+                    static_cast<std::uint64_t>(params[i].type.hi) - static_cast<std::uint64_t>(params[i].type.lo) + 1U;
                 if (size == 0 || total > options_.max_configurations / size) {
                     result.unknown.push_back(fmt::format(
                         "the explicit engine does not enumerate more than {} configurations; parameter '{}' has {} "
@@ -309,13 +275,12 @@ private:
         return w;
     }
 
-    Accumulator& accumulator(const std::string& id, FindingKind kind, Severity severity, std::string subject,
-                             SourceRange range, std::string message) {
-        auto [it, inserted] = acc_.try_emplace(id);
+    /// The accumulator of the finding `proto` (from the catalogue), by its id.
+    Accumulator& accumulator(Finding proto) {
+        auto [it, inserted] = acc_.try_emplace(proto.id);
         if (inserted) {
-            it->second.proto =
-                make_finding(id, kind, severity, std::move(subject), std::move(range), std::move(message));
-            order_.push_back(id);
+            order_.push_back(proto.id);
+            it->second.proto = std::move(proto);
         }
         return it->second;
     }
@@ -361,8 +326,9 @@ private:
 
     /// As occur(), with a witness to `node` built only when it replaces the one kept (building one
     /// per configuration would cost more than the search); `stuck` adds the notes of stuck_notes().
+    /// `note`, when given, is added to the witness (what went wrong in the step after its end).
     void occur_at(Accumulator& a, std::size_t config, std::size_t node, const Configuration& c,
-                  const ActorSet* stuck = nullptr) {
+                  const ActorSet* stuck = nullptr, const char* note = nullptr) {
         if (!better(a, c.values, nodes_[node].depth)) {
             occur(a, config);
             return;
@@ -370,6 +336,9 @@ private:
         Witness w = witness_to(node, c);
         if (stuck) {
             w.notes = stuck_notes(node, *stuck);
+        }
+        if (note) {
+            w.notes.emplace_back(note);
         }
         occur(a, config, std::move(w), &c.values);
     }
@@ -440,16 +409,30 @@ private:
         try {
             nodes_.push_back({interp_.initial_state(c), -1, TransitionId{}, 0});
         } catch (const EvalError& e) {
-            Accumulator& a = accumulator("evaluation-error:initial", FindingKind::EvaluationError, Severity::Error,
-                                         "initial values", e.range(), e.what());
+            Accumulator& a = accumulator(catalogue::initial_out_of_range(m_));
             --configs_with_run_;
-            occur(a, k, std::nullopt);
+            Witness w;  // no step: the configuration has no initial state; the note says which value
+            w.configuration = interp_.format_configuration(c);
+            w.initial_state = m_.state(m_.initial_state()).name;
+            w.notes.emplace_back(e.what());
+            occur(a, k, std::move(w), &c.values);
             return;
         }
         index.emplace(nodes_[0].ps, 0);
         edges_.emplace_back();
         enabled_.clear();
         for (std::size_t u = 0; u < nodes_.size(); ++u) {
+            if (++states_total_ >= next_progress_) {
+                next_progress_ += kProgressEvery;
+                progress_.report([&] {
+                    return fmt::format("configuration {} of {}, {} product states so far", k + 1,
+                                       universe_index_.size(), states_total_);
+                });
+                if (progress_.past_deadline()) {
+                    stopped_ = true;  // this configuration is not examined: give_up_after() leaves it out
+                    return;
+                }
+            }
             if (nodes_.size() > kMaxProductStates) {
                 result.unknown.push_back(
                     fmt::format("more than {} product states under {}; the explicit engine stopped", kMaxProductStates,
@@ -461,9 +444,7 @@ private:
             try {
                 enabled = interp_.enabled_transitions(nodes_[u].ps, c);
             } catch (const EvalError& e) {
-                Accumulator& a =
-                    accumulator(fmt::format("evaluation-error:{}", e.range().to_string()), FindingKind::EvaluationError,
-                                Severity::Error, "guard", e.range(), e.what());
+                Accumulator& a = accumulator(catalogue::evaluation_error(e.range(), e.what()));
                 occur_at(a, k, u, c);
                 continue;
             }
@@ -479,10 +460,7 @@ private:
                         const Transition& tr = m_.transition(t);
                         within_ok_ = false;
                         negative_duration_ = tr.name;
-                        Accumulator& a =
-                            accumulator("evaluation-error:duration:" + tr.name, FindingKind::EvaluationError,
-                                        Severity::Error, tr.name, tr.duration ? tr.duration->range : tr.range,
-                                        fmt::format("transition '{}' can take a negative duration", tr.name));
+                        Accumulator& a = accumulator(catalogue::negative_duration(tr));
                         if (timing_param_ >= 0) {
                             auto& intervals = a.timing[k];
                             intervals.push_back(negative_interval(cost));
@@ -493,10 +471,8 @@ private:
                     next = interp_.step(nodes_[u].ps, t, c);
                 } catch (const EvalError& e) {
                     const Transition& tr = m_.transition(t);
-                    Accumulator& a =
-                        accumulator(fmt::format("evaluation-error:{}", tr.name), FindingKind::EvaluationError,
-                                    Severity::Error, tr.name, e.range(), e.what());
-                    occur_at(a, k, u, c);
+                    Accumulator& a = accumulator(catalogue::update_error(tr));
+                    occur_at(a, k, u, c, nullptr, e.what());
                     continue;
                 }
                 auto [it, inserted] = index.emplace(next, static_cast<std::uint32_t>(nodes_.size()));
@@ -521,8 +497,7 @@ private:
         for (std::size_t s = 0; s < m_.state_count(); ++s) {
             const State& st = m_.state(StateId{s});
             Accumulator& a = cached(unreachable_acc_, s, m_.state_count(), [&]() -> Accumulator& {
-                return accumulator("unreachable-state:" + st.name, FindingKind::UnreachableState, Severity::Warning,
-                                   st.name, st.range, fmt::format("state '{}' is unreachable", st.name));
+                return accumulator(catalogue::unreachable_state(st, true));
             });
             if (!reached[s]) {
                 occur(a, k, std::nullopt);
@@ -533,10 +508,8 @@ private:
             const State& st = m_.state(nodes_[u].ps.state);
             // "enabled" means the guard holds; a step that fails to evaluate is its own finding
             if (enabled_[u].empty() && !st.final) {
-                Accumulator& a = cached(deadlock_acc_, st.id.index(), m_.state_count(), [&]() -> Accumulator& {
-                    return accumulator("deadlock:" + st.name, FindingKind::Deadlock, Severity::Error, st.name, st.range,
-                                       fmt::format("state '{}' can deadlock: no transition is enabled", st.name));
-                });
+                Accumulator& a = cached(deadlock_acc_, st.id.index(), m_.state_count(),
+                                        [&]() -> Accumulator& { return accumulator(catalogue::deadlock(st)); });
                 occur_at(a, k, u, c);
             }
             for (std::size_t i = 0; i < enabled_[u].size(); ++i) {
@@ -548,12 +521,7 @@ private:
                     }
                     const Transition& first = a.id < b.id ? a : b;
                     const Transition& second = a.id < b.id ? b : a;
-                    Accumulator& acc = accumulator(
-                        fmt::format("ambiguity:{}|{}", first.name, second.name), FindingKind::Ambiguity,
-                        Severity::Warning, fmt::format("{} / {}", first.name, second.name), second.range,
-                        fmt::format("'{}' and '{}' both leave '{}' on '{}' and can be enabled together; mark them "
-                                    "'by choice' if the spec leaves the choice to the client",
-                                    first.name, second.name, st.name, m_.events[a.event.index()].name));
+                    Accumulator& acc = accumulator(catalogue::ambiguity(m_, first, second, st));
                     occur_at(acc, k, u, c);
                 }
             }
@@ -567,10 +535,7 @@ private:
             }
             const State& st = m_.state(nodes_[u].ps.state);
             Accumulator& a = cached(no_recovery_acc_, st.id.index(), m_.state_count(), [&]() -> Accumulator& {
-                return accumulator(
-                    "no-recovery:" + st.name, FindingKind::NoRecovery, Severity::Error, st.name, st.range,
-                    fmt::format("no recovery from state '{}': no path relying on {} leads back to a goal state",
-                                st.name, options_.reliance.to_string()));
+                return accumulator(catalogue::no_recovery(st, options_.reliance));
             });
             occur_at(a, k, u, c, &options_.reliance);
         }
@@ -589,10 +554,8 @@ private:
     void check_property(const Property& p, std::size_t k, const Configuration& c) {
         switch (p.kind) {
         case PropertyKind::Invariant: {
-            Accumulator& a = property_accumulator(p, [&]() -> Accumulator& {
-                return accumulator("invariant:" + p.name, FindingKind::Invariant, Severity::Error, p.name, p.range,
-                                   fmt::format("invariant '{}' is violated", p.name));
-            });
+            Accumulator& a =
+                property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p)); });
             for (std::size_t u = 0; u < nodes_.size(); ++u) {
                 if (!interp_.holds(p.expr, c, nodes_[u].ps)) {
                     occur_at(a, k, u, c);
@@ -602,10 +565,8 @@ private:
             return;
         }
         case PropertyKind::Reachable: {
-            Accumulator& a = property_accumulator(p, [&]() -> Accumulator& {
-                return accumulator("reachable:" + p.name, FindingKind::Reachable, Severity::Error, p.name, p.range,
-                                   fmt::format("'{}' is never reached", format_expr(*p.expr)));
-            });
+            Accumulator& a =
+                property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p)); });
             for (const Node& n : nodes_) {
                 if (interp_.holds(p.expr, c, n.ps)) {
                     return;
@@ -615,12 +576,8 @@ private:
             return;
         }
         case PropertyKind::Recover: {
-            Accumulator& a = property_accumulator(p, [&]() -> Accumulator& {
-                return accumulator("recover:" + p.name, FindingKind::Recover, Severity::Error, p.name, p.range,
-                                   fmt::format("recover property '{}' fails: no path relying on {} reaches {}", p.name,
-                                               p.reliance.to_string(),
-                                               p.to ? format_expr(*p.to) : std::string("a goal state")));
-            });
+            Accumulator& a =
+                property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p)); });
             std::vector<bool> from = satisfying(p.from, c, false);
             std::vector<bool> back = co_reachable(satisfying(p.to, c, true), p.reliance);
             for (std::size_t u = 0; u < nodes_.size(); ++u) {
@@ -692,13 +649,8 @@ private:
     }
 
     void check_within(const Property& p, std::size_t k, const Configuration& c) {
-        Accumulator& a = property_accumulator(p, [&]() -> Accumulator& {
-            return accumulator("within:" + p.name, FindingKind::Within, Severity::Error, p.name, p.range,
-                               fmt::format("within property '{}' fails: {} is not reached within {} s", p.name,
-                                           p.to ? format_expr(*p.to) : std::string("a goal state"),
-                                           p.expr->op == Op::Const ? fmt::format("{} ({})", p.expr->name, p.expr->value)
-                                                                   : format_expr(*p.expr)));
-        });
+        Accumulator& a =
+            property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p)); });
         if (!within_ok_) {
             return;
         }
@@ -785,9 +737,38 @@ private:
         occur(a, k, std::move(w), &at_h.values);
     }
 
+    /// The time limit stopped the run before configuration `examined`: the findings and their
+    /// conditions are about the configurations examined before it; the others are left out of the
+    /// universe (and of every count), and every kind is reported as not decided for them.
+    void give_up_after(std::size_t examined, CheckResult& result) {
+        std::size_t total = universe_index_.size();
+        for (std::size_t k = examined; k < total; ++k) {
+            valid_flags_[universe_index_[k]] = false;
+        }
+        configs_with_run_ -= total - examined;
+        universe_index_.resize(examined);
+        for (auto& [id, a] : acc_) {
+            std::erase_if(a.configs, [&](std::size_t k) { return k >= examined; });
+            for (auto it = a.timing.begin(); it != a.timing.end();) {
+                it = it->first >= examined ? a.timing.erase(it) : std::next(it);
+            }
+        }
+        result.unknown.push_back(fmt::format(
+            "the run's time limit ({} ms) is reached after {} of {} configurations; the findings and conditions "
+            "reported are about those {} only",
+            options_.time_limit_ms, examined, total, examined));
+        for (FindingKind k : kAllFindingKinds) {
+            result.unchecked.push_back(k);
+        }
+    }
+
     // ---- conditions --------------------------------------------------------------------------
     void finish(CheckResult& result) {
         ConditionBuilder builder{m_, *space_, valid_flags_};
+        std::map<const Accumulator*, std::size_t> unreachable_state_of;  // the catalogue needs the state, not its name
+        for (std::size_t s = 0; s < unreachable_acc_.size(); ++s) {
+            unreachable_state_of[unreachable_acc_[s]] = s;
+        }
         for (const std::string& id : order_) {
             Accumulator& a = acc_.at(id);
             if (a.configs.empty()) {
@@ -824,12 +805,10 @@ private:
                 f.condition = builder.build(to_valuation_indices(a.configs));
             }
             if (f.kind == FindingKind::UnreachableState) {
-                if (a.configs.size() == configs_with_run_) {
-                    f.message += " in every configuration";
-                } else {
-                    f.severity = Severity::Note;
-                    f.message += " in some configurations";
-                }
+                Finding named = catalogue::unreachable_state(m_.state(StateId{unreachable_state_of.at(&a)}),
+                                                             a.configs.size() == configs_with_run_);
+                f.severity = named.severity;
+                f.message = std::move(named.message);
             }
             result.findings.push_back(std::move(f));
         }
@@ -877,6 +856,10 @@ private:
     std::vector<Accumulator*> unreachable_acc_{}, deadlock_acc_{}, no_recovery_acc_{};  ///< by state
     std::vector<Accumulator*> property_acc_{};                                          ///< by property
     std::vector<std::string> order_{};
+    Progress progress_{options_, "explicit engine"};
+    std::uint64_t states_total_{0};  ///< product states explored so far, over all configurations
+    std::uint64_t next_progress_{kProgressEvery};
+    bool stopped_{false};  ///< the run's time limit was reached
 };
 
 }  // namespace

@@ -58,6 +58,15 @@ std::string location(const model::SourceRange& r) {
     return r.valid() ? r.to_string() : std::string("<model>");
 }
 
+/// "32 configurations" or "32 configurations x every value of hold_off in 0..4294967295".
+std::string configurations_text(const CheckResult& r) {
+    std::string out = fmt::format("{} configuration{}", r.configurations, r.configurations == 1 ? "" : "s");
+    if (!r.timing_parameter.empty()) {
+        out += fmt::format(" x every value of {} (solved as intervals)", r.timing_parameter);
+    }
+    return out;
+}
+
 std::size_t count(const CheckResult& r, Severity s) {
     return static_cast<std::size_t>(
         std::count_if(r.findings.begin(), r.findings.end(), [&](const Finding& f) { return f.severity == s; }));
@@ -125,8 +134,11 @@ void print_text(std::ostream& out, const CheckResult& r, const std::optional<Pro
         out << fmt::format("lwm2mc check: model '{}', {} engine: every configuration at once (symbolic)\n",
                            r.model_name, engine_name(r.engine));
     } else {
-        out << fmt::format("lwm2mc check: model '{}', {} engine: {} configurations, {} product states\n", r.model_name,
-                           engine_name(r.engine), r.configurations, r.product_states);
+        out << fmt::format("lwm2mc check: model '{}', {} engine: {}, {} product states\n", r.model_name,
+                           engine_name(r.engine), configurations_text(r), r.product_states);
+    }
+    if (!r.engine_reason.empty()) {
+        out << "  engine: " << r.engine_reason << '\n';
     }
     for (Severity s : {Severity::Error, Severity::Warning, Severity::Note}) {
         std::size_t n = count(r, s);
@@ -220,6 +232,12 @@ std::string to_json(const CheckResult& r, const std::optional<ProposalDiff>& dif
     doc["model"] = r.model_name;
     doc["engine"] = engine_name(r.engine);
     doc["configurations"] = r.configurations;
+    if (!r.timing_parameter.empty()) {
+        doc["timing_parameter"] = r.timing_parameter;
+    }
+    if (!r.engine_reason.empty()) {
+        doc["engine_reason"] = r.engine_reason;
+    }
     doc["product_states"] = r.product_states;
     json findings = json::array();
     for (const auto& f : r.findings) {
@@ -252,8 +270,8 @@ void print_markdown(std::ostream& out, const CheckResult& r, const std::optional
         return o;
     };
     out << fmt::format("## lwm2mc check: `{}`\n\n", r.model_name);
-    out << fmt::format("{} engine, {} configurations, {} product states: **{} errors, {} warnings, {} notes**{}.\n\n",
-                       engine_name(r.engine), r.configurations, r.product_states, count(r, Severity::Error),
+    out << fmt::format("{} engine, {}, {} product states: **{} errors, {} warnings, {} notes**{}.\n\n",
+                       engine_name(r.engine), configurations_text(r), r.product_states, count(r, Severity::Error),
                        count(r, Severity::Warning), count(r, Severity::Note),
                        r.unknown.empty() ? "" : fmt::format(", {} undecided", r.unknown.size()));
     out << "| # | severity | finding | where | condition (parameters) |\n|---|---|---|---|---|\n";

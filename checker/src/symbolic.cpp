@@ -30,8 +30,10 @@
 #include <optional>
 #include <set>
 
+#include "catalogue.hpp"
 #include "condition.hpp"
 #include "encoder.hpp"
+#include "progress.hpp"
 
 namespace lwm2mc::checker {
 
@@ -48,12 +50,6 @@ struct Undecided {
     std::string why;
 };
 
-constexpr FindingKind kAllKinds[] = {
-    FindingKind::UnreachableState, FindingKind::Deadlock,  FindingKind::NoRecovery,
-    FindingKind::Ambiguity,        FindingKind::Invariant, FindingKind::Reachable,
-    FindingKind::Recover,          FindingKind::Within,    FindingKind::EvaluationError,
-};
-
 void mark_unchecked(CheckResult& result, std::initializer_list<FindingKind> kinds) {
     for (FindingKind k : kinds) {
         if (std::find(result.unchecked.begin(), result.unchecked.end(), k) == result.unchecked.end()) {
@@ -63,7 +59,7 @@ void mark_unchecked(CheckResult& result, std::initializer_list<FindingKind> kind
 }
 
 void mark_all_unchecked(CheckResult& result) {
-    for (FindingKind k : kAllKinds) {
+    for (FindingKind k : kAllFindingKinds) {
         mark_unchecked(result, {k});
     }
 }
@@ -174,6 +170,15 @@ public:
         }
     }
 
+    /// The time left until the deadline in ms (at least 1); nullopt without a deadline.
+    std::optional<std::uint64_t> remaining_ms() const {
+        if (!deadline_) {
+            return std::nullopt;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
+        return static_cast<std::uint64_t>(std::max<std::int64_t>(left, 1));
+    }
+
     /// What the next solver call or tactic may take, in ms: solver_timeout_ms, cut to the time left
     /// until the deadline (at least 1 ms); UINT_MAX (no limit) when neither is set. Undecided once the
     /// deadline is reached.
@@ -213,40 +218,11 @@ private:
     std::optional<Clock::time_point> deadline_{};
 };
 
-/// Progress lines for long runs: nothing for CheckOptions::progress_after_ms, then at most one a
-/// second.
-class Progress {
-public:
-    explicit Progress(const CheckOptions& options) : options_{options} {}
-
-    /// `line` is only built when it will be shown.
-    template <class F>
-    void report(F&& line) {
-        auto now = Clock::now();
-        if (now - start_ < std::chrono::milliseconds(options_.progress_after_ms) ||
-            (shown_ && now - last_ < kInterval)) {
-            return;
-        }
-        shown_ = true;
-        last_ = now;
-        double seconds = std::chrono::duration<double>(now - start_).count();
-        detail::progress_line(options_, fmt::format("lwm2mc: z3 engine: {} ({:.1f} s)", line(), seconds));
-    }
-
-private:
-    using Clock = std::chrono::steady_clock;
-    static constexpr std::chrono::seconds kInterval{1};
-
-    const CheckOptions& options_;
-    Clock::time_point start_{Clock::now()};
-    Clock::time_point last_{};
-    bool shown_{false};
-};
-
 class SymbolicEngine {
 public:
     SymbolicEngine(const Model& m, const CheckOptions& options)
-        : m_{m}, options_{options}, solvers_{ctx_, options}, enc_{ctx_, m}, configs_{ctx_}, progress_{options} {}
+        : m_{m}, options_{options}, solvers_{ctx_, options}, enc_{ctx_, m}, configs_{ctx_}, progress_{options,
+                                                                                                      "z3 engine"} {}
 
     /// The findings, or undecided items; `gave_up` when reachability itself was not decided.
     CheckResult run(bool& gave_up) {
@@ -639,8 +615,8 @@ private:
     }
 
     // ---- findings ----------------------------------------------------------------------------
-    void add(CheckResult& result, const std::string& id, FindingKind kind, Severity severity, std::string subject,
-             SourceRange range, std::string message, const z3::expr& condition, bool without_run = false) {
+    /// Reports `f` (from the catalogue) when `condition` is satisfiable.
+    void add(CheckResult& result, Finding f, const z3::expr& condition, bool without_run = false) {
         // findings are about configurations that have a run, except the one saying they have none
         z3::expr cond = simplify(condition && (without_run ? configurations() : configs_));
         if (cond.is_false()) {
@@ -649,9 +625,8 @@ private:
         if (!satisfiable(cond)) {
             return;
         }
-        Finding f = make_finding(id, kind, severity, std::move(subject), std::move(range), std::move(message));
         f.condition = to_dnf(cond);
-        formulas_.emplace(id, cond);
+        formulas_.emplace(f.id, cond);
         result.findings.push_back(std::move(f));
     }
 
@@ -677,11 +652,7 @@ private:
             guarded(result, fmt::format("state '{}' (reachability)", st.name), {FindingKind::UnreachableState}, [&] {
                 z3::expr reachable_params = exists_vars(reach_[s]);
                 bool always = !satisfiable(configs_ && reachable_params);
-                add(result, "unreachable-state:" + st.name, FindingKind::UnreachableState,
-                    always ? Severity::Warning : Severity::Note, st.name, st.range,
-                    fmt::format("state '{}' is unreachable{}", st.name,
-                                always ? " in every configuration" : " in some configurations"),
-                    configs_ && !reachable_params);
+                add(result, catalogue::unreachable_state(st, always), configs_ && !reachable_params);
             });
             if (!st.final) {
                 guarded(result, fmt::format("state '{}' (deadlock)", st.name), {FindingKind::Deadlock}, [&] {
@@ -689,9 +660,7 @@ private:
                     for (TransitionId tid : m_.out_transitions(StateId{s})) {
                         none_enabled = none_enabled && !enc_.encode_or(m_.transition(tid).guard, v, StateId{s}, true);
                     }
-                    add(result, "deadlock:" + st.name, FindingKind::Deadlock, Severity::Error, st.name, st.range,
-                        fmt::format("state '{}' can deadlock: no transition is enabled", st.name),
-                        exists_vars(none_enabled));
+                    add(result, catalogue::deadlock(st), exists_vars(none_enabled));
                 });
             }
             auto out = m_.out_transitions(StateId{s});
@@ -708,24 +677,14 @@ private:
                             {FindingKind::Ambiguity}, [&] {
                                 z3::expr both = reach_[s] && enc_.encode_or(a.guard, v, StateId{s}, true) &&
                                                 enc_.encode_or(b.guard, v, StateId{s}, true);
-                                add(result, fmt::format("ambiguity:{}|{}", first.name, second.name),
-                                    FindingKind::Ambiguity, Severity::Warning,
-                                    fmt::format("{} / {}", first.name, second.name), second.range,
-                                    fmt::format(
-                                        "'{}' and '{}' both leave '{}' on '{}' and can be enabled together; mark them "
-                                        "'by choice' if the spec leaves the choice to the client",
-                                        first.name, second.name, st.name, m_.events[a.event.index()].name),
-                                    exists_vars(both));
+                                add(result, catalogue::ambiguity(m_, first, second, st), exists_vars(both));
                             });
                 }
             }
         }
         if (initial_out_of_range_) {
-            guarded(result, "initial values", {FindingKind::EvaluationError}, [&] {
-                add(result, "evaluation-error:initial", FindingKind::EvaluationError, Severity::Error, "initial values",
-                    m_.state(m_.initial_state()).range, "an initial value is outside its variable's range",
-                    *initial_out_of_range_, true);
-            });
+            guarded(result, "initial values", {FindingKind::EvaluationError},
+                    [&] { add(result, catalogue::initial_out_of_range(m_), *initial_out_of_range_, true); });
         }
         // durations must not be negative: a finding, and `within` is not checked (nor when it
         // cannot be decided whether a duration can be negative)
@@ -744,9 +703,7 @@ private:
                 decided = true;
                 if (can_be_negative) {
                     negative = true;
-                    add(result, "evaluation-error:duration:" + t.name, FindingKind::EvaluationError, Severity::Error,
-                        t.name, t.duration->range, fmt::format("transition '{}' can take a negative duration", t.name),
-                        exists_vars(bad));
+                    add(result, catalogue::negative_duration(t), exists_vars(bad));
                 }
             });
             undecided = undecided || !decided;
@@ -756,41 +713,22 @@ private:
                                       : "";
         for (const auto& [index, cond] : out_of_range_) {
             const Transition& t = m_.transition(TransitionId{index});
-            guarded(result, fmt::format("transition '{}'", t.name), {FindingKind::EvaluationError}, [&] {
-                add(result, "evaluation-error:" + t.name, FindingKind::EvaluationError, Severity::Error, t.name,
-                    t.range, fmt::format("transition '{}' can assign a value outside a variable's range", t.name),
-                    cond);
-            });
+            guarded(result, fmt::format("transition '{}'", t.name), {FindingKind::EvaluationError},
+                    [&] { add(result, catalogue::update_error(t), cond); });
         }
         progress_.report([] { return std::string("no-recovery"); });
         guarded(result, "no-recovery", {FindingKind::NoRecovery}, [&] {
             const auto& back = backward_cached(nullptr, options_.reliance);
             for (std::size_t s = 0; s < n; ++s) {
                 const State& st = m_.state(StateId{s});
-                add(result, "no-recovery:" + st.name, FindingKind::NoRecovery, Severity::Error, st.name, st.range,
-                    fmt::format("no recovery from state '{}': no path relying on {} leads back to a goal state",
-                                st.name, options_.reliance.to_string()),
-                    exists_vars(reach_[s] && !back[s]));
+                add(result, catalogue::no_recovery(st, options_.reliance), exists_vars(reach_[s] && !back[s]));
             }
         });
         for (const Property& p : m_.properties) {
             progress_.report([&] { return fmt::format("property '{}'", p.name); });
-            guarded(result, "property '" + p.name + "'", {property_kind(p)}, [&] { check_property(result, p); });
+            guarded(result, "property '" + p.name + "'", {catalogue::property_kind(p)},
+                    [&] { check_property(result, p); });
         }
-    }
-
-    static FindingKind property_kind(const Property& p) {
-        switch (p.kind) {
-        case PropertyKind::Invariant:
-            return FindingKind::Invariant;
-        case PropertyKind::Reachable:
-            return FindingKind::Reachable;
-        case PropertyKind::Recover:
-            return FindingKind::Recover;
-        case PropertyKind::Within:
-            return FindingKind::Within;
-        }
-        return FindingKind::Invariant;
     }
 
     std::vector<z3::expr> per_state(const ExprPtr& e, bool goal_if_null, bool absent) {
@@ -811,8 +749,7 @@ private:
             for (std::size_t s = 0; s < n; ++s) {
                 bad = bad || exists_vars(reach_[s] && !holds[s]);
             }
-            add(result, "invariant:" + p.name, FindingKind::Invariant, Severity::Error, p.name, p.range,
-                fmt::format("invariant '{}' is violated", p.name), bad);
+            add(result, catalogue::property_fails(p), bad);
             return;
         }
         case PropertyKind::Reachable: {
@@ -821,8 +758,7 @@ private:
             for (std::size_t s = 0; s < n; ++s) {
                 reached = reached || exists_vars(reach_[s] && target[s]);
             }
-            add(result, "reachable:" + p.name, FindingKind::Reachable, Severity::Error, p.name, p.range,
-                fmt::format("'{}' is never reached", format_expr(*p.expr)), !reached);
+            add(result, catalogue::property_fails(p), !reached);
             return;
         }
         case PropertyKind::Recover: {
@@ -831,10 +767,7 @@ private:
             for (std::size_t s = 0; s < n; ++s) {
                 bad = bad || exists_vars(reach_[s] && from[s] && !back[s]);
             }
-            add(result, "recover:" + p.name, FindingKind::Recover, Severity::Error, p.name, p.range,
-                fmt::format("recover property '{}' fails: no path relying on {} reaches {}", p.name,
-                            p.reliance.to_string(), p.to ? format_expr(*p.to) : std::string("a goal state")),
-                bad);
+            add(result, catalogue::property_fails(p), bad);
             return;
         }
         case PropertyKind::Within: {
@@ -853,12 +786,7 @@ private:
             for (std::size_t s = 0; s < n; ++s) {
                 bad = bad || exists_vars(reach_[s] && from[s] && !w[s].substitute(b_from, b_to));
             }
-            add(result, "within:" + p.name, FindingKind::Within, Severity::Error, p.name, p.range,
-                fmt::format("within property '{}' fails: {} is not reached within {} s", p.name,
-                            p.to ? format_expr(*p.to) : std::string("a goal state"),
-                            p.expr->op == Op::Const ? fmt::format("{} ({})", p.expr->name, p.expr->value)
-                                                    : format_expr(*p.expr)),
-                bad);
+            add(result, catalogue::property_fails(p), bad);
             return;
         }
         }
@@ -1329,6 +1257,9 @@ private:
         CheckOptions single = options_;
         single.engine = Engine::Explicit;
         single.fixed.assign(m_.parameters.size(), std::nullopt);
+        if (auto left = solvers_.remaining_ms()) {
+            single.time_limit_ms = *left;  // the explicit run ends at this run's deadline too
+        }
         std::string key;
         for (std::size_t i = 0; i < values.size(); ++i) {
             single.fixed[i] = values[i];
@@ -1345,6 +1276,10 @@ private:
                     f.witness->notes.push_back(note);
                 }
             }
+        }
+        if (!f.witness && !found->second.unknown.empty()) {
+            throw Undecided{
+                fmt::format("the interpreter's run for it did not finish: {}", found->second.unknown.front())};
         }
     }
 

@@ -21,7 +21,7 @@ struct DiagramCommandOptions {
     bool findings{false};                 ///< draw the checker's findings and a legend for them
     std::optional<std::string> trace{};   ///< id of the finding whose witness is drawn
     std::string output{};                 ///< .svg, .png or .dot
-    checker::Engine engine{checker::Engine::Z3};
+    checker::Engine engine{checker::Engine::Auto};
     bool legend{true};
     std::optional<std::string> coverage{};        ///< suite document (lwm2mc-suite/1 JSON) whose coverage is drawn
     std::optional<std::size_t> coverage_suite{};  ///< 1-based configuration class to draw; default: all merged

@@ -97,7 +97,8 @@ TEST(Robustness, CountingToAParameterBoundEndsWithAVerdictOrUndecidedUnderZ3) {
 TEST(Robustness, BothEnginesKeepTheExplicitAnswerWhenZ3GivesUp) {
     model::Model m = load("counter-to-bound.lwm2m");
     auto options = quiet(Engine::Both);
-    options.time_limit_ms = 2000;
+    // each engine gets the limit; the explicit engine (0.5 s idle in Debug) must finish in it
+    options.time_limit_ms = 4000;
     auto start = std::chrono::steady_clock::now();
     checker::CheckResult r;
 
@@ -115,7 +116,7 @@ TEST(Robustness, BothEnginesKeepTheExplicitAnswerWhenZ3GivesUp) {
     for (const auto& u : r.unknown) {
         EXPECT_EQ(u.find("disagree"), std::string::npos) << u;
     }
-    EXPECT_LT(seconds_since(start), 2.0 + kOverrunSeconds);  // the explicit engine takes well under 1 s
+    EXPECT_LT(seconds_since(start), 4.0 + 2.0 + kOverrunSeconds);  // Z3's limit and the explicit engine's run
 }
 
 /// Every finding the explicit engine reports on the shipped model is reported by Z3 too, or its

@@ -156,6 +156,52 @@ TEST(Cli, CheckExitsWithOneWhenSomethingIsUndecidedWhateverFailOnSays) {
     EXPECT_NE(never.out.find("1 undecided"), std::string::npos) << never.out;
 }
 
+TEST(Cli, CheckSaysWhichEngineDecidedAndWhy) {
+    CliRun text = run("check " + kModel);
+    CliRun json = run("check " + kModel + " --format json");
+    CliRun z3 = run("check --engine z3 " + kModel);
+
+    // auto (the default) picks the explicit engine for the shipped model and says why; the timing
+    // parameter is counted as what it is, every value of it solved for, not as one configuration
+    EXPECT_NE(text.out.find("explicit engine: 30 configurations x every value of hold_off in 0..4294967295 (solved "
+                            "as intervals)"),
+              std::string::npos)
+        << text.out;
+    EXPECT_NE(text.out.find("  engine: auto: the explicit engine enumerates the parameters' 32 valuations"),
+              std::string::npos)
+        << text.out;
+    EXPECT_NE(json.out.find("\"engine_reason\": \"auto: "), std::string::npos) << json.out;
+    EXPECT_NE(json.out.find("\"timing_parameter\": \"hold_off in 0..4294967295\""), std::string::npos);
+    EXPECT_EQ(z3.out.find("  engine: auto"), std::string::npos) << z3.out;
+    // the same findings, whichever engine decided
+    for (const char* id : {"no-recovery:BsFailed", "no-recovery:Init", "within:factory_reset_reregisters_in_time"}) {
+        EXPECT_NE(json.out.find(std::string("\"id\": \"") + id + "\""), std::string::npos) << id;
+    }
+}
+
+TEST(Cli, ATimeLimitThatIsReachedIsUndecidedNeverSilence) {
+    // 2^16 configurations of a model whose every configuration has a run: a 1 ms limit stops the
+    // explicit engine long before the end
+    const fs::path wide = fs::temp_directory_path() / ("lwm2mc-cli-limit-" + std::to_string(::getpid()) + ".lwm2m");
+    {
+        std::ofstream out(wide);
+        out << "model m;\n";
+        std::string all;
+        for (int i = 0; i < 16; ++i) {
+            out << "parameter p" << i << ": bool;\n";
+            all += (i == 0 ? "p" : " && p") + std::to_string(i);
+        }
+        out << "state A initial goal;\nstate B;\nevent e: client;\nA + e [" << all << "] -> B;\n";
+    }
+    CliRun limited = run("check --engine explicit --time-limit 0.001 --fail-on never " + wide.string());
+    CliRun bad = run("check --time-limit -1 " + wide.string());
+    fs::remove(wide);
+
+    EXPECT_EQ(limited.code, 1) << limited.out << limited.err;
+    EXPECT_NE(limited.out.find("time limit (1 ms) is reached after"), std::string::npos) << limited.out;
+    EXPECT_EQ(bad.code, 2) << bad.err;
+}
+
 TEST(Cli, UsageErrorsExitWithTwoAndSayWhy) {
     CliRun missing = run("validate /nonexistent/model.lwm2m");
     CliRun unknown = run("validat " + kModel);

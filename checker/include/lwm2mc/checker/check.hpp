@@ -18,9 +18,11 @@ namespace lwm2mc::checker {
 /// explicit_configurations), Z3 otherwise; CheckResult::engine says which one decided.
 enum class Engine { Explicit, Z3, Both, Auto };
 const char* engine_name(Engine engine);
+/// The engine named on the command line ("auto", "z3", "explicit", "both"); nullopt otherwise.
+std::optional<Engine> parse_engine(const std::string& name);
 
 struct CheckOptions {
-    Engine engine{Engine::Explicit};
+    Engine engine{Engine::Auto};
     /// Actors the built-in no-recovery analysis relies on (properties carry their own).
     model::ActorSet reliance{model::ActorSet::default_reliance()};
     /// Parameters fixed by the user (--config); nullopt entries range over their whole domain.
@@ -32,7 +34,8 @@ struct CheckOptions {
     /// Z3: wall-clock limit for the whole run, in milliseconds (0: none). Every solver call and
     /// tactic gets at most the time left until it, and every loop checks it, so a run overruns it
     /// only by the work between two calls (rewriting, witness runs of the interpreter); what is not
-    /// decided by then is reported as undecided. The explicit engine does not observe it.
+    /// decided by then is reported as undecided. The explicit engine checks it between
+    /// configurations and every 10^5 product states (see check_explicit).
     std::uint64_t time_limit_ms{0};
     /// Receives one progress line at a time (no newline) once a run has taken longer than
     /// `progress_after_ms`, at most one a second; unset: the lines go to stderr. Fast runs print
@@ -48,7 +51,12 @@ struct CheckResult {
     Engine engine{Engine::Explicit};
     std::vector<Finding> findings{};  ///< sorted by severity, then source position
     bool symbolic{false};             ///< conditions were computed over the whole space at once (Z3)
-    std::uint64_t configurations{0};  ///< configurations examined (explicit engine)
+    /// Configurations examined (explicit engine): the valuations of the enumerated parameters. A
+    /// timing parameter is not enumerated but solved for exactly (every value of its domain, as
+    /// intervals); `timing_parameter` names it then, and each configuration counted here stands for
+    /// all of its values.
+    std::uint64_t configurations{0};
+    std::string timing_parameter{};   ///< "name in lo..hi", or empty
     std::uint64_t product_states{0};  ///< summed over configurations (explicit engine)
     /// Things the engine could not decide; each is reported, never read as "no finding".
     std::vector<std::string> unknown{};

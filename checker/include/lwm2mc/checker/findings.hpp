@@ -29,6 +29,12 @@ enum class FindingKind {
     EvaluationError,   ///< an update leaves a variable's range, or arithmetic overflows
 };
 
+inline constexpr FindingKind kAllFindingKinds[] = {
+    FindingKind::UnreachableState, FindingKind::Deadlock,  FindingKind::NoRecovery,
+    FindingKind::Ambiguity,        FindingKind::Invariant, FindingKind::Reachable,
+    FindingKind::Recover,          FindingKind::Within,    FindingKind::EvaluationError,
+};
+
 /// Stable name of a finding kind ("no-recovery"), printed as the diagnostic code.
 const char* finding_code(FindingKind kind);
 

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "catalogue.hpp"
+
+#include "lwm2mc/model/printer.hpp"
+
+#include <fmt/format.h>
+
+namespace lwm2mc::checker::catalogue {
+
+using namespace model;
+
+Finding unreachable_state(const State& state, bool in_every) {
+    return make_finding("unreachable-state:" + state.name, FindingKind::UnreachableState,
+                        in_every ? Severity::Warning : Severity::Note, state.name, state.range,
+                        fmt::format("state '{}' is unreachable in {}", state.name,
+                                    in_every ? "every configuration" : "some configurations"));
+}
+
+Finding deadlock(const State& state) {
+    return make_finding("deadlock:" + state.name, FindingKind::Deadlock, Severity::Error, state.name, state.range,
+                        fmt::format("state '{}' can deadlock: no transition is enabled", state.name));
+}
+
+Finding ambiguity(const Model& m, const Transition& first, const Transition& second, const State& state) {
+    return make_finding(fmt::format("ambiguity:{}|{}", first.name, second.name), FindingKind::Ambiguity,
+                        Severity::Warning, fmt::format("{} / {}", first.name, second.name), second.range,
+                        fmt::format("'{}' and '{}' both leave '{}' on '{}' and can be enabled together; mark them "
+                                    "'by choice' if the spec leaves the choice to the client",
+                                    first.name, second.name, state.name, m.events[first.event.index()].name));
+}
+
+Finding no_recovery(const State& state, ActorSet reliance) {
+    return make_finding("no-recovery:" + state.name, FindingKind::NoRecovery, Severity::Error, state.name, state.range,
+                        fmt::format("no recovery from state '{}': no path relying on {} leads back to a goal state",
+                                    state.name, reliance.to_string()));
+}
+
+FindingKind property_kind(const Property& p) {
+    switch (p.kind) {
+    case PropertyKind::Invariant:
+        return FindingKind::Invariant;
+    case PropertyKind::Reachable:
+        return FindingKind::Reachable;
+    case PropertyKind::Recover:
+        return FindingKind::Recover;
+    case PropertyKind::Within:
+        return FindingKind::Within;
+    }
+    return FindingKind::Invariant;
+}
+
+Finding property_fails(const Property& p) {
+    FindingKind kind = property_kind(p);
+    std::string id = std::string(finding_code(kind)) + ":" + p.name;
+    std::string target = p.to ? format_expr(*p.to) : std::string("a goal state");
+    std::string message;
+    switch (p.kind) {
+    case PropertyKind::Invariant:
+        message = fmt::format("invariant '{}' is violated", p.name);
+        break;
+    case PropertyKind::Reachable:
+        message = fmt::format("'{}' is never reached", format_expr(*p.expr));
+        break;
+    case PropertyKind::Recover:
+        message = fmt::format("recover property '{}' fails: no path relying on {} reaches {}", p.name,
+                              p.reliance.to_string(), target);
+        break;
+    case PropertyKind::Within:
+        message = fmt::format("within property '{}' fails: {} is not reached within {} s", p.name, target,
+                              p.expr->op == Op::Const ? fmt::format("{} ({})", p.expr->name, p.expr->value)
+                                                      : format_expr(*p.expr));
+        break;
+    }
+    return make_finding(std::move(id), kind, Severity::Error, p.name, p.range, std::move(message));
+}
+
+Finding negative_duration(const Transition& t) {
+    return make_finding("evaluation-error:duration:" + t.name, FindingKind::EvaluationError, Severity::Error, t.name,
+                        t.duration ? t.duration->range : t.range,
+                        fmt::format("transition '{}' can take a negative duration", t.name));
+}
+
+Finding update_error(const Transition& t) {
+    return make_finding("evaluation-error:" + t.name, FindingKind::EvaluationError, Severity::Error, t.name, t.range,
+                        fmt::format("transition '{}' can assign a value outside a variable's range", t.name));
+}
+
+Finding initial_out_of_range(const Model& m) {
+    return make_finding("evaluation-error:initial", FindingKind::EvaluationError, Severity::Error, "initial values",
+                        m.state(m.initial_state()).range, "an initial value is outside its variable's range");
+}
+
+Finding evaluation_error(const SourceRange& range, const std::string& what) {
+    return make_finding(fmt::format("evaluation-error:{}", range.to_string()), FindingKind::EvaluationError,
+                        Severity::Error, "expression", range, what);
+}
+
+}  // namespace lwm2mc::checker::catalogue

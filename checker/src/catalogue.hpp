@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The finding catalogue: every kind of finding the engines report, with its id, subject, source
+// range, severity and message, written once. The engines decide *where* a finding occurs (its
+// condition, witness and counts); what it is called and what it says comes from here, so the
+// engines' reports match byte for byte and `--engine both` can pair findings by id.
+
+#include "lwm2mc/checker/findings.hpp"
+#include "lwm2mc/model/model.hpp"
+
+#include <string>
+
+namespace lwm2mc::checker::catalogue {
+
+/// `in_every`: the state is unreachable in every configuration examined (a warning); otherwise
+/// only in some (a note).
+Finding unreachable_state(const model::State& state, bool in_every);
+Finding deadlock(const model::State& state);
+/// Two non-choice transitions leaving `state` on one event with jointly enabled guards; the
+/// subject orders them by declaration (`first` declared before `second`).
+Finding ambiguity(const model::Model& m, const model::Transition& first, const model::Transition& second,
+                  const model::State& state);
+Finding no_recovery(const model::State& state, model::ActorSet reliance);
+/// A property that fails (kind by the property's kind).
+Finding property_fails(const model::Property& p);
+/// The finding kind of a failing property.
+FindingKind property_kind(const model::Property& p);
+Finding negative_duration(const model::Transition& t);
+/// An update of `t` leaves its variable's range or overflows.
+Finding update_error(const model::Transition& t);
+/// An initial value is outside its variable's range (the configuration has no run).
+Finding initial_out_of_range(const model::Model& m);
+/// A guard or property cannot be evaluated at `range` (arithmetic overflow); `what` says why.
+Finding evaluation_error(const model::SourceRange& range, const std::string& what);
+
+}  // namespace lwm2mc::checker::catalogue
