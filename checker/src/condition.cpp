@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <tuple>
 
 namespace lwm2mc::checker {
@@ -37,6 +38,136 @@ std::string Condition::to_string() const {
         out += (i ? " || " : "") + (paren ? "(" + cube + ")" : cube);
     }
     return out;
+}
+
+// ---- literals ----------------------------------------------------------------------------------
+
+Literal normalise_literal(Literal literal) {
+    std::map<std::size_t, std::int64_t> by_param;
+    for (const Literal::Term& t : literal.terms) {
+        by_param[t.param] += t.coefficient;
+    }
+    literal.terms.clear();
+    std::int64_t common = 0;
+    int positive = 0;
+    int negative = 0;
+    for (const auto& [param, coefficient] : by_param) {
+        if (coefficient != 0) {
+            literal.terms.push_back({coefficient, param});
+            common = std::gcd(common, coefficient);
+            (coefficient > 0 ? positive : negative) += 1;
+        }
+    }
+    if (literal.terms.empty()) {
+        return literal;
+    }
+    // s * g op k: for > it is s > floor(k / g), for < it is s < ceil(k / g); == and != only
+    // when g divides k (otherwise the literal is constant and stays as written)
+    auto floor_div = [](std::int64_t k, std::int64_t g) { return k / g - ((k % g != 0 && k < 0) ? 1 : 0); };
+    auto ceil_div = [](std::int64_t k, std::int64_t g) { return k / g + ((k % g != 0 && k > 0) ? 1 : 0); };
+    bool divides = literal.value % common == 0;
+    if (common > 1 && (divides || literal.op == Literal::Op::Gt || literal.op == Literal::Op::Lt)) {
+        for (Literal::Term& t : literal.terms) {
+            t.coefficient /= common;
+        }
+        literal.value = literal.op == Literal::Op::Gt   ? floor_div(literal.value, common)
+                        : literal.op == Literal::Op::Lt ? ceil_div(literal.value, common)
+                                                        : literal.value / common;
+    }
+    bool flip = negative > positive || (negative == positive && literal.value < 0);
+    if (flip) {
+        for (Literal::Term& t : literal.terms) {
+            t.coefficient = -t.coefficient;
+        }
+        literal.value = -literal.value;
+        literal.op = literal.op == Literal::Op::Gt   ? Literal::Op::Lt
+                     : literal.op == Literal::Op::Lt ? Literal::Op::Gt
+                                                     : literal.op;
+    }
+    return literal;
+}
+
+namespace {
+
+const char* op_text(Literal::Op op) {
+    switch (op) {
+    case Literal::Op::Eq:
+        return "==";
+    case Literal::Op::Ne:
+        return "!=";
+    case Literal::Op::Gt:
+        return ">";
+    case Literal::Op::Lt:
+        return "<";
+    }
+    return "==";
+}
+
+}  // namespace
+
+std::string format_literal(const Model& model, const Literal& literal) {
+    bool equality = literal.op == Literal::Op::Eq || literal.op == Literal::Op::Ne;
+    if (auto param = literal.single()) {
+        const Parameter& p = model.parameters[*param];
+        if (p.type.kind == TypeKind::Bool && equality) {
+            bool holds = (literal.value != 0) == (literal.op == Literal::Op::Eq);
+            return holds ? p.name : "!" + p.name;
+        }
+        if (p.type.kind == TypeKind::Enum && equality) {
+            return fmt::format("{} {} {}", p.name, op_text(literal.op), model.format_value(p.type, literal.value));
+        }
+        return fmt::format("{} {} {}", p.name, op_text(literal.op), literal.value);
+    }
+    // a sum: positive terms first, so that `-d1 + d2 > 3` reads `d2 - d1 > 3`
+    std::string why;
+    std::string sum;
+    auto write = [&](const Literal::Term& t) {
+        const Parameter& p = model.parameters[t.param];
+        if (p.type.kind != TypeKind::Int && why.empty()) {
+            why = fmt::format("'{}' is not an int", p.name);
+        }
+        std::int64_t size = t.coefficient < 0 ? -t.coefficient : t.coefficient;
+        const char* sign = t.coefficient < 0 ? "-" : "+";
+        if (size > kMaxRepeatedTerm) {
+            if (why.empty()) {
+                why = "the language has no multiplication";
+            }
+            sum += fmt::format("{}{} * {}", sum.empty() ? (t.coefficient < 0 ? "-" : "") : fmt::format(" {} ", sign),
+                               size, p.name);
+            return;
+        }
+        for (std::int64_t k = 0; k < size; ++k) {
+            sum += (sum.empty() ? std::string(t.coefficient < 0 ? "-" : "") : fmt::format(" {} ", sign)) + p.name;
+        }
+    };
+    for (const Literal::Term& t : literal.terms) {
+        if (t.coefficient > 0) {
+            write(t);
+        }
+    }
+    for (const Literal::Term& t : literal.terms) {
+        if (t.coefficient < 0) {
+            write(t);
+        }
+    }
+    if (sum.empty()) {
+        sum = "0";
+    }
+    std::string text = fmt::format("{} {} {}", sum, op_text(literal.op), literal.value);
+    return why.empty() ? text : fmt::format("{} /* not model syntax: {} */", text, why);
+}
+
+Condition make_condition(const Model& model, std::vector<std::vector<Literal>> cubes) {
+    Condition result;
+    for (const auto& cube : cubes) {
+        std::vector<std::string> texts;
+        for (const Literal& l : cube) {
+            texts.push_back(format_literal(model, l));
+        }
+        result.cubes.push_back(std::move(texts));
+    }
+    result.literals = std::move(cubes);
+    return result;
 }
 
 // ---- the space of valuations -------------------------------------------------------------------
@@ -372,49 +503,30 @@ void ConditionBuilder::give_back_forced(Cube& cube) const {
     std::sort(cube.begin(), cube.end());
 }
 
-std::string ConditionBuilder::literal(std::size_t param, Value value) const {
-    const Parameter& p = model_.parameters[param];
-    switch (p.type.kind) {
-    case TypeKind::Bool:
-        return value ? p.name : "!" + p.name;
-    case TypeKind::Enum:
-        return fmt::format("{} == {}", p.name, model_.format_value(p.type, value));
-    case TypeKind::Int:
-        return fmt::format("{} == {}", p.name, value);
-    }
-    return p.name;
-}
-
 Condition ConditionBuilder::render(std::vector<Term> terms) const {
     merge(terms);
-    Condition result;
-    result.literals.emplace();
+    std::vector<std::vector<Literal>> cubes;
     for (Term& t : terms) {
         // an empty cube stands for every configuration: nothing is forced that the report should repeat
         if (!t.cube.empty()) {
             give_back_forced(t.cube);
         }
-        std::vector<std::string> lits;
         std::vector<Literal> structured;
         for (const auto& [p, v] : t.cube) {
-            lits.push_back(literal(p, v));
-            structured.push_back({Literal::Op::Eq, p, v});
+            structured.push_back(Literal::compare(p, Literal::Op::Eq, v));
         }
         if (t.timing) {
             const Parameter& tp = model_.parameters[*t.timing];
             if (t.lo > tp.type.lo) {
-                lits.push_back(fmt::format("{} > {}", tp.name, t.lo - 1));
-                structured.push_back({Literal::Op::Gt, *t.timing, t.lo - 1});
+                structured.push_back(Literal::compare(*t.timing, Literal::Op::Gt, t.lo - 1));
             }
             if (t.hi < tp.type.hi) {
-                lits.push_back(fmt::format("{} < {}", tp.name, t.hi + 1));
-                structured.push_back({Literal::Op::Lt, *t.timing, t.hi + 1});
+                structured.push_back(Literal::compare(*t.timing, Literal::Op::Lt, t.hi + 1));
             }
         }
-        result.cubes.push_back(std::move(lits));
-        result.literals->push_back(std::move(structured));
+        cubes.push_back(std::move(structured));
     }
-    return result;
+    return make_condition(model_, std::move(cubes));
 }
 
 Condition ConditionBuilder::build(const std::vector<std::size_t>& occurs) const {

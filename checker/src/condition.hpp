@@ -7,10 +7,33 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 namespace lwm2mc::checker {
+
+/// The normal form of a linear literal (both engines build theirs through it): one term per
+/// parameter, by parameter, without zero coefficients; the coefficients' common factor divided
+/// out (rounding the constant the way that keeps the literal equivalent over the integers); and
+/// the signs flipped, `>` and `<` swapped, when that leaves more positive coefficients than
+/// negative ones, or as many and a constant that is no longer negative (`-d1 - d2 < -4` is
+/// `d1 + d2 > 4`). A literal without terms is left as it is.
+Literal normalise_literal(Literal literal);
+
+/// A literal in model syntax: the one printer of conditions (docs/semantics.md, "Conditions").
+/// `p` / `!p` for a bool parameter, `mode == Quick` / `mode != Quick` for an enum,
+/// `h > 598`, `d1 + d2 > 4`, `d1 - d2 < 3`. The language has no multiplication, so a coefficient
+/// c is written as the parameter repeated |c| times (as the shipped models write `2 * X`) up to
+/// kMaxRepeatedTerm; beyond that, and for enum parameters in arithmetic, the text keeps `*` or the
+/// arithmetic and ends in a comment saying it is not model syntax.
+std::string format_literal(const model::Model& model, const Literal& literal);
+
+/// The largest coefficient format_literal() writes by repeating the parameter.
+constexpr std::int64_t kMaxRepeatedTerm = 4;
+
+/// A condition from its structured cubes: the text of every literal by format_literal().
+Condition make_condition(const model::Model& model, std::vector<std::vector<Literal>> cubes);
 
 /// The valuations of the enumerated parameters, numbered in mixed radix: index = sum over the
 /// enumerated parameters p of (value_p - lo_p) * stride_p, the last enumerated parameter varying
@@ -91,7 +114,6 @@ private:
     bool for_each_index(const Cube& cube, Visit&& visit) const;
     void merge(std::vector<Term>& terms) const;
     void give_back_forced(Cube& cube) const;
-    std::string literal(std::size_t param, model::Value value) const;
 
     const model::Model& model_;
     const ConfigurationSpace& space_;

@@ -79,6 +79,7 @@ struct Accumulator {
     std::vector<std::size_t> configs;                     ///< indices into the universe, ascending
     std::map<std::size_t, std::vector<Interval>> timing;  ///< within: violating intervals per config
     std::optional<Witness> witness;
+    std::vector<Value> witness_at;  ///< the valuation of all parameters the witness runs under
 };
 
 class ExplicitEngine {
@@ -300,22 +301,38 @@ private:
         return *cache[i];
     }
 
-    void occur(Accumulator& a, std::size_t config, std::optional<Witness> w) {
+    /// Whether a witness of `steps` transitions under `valuation` replaces the one kept: the
+    /// smallest valuation wins (parameter order, each as small as possible: docs/semantics.md,
+    /// "Witnesses", as in the Z3 engine), and within one valuation the shortest run.
+    static bool better(const Accumulator& a, const std::vector<Value>& valuation, std::size_t steps) {
+        if (!a.witness) {
+            return true;
+        }
+        if (valuation != a.witness_at) {
+            return valuation < a.witness_at;  // lexicographic: the first parameter decides first
+        }
+        return steps < a.witness->steps.size();
+    }
+
+    /// Records that the finding occurs in `config`; `w`, when given, runs under `valuation`.
+    void occur(Accumulator& a, std::size_t config, std::optional<Witness> w = std::nullopt,
+               const std::vector<Value>* valuation = nullptr) {
         if (a.configs.empty() || a.configs.back() != config) {
             a.configs.push_back(config);
         }
-        if (w && (!a.witness || w->steps.size() < a.witness->steps.size())) {
+        if (w && valuation && better(a, *valuation, w->steps.size())) {
             a.witness = std::move(w);
+            a.witness_at = *valuation;
         }
     }
 
-    /// As occur(), with a witness to `node` built only when it is shorter than the one kept (building
-    /// one per configuration would cost more than the search); `stuck` adds the notes of stuck_notes().
+    /// As occur(), with a witness to `node` built only when it replaces the one kept (building one
+    /// per configuration would cost more than the search); `stuck` adds the notes of stuck_notes().
     /// `note`, when given, is added to the witness (what went wrong in the step after its end).
     void occur_at(Accumulator& a, std::size_t config, std::size_t node, const Configuration& c,
                   const ActorSet* stuck = nullptr, const char* note = nullptr) {
-        if (a.witness && nodes_[node].depth >= a.witness->steps.size()) {
-            occur(a, config, std::nullopt);
+        if (!better(a, c.values, nodes_[node].depth)) {
+            occur(a, config);
             return;
         }
         Witness w = witness_to(node, c);
@@ -325,7 +342,7 @@ private:
         if (note) {
             w.notes.emplace_back(note);
         }
-        occur(a, config, std::move(w));
+        occur(a, config, std::move(w), &c.values);
     }
 
     /// Nodes from which a node satisfying `target` is reachable using only `actors`.
@@ -401,7 +418,7 @@ private:
             w.initial_state = m_.state(m_.initial_state()).name;
             w.end = m_.initial_state();
             w.notes.emplace_back(e.what());
-            occur(a, k, a.witness ? std::nullopt : std::optional<Witness>(std::move(w)));
+            occur(a, k, std::move(w), &c.values);
             return;
         }
         index.emplace(nodes_[0].ps, 0);
@@ -650,7 +667,7 @@ private:
         std::vector<bool> from = satisfying(p.from, c, false);
         auto labels = min_costs(satisfying(p.to, c, true), p.reliance);
         std::vector<Interval> violating;
-        std::optional<std::size_t> witness_node;
+        std::vector<std::size_t> violating_at;  ///< the node of each interval
         for (std::size_t u = 0; u < nodes_.size(); ++u) {
             if (!from[u]) {
                 continue;
@@ -680,21 +697,31 @@ private:
             }
             if (lo <= hi) {
                 violating.push_back({static_cast<Value>(lo), static_cast<Value>(hi)});
-                if (!witness_node) {
-                    witness_node = u;
-                }
+                violating_at.push_back(u);
             }
         }
         if (violating.empty()) {
             return;
         }
+        // the witness runs under the smallest violating value of the timing parameter, to the first
+        // node (in breadth-first order: the nearest) where that value violates the property
+        std::optional<std::size_t> witness_node;
+        Value h = violating.front().lo;
+        for (const Interval& iv : violating) {
+            h = std::min(h, iv.lo);
+        }
+        for (std::size_t i = 0; i < violating.size() && !witness_node; ++i) {
+            if (violating[i].lo <= h && h <= violating[i].hi) {
+                witness_node = violating_at[i];
+            }
+        }
         a.timing[k] = merge(std::move(violating));
-        if (a.witness && nodes_[*witness_node].depth >= a.witness->steps.size()) {
-            occur(a, k, std::nullopt);  // a witness at least as short is kept already
+        Configuration at_h = with_timing(c, h);
+        if (!better(a, at_h.values, nodes_[*witness_node].depth)) {
+            occur(a, k);  // the witness kept runs under a smaller valuation, or is as short
             return;
         }
-        Value h = a.timing[k].front().lo;
-        Witness w = witness_to(*witness_node, with_timing(c, h));
+        Witness w = witness_to(*witness_node, at_h);
         std::string fastest;
         for (const Cost& l : labels[*witness_node]) {
             std::string term =
@@ -710,7 +737,7 @@ private:
                               : fmt::format("from '{}' the fastest path relying on {} takes {}; the bound is {} s",
                                             m_.state(nodes_[*witness_node].ps.state).name, p.reliance.to_string(),
                                             fastest, static_cast<long long>(bound.a)));
-        occur(a, k, std::move(w));
+        occur(a, k, std::move(w), &at_h.values);
     }
 
     /// The time limit stopped the run before configuration `examined`: the findings and their

@@ -24,12 +24,14 @@
 #include <deque>
 #include <initializer_list>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <new>
 #include <optional>
 #include <set>
 
 #include "catalogue.hpp"
+#include "condition.hpp"
 #include "encoder.hpp"
 #include "progress.hpp"
 
@@ -39,6 +41,8 @@ namespace {
 
 using namespace model;
 using detail::Encoder;
+
+__extension__ typedef __int128 Wide;  ///< sums of 64-bit products, checked before narrowing
 
 /// Thrown when Z3 answers `unknown` (timeout, incompleteness) inside one analysis. Never leaves
 /// this file: guarded() and run_z3 turn it into an undecided item.
@@ -78,10 +82,17 @@ std::string failure_reason() {
     }
 }
 
-/// The one place where the engine creates Z3 solvers and tactics: each gets the time limit
-/// (CheckOptions::solver_timeout_ms), and a solver's `unknown` or a tactic that stops is
-/// Undecided, never read as sat or unsat. It also keeps the run's deadline
-/// (CheckOptions::time_limit_ms): past it, every solver call and tactic is Undecided at once.
+/// The one place where the engine creates Z3 solvers and tactics and runs them. Every solver call
+/// and every tactic gets budget_ms(): the per-call limit (CheckOptions::solver_timeout_ms) cut to
+/// what is left until the run's deadline (CheckOptions::time_limit_ms), so that no single call
+/// overruns the deadline by more than Z3's reaction time. A solver's `unknown` or a tactic that
+/// stops is Undecided, never read as sat or unsat; past the deadline every call is Undecided at
+/// once. The limits are set on each call, not when a solver is made: the engine keeps solvers
+/// for the whole run (making them is the dominant cost otherwise).
+/// Z3 4.8.12 honours the `timeout` parameter of a solver on every check() (also when it is changed
+/// between checks) and `try_for` around a tactic; its timers run on a thread pool that has been
+/// reported to deadlock when many of them expire (Z3Prover/z3#5371), so the engine relies on its own
+/// deadline checks between calls, and a timer expires at most once for the deadline.
 class SolverFactory {
 public:
     SolverFactory(z3::context& ctx, const CheckOptions& options)
@@ -93,27 +104,32 @@ public:
 
     z3::solver solver(const char* logic = nullptr) const {
         z3::solver s = logic ? z3::solver(ctx_, logic) : z3::solver(ctx_);
-        z3::params p(ctx_);
-        p.set("timeout", timeout_ms_);
-        s.set(p);
+        limit(s);
         return s;
     }
 
-    /// The named tactics one after the other, stopped after the time limit.
+    z3::optimize optimizer() const {
+        z3::optimize o(ctx_);
+        limit(o);
+        return o;
+    }
+
+    /// The named tactics one after the other (apply() adds the time limit when it runs them).
     z3::tactic tactic(std::initializer_list<const char*> names) const {
         std::optional<z3::tactic> all;
         for (const char* name : names) {
             z3::tactic t(ctx_, name);
             all = all ? *all & t : t;
         }
-        return z3::try_for(all ? *all : z3::tactic(ctx_, "skip"), timeout_ms_);
+        return all ? *all : z3::tactic(ctx_, "skip");
     }
 
-    /// Applies a tactic from tactic(); when it stops or fails, Undecided saying `what`.
+    /// Applies a tactic from tactic() within budget_ms(); when it stops or fails, Undecided saying
+    /// `what`.
     z3::apply_result apply(const z3::tactic& t, const z3::goal& g, const char* what) const {
-        check_deadline();
+        z3::tactic limited = z3::try_for(t, budget_ms());
         try {
-            return t.apply(g);
+            return limited.apply(g);
         } catch (const z3::exception& e) {
             throw Undecided{fmt::format("{} stopped ({})", what, e.msg())};
         }
@@ -121,7 +137,7 @@ public:
 
     /// sat: true, unsat: false, unknown: Undecided saying `what` and Z3's reason.
     bool decide(z3::solver& s, const char* what) const {
-        check_deadline();
+        limit(s);
         switch (s.check()) {
         case z3::sat:
             return true;
@@ -130,19 +146,71 @@ public:
         case z3::unknown:
             break;
         }
-        std::string reason = s.reason_unknown();
-        throw Undecided{fmt::format("Z3 answered unknown {} ({})", what, reason.empty() ? "no reason given" : reason)};
+        throw Undecided{unknown_reason(s.reason_unknown(), what)};
+    }
+
+    /// As decide(), for an optimizer.
+    bool decide(z3::optimize& o, const char* what) const {
+        limit(o);
+        switch (o.check()) {
+        case z3::sat:
+            return true;
+        case z3::unsat:
+            return false;
+        case z3::unknown:
+            break;
+        }
+        throw Undecided{unknown_reason(Z3_optimize_get_reason_unknown(ctx_, o), what)};
     }
 
     /// Undecided once the run's time limit is reached.
     void check_deadline() const {
-        if (deadline_ && Clock::now() > *deadline_) {
+        if (deadline_ && Clock::now() >= *deadline_) {
             throw Undecided{fmt::format("the run's time limit ({} ms) is reached", time_limit_ms_)};
         }
     }
 
+    /// The time left until the deadline in ms (at least 1); nullopt without a deadline.
+    std::optional<std::uint64_t> remaining_ms() const {
+        if (!deadline_) {
+            return std::nullopt;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
+        return static_cast<std::uint64_t>(std::max<std::int64_t>(left, 1));
+    }
+
+    /// What the next solver call or tactic may take, in ms: solver_timeout_ms, cut to the time left
+    /// until the deadline (at least 1 ms); UINT_MAX (no limit) when neither is set. Undecided once the
+    /// deadline is reached.
+    unsigned budget_ms() const {
+        check_deadline();
+        std::uint64_t budget = timeout_ms_ > 0 ? timeout_ms_ : std::numeric_limits<unsigned>::max();
+        if (deadline_) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
+            budget = std::min<std::uint64_t>(budget, static_cast<std::uint64_t>(std::max<std::int64_t>(left, 1)));
+        }
+        return static_cast<unsigned>(budget);
+    }
+
 private:
     using Clock = std::chrono::steady_clock;
+
+    template <class S>
+    void limit(S& s) const {
+        z3::params p(ctx_);
+        p.set("timeout", budget_ms());
+        s.set(p);
+    }
+
+    std::string unknown_reason(const std::string& reason, const char* what) const {
+        std::string why = reason.empty() ? "no reason given" : reason;
+        // Z3 4.8.12 reports an expired timer as "canceled" (or as the theory's incompleteness);
+        // say which limit it was when the deadline is the cause
+        if (deadline_ && Clock::now() >= *deadline_) {
+            why += fmt::format("; the run's time limit ({} ms) is reached", time_limit_ms_);
+        }
+        return fmt::format("Z3 answered unknown {} ({})", what, why);
+    }
 
     z3::context& ctx_;
     unsigned timeout_ms_;
@@ -247,6 +315,7 @@ private:
         z3::expr current = body;
         z3::expr_vector rest(ctx_);
         for (int i = 0; i < static_cast<int>(vars.size()); ++i) {
+            solvers_.check_deadline();
             z3::expr x = vars[i];
             auto values = small_domain(x);
             if (!values) {
@@ -578,6 +647,7 @@ private:
         std::size_t n = m_.state_count();
         for (std::size_t s = 0; s < n; ++s) {
             const State& st = m_.state(StateId{s});
+            // no deadline check here: past it, each analysis below becomes its own undecided item
             progress_.report([&] { return fmt::format("analysing state '{}'", st.name); });
             guarded(result, fmt::format("state '{}' (reachability)", st.name), {FindingKind::UnreachableState}, [&] {
                 z3::expr reachable_params = exists_vars(reach_[s]);
@@ -757,68 +827,152 @@ private:
         }
     }
 
-    /// A literal in model syntax, plus its structured form when it is `param op constant`.
-    std::pair<std::string, std::optional<Literal>> describe(const z3::expr& lit) {
-        bool negated = lit.is_app() && lit.decl().decl_kind() == Z3_OP_NOT;
-        z3::expr atom = negated ? lit.arg(0) : lit;
-        if (auto p = param_index(atom)) {
-            return {(negated ? "!" : "") + m_.parameters[*p].name, Literal{Literal::Op::Eq, *p, negated ? 0 : 1}};
+    /// Adds factor * e to `terms` and `constant` when e is linear in the parameters (sums,
+    /// differences, negations and products with numerals of parameters and numerals).
+    bool linear(const z3::expr& e, Wide factor, std::map<std::size_t, Wide>& terms, Wide& constant) const {
+        constexpr Wide kLimit = static_cast<Wide>(1) << 100;  // far from overflow; beyond: not linear
+        if (factor > kLimit || factor < -kLimit || constant > kLimit || constant < -kLimit) {
+            return false;
         }
-        Z3_decl_kind k = atom.decl().decl_kind();
-        // normalise "param op k" / "k op param" (Z3 writes bounds both ways)
-        auto p0 = param_index(atom.arg(0));
-        auto p1 = atom.num_args() > 1 ? param_index(atom.arg(1)) : std::nullopt;
-        int64_t value = 0;
-        if (atom.num_args() == 2 &&
-            ((p0 && atom.arg(1).is_numeral_i64(value)) || (p1 && atom.arg(0).is_numeral_i64(value)))) {
-            std::size_t p = p0 ? *p0 : *p1;
-            bool flipped = !p0;
-            // x <= k  ==  x < k+1 ; x >= k == x > k-1 ; flipped: k <= x == x > k-1 ; k >= x == x < k+1
-            Literal l{Literal::Op::Eq, p, value};
-            switch (k) {
-            case Z3_OP_LE:
-                l = flipped ? Literal{Literal::Op::Gt, p, value - 1} : Literal{Literal::Op::Lt, p, value + 1};
-                break;
-            case Z3_OP_GE:
-                l = flipped ? Literal{Literal::Op::Lt, p, value + 1} : Literal{Literal::Op::Gt, p, value - 1};
-                break;
-            case Z3_OP_LT:
-                l = flipped ? Literal{Literal::Op::Gt, p, value} : Literal{Literal::Op::Lt, p, value};
-                break;
-            case Z3_OP_GT:
-                l = flipped ? Literal{Literal::Op::Lt, p, value} : Literal{Literal::Op::Gt, p, value};
-                break;
-            case Z3_OP_EQ:
-                l = Literal{Literal::Op::Eq, p, value};
-                break;
-            default:
-                break;
-            }
-            if (negated) {
-                switch (l.op) {
-                case Literal::Op::Eq:
-                    l.op = Literal::Op::Ne;
-                    break;
-                case Literal::Op::Ne:
-                    l.op = Literal::Op::Eq;
-                    break;
-                case Literal::Op::Gt:
-                    l = {Literal::Op::Lt, p, l.value + 1};
-                    break;  // !(x > k) == x < k+1
-                case Literal::Op::Lt:
-                    l = {Literal::Op::Gt, p, l.value - 1};
-                    break;  // !(x < k) == x > k-1
+        int64_t v = 0;
+        if (e.is_numeral_i64(v)) {
+            constant += factor * v;
+            return true;
+        }
+        if (auto p = param_index(e); p && e.is_int()) {
+            terms[*p] += factor;
+            return true;
+        }
+        if (!e.is_app()) {
+            return false;
+        }
+        switch (e.decl().decl_kind()) {
+        case Z3_OP_ADD:
+            for (unsigned i = 0; i < e.num_args(); ++i) {
+                if (!linear(e.arg(i), factor, terms, constant)) {
+                    return false;
                 }
             }
-            const Parameter& param = m_.parameters[p];
-            static const char* kOps[] = {"==", "!=", ">", "<"};
-            std::string shown =
-                param.type.kind == TypeKind::Enum && (l.op == Literal::Op::Eq || l.op == Literal::Op::Ne)
-                    ? m_.format_value(param.type, l.value)
-                    : std::to_string(l.value);
-            return {fmt::format("{} {} {}", param.name, kOps[static_cast<int>(l.op)], shown), l};
+            return true;
+        case Z3_OP_SUB:
+            for (unsigned i = 0; i < e.num_args(); ++i) {
+                if (!linear(e.arg(i), i == 0 ? factor : -factor, terms, constant)) {
+                    return false;
+                }
+            }
+            return true;
+        case Z3_OP_UMINUS:
+            return linear(e.arg(0), -factor, terms, constant);
+        case Z3_OP_MUL: {
+            // numerals times at most one other factor
+            Wide product = factor;
+            std::optional<z3::expr> other;
+            for (unsigned i = 0; i < e.num_args(); ++i) {
+                if (e.arg(i).is_numeral_i64(v)) {
+                    product *= v;
+                    if (product > kLimit || product < -kLimit) {
+                        return false;
+                    }
+                } else if (other) {
+                    return false;
+                } else {
+                    other = e.arg(i);
+                }
+            }
+            if (!other) {
+                constant += product;
+                return true;
+            }
+            return linear(*other, product, terms, constant);
         }
-        return {model_syntax(lit), std::nullopt};
+        default:
+            return false;
+        }
+    }
+
+    /// The structured form of a literal (a bool parameter, or an arithmetic atom linear in the
+    /// parameters, possibly negated), normalised; nullopt when it has none.
+    std::optional<Literal> as_literal(const z3::expr& lit) const {
+        bool negated = lit.is_app() && lit.decl().decl_kind() == Z3_OP_NOT;
+        z3::expr atom = negated ? lit.arg(0) : lit;
+        if (auto p = param_index(atom); p && atom.is_bool()) {
+            return Literal::compare(*p, Literal::Op::Eq, negated ? 0 : 1);
+        }
+        if (!atom.is_app() || atom.num_args() != 2 || !atom.arg(0).is_int()) {
+            return std::nullopt;
+        }
+        // lhs - rhs op 0, that is  terms op -constant
+        std::map<std::size_t, Wide> terms;
+        Wide constant = 0;
+        if (!linear(atom.arg(0), 1, terms, constant) || !linear(atom.arg(1), -1, terms, constant)) {
+            return std::nullopt;
+        }
+        Wide k = -constant;
+        Literal::Op op = Literal::Op::Eq;
+        switch (atom.decl().decl_kind()) {
+        case Z3_OP_LE:  // s <= k  is  s < k + 1
+            op = Literal::Op::Lt;
+            k += 1;
+            break;
+        case Z3_OP_GE:  // s >= k  is  s > k - 1
+            op = Literal::Op::Gt;
+            k -= 1;
+            break;
+        case Z3_OP_LT:
+            op = Literal::Op::Lt;
+            break;
+        case Z3_OP_GT:
+            op = Literal::Op::Gt;
+            break;
+        case Z3_OP_EQ:
+            op = Literal::Op::Eq;
+            break;
+        default:
+            return std::nullopt;
+        }
+        if (negated) {  // !(s == k) is s != k; !(s > k) is s < k + 1; !(s < k) is s > k - 1
+            switch (op) {
+            case Literal::Op::Eq:
+                op = Literal::Op::Ne;
+                break;
+            case Literal::Op::Ne:
+                op = Literal::Op::Eq;
+                break;
+            case Literal::Op::Gt:
+                op = Literal::Op::Lt;
+                k += 1;
+                break;
+            case Literal::Op::Lt:
+                op = Literal::Op::Gt;
+                k -= 1;
+                break;
+            }
+        }
+        auto fits = [](Wide x) {
+            return x >= std::numeric_limits<std::int64_t>::min() && x <= std::numeric_limits<std::int64_t>::max();
+        };
+        if (!fits(k)) {
+            return std::nullopt;
+        }
+        Literal l{op, {}, static_cast<std::int64_t>(k)};
+        for (const auto& [param, coefficient] : terms) {
+            if (!fits(coefficient)) {
+                return std::nullopt;
+            }
+            l.terms.push_back({static_cast<std::int64_t>(coefficient), param});
+        }
+        return normalise_literal(std::move(l));
+    }
+
+    /// A literal in model syntax by the printer of both engines, plus its structured form, when it
+    /// is linear in the parameters; otherwise Z3's term in the closest syntax, saying that it is not
+    /// model syntax (e.g. a divisibility constraint left by quantifier elimination).
+    std::pair<std::string, std::optional<Literal>> describe(const z3::expr& lit) const {
+        if (auto l = as_literal(lit)) {
+            return {format_literal(m_, *l), l};
+        }
+        return {fmt::format("{} /* not model syntax: not linear in the parameters */", model_syntax(lit)),
+                std::nullopt};
     }
 
     /// A quantifier-free Z3 term over the parameters written in (nearly) model syntax; used for
@@ -905,6 +1059,7 @@ private:
         std::vector<z3::expr> cubes_z3;
         z3::expr covered = ctx_.bool_val(false);
         while (true) {
+            solvers_.check_deadline();
             z3::solver s = solvers_.solver();
             s.add(cond && !covered);
             // smallest valuation first (false < true, low < high), as the explicit engine
@@ -937,6 +1092,7 @@ private:
             }
             // widen: drop literals, last first, while (cube && constraints) still implies cond
             for (std::size_t k = lits.size(); k-- > 0;) {
+                solvers_.check_deadline();
                 z3::expr rest = ctx_.bool_val(true);
                 for (std::size_t j = 0; j < lits.size(); ++j) {
                     if (j != k) {
@@ -979,7 +1135,8 @@ private:
             std::vector<std::pair<std::size_t, std::pair<std::string, std::optional<Literal>>>> described;
             for (const auto& l : lits) {
                 auto d = describe(l);
-                std::size_t order = d.second ? d.second->param : enc_.params().size();
+                std::size_t order =
+                    d.second && !d.second->terms.empty() ? d.second->terms.front().param : enc_.params().size();
                 described.emplace_back(order, std::move(d));
             }
             std::stable_sort(described.begin(), described.end(),
@@ -1036,6 +1193,8 @@ private:
             }
             progress_.report([&] { return fmt::format("witness of '{}'", f.id); });
             try {
+                // the explicit run below has no deadline of its own: none starts after it
+                solvers_.check_deadline();
                 attach_witness(f, it->second, cache);
             } catch (...) {
                 failed.push_back(fmt::format("witness of '{}': {}", f.id, failure_reason()));
@@ -1044,27 +1203,67 @@ private:
         result.unknown.insert(result.unknown.end(), failed.begin(), failed.end());
     }
 
-    void attach_witness(Finding& f, const z3::expr& formula, std::map<std::string, CheckResult>& cache) {
-        z3::solver s = solvers_.solver();
-        s.add(formula);
-        if (!solvers_.decide(s, "for a configuration of the condition")) {
-            return;  // cannot happen: add() kept only satisfiable conditions
-        }
-        z3::model model = s.get_model();
-        CheckOptions single = options_;
-        single.engine = Engine::Explicit;
-        single.fixed.assign(m_.parameters.size(), std::nullopt);
-        std::string key;
+    /// The smallest configuration satisfying `formula` (docs/semantics.md, "Witnesses"): the first
+    /// parameter as small as possible, then the second, and so on (false < true, enum literals in
+    /// declaration order, ints by value), as the explicit engine's enumeration order has it. Found
+    /// with Z3's optimizer (lexicographic objectives, one per parameter) within the time limit; when
+    /// that does not finish, any configuration of `formula`, and `note` says so.
+    std::vector<int64_t> smallest_configuration(const z3::expr& formula, std::string& note) {
+        z3::expr_vector objectives(ctx_);
         for (unsigned i = 0; i < enc_.params().size(); ++i) {
-            z3::expr val = model.eval(enc_.params()[static_cast<int>(i)], true);
+            z3::expr p = enc_.params()[static_cast<int>(i)];
+            objectives.push_back(p.is_bool() ? z3::ite(p, ctx_.int_val(1), ctx_.int_val(0)) : p);
+        }
+        std::optional<z3::model> model;
+        try {
+            z3::optimize o = solvers_.optimizer();
+            o.add(formula);
+            for (unsigned i = 0; i < objectives.size(); ++i) {
+                o.minimize(objectives[static_cast<int>(i)]);  // the default priority is lexicographic
+            }
+            if (solvers_.decide(o, "while looking for the smallest configuration")) {
+                model = o.get_model();
+            }
+        } catch (...) {
+            note = fmt::format("the configuration is not necessarily the smallest one of the condition: {}",
+                               failure_reason());
+        }
+        if (!model) {
+            z3::solver s = solvers_.solver();
+            s.add(formula);
+            if (!solvers_.decide(s, "for a configuration of the condition")) {
+                throw Undecided{"the condition has no configuration"};  // add() kept only satisfiable ones
+            }
+            model = s.get_model();
+        }
+        std::vector<int64_t> values;
+        for (unsigned i = 0; i < enc_.params().size(); ++i) {
+            z3::expr val = model->eval(enc_.params()[static_cast<int>(i)], true);
             int64_t v = 0;
             if (val.is_bool()) {
                 v = val.is_true() ? 1 : 0;
-            } else {
-                val.is_numeral_i64(v);
+            } else if (!val.is_numeral_i64(v)) {
+                throw Undecided{fmt::format("the value of '{}' in the configuration is not a 64-bit integer",
+                                            m_.parameters[i].name)};
             }
-            single.fixed[i] = v;
-            key += std::to_string(v) + ",";
+            values.push_back(v);
+        }
+        return values;
+    }
+
+    void attach_witness(Finding& f, const z3::expr& formula, std::map<std::string, CheckResult>& cache) {
+        std::string note;
+        std::vector<int64_t> values = smallest_configuration(formula, note);
+        CheckOptions single = options_;
+        single.engine = Engine::Explicit;
+        single.fixed.assign(m_.parameters.size(), std::nullopt);
+        if (auto left = solvers_.remaining_ms()) {
+            single.time_limit_ms = *left;  // the explicit run ends at this run's deadline too
+        }
+        std::string key;
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            single.fixed[i] = values[i];
+            key += std::to_string(values[i]) + ",";
         }
         auto found = cache.find(key);
         if (found == cache.end()) {
@@ -1073,7 +1272,14 @@ private:
         for (const Finding& g : found->second.findings) {
             if (g.id == f.id && g.witness) {
                 f.witness = g.witness;
+                if (!note.empty()) {
+                    f.witness->notes.push_back(note);
+                }
             }
+        }
+        if (!f.witness && !found->second.unknown.empty()) {
+            throw Undecided{
+                fmt::format("the interpreter's run for it did not finish: {}", found->second.unknown.front())};
         }
     }
 
@@ -1104,25 +1310,29 @@ std::optional<z3::expr> encode_condition(z3::context& ctx, detail::Encoder& enc,
     for (const auto& cube : *c.literals) {
         z3::expr all = ctx.bool_val(true);
         for (const Literal& l : cube) {
-            z3::expr p = enc.params()[static_cast<int>(l.param)];
-            if (p.is_bool()) {
+            if (auto single = l.single(); single && enc.params()[static_cast<int>(*single)].is_bool()) {
+                z3::expr p = enc.params()[static_cast<int>(*single)];
                 z3::expr lit = l.value ? p : !p;
                 all = all && (l.op == Literal::Op::Ne ? !lit : lit);
                 continue;
             }
+            z3::expr sum = ctx.int_val(0);
+            for (const Literal::Term& t : l.terms) {
+                sum = sum + ctx.int_val(static_cast<int64_t>(t.coefficient)) * enc.params()[static_cast<int>(t.param)];
+            }
             z3::expr k = ctx.int_val(static_cast<int64_t>(l.value));
             switch (l.op) {
             case Literal::Op::Eq:
-                all = all && p == k;
+                all = all && sum == k;
                 break;
             case Literal::Op::Ne:
-                all = all && p != k;
+                all = all && sum != k;
                 break;
             case Literal::Op::Gt:
-                all = all && p > k;
+                all = all && sum > k;
                 break;
             case Literal::Op::Lt:
-                all = all && p < k;
+                all = all && sum < k;
                 break;
             }
         }
@@ -1155,6 +1365,7 @@ Z3Run run_z3(const model::Model& model, const CheckOptions& options, const Check
             }
             auto& agreement = run.agreement[f.id];
             try {
+                engine.solvers().check_deadline();
                 auto encoded = encode_condition(engine.ctx(), engine.encoder(), it->second->condition);
                 if (!encoded) {
                     agreement = Agreement::Incomparable;

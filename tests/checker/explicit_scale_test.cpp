@@ -28,19 +28,7 @@ const checker::Finding* find(const checker::CheckResult& r, const std::string& i
 /// Whether a condition's structured literals hold for the parameter values `v`.
 bool holds(const checker::Condition& c, const std::vector<std::int64_t>& v) {
     return std::any_of(c.literals->begin(), c.literals->end(), [&](const std::vector<checker::Literal>& cube) {
-        return std::all_of(cube.begin(), cube.end(), [&](const checker::Literal& l) {
-            switch (l.op) {
-            case checker::Literal::Op::Eq:
-                return v[l.param] == l.value;
-            case checker::Literal::Op::Ne:
-                return v[l.param] != l.value;
-            case checker::Literal::Op::Gt:
-                return v[l.param] > l.value;
-            case checker::Literal::Op::Lt:
-                return v[l.param] < l.value;
-            }
-            return false;
-        });
+        return std::all_of(cube.begin(), cube.end(), [&](const checker::Literal& l) { return l.holds(v); });
     });
 }
 

@@ -67,13 +67,20 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+/// What a run may take beyond its time limit: every Z3 call gets at most the time left until the
+/// deadline, so only the work between calls (rewriting, the interpreter's witness runs, Z3 noticing
+/// its timer) overruns it. Generous for a Debug build on a loaded machine, and still far below the
+/// minutes a call that ignored the deadline would take.
+constexpr double kOverrunSeconds = 5.0;
+
 /// The model that made the Z3 engine abort. With a 2 s solver limit, the image fixpoint takes
 /// about 40 s in a Debug build and the quantifier elimination that used to abort the process
-/// comes right after it; the run's limit of 60 s keeps the rest of the test bounded.
+/// comes right after it. The run's limit of 6 s cuts it short (on any machine the answer is then
+/// partly undecided): what is tested is that the limit holds and nothing is read as "no finding".
 TEST(Robustness, CountingToAParameterBoundEndsWithAVerdictOrUndecidedUnderZ3) {
     model::Model m = load("counter-to-bound.lwm2m");
     auto options = quiet(Engine::Z3);
-    options.time_limit_ms = 60000;
+    options.time_limit_ms = 6000;
     auto start = std::chrono::steady_clock::now();
     checker::CheckResult r;
 
@@ -84,13 +91,15 @@ TEST(Robustness, CountingToAParameterBoundEndsWithAVerdictOrUndecidedUnderZ3) {
     // never a wrong verdict: the goal is reachable in every configuration
     EXPECT_EQ(find(r, "reachable:finishes"), nullptr);
     EXPECT_EQ(find(r, "recover:recovers"), nullptr);
-    EXPECT_LT(seconds_since(start), 60.0 + 30.0);  // the limit, plus solver calls that overrun it
+    EXPECT_LT(seconds_since(start), 6.0 + kOverrunSeconds);
 }
 
 TEST(Robustness, BothEnginesKeepTheExplicitAnswerWhenZ3GivesUp) {
     model::Model m = load("counter-to-bound.lwm2m");
     auto options = quiet(Engine::Both);
-    options.time_limit_ms = 5000;
+    // each engine gets the limit; the explicit engine (0.5 s idle in Debug) must finish in it
+    options.time_limit_ms = 4000;
+    auto start = std::chrono::steady_clock::now();
     checker::CheckResult r;
 
     ASSERT_NO_THROW(r = checker::check(m, options));
@@ -107,6 +116,7 @@ TEST(Robustness, BothEnginesKeepTheExplicitAnswerWhenZ3GivesUp) {
     for (const auto& u : r.unknown) {
         EXPECT_EQ(u.find("disagree"), std::string::npos) << u;
     }
+    EXPECT_LT(seconds_since(start), 4.0 + 2.0 + kOverrunSeconds);  // Z3's limit and the explicit engine's run
 }
 
 /// Every finding the explicit engine reports on the shipped model is reported by Z3 too, or its
@@ -120,11 +130,14 @@ TEST(Robustness, AnUndecidedAnswerIsNeverReadAsNoFinding) {
     for (std::uint64_t limit_ms : {1U, 100U, 400U, 1000U}) {
         auto options = quiet(Engine::Z3, 20000);
         options.time_limit_ms = limit_ms;
+        auto start = std::chrono::steady_clock::now();
         checker::CheckResult r;
 
         ASSERT_NO_THROW(r = checker::check(m, options));
 
         SCOPED_TRACE(limit_ms);
+        // the per-call limit (20 s) is cut to what is left of the run's
+        EXPECT_LT(seconds_since(start), static_cast<double>(limit_ms) / 1000 + kOverrunSeconds);
         for (const auto& f : reference.findings) {
             expect_verdict_or_undecided(r, f.id, f.kind);
         }
@@ -135,7 +148,7 @@ TEST(Robustness, ASixteenBitCounterGetsAVerdictOrUndecidedUnderEveryEngine) {
     model::Model m = load("counter-16bit.lwm2m");
     for (Engine engine : {Engine::Explicit, Engine::Z3, Engine::Both, Engine::Auto}) {
         auto options = quiet(engine);
-        options.time_limit_ms = 5000;
+        options.time_limit_ms = 2000;
         auto start = std::chrono::steady_clock::now();
         checker::CheckResult r;
 
@@ -144,7 +157,8 @@ TEST(Robustness, ASixteenBitCounterGetsAVerdictOrUndecidedUnderEveryEngine) {
         SCOPED_TRACE(checker::engine_name(engine));
         expect_verdict_or_undecided(r, "invariant:below_top", FindingKind::Invariant);
         EXPECT_EQ(find(r, "reachable:wraps"), nullptr);
-        EXPECT_LT(seconds_since(start), 120.0);
+        // the explicit engine has no time limit; it takes about 2 s in a Debug build
+        EXPECT_LT(seconds_since(start), 2.0 + 2.0 + kOverrunSeconds);
         if (engine != Engine::Z3) {
             // the explicit engine decides it (directly, as the fallback of both, or chosen by auto)
             EXPECT_NE(find(r, "invariant:below_top"), nullptr) << undecided(r);
@@ -170,6 +184,7 @@ TEST(Robustness, AutoChoosesTheExplicitEngineForTheShippedModel) {
 TEST(Robustness, AutoChoosesZ3ForAThirtyTwoBitParameterInAGuard) {
     model::Model m = load("guard-32bit.lwm2m");
     checker::CheckOptions options = quiet(Engine::Auto);
+    options.time_limit_ms = 5000;  // it takes well under 1 s; a loaded machine may leave it undecided
 
     auto count = checker::explicit_configurations(m, options);
     checker::CheckResult r = checker::check(m, options);
@@ -177,9 +192,10 @@ TEST(Robustness, AutoChoosesZ3ForAThirtyTwoBitParameterInAGuard) {
     EXPECT_FALSE(count.has_value());
     EXPECT_EQ(r.engine, Engine::Z3);
     EXPECT_NE(r.engine_reason.find("more than"), std::string::npos) << r.engine_reason;
-    const auto* big = find(r, "unreachable-state:Big");
-    ASSERT_NE(big, nullptr) << undecided(r);
-    EXPECT_EQ(big->condition.to_string(), "limit < 1001");
+    expect_verdict_or_undecided(r, "unreachable-state:Big", FindingKind::UnreachableState);
+    if (const auto* big = find(r, "unreachable-state:Big")) {
+        EXPECT_EQ(big->condition.to_string(), "limit < 1001");
+    }
 }
 
 TEST(Robustness, ExplicitConfigurationsCountsWhatTheExplicitEngineEnumerates) {

@@ -29,11 +29,13 @@ struct CheckOptions {
     std::vector<std::optional<std::int64_t>> fixed{};
     /// The explicit engine refuses to enumerate more configurations than this.
     std::uint64_t max_configurations{1U << 20U};
-    /// Z3: time limit per solver call or tactic, in milliseconds.
+    /// Z3: time limit per solver call or tactic, in milliseconds (0: none).
     unsigned solver_timeout_ms{20000};
-    /// Z3: wall-clock limit for the whole run, in milliseconds (0: none). Checked before every
-    /// solver call and fixpoint iteration (so one call may overrun it by solver_timeout_ms); what
-    /// is not decided by then is reported as undecided.
+    /// Z3: wall-clock limit for the whole run, in milliseconds (0: none). Every solver call and
+    /// tactic gets at most the time left until it, and every loop checks it, so a run overruns it
+    /// only by the work between two calls (rewriting, witness runs of the interpreter); what is not
+    /// decided by then is reported as undecided. The explicit engine checks it between
+    /// configurations and every 10^5 product states (see check_explicit).
     std::uint64_t time_limit_ms{0};
     /// Receives one progress line at a time (no newline) once a run has taken longer than
     /// `progress_after_ms`, at most one a second; unset: the lines go to stderr. Fast runs print

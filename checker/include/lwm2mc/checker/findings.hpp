@@ -38,19 +38,61 @@ inline constexpr FindingKind kAllFindingKinds[] = {
 /// Stable name of a finding kind ("no-recovery"), printed as the diagnostic code.
 const char* finding_code(FindingKind kind);
 
-/// A condition over the parameters in disjunctive normal form; each literal is already written
-/// in model syntax ("server_initiated", "!factory", "mode == Quick", "hold_off > 553").
-/// One literal of a condition: parameter `param` compared with `value`.
+/// One literal of a condition: the linear comparison  c1 * p1 + c2 * p2 + ... op value  over the
+/// parameters (indices into Model::parameters). A bool parameter p is {Eq, [1 p], 1} for "p" and
+/// {Eq, [1 p], 0} for "!p"; an enum parameter is compared with its literal's index. The engines
+/// keep literals in the normal form of normalise_literal() (checker/src/condition.hpp): terms by
+/// parameter, coefficients without a common factor, mostly positive, `<=`/`>=` written as `<`/`>`.
 struct Literal {
-    enum class Op { Eq, Ne, Gt, Lt } op{Op::Eq};
-    std::size_t param{0};
+    struct Term {
+        std::int64_t coefficient{1};
+        std::size_t param{0};
+        friend bool operator==(const Term&, const Term&) = default;
+    };
+    enum class Op { Eq, Ne, Gt, Lt };
+
+    Op op{Op::Eq};
+    std::vector<Term> terms{};
     std::int64_t value{0};
+
+    /// `param op value`, the literal of one parameter.
+    static Literal compare(std::size_t param, Op op, std::int64_t value) {
+        return Literal{op, {Term{1, param}}, value};
+    }
+    /// The parameter when the literal compares one parameter (coefficient 1) with a constant.
+    std::optional<std::size_t> single() const {
+        return terms.size() == 1 && terms.front().coefficient == 1 ? std::optional<std::size_t>{terms.front().param}
+                                                                   : std::nullopt;
+    }
+    /// Whether the literal holds for `values` (one per parameter; bools as 0/1, enums by index).
+    bool holds(const std::vector<std::int64_t>& values) const {
+        std::int64_t sum = 0;
+        for (const Term& t : terms) {
+            sum += t.coefficient * values[t.param];
+        }
+        switch (op) {
+        case Op::Eq:
+            return sum == value;
+        case Op::Ne:
+            return sum != value;
+        case Op::Gt:
+            return sum > value;
+        case Op::Lt:
+            return sum < value;
+        }
+        return false;
+    }
+    friend bool operator==(const Literal&, const Literal&) = default;
 };
 
+/// A condition over the parameters in disjunctive normal form; each literal is written in model
+/// syntax ("server_initiated", "!factory", "mode == Quick", "hold_off > 553", "d1 + d2 > 4") by
+/// the one printer both engines use (checker/src/condition.hpp, format_literal); a literal that
+/// the language cannot express says so in a comment ("/* not model syntax: ... */").
 struct Condition {
     std::vector<std::vector<std::string>> cubes{};  ///< empty = false; one empty cube = true
-    /// The same cubes as structured literals, when every literal is a simple comparison of one
-    /// parameter with a constant (always for the explicit engine); used to cross-check engines.
+    /// The same cubes as structured literals, when every literal is linear in the parameters
+    /// (always for the explicit engine); used to cross-check engines.
     std::optional<std::vector<std::vector<Literal>>> literals{};
 
     bool always() const { return cubes.size() == 1 && cubes.front().empty(); }
