@@ -9,10 +9,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "../model/test_support.hpp"
 #include "random_models.hpp"
@@ -97,34 +101,73 @@ property quick: within 40 from at(A);
     EXPECT_EQ(caught.size(), 1U);
 }
 
+/// One seed of the sample, checked on a worker thread (every engine run has its own Z3 context).
+struct SeedRun {
+    test::RandomModel model{};
+    std::string load_error{};
+    test::Agreement agreement{};
+};
+
+SeedRun run_seed(unsigned seed, test::AgreementOptions options) {
+    SeedRun run;
+    run.model = test::generate_random_model(seed);
+    try {
+        auto loaded = test::load_random_model(run.model, scratch(seed));
+        std::filesystem::remove_all(scratch(seed));
+        if (!loaded.ok()) {
+            run.load_error = model::format_diagnostics(loaded.diagnostics);
+            return run;
+        }
+        options.auto_forced_to_z3 = seed % 10 == 0;
+        run.agreement = test::check_agreement(*loaded.model, seed, options);
+    } catch (const std::exception& e) {
+        run.load_error = e.what();
+    }
+    return run;
+}
+
 TEST(RandomModels, EnginesAgree) {
     // smaller limits than the bench's so that the sample stays within a minute in a Debug build
     test::AgreementOptions options;
     options.solver_timeout_ms = 1500;
     options.time_limit_ms = 3000;
     options.oracle_configurations = 32;
-    std::size_t agreed = 0, not_cross_checked = 0, undecided_items = 0, oracle_configs = 0, findings = 0;
-    double z3_seconds = 0;
+    std::vector<unsigned> seeds;
+    for (unsigned seed = kFirstSeed; seed < kFirstSeed + kSeeds; ++seed) {
+        if (!kKnownFailing.contains(seed)) {
+            seeds.push_back(seed);
+        }
+    }
+    std::vector<SeedRun> runs(seeds.size());
+    std::atomic<std::size_t> next{0};
     auto start = std::chrono::steady_clock::now();
 
-    for (unsigned seed = kFirstSeed; seed < kFirstSeed + kSeeds; ++seed) {
-        if (kKnownFailing.contains(seed)) {
-            continue;
-        }
-        test::RandomModel m = test::generate_random_model(seed);
-        auto loaded = test::load_random_model(m, scratch(seed));
-        ASSERT_TRUE(loaded.ok()) << "seed " << seed << ":\n"
-                                 << m.base << m.overlay.value_or("") << model::format_diagnostics(loaded.diagnostics);
-        options.auto_forced_to_z3 = seed % 10 == 0;
+    // two workers: the machines this runs on have two cores
+    std::vector<std::thread> workers;
+    for (unsigned w = 0; w < std::clamp(std::thread::hardware_concurrency(), 1U, 2U); ++w) {
+        workers.emplace_back([&] {
+            for (std::size_t i = next++; i < seeds.size(); i = next++) {
+                runs[i] = run_seed(seeds[i], options);
+            }
+        });
+    }
+    for (auto& w : workers) {
+        w.join();
+    }
 
-        test::Agreement a = test::check_agreement(*loaded.model, seed, options);
-
-        std::string text = m.base + (m.overlay ? "---- overlay\n" + *m.overlay : "");
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::size_t agreed = 0, not_cross_checked = 0, undecided_items = 0, oracle_configs = 0, findings = 0;
+    double z3_seconds = 0;
+    for (std::size_t i = 0; i < seeds.size(); ++i) {
+        const SeedRun& run = runs[i];
+        const test::Agreement& a = run.agreement;
+        std::string text = run.model.base + (run.model.overlay ? "---- overlay\n" + *run.model.overlay : "");
+        ASSERT_TRUE(run.load_error.empty()) << "seed " << seeds[i] << ":\n" << text << run.load_error;
         for (const auto& d : a.disagreements) {
-            ADD_FAILURE() << "seed " << seed << " (" << m.features << "): " << d << "\n" << text;
+            ADD_FAILURE() << "seed " << seeds[i] << " (" << run.model.features << "): " << d << "\n" << text;
         }
         for (const auto& u : a.undecided) {
-            std::cout << "seed " << seed << ": undecided: " << u << "\n";
+            std::cout << "seed " << seeds[i] << ": undecided: " << u << "\n";
         }
         undecided_items += a.undecided.size();
         oracle_configs += a.oracle_configurations;
@@ -132,19 +175,16 @@ TEST(RandomModels, EnginesAgree) {
         z3_seconds += a.seconds_both + a.seconds_auto;
         not_cross_checked += a.cross_checked ? 0U : 1U;
         agreed += a.cross_checked && a.disagreements.empty() ? 1U : 0U;
-        std::filesystem::remove_all(scratch(seed));
     }
-
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::size_t seeds = kSeeds - kKnownFailing.size();
     std::cout << fmt::format("{} seeds: {} agreed, {} not cross-checked (z3 gave up reachability), {} undecided "
-                             "items, {} findings, {} oracle configurations, {:.1f} s ({:.1f} s in runs with z3)\n",
-                             seeds, agreed, not_cross_checked, undecided_items, findings, oracle_configs, seconds,
-                             z3_seconds);
+                             "items, {} findings, {} oracle configurations, {:.1f} s ({:.1f} s in runs with z3, "
+                             "summed over {} workers)\n",
+                             seeds.size(), agreed, not_cross_checked, undecided_items, findings, oracle_configs,
+                             seconds, z3_seconds, workers.size());
     // a test that cannot fail proves nothing: the sample must have findings and oracle runs
-    EXPECT_GE(findings, seeds);
-    EXPECT_GE(oracle_configs, seeds * 4);
-    EXPECT_LE(not_cross_checked * 20, seeds) << "more than 5% of the seeds were not cross-checked";
+    EXPECT_GE(findings, seeds.size());
+    EXPECT_GE(oracle_configs, seeds.size() * 4);
+    EXPECT_LE(not_cross_checked * 20, seeds.size()) << "more than 5% of the seeds were not cross-checked";
 }
 
 }  // namespace
