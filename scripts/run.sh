@@ -11,6 +11,8 @@
 #   bash scripts/run.sh bench [N]   time `lwm2mc check` (Z3, explicit) against a SPIN sweep, median of N runs
 #   bash scripts/run.sh bench-checker-scale [ARGS]  the explicit and the Z3 engine side by side on a generated scaling
 #                                   family (states, variables, domains, parameters): time, memory, product states/s
+#   bash scripts/run.sh bench-checker-agreement [ARGS]  every engine against each other and a brute-force oracle on
+#                                   1,000 random models: agreed, undecided, disagreements (models in agreement-out/)
 #   bash scripts/run.sh bench-client  the reference client on loopback: bootstrap + register, resident memory
 #   bash scripts/run.sh bench-conform [ARGS]  the conformance tester: monitor per wire event, capture packets/s
 #   bash scripts/run.sh bench-testgen [ARGS]  test generation: suite length against the Chinese-postman bound and
@@ -175,6 +177,13 @@ case "${1:-}" in
     log "checker scaling: explicit vs Z3 engine over bench/gen_scale_models.py's family"
     CLI=build/release/cli/lwm2mc bash bench/checker_scale.sh "${@:2}"
     ;;
+  bench-checker-agreement)
+    install_missing "${PACKAGES[@]}"
+    cmake --preset bench >/dev/null
+    cmake --build build/bench -j "$JOBS" --target checker_agreement
+    log "engine agreement: z3, explicit, auto and a brute-force oracle on 1,000 random models"
+    bash bench/checker_agreement.sh "${@:2}"
+    ;;
   bench-client)
     install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
     install_node
@@ -206,7 +215,7 @@ case "${1:-}" in
     bash bench/diagram_bench.sh "${2:-5}"
     ;;
   *)
-    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|fuzz-client [SECONDS]|bench [N]|bench-checker-scale [ARGS]|bench-client|bench-testgen [ARGS]|bench-conform [ARGS]|setup}" >&2
+    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|fuzz-client [SECONDS]|bench [N]|bench-checker-scale [ARGS]|bench-checker-agreement [ARGS]|bench-client|bench-testgen [ARGS]|bench-conform [ARGS]|setup}" >&2
     exit 2
     ;;
 esac

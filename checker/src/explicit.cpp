@@ -425,16 +425,18 @@ private:
         edges_.emplace_back();
         enabled_.clear();
         for (std::size_t u = 0; u < nodes_.size(); ++u) {
-            if (++states_total_ >= next_progress_) {
+            ++states_total_;
+            if (states_total_ >= next_progress_) {
                 next_progress_ += kProgressEvery;
                 progress_.report([&] {
                     return fmt::format("configuration {} of {}, {} product states so far", k + 1,
                                        universe_index_.size(), states_total_);
                 });
-                if (progress_.past_deadline()) {
-                    stopped_ = true;  // this configuration is not examined: give_up_after() leaves it out
-                    return;
-                }
+            }
+            // the clock is read every 4096 states: a large configuration cannot outrun the limit
+            if ((states_total_ & 4095U) == 0 && progress_.past_deadline()) {
+                stopped_ = true;  // this configuration is not examined: give_up_after() leaves it out
+                return;
             }
             if (nodes_.size() > kMaxProductStates) {
                 result.unknown.push_back(

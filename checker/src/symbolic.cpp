@@ -29,6 +29,7 @@
 #include <new>
 #include <optional>
 #include <set>
+#include <unordered_set>
 
 #include "catalogue.hpp"
 #include "condition.hpp"
@@ -811,18 +812,33 @@ private:
     }
 
     /// Arithmetic atoms over the parameters that occur in `e`.
+    /// The arithmetic atoms of `e`, each once. Iterative, and every shared subterm is visited once
+    /// (Z3 expressions are DAGs: a recursive walk without memo was exponential on one seed of the
+    /// agreement sweep, tests/data/models/agreement/seed-837.lwm2m, and ran far past the deadline).
     void collect_atoms(const z3::expr& e, std::vector<z3::expr>& atoms) const {
-        if (e.is_app()) {
-            Z3_decl_kind k = e.decl().decl_kind();
-            if (k == Z3_OP_LE || k == Z3_OP_GE || k == Z3_OP_LT || k == Z3_OP_GT ||
-                (k == Z3_OP_EQ && e.arg(0).is_int())) {
-                if (std::none_of(atoms.begin(), atoms.end(), [&](const z3::expr& a) { return z3::eq(a, e); })) {
-                    atoms.push_back(e);
-                }
-                return;
+        std::unordered_set<unsigned> seen;
+        std::unordered_set<unsigned> atom_ids;
+        std::vector<z3::expr> stack{e};
+        std::size_t visited = 0;
+        while (!stack.empty()) {
+            z3::expr x = stack.back();
+            stack.pop_back();
+            if (!x.is_app() || !seen.insert(x.id()).second) {
+                continue;
             }
-            for (unsigned i = 0; i < e.num_args(); ++i) {
-                collect_atoms(e.arg(i), atoms);
+            if ((++visited & 1023U) == 0) {
+                solvers_.check_deadline();
+            }
+            Z3_decl_kind k = x.decl().decl_kind();
+            if (k == Z3_OP_LE || k == Z3_OP_GE || k == Z3_OP_LT || k == Z3_OP_GT ||
+                (k == Z3_OP_EQ && x.arg(0).is_int())) {
+                if (atom_ids.insert(x.id()).second) {
+                    atoms.push_back(x);
+                }
+                continue;
+            }
+            for (unsigned i = x.num_args(); i-- > 0;) {
+                stack.push_back(x.arg(i));
             }
         }
     }
