@@ -138,30 +138,14 @@ public:
 
     /// sat: true, unsat: false, unknown: Undecided saying `what` and Z3's reason.
     bool decide(z3::solver& s, const char* what) const {
-        limit(s);
-        switch (s.check()) {
-        case z3::sat:
-            return true;
-        case z3::unsat:
-            return false;
-        case z3::unknown:
-            break;
-        }
-        throw Undecided{unknown_reason(s.reason_unknown(), what)};
+        return verdict(
+            s, [&] { return s.reason_unknown(); }, what);
     }
 
     /// As decide(), for an optimizer.
     bool decide(z3::optimize& o, const char* what) const {
-        limit(o);
-        switch (o.check()) {
-        case z3::sat:
-            return true;
-        case z3::unsat:
-            return false;
-        case z3::unknown:
-            break;
-        }
-        throw Undecided{unknown_reason(Z3_optimize_get_reason_unknown(ctx_, o), what)};
+        return verdict(
+            o, [&] { return std::string(Z3_optimize_get_reason_unknown(ctx_, o)); }, what);
     }
 
     /// Undecided once the run's time limit is reached.
@@ -201,6 +185,21 @@ private:
         z3::params p(ctx_);
         p.set("timeout", budget_ms());
         s.set(p);
+    }
+
+    /// One check of a solver or optimizer under the time limit; `unknown` is never a verdict.
+    template <class Checkable, class Reason>
+    bool verdict(Checkable& c, Reason&& reason, const char* what) const {
+        limit(c);
+        switch (c.check()) {
+        case z3::sat:
+            return true;
+        case z3::unsat:
+            return false;
+        case z3::unknown:
+            break;
+        }
+        throw Undecided{unknown_reason(reason(), what)};
     }
 
     std::string unknown_reason(const std::string& reason, const char* what) const {
