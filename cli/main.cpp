@@ -257,7 +257,10 @@ int main(int argc, char** argv) {
                                     : check_fail_on == "never" ? FailOn::Never
                                                                : FailOn::Error;
             check_options.check.engine = *lwm2mc::checker::parse_engine(check_engine);
-            check_options.check.time_limit_ms = static_cast<std::uint64_t>(check_time_limit * 1000.0);
+            // a positive limit under 1 ms is 1 ms, not 0 (which means none)
+            check_options.check.time_limit_ms =
+                check_time_limit > 0 ? std::max<std::uint64_t>(1, static_cast<std::uint64_t>(check_time_limit * 1000.0))
+                                     : 0;
             return lwm2mc::cli::check_command(check_options, io);
         }
     } catch (const std::exception& e) {

@@ -99,8 +99,8 @@ Finding negative_duration(const Transition& t) {
 }
 
 Finding update_error(const Transition& t) {
-    return about(make_finding("evaluation-error:" + t.name, FindingKind::EvaluationError, Severity::Error, t.name,
-                              t.range,
+    return about(make_finding("evaluation-error:update:" + t.name, FindingKind::EvaluationError, Severity::Error,
+                              t.name, t.range,
                               fmt::format("transition '{}' can assign a value outside a variable's range", t.name)),
                  {}, {t.id});
 }

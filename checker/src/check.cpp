@@ -139,6 +139,17 @@ ExplicitRun run_explicit(const model::Model& model, const CheckOptions& options)
     return run;
 }
 
+/// What is left of the run's time limit (CheckOptions::time_limit_ms, 0: none) since `start`, for
+/// the second engine of a run; at least 1 ms, so that it means "none left", not "no limit".
+std::uint64_t time_left(const CheckOptions& options, std::chrono::steady_clock::time_point start) {
+    if (options.time_limit_ms == 0) {
+        return 0;
+    }
+    auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    auto used = static_cast<std::uint64_t>(std::max<std::int64_t>(spent.count(), 0));
+    return used >= options.time_limit_ms ? 1 : options.time_limit_ms - used;
+}
+
 /// --engine both: each engine contained on its own, then compared finding by finding.
 CheckResult check_both(const model::Model& model, const CheckOptions& options) {
     auto start = std::chrono::steady_clock::now();
@@ -157,6 +168,7 @@ CheckResult check_both(const model::Model& model, const CheckOptions& options) {
         }
     }
     CheckOptions z3_options = options;
+    z3_options.time_limit_ms = time_left(options, start);
     z3_options.engine = Engine::Z3;
     detail::Z3Run z3 = detail::run_z3(model, z3_options, other.gave_up ? nullptr : &other.result);
 
@@ -253,6 +265,7 @@ CheckResult check_both(const model::Model& model, const CheckOptions& options) {
 }
 
 CheckResult check_auto(const model::Model& model, const CheckOptions& options) {
+    auto start = std::chrono::steady_clock::now();
     CheckOptions chosen = options;
     auto count = explicit_configurations(model, options);
     if (count) {
@@ -266,6 +279,7 @@ CheckResult check_auto(const model::Model& model, const CheckOptions& options) {
             return run.result;
         }
         chosen.engine = Engine::Z3;
+        chosen.time_limit_ms = time_left(options, start);
         CheckResult result = detail::run_z3(model, chosen, nullptr).result;
         result.engine = Engine::Z3;
         std::string why = run.result.unknown.empty() ? std::string("no reason given") : run.result.unknown.front();

@@ -28,7 +28,7 @@ namespace {
 using namespace model;
 
 constexpr std::size_t kMaxProductStates = 2'000'000;
-/// Progress is reported (and the deadline checked) every this many product states.
+/// Progress is reported every this many product states (the deadline is checked every 4096).
 constexpr std::uint64_t kProgressEvery = 100'000;
 
 /// An interval of the timing parameter, inclusive.
@@ -125,12 +125,26 @@ public:
             }
         }
         if (stopped_) {
-            give_up_after(examined, result);
+            std::vector<std::size_t> rest;
+            for (std::size_t k = examined; k < universe_index_.size(); ++k) {
+                rest.push_back(k);
+            }
+            result.unknown.push_back(fmt::format(
+                "the run's time limit ({} ms) is reached after {} of {} configurations; the findings and conditions "
+                "reported are about those {} only",
+                options_.time_limit_ms, examined, universe_index_.size(), examined));
+            leave_out(rest, result);
+        }
+        if (!capped_.empty()) {
+            leave_out(capped_, result);
+        }
+        if (universe_index_.empty()) {
+            result.unknown.push_back("the constraints admit no configuration");
         }
         // The valid valuations of the enumerated parameters. A timing parameter is not enumerated
         // (its values are solved as intervals, see check_within), so it does not multiply this count;
         // docs/semantics.md says so, and the findings' counts are over the same configurations.
-        result.configurations = universe_index_.size();
+        result.configurations = universe_index_.size() - left_out_;
         if (timing_param_ >= 0) {
             const Parameter& tp = m_.parameters[static_cast<std::size_t>(timing_param_)];
             result.timing_parameter = fmt::format("{} in {}..{}", tp.name, tp.type.lo, tp.type.hi);
@@ -440,8 +454,10 @@ private:
             }
             if (nodes_.size() > kMaxProductStates) {
                 result.unknown.push_back(
-                    fmt::format("more than {} product states under {}; the explicit engine stopped", kMaxProductStates,
-                                interp_.format_configuration(c)));
+                    fmt::format("more than {} product states under {}; the explicit engine stopped, and the findings "
+                                "and conditions reported leave this configuration out",
+                                kMaxProductStates, interp_.format_configuration(c)));
+                capped_.push_back(k);
                 return;
             }
             std::vector<TransitionId> enabled;
@@ -471,7 +487,8 @@ private:
                             intervals.push_back(negative_interval(cost));
                             intervals = merge(std::move(intervals));
                         }
-                        occur_at(a, k, u, c);
+                        // the witness runs where the duration is negative: the smallest such value
+                        occur_at(a, k, u, timing_param_ >= 0 ? with_timing(c, negative_interval(cost).lo) : c);
                     }
                     next = interp_.step(nodes_[u].ps, t, c);
                 } catch (const EvalError& e) {
@@ -742,28 +759,27 @@ private:
         occur(a, k, std::move(w), &at_h.values);
     }
 
-    /// The time limit stopped the run before configuration `examined`: the findings and their
-    /// conditions are about the configurations examined before it; the others are left out of the
-    /// universe (and of every count), and every kind is reported as not decided for them.
-    void give_up_after(std::size_t examined, CheckResult& result) {
-        std::size_t total = universe_index_.size();
-        for (std::size_t k = examined; k < total; ++k) {
+    /// Configurations `ks` (ascending) were not examined to the end (the time limit, the product-state
+    /// cap): they are left out of every condition (don't-cares, like invalid valuations) and count,
+    /// and every kind is reported as not decided for them (the undecided item says why).
+    void leave_out(const std::vector<std::size_t>& ks, CheckResult& result) {
+        std::vector<bool> out(universe_index_.size(), false);
+        for (std::size_t k : ks) {
+            out[k] = true;
             valid_flags_[universe_index_[k]] = false;
         }
-        configs_with_run_ -= total - examined;
-        universe_index_.resize(examined);
+        configs_with_run_ -= ks.size();
+        left_out_ += ks.size();
         for (auto& [id, a] : acc_) {
-            std::erase_if(a.configs, [&](std::size_t k) { return k >= examined; });
+            std::erase_if(a.configs, [&](std::size_t k) { return out[k]; });
             for (auto it = a.timing.begin(); it != a.timing.end();) {
-                it = it->first >= examined ? a.timing.erase(it) : std::next(it);
+                it = out[it->first] ? a.timing.erase(it) : std::next(it);
             }
         }
-        result.unknown.push_back(fmt::format(
-            "the run's time limit ({} ms) is reached after {} of {} configurations; the findings and conditions "
-            "reported are about those {} only",
-            options_.time_limit_ms, examined, total, examined));
         for (FindingKind k : kAllFindingKinds) {
-            result.unchecked.push_back(k);
+            if (std::find(result.unchecked.begin(), result.unchecked.end(), k) == result.unchecked.end()) {
+                result.unchecked.push_back(k);
+            }
         }
     }
 
@@ -883,7 +899,9 @@ private:
     Progress progress_{options_, "explicit engine"};
     std::uint64_t states_total_{0};  ///< product states explored so far, over all configurations
     std::uint64_t next_progress_{kProgressEvery};
-    bool stopped_{false};  ///< the run's time limit was reached
+    bool stopped_{false};                ///< the run's time limit was reached
+    std::vector<std::size_t> capped_{};  ///< configurations stopped at kMaxProductStates
+    std::size_t left_out_{0};            ///< configurations left out by leave_out()
 };
 
 }  // namespace

@@ -239,7 +239,7 @@ event e: client;
 A + e / x := x + 1 -> A;
 )");
 
-    const auto* f = find(r, "evaluation-error:A.e.A");
+    const auto* f = find(r, "evaluation-error:update:A.e.A");
     ASSERT_NE(f, nullptr);
     // the catalogue's message (the same in every engine); the witness says what the step does
     EXPECT_EQ(f->message, "transition 'A.e.A' can assign a value outside a variable's range");
@@ -278,6 +278,69 @@ T + e -> S;
     EXPECT_EQ(find(r, "unreachable-state:T")->condition.to_string(), "a");
     // T is reached only when !a, which the constraint turns into "!a && b"
     EXPECT_EQ(r.configurations, 3U);
+}
+
+}  // namespace
+
+namespace {
+
+checker::CheckResult run_default(const std::string& text) {
+    model::Model m = test::load_valid(text);
+    return checker::check(m, {});
+}
+
+TEST(ExplicitEngine, ATransitionLabelledInitialIsNotTheInitialValuesFinding) {
+    // found in review: 'evaluation-error:' + label collided with 'evaluation-error:initial', and the
+    // two findings' configurations were merged
+    auto r = run_default(R"(
+model m;
+parameter p: int[0..2];
+var x: int[0..1] = p volatile;
+state A initial goal;
+state B goal;
+event go: client;
+initial: A + go / x := x + 1 -> B;
+)");
+
+    const auto* initial = find(r, "evaluation-error:initial");
+    const auto* update = find(r, "evaluation-error:update:initial");
+    ASSERT_NE(initial, nullptr);
+    ASSERT_NE(update, nullptr);
+    EXPECT_EQ(initial->condition.to_string(), "p == 2");
+    EXPECT_EQ(update->condition.to_string(), "p == 1");
+}
+
+TEST(ExplicitEngine, ConstraintsThatAdmitNoConfigurationAreUndecidedNotClean) {
+    auto r = run_default(R"(
+model m;
+parameter a: bool;
+constraint yes: a;
+constraint no: !a;
+state A initial goal;
+)");
+
+    EXPECT_TRUE(r.findings.empty());
+    ASSERT_FALSE(r.unknown.empty());
+    EXPECT_NE(r.unknown.front().find("the constraints admit no configuration"), std::string::npos) << r.unknown.front();
+}
+
+TEST(ExplicitEngine, TheNegativeDurationWitnessRunsWhereTheDurationIsNegative) {
+    auto r = run(R"(
+model m;
+parameter h: int[0..10];
+state A initial goal;
+state B goal;
+event go: client;
+A + go -> B after 5 - h;
+B + go -> A;
+property quick: within 100 from at(A);
+)");
+
+    const auto* f = find(r, "evaluation-error:duration:A.go.B");
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->condition.to_string(), "h > 5");
+    ASSERT_TRUE(f->witness);
+    EXPECT_EQ(f->witness->configuration, "h=6");
 }
 
 }  // namespace

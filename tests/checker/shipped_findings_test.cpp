@@ -122,8 +122,8 @@ TEST_P(ShippedFindings, TheRecommendationRemovesEveryServerInitiatedOnlyFinding)
 INSTANTIATE_TEST_SUITE_P(Engines, ShippedFindings,
                          testing::Values(checker::Engine::Explicit, checker::Engine::Z3, checker::Engine::Both,
                                          checker::Engine::Auto),
-                         [](const testing::TestParamInfo<checker::Engine>& info) {
-                             switch (info.param) {
+                         [](const testing::TestParamInfo<checker::Engine>& param_info) {
+                             switch (param_info.param) {
                              case checker::Engine::Explicit:
                                  return std::string("Explicit");
                              case checker::Engine::Z3:

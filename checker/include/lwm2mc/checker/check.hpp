@@ -31,16 +31,17 @@ struct CheckOptions {
     std::uint64_t max_configurations{1U << 20U};
     /// Z3: time limit per solver call or tactic, in milliseconds (0: none).
     unsigned solver_timeout_ms{20000};
-    /// Z3: wall-clock limit for the whole run, in milliseconds (0: none). Every solver call and
-    /// tactic gets at most the time left until it, and every loop checks it, so a run overruns it
-    /// only by the work between two calls (rewriting, witness runs of the interpreter); what is not
-    /// decided by then is reported as undecided. The explicit engine checks it between
-    /// configurations and every 10^5 product states (see check_explicit).
+    /// Wall-clock limit for the whole run, in milliseconds (0: none); with Auto and Both the second
+    /// engine gets what the first left. Z3: every solver call and tactic gets at most the time left
+    /// until it, and every loop checks it, so a run overruns it only by the work between two calls
+    /// (one quantifier-elimination or rewriting step, which Z3 cannot interrupt, witness runs of the
+    /// interpreter). The explicit engine checks it between configurations and every 4096 product
+    /// states (then frees what it built). What is not decided by then is reported as undecided.
     std::uint64_t time_limit_ms{0};
     /// Receives one progress line at a time (no newline) once a run has taken longer than
     /// `progress_after_ms`, at most one a second; unset: the lines go to stderr. Fast runs print
-    /// nothing. Z3 engine: one line per fixpoint iteration or analysis step; with Engine::Both
-    /// also one when the explicit engine is done (the explicit engine itself reports none).
+    /// nothing. Z3 engine: one line per fixpoint iteration or analysis step; explicit engine: one
+    /// per 10^5 product states; with Engine::Both also one when the explicit engine is done.
     /// Called inside the engine: what it throws is contained as an engine failure.
     std::function<void(const std::string&)> progress{};
     unsigned progress_after_ms{2000};
