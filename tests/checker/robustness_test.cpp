@@ -157,11 +157,15 @@ TEST(Robustness, ASixteenBitCounterGetsAVerdictOrUndecidedUnderEveryEngine) {
         SCOPED_TRACE(checker::engine_name(engine));
         expect_verdict_or_undecided(r, "invariant:below_top", FindingKind::Invariant);
         EXPECT_EQ(find(r, "reachable:wraps"), nullptr);
-        // the explicit engine has no time limit; it takes about 2 s in a Debug build
+        // the explicit engine reads the clock every 4096 product states (65,536 here: about 2 s in a
+        // Debug build, several under ASan): decided, or stopped at the limit and saying so
         EXPECT_LT(seconds_since(start), 2.0 + 2.0 + kOverrunSeconds);
         if (engine != Engine::Z3) {
             // the explicit engine decides it (directly, as the fallback of both, or chosen by auto)
-            EXPECT_NE(find(r, "invariant:below_top"), nullptr) << undecided(r);
+            // unless the time limit stopped it, which an undecided item must then say
+            bool stopped = std::any_of(r.unknown.begin(), r.unknown.end(),
+                                       [](const std::string& u) { return u.find("time limit") != std::string::npos; });
+            EXPECT_TRUE(find(r, "invariant:below_top") != nullptr || stopped) << undecided(r);
         }
     }
 }
