@@ -8,12 +8,12 @@
 # configuration with every parameter fixed). Prints seeds, agreed, undecided, disagreements (seed
 # numbers; models written to the output directory) and the time. checker_tests runs 100 of the seeds.
 # Usage: bash bench/checker_agreement.sh [--seeds N] [--first S] [--out DIR] [--oracle N] [--timeout-ms MS]
-#   AGREEMENT=path/to/checker_agreement overrides the binary (default: build/bench, else build/h-agree-rel).
+#   AGREEMENT=path/to/checker_agreement overrides the binary (default: build/bench).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 if [ -z "${AGREEMENT:-}" ]; then
-  for candidate in build/bench/bench/checker_agreement build/h-agree-rel/bench/checker_agreement; do
+  for candidate in build/bench/bench/checker_agreement; do
     if [ -x "$candidate" ]; then
       AGREEMENT=$candidate
       break

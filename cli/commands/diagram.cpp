@@ -44,14 +44,6 @@ std::optional<MarkKind> mark_kind(FindingKind k) {
     return std::nullopt;
 }
 
-/// Where a witness ends.
-std::optional<model::StateId> witness_end(const Finding& f) {
-    if (!f.witness) {
-        return std::nullopt;
-    }
-    return f.witness->end;
-}
-
 std::string condition_text(const Finding& f) {
     return f.condition.always() ? std::string{} : f.condition.to_string();
 }
@@ -94,8 +86,8 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
         mark.condition = condition;
         if (*kind == MarkKind::Ambiguity) {
             mark.transitions = f.transitions;
-        } else if (auto end = witness_end(f)) {
-            mark.states.push_back(*end);
+        } else if (f.witness) {
+            mark.states.push_back(f.witness->end);
         }
         h.marks.push_back(std::move(mark));
     }
@@ -466,7 +458,7 @@ int diagram_command(const DiagramCommandOptions& options, const CommandIo& io) {
             for (const auto& step : it->witness->steps) {
                 trace.steps.push_back(step.id);
             }
-            trace.end = witness_end(*it);
+            trace.end = it->witness->end;
             highlights.trace = std::move(trace);
             if (!options.findings) {
                 // Only the finding the witness belongs to.

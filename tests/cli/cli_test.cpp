@@ -136,19 +136,25 @@ TEST(Cli, CheckReportsFindingsAndExitsWithOne) {
     EXPECT_EQ(markdown.out.rfind("## lwm2mc check: `lwm2m_ts10_draft`", 0), 0U) << markdown.out;
 }
 
+/// A model with `bools` bool parameters (2^bools configurations) whose one step needs them all, in a
+/// temporary file the caller removes.
+fs::path write_bool_parameter_model(const std::string& tag, int bools) {
+    const fs::path path =
+        fs::temp_directory_path() / ("lwm2mc-cli-" + tag + "-" + std::to_string(::getpid()) + ".lwm2m");
+    std::ofstream out(path);
+    out << "model m;\n";
+    std::string all;
+    for (int i = 0; i < bools; ++i) {
+        out << "parameter p" << i << ": bool;\n";
+        all += (i == 0 ? "p" : " && p") + std::to_string(i);
+    }
+    out << "state A initial goal;\nstate B;\nevent e: client;\nA + e [" << all << "] -> B;\n";
+    return path;
+}
+
 TEST(Cli, CheckExitsWithOneWhenSomethingIsUndecidedWhateverFailOnSays) {
     // 2^21 configurations: more than the explicit engine enumerates, so it decides nothing.
-    const fs::path wide = fs::temp_directory_path() / ("lwm2mc-cli-wide-" + std::to_string(::getpid()) + ".lwm2m");
-    {
-        std::ofstream out(wide);
-        out << "model m;\n";
-        std::string all;
-        for (int i = 0; i < 21; ++i) {
-            out << "parameter p" << i << ": bool;\n";
-            all += (i == 0 ? "p" : " && p") + std::to_string(i);
-        }
-        out << "state A initial goal;\nstate B;\nevent e: client;\nA + e [" << all << "] -> B;\n";
-    }
+    const fs::path wide = write_bool_parameter_model("wide", 21);
     CliRun never = run("check --engine explicit --fail-on never " + wide.string());
     fs::remove(wide);
 
@@ -182,17 +188,7 @@ TEST(Cli, CheckSaysWhichEngineDecidedAndWhy) {
 TEST(Cli, ATimeLimitThatIsReachedIsUndecidedNeverSilence) {
     // 2^16 configurations of a model whose every configuration has a run: a 1 ms limit stops the
     // explicit engine long before the end
-    const fs::path wide = fs::temp_directory_path() / ("lwm2mc-cli-limit-" + std::to_string(::getpid()) + ".lwm2m");
-    {
-        std::ofstream out(wide);
-        out << "model m;\n";
-        std::string all;
-        for (int i = 0; i < 16; ++i) {
-            out << "parameter p" << i << ": bool;\n";
-            all += (i == 0 ? "p" : " && p") + std::to_string(i);
-        }
-        out << "state A initial goal;\nstate B;\nevent e: client;\nA + e [" << all << "] -> B;\n";
-    }
+    const fs::path wide = write_bool_parameter_model("limit", 16);
     CliRun limited = run("check --engine explicit --time-limit 0.001 --fail-on never " + wide.string());
     CliRun bad = run("check --time-limit -1 " + wide.string());
     fs::remove(wide);
