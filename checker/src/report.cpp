@@ -104,30 +104,9 @@ void print_witness(std::ostream& out, const Witness& w, const char* indent) {
     }
 }
 
-}  // namespace
+void print_diff_text(std::ostream& out, const ProposalDiff& diff);
 
-ProposalDiff compare(const CheckResult& base, const CheckResult& proposal) {
-    ProposalDiff diff;
-    diff.base_name = base.model_name;
-    std::set<std::string> in_base, in_proposal;
-    for (const auto& f : base.findings) {
-        in_base.insert(f.id);
-    }
-    for (const auto& f : proposal.findings) {
-        in_proposal.insert(f.id);
-    }
-    for (const auto& f : base.findings) {
-        if (!in_proposal.count(f.id)) {
-            diff.resolved.push_back(f);
-        }
-    }
-    for (const auto& f : proposal.findings) {
-        if (!in_base.count(f.id)) {
-            diff.introduced.push_back(f);
-        }
-    }
-    return diff;
-}
+}  // namespace
 
 void print_text(std::ostream& out, const CheckResult& r, const std::optional<ProposalDiff>& diff) {
     if (r.symbolic && r.configurations == 0) {
@@ -168,15 +147,7 @@ void print_text(std::ostream& out, const CheckResult& r, const std::optional<Pro
         }
     }
     if (diff) {
-        out << fmt::format("\nCompared with the base model '{}': {} finding(s) resolved, {} new\n", diff->base_name,
-                           diff->resolved.size(), diff->introduced.size());
-        for (const auto& f : diff->resolved) {
-            out << fmt::format("  resolved: [{}] {} (was: when {})\n", finding_code(f.kind), f.message,
-                               f.condition.to_string());
-        }
-        for (const auto& f : diff->introduced) {
-            out << fmt::format("  new: [{}] {} (when {})\n", finding_code(f.kind), f.message, f.condition.to_string());
-        }
+        print_diff_text(out, *diff);
     }
     out << fmt::format("\nsummary: {} error(s), {} warning(s), {} note(s), {} undecided\n", count(r, Severity::Error),
                        count(r, Severity::Warning), count(r, Severity::Note), r.unknown.size());
@@ -224,6 +195,131 @@ nlohmann::json finding_json(const Finding& f) {
     return j;
 }
 
+/// "e.g. factory=false, ..." after a condition, when there is a configuration.
+std::string example(const std::string& configuration) {
+    return configuration.empty() ? std::string() : fmt::format("   (e.g. {})", configuration);
+}
+
+const Finding& shown(const FindingChange& c) {
+    return c.proposal ? *c.proposal : *c.base;
+}
+
+void print_diff_text(std::ostream& out, const ProposalDiff& diff) {
+    out << fmt::format("\nCompared with the base model '{}':", diff.base_name);
+    for (Change k : {Change::New, Change::Widened, Change::Changed, Change::Narrowed, Change::Resolved,
+                     Change::Unchanged, Change::Undecided}) {
+        out << fmt::format(" {} {}{}", diff.of(k).size(), change_name(k), k == Change::Undecided ? "" : ",");
+    }
+    out << '\n';
+    for (Change k :
+         {Change::New, Change::Widened, Change::Changed, Change::Narrowed, Change::Resolved, Change::Undecided}) {
+        for (const FindingChange* c : diff.of(k)) {
+            const Finding& f = shown(*c);
+            out << fmt::format("  {}: {}: {} [{}] ({})\n", change_name(k), model::severity_name(f.severity), f.message,
+                               finding_code(f.kind), c->id);
+            if (c->base && k != Change::Resolved) {
+                out << fmt::format("      was when: {}\n", c->base->condition.to_string());
+            }
+            if (c->proposal && k != Change::New) {
+                out << fmt::format("      now when: {}\n", c->proposal->condition.to_string());
+            }
+            if (k == Change::Resolved) {
+                out << fmt::format("      was when: {}\n", c->base->condition.to_string());
+            } else if (!c->now_also.never()) {
+                out << fmt::format("      {}: {}{}\n", k == Change::New ? "when" : "now also when",
+                                   c->now_also.to_string(), example(c->now_also_configuration));
+            }
+            if (k != Change::Resolved && !c->no_longer.never()) {
+                out << fmt::format("      no longer when: {}{}\n", c->no_longer.to_string(),
+                                   example(c->no_longer_configuration));
+            }
+            if (!c->why_undecided.empty()) {
+                out << fmt::format("      not compared: {}\n", c->why_undecided);
+            }
+        }
+    }
+    for (const auto& u : diff.unknown) {
+        out << "  unknown: " << u << '\n';
+    }
+}
+
+nlohmann::json diff_json(const ProposalDiff& diff) {
+    using nlohmann::json;
+    json changes = json::array();
+    json resolved = json::array(), introduced = json::array();
+    json counts = json::object();
+    for (Change k : {Change::New, Change::Widened, Change::Changed, Change::Narrowed, Change::Resolved,
+                     Change::Unchanged, Change::Undecided}) {
+        counts[change_name(k)] = diff.of(k).size();
+    }
+    for (const FindingChange& c : diff.changes) {
+        json j;
+        j["id"] = c.id;
+        j["kind"] = finding_code(c.kind);
+        j["change"] = change_name(c.change);
+        j["severity"] = model::severity_name(shown(c).severity);
+        j["message"] = shown(c).message;
+        j["base_condition"] = c.base ? json(c.base->condition.to_string()) : json(nullptr);
+        j["proposal_condition"] = c.proposal ? json(c.proposal->condition.to_string()) : json(nullptr);
+        j["now_also"] = c.now_also.to_string();
+        j["now_also_configuration"] = c.now_also_configuration.empty() ? json(nullptr) : json(c.now_also_configuration);
+        j["no_longer"] = c.no_longer.to_string();
+        j["no_longer_configuration"] =
+            c.no_longer_configuration.empty() ? json(nullptr) : json(c.no_longer_configuration);
+        if (!c.why_undecided.empty()) {
+            j["why_undecided"] = c.why_undecided;
+        }
+        changes.push_back(std::move(j));
+        if (c.change == Change::Resolved) {
+            resolved.push_back(finding_json(*c.base));
+        } else if (c.change == Change::New) {
+            introduced.push_back(finding_json(*c.proposal));
+        }
+    }
+    return {{"base", diff.base_name},   {"proposal", diff.proposal_name}, {"counts", counts},
+            {"changes", changes},       {"resolved", resolved},           {"new", introduced},
+            {"undecided", diff.unknown}};
+}
+
+template <typename Cell>
+void print_diff_markdown(std::ostream& out, const ProposalDiff& diff, Cell&& cell) {
+    out << fmt::format("\n### Compared with `{}`\n\n", diff.base_name);
+    bool any = false;
+    for (Change k :
+         {Change::New, Change::Widened, Change::Changed, Change::Narrowed, Change::Resolved, Change::Undecided}) {
+        for (const FindingChange* c : diff.of(k)) {
+            if (!any) {
+                out << "| change | finding | was when | now when | difference |\n|---|---|---|---|---|\n";
+                any = true;
+            }
+            const Finding& f = shown(*c);
+            std::string difference;
+            if (!c->now_also.never() && k != Change::New) {
+                difference += fmt::format("now also when `{}`{}", cell(c->now_also.to_string()),
+                                          cell(example(c->now_also_configuration)));
+            }
+            if (!c->no_longer.never() && k != Change::Resolved) {
+                difference += fmt::format("{}no longer when `{}`{}", difference.empty() ? "" : "; ",
+                                          cell(c->no_longer.to_string()), cell(example(c->no_longer_configuration)));
+            }
+            if (!c->why_undecided.empty()) {
+                difference += cell(c->why_undecided);
+            }
+            out << fmt::format("| {} | {} `[{}]` | {} | {} | {} |\n", change_name(k), cell(f.message),
+                               finding_code(f.kind),
+                               c->base ? fmt::format("`{}`", cell(c->base->condition.to_string())) : "—",
+                               c->proposal ? fmt::format("`{}`", cell(c->proposal->condition.to_string())) : "—",
+                               difference.empty() ? "—" : difference);
+        }
+    }
+    if (!any) {
+        out << fmt::format("- no finding changed ({} unchanged)\n", diff.of(Change::Unchanged).size());
+    }
+    for (const auto& u : diff.unknown) {
+        out << "- not decided: " << cell(u) << '\n';
+    }
+}
+
 }  // namespace
 
 std::string to_json(const CheckResult& r, const std::optional<ProposalDiff>& diff) {
@@ -249,14 +345,7 @@ std::string to_json(const CheckResult& r, const std::optional<ProposalDiff>& dif
                       {"warnings", count(r, Severity::Warning)},
                       {"notes", count(r, Severity::Note)}};
     if (diff) {
-        json resolved = json::array(), introduced = json::array();
-        for (const auto& f : diff->resolved) {
-            resolved.push_back(finding_json(f));
-        }
-        for (const auto& f : diff->introduced) {
-            introduced.push_back(finding_json(f));
-        }
-        doc["compared_with"] = {{"base", diff->base_name}, {"resolved", resolved}, {"new", introduced}};
+        doc["compared_with"] = diff_json(*diff);
     }
     return doc.dump(2, ' ', false, json::error_handler_t::replace);
 }
@@ -306,16 +395,7 @@ void print_markdown(std::ostream& out, const CheckResult& r, const std::optional
         }
     }
     if (diff) {
-        out << fmt::format("\n### Compared with `{}`\n\n", diff->base_name);
-        for (const auto& f : diff->resolved) {
-            out << fmt::format("- resolved: {} (was: `{}`)\n", f.message, f.condition.to_string());
-        }
-        for (const auto& f : diff->introduced) {
-            out << fmt::format("- new: {} (`{}`)\n", f.message, f.condition.to_string());
-        }
-        if (diff->resolved.empty() && diff->introduced.empty()) {
-            out << "- no finding changed\n";
-        }
+        print_diff_markdown(out, *diff, cell);
     }
 }
 

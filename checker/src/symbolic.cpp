@@ -90,6 +90,23 @@ public:
         return result;
     }
 
+    /// `a && !b` over the configurations the constraints admit, as a condition in model syntax,
+    /// and its smallest configuration ("name=value, ..."; empty when the condition is false). For
+    /// comparing a proposal's conditions with the base's (compare.cpp). Throws Undecided.
+    std::pair<Condition, std::string> difference(const z3::expr& a, const z3::expr& b) {
+        configs_ = enc_.configurations();
+        z3::expr d = configs_ && a && !b;
+        if (!satisfiable(d)) {
+            return {Condition{{}, std::vector<std::vector<Literal>>{}}, std::string()};
+        }
+        Condition condition = to_dnf(simplify_deep(a && !b));
+        std::string note;
+        std::vector<int64_t> values = smallest_configuration(d, note);
+        model::Configuration c;
+        c.values.assign(values.begin(), values.end());
+        return {std::move(condition), Interpreter{m_}.format_configuration(c)};
+    }
+
     /// The condition formula of each finding, by id (for cross-checking).
     const std::map<std::string, z3::expr>& formulas() const { return formulas_; }
     z3::context& ctx() { return ctx_; }
@@ -1190,6 +1207,30 @@ std::optional<z3::expr> encode_condition(z3::context& ctx, detail::Encoder& enc,
 }
 
 }  // namespace
+
+namespace detail {
+
+ConditionDifference compare_conditions(const model::Model& model, const Condition& a, const Condition& b,
+                                       const CheckOptions& options) {
+    ConditionDifference result;
+    try {
+        SymbolicEngine engine{model, options};
+        auto ea = encode_condition(engine.ctx(), engine.encoder(), a);
+        auto eb = encode_condition(engine.ctx(), engine.encoder(), b);
+        if (!ea || !eb) {
+            result.why = "a condition is not linear in the parameters";
+            return result;
+        }
+        std::tie(result.a_not_b, result.a_not_b_configuration) = engine.difference(*ea, *eb);
+        std::tie(result.b_not_a, result.b_not_a_configuration) = engine.difference(*eb, *ea);
+        result.decided = true;
+    } catch (...) {
+        result.why = failure_reason();
+    }
+    return result;
+}
+
+}  // namespace detail
 
 namespace detail {
 

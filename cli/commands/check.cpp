@@ -90,7 +90,9 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io) {
             if (!base) {
                 return code;
             }
-            diff = compare(check(*base, check_options), result);
+            CompareOptions compare_options;
+            compare_options.solver_timeout_ms = check_options.solver_timeout_ms;
+            diff = compare(*base, check(*base, check_options), *target, result, compare_options);
         }
     } catch (const SolverError& e) {
         io.err << "lwm2mc check: solver error: " << e.what() << '\n';

@@ -120,6 +120,20 @@ struct Z3Run {
 /// every common finding's condition with it (this needs the solver). Never throws.
 Z3Run run_z3(const model::Model& model, const CheckOptions& options, const CheckResult* reference);
 
+/// Two conditions of one model compared over the configurations its constraints admit.
+struct ConditionDifference {
+    bool decided{false};
+    std::string why{};  ///< why not decided
+    Condition a_not_b{};
+    Condition b_not_a{};
+    std::string a_not_b_configuration{};  ///< the smallest configuration in a_not_b ("" if none)
+    std::string b_not_a_configuration{};
+};
+
+/// Decides `a && !b` and `b && !a` with Z3 (conditions with structured literals only); never throws.
+ConditionDifference compare_conditions(const model::Model& model, const Condition& a, const Condition& b,
+                                       const CheckOptions& options);
+
 /// The progress sink of `options` (stderr when unset).
 void progress_line(const CheckOptions& options, const std::string& line);
 

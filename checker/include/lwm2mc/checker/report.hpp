@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lwm2mc/checker/check.hpp"
+#include "lwm2mc/checker/compare.hpp"
 
 #include <iosfwd>
 #include <optional>
@@ -11,15 +12,6 @@
 namespace lwm2mc::checker {
 
 enum class ReportFormat { Text, Json, Markdown };
-
-/// Findings of a proposal compared with its base model, by finding id.
-struct ProposalDiff {
-    std::string base_name{};
-    std::vector<Finding> resolved{};    ///< in the base, gone with the proposal
-    std::vector<Finding> introduced{};  ///< new with the proposal
-};
-
-ProposalDiff compare(const CheckResult& base, const CheckResult& proposal);
 
 /// Terminal report grouped by severity (GNU `file:line:col:` lines, conditions, witnesses).
 void print_text(std::ostream& out, const CheckResult& result, const std::optional<ProposalDiff>& diff);
