@@ -52,6 +52,25 @@ Finding no_recovery(const State& state, ActorSet reliance) {
                  {state.id});
 }
 
+Finding needs_intervention(const State& state, ActorSet reliance) {
+    ActorSet alone = *without_operator(reliance);
+    return about(make_finding("needs-intervention:" + state.name, FindingKind::NeedsIntervention, Severity::Warning,
+                              state.name, state.range,
+                              fmt::format("from state '{}' only an operator step (power cycle, Reboot, Factory Reset) "
+                                          "leads back to a goal state: no path relying on {} alone does",
+                                          state.name, alone.to_string())),
+                 {state.id});
+}
+
+std::optional<ActorSet> without_operator(ActorSet reliance) {
+    if (!reliance.contains(Actor::Operator)) {
+        return std::nullopt;
+    }
+    ActorSet out = reliance;
+    out.bits &= ~(1U << static_cast<unsigned>(Actor::Operator));
+    return out;
+}
+
 FindingKind property_kind(const Property& p) {
     switch (p.kind) {
     case PropertyKind::Invariant:

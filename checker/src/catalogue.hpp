@@ -9,6 +9,7 @@
 #include "lwm2mc/checker/findings.hpp"
 #include "lwm2mc/model/model.hpp"
 
+#include <optional>
 #include <string>
 
 namespace lwm2mc::checker::catalogue {
@@ -22,6 +23,12 @@ Finding deadlock(const model::State& state);
 Finding ambiguity(const model::Model& m, const model::Transition& first, const model::Transition& second,
                   const model::State& state);
 Finding no_recovery(const model::State& state, model::ActorSet reliance);
+/// From `state` a goal is reachable relying on `reliance` (which holds the operator), but not
+/// without the operator's steps (docs/semantics.md, "Needs intervention").
+Finding needs_intervention(const model::State& state, model::ActorSet reliance);
+/// The reliance set of the needs-intervention analysis: `reliance` without the operator; nullopt
+/// when `reliance` does not hold the operator (the analysis does not apply).
+std::optional<model::ActorSet> without_operator(model::ActorSet reliance);
 /// A property that fails (kind by the property's kind).
 Finding property_fails(const model::Property& p);
 /// The finding kind of a failing property.

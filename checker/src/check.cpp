@@ -21,6 +21,8 @@ const char* finding_code(FindingKind kind) {
         return "deadlock";
     case FindingKind::NoRecovery:
         return "no-recovery";
+    case FindingKind::NeedsIntervention:
+        return "needs-intervention";
     case FindingKind::Ambiguity:
         return "ambiguity";
     case FindingKind::Invariant:

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/checker/compare.hpp"
 
+#include "lwm2mc/model/interpreter.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
+
+#include "condition.hpp"
+#include "parameter_roles.hpp"
 
 namespace lwm2mc::checker {
 
@@ -113,8 +119,238 @@ std::optional<std::vector<std::vector<Literal>>> remap(const model::Model& from,
     return out;
 }
 
+// ---- exact comparison by enumeration ------------------------------------------------------------
+// When the explicit engine could enumerate the proposal's configurations, the two conditions are
+// compared valuation by valuation, and a timing parameter (one that the explicit engine solves for
+// as intervals) as intervals: exact, and the differences come out through the same condition
+// builder as the explicit engine's conditions.
+
+__extension__ typedef __int128 Wide;
+
+struct Span {
+    Wide lo;
+    Wide hi;  ///< inclusive; empty when lo > hi
+};
+using Spans = std::vector<Span>;  ///< disjoint, ascending
+
+Spans intersect(const Spans& x, const Spans& y) {
+    Spans out;
+    for (const Span& a : x) {
+        for (const Span& b : y) {
+            Span c{std::max(a.lo, b.lo), std::min(a.hi, b.hi)};
+            if (c.lo <= c.hi) {
+                out.push_back(c);
+            }
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const Span& a, const Span& b) { return a.lo < b.lo; });
+    return out;
+}
+
+Spans unite(Spans x) {
+    std::sort(x.begin(), x.end(), [](const Span& a, const Span& b) { return a.lo < b.lo; });
+    Spans out;
+    for (const Span& s : x) {
+        if (!out.empty() && s.lo <= out.back().hi + 1) {
+            out.back().hi = std::max(out.back().hi, s.hi);
+        } else {
+            out.push_back(s);
+        }
+    }
+    return out;
+}
+
+Spans subtract(const Spans& x, const Spans& y) {
+    Spans out;
+    for (Span a : x) {
+        for (const Span& b : y) {
+            if (b.hi < a.lo || b.lo > a.hi) {
+                continue;
+            }
+            if (b.lo > a.lo) {
+                out.push_back({a.lo, b.lo - 1});
+            }
+            a.lo = b.hi + 1;
+            if (a.lo > a.hi) {
+                break;
+            }
+        }
+        if (a.lo <= a.hi) {
+            out.push_back(a);
+        }
+    }
+    return out;
+}
+
+Wide floor_div(Wide a, Wide b) {
+    Wide q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/// The values of h in `domain` with  c*h op k.
+Spans solve(Wide c, Literal::Op op, Wide k, Span domain) {
+    if (c == 0) {
+        bool holds = op == Literal::Op::Eq   ? 0 == k
+                     : op == Literal::Op::Ne ? 0 != k
+                     : op == Literal::Op::Gt ? 0 > k
+                                             : 0 < k;
+        return holds ? Spans{domain} : Spans{};
+    }
+    if (c < 0) {  // -|c| h op k  is  |c| h op' -k
+        c = -c;
+        k = -k;
+        op = op == Literal::Op::Gt ? Literal::Op::Lt : op == Literal::Op::Lt ? Literal::Op::Gt : op;
+    }
+    switch (op) {
+    case Literal::Op::Eq:
+        return k % c == 0 ? intersect({domain}, {{k / c, k / c}}) : Spans{};
+    case Literal::Op::Ne:
+        return k % c == 0 ? subtract({domain}, {{k / c, k / c}}) : Spans{domain};
+    case Literal::Op::Gt:  // h > k / c  is  h >= floor(k / c) + 1
+        return intersect({domain}, {{floor_div(k, c) + 1, domain.hi}});
+    case Literal::Op::Lt:  // h < k / c  is  h <= ceil(k / c) - 1
+        return intersect({domain}, {{domain.lo, -floor_div(-k, c) - 1}});
+    }
+    return {};
+}
+
+class Enumeration {
+public:
+    /// nullopt when the explicit engine would not enumerate the model's configurations.
+    static std::unique_ptr<Enumeration> of(const model::Model& m) {
+        CheckOptions options;
+        if (!explicit_configurations(m, options)) {
+            return nullptr;
+        }
+        return std::unique_ptr<Enumeration>(new Enumeration{m, classify_parameters(m, options)});
+    }
+
+    /// Whether every literal is over enumerated parameters and the timing parameter.
+    bool covers(const std::vector<std::vector<Literal>>& cubes) const {
+        for (const auto& cube : cubes) {
+            for (const Literal& l : cube) {
+                for (const Literal::Term& t : l.terms) {
+                    if (!space_.enumerated(t.param) && !(timing_ && *timing_ == t.param)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /// a && !b as a condition, with its smallest configuration ("" when it is false).
+    std::pair<Condition, std::string> difference(const std::vector<std::vector<Literal>>& a,
+                                                 const std::vector<std::vector<Literal>>& b) const {
+        std::map<std::pair<model::Value, model::Value>, std::vector<std::size_t>> by_interval;
+        std::vector<std::size_t> everywhere;  // without a timing parameter
+        std::optional<std::pair<std::size_t, model::Value>> smallest;
+        for (std::size_t i = 0; i < space_.size(); ++i) {
+            if (!valid_[i]) {
+                continue;
+            }
+            Spans d = subtract(holds(a, i), holds(b, i));
+            if (d.empty()) {
+                continue;
+            }
+            if (!smallest) {
+                smallest = std::make_pair(i, static_cast<model::Value>(d.front().lo));
+            }
+            if (!timing_) {
+                everywhere.push_back(i);
+                continue;
+            }
+            for (const Span& s : d) {
+                by_interval[{static_cast<model::Value>(s.lo), static_cast<model::Value>(s.hi)}].push_back(i);
+            }
+        }
+        if (!smallest) {
+            return {Condition{{}, std::vector<std::vector<Literal>>{}}, std::string()};
+        }
+        ConditionBuilder builder{m_, space_, valid_};
+        Condition condition;
+        if (!timing_) {
+            condition = builder.build(everywhere);
+        } else {
+            std::vector<ConditionBuilder::Term> terms;
+            for (const auto& [iv, cfgs] : by_interval) {
+                for (auto& cube : builder.cover(cfgs)) {
+                    terms.push_back({std::move(cube), *timing_, iv.first, iv.second});
+                }
+            }
+            condition = builder.render(std::move(terms));
+        }
+        model::Configuration c = configuration(smallest->first);
+        if (timing_) {
+            c.values[*timing_] = smallest->second;
+        }
+        return {std::move(condition), model::Interpreter{m_}.format_configuration(c)};
+    }
+
+private:
+    Enumeration(const model::Model& m, const ParamRoles& roles) : m_{m}, space_{m, roles.structural} {
+        for (std::size_t p = 0; p < roles.timing.size(); ++p) {
+            if (roles.timing[p]) {
+                timing_ = p;
+                domain_ = {m.parameters[p].type.lo, m.parameters[p].type.hi};
+            }
+        }
+        model::Interpreter interp{m};
+        valid_.resize(space_.size());
+        for (std::size_t i = 0; i < space_.size(); ++i) {
+            valid_[i] = interp.satisfies_constraints(configuration(i));
+        }
+    }
+
+    model::Configuration configuration(std::size_t index) const {
+        model::Configuration c;
+        c.values.resize(m_.parameters.size());
+        for (std::size_t p = 0; p < m_.parameters.size(); ++p) {
+            c.values[p] = space_.enumerated(p) ? space_.value(index, p) : m_.parameters[p].type.lo;
+        }
+        return c;
+    }
+
+    /// The values of the timing parameter (all of [0, 0] without one) where the DNF holds under
+    /// the valuation numbered `index`.
+    Spans holds(const std::vector<std::vector<Literal>>& cubes, std::size_t index) const {
+        Spans all;
+        for (const auto& cube : cubes) {
+            Spans here{domain_};
+            for (const Literal& l : cube) {
+                Wide c = 0, k = l.value;
+                for (const Literal::Term& t : l.terms) {
+                    if (timing_ && t.param == *timing_) {
+                        c += t.coefficient;
+                    } else {
+                        k -= static_cast<Wide>(t.coefficient) * space_.value(index, t.param);
+                    }
+                }
+                here = intersect(here, solve(c, l.op, k, domain_));
+                if (here.empty()) {
+                    break;
+                }
+            }
+            all.insert(all.end(), here.begin(), here.end());
+        }
+        return unite(std::move(all));
+    }
+
+    const model::Model& m_;
+    ConfigurationSpace space_;
+    std::vector<bool> valid_{};
+    std::optional<std::size_t> timing_{};
+    Span domain_{0, 0};
+};
+
+void classify(FindingChange& c) {
+    bool more = !c.now_also.never();
+    bool fewer = !c.no_longer.never();
+    c.change = more && fewer ? Change::Changed : more ? Change::Widened : fewer ? Change::Narrowed : Change::Unchanged;
+}
+
 FindingChange decide(const model::Model& base_model, const Finding& b, const model::Model& proposal_model,
-                     const Finding& p, const CompareOptions& options) {
+                     const Finding& p, const std::unique_ptr<Enumeration>& enumeration, const CompareOptions& options) {
     FindingChange c;
     c.id = p.id;
     c.kind = p.kind;
@@ -143,6 +379,12 @@ FindingChange decide(const model::Model& base_model, const Finding& b, const mod
         c.change = Change::Unchanged;
         return c;
     }
+    if (enumeration && enumeration->covers(*mapped) && enumeration->covers(*p.condition.literals)) {
+        std::tie(c.now_also, c.now_also_configuration) = enumeration->difference(*p.condition.literals, *mapped);
+        std::tie(c.no_longer, c.no_longer_configuration) = enumeration->difference(*mapped, *p.condition.literals);
+        classify(c);
+        return c;
+    }
     Condition base_condition;
     base_condition.literals = std::move(*mapped);
     CheckOptions check_options;
@@ -158,9 +400,7 @@ FindingChange decide(const model::Model& base_model, const Finding& b, const mod
     c.now_also_configuration = std::move(d.a_not_b_configuration);
     c.no_longer = std::move(d.b_not_a);
     c.no_longer_configuration = std::move(d.b_not_a_configuration);
-    bool more = !c.now_also.never();
-    bool fewer = !c.no_longer.never();
-    c.change = more && fewer ? Change::Changed : more ? Change::Widened : fewer ? Change::Narrowed : Change::Unchanged;
+    classify(c);
     return c;
 }
 
@@ -176,11 +416,21 @@ ProposalDiff compare(const model::Model& base_model, const CheckResult& base, co
         in_base[f.id] = &f;
     }
     std::set<std::string> seen;
+    std::unique_ptr<Enumeration> enumeration;
+    bool enumeration_tried = false;
     for (const auto& p : proposal.findings) {
         seen.insert(p.id);
         auto it = in_base.find(p.id);
         if (it != in_base.end()) {
-            diff.changes.push_back(decide(base_model, *it->second, proposal_model, p, options));
+            if (!enumeration_tried) {
+                enumeration_tried = true;
+                try {
+                    enumeration = Enumeration::of(proposal_model);
+                } catch (...) {
+                    enumeration.reset();  // the solver compares instead
+                }
+            }
+            diff.changes.push_back(decide(base_model, *it->second, proposal_model, p, enumeration, options));
             continue;
         }
         FindingChange c;

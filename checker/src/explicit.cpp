@@ -561,6 +561,21 @@ private:
             });
             occur_at(a, k, u, c, &options_.reliance);
         }
+        // needs intervention: recovers relying on the operator (above), not without its steps
+        if (auto alone = catalogue::without_operator(options_.reliance)) {
+            std::vector<bool> back_alone = co_reachable(goal, *alone);
+            for (std::size_t u = 0; u < nodes_.size(); ++u) {
+                if (!back[u] || back_alone[u]) {
+                    continue;
+                }
+                const State& st = m_.state(nodes_[u].ps.state);
+                Accumulator& a =
+                    cached(needs_intervention_acc_, st.id.index(), m_.state_count(), [&]() -> Accumulator& {
+                        return accumulator(catalogue::needs_intervention(st, options_.reliance));
+                    });
+                occur_at(a, k, u, c, &*alone);
+            }
+        }
         for (const Property& p : m_.properties) {
             check_property(p, k, c);
         }
@@ -893,8 +908,9 @@ private:
     std::vector<std::vector<Edge>> edges_{};
     std::vector<std::vector<TransitionId>> enabled_{};  ///< per node: transitions whose guard holds
     std::map<std::string, Accumulator> acc_{};          ///< node-based: the caches below point into it
-    std::vector<Accumulator*> unreachable_acc_{}, deadlock_acc_{}, no_recovery_acc_{};  ///< by state
-    std::vector<Accumulator*> property_acc_{};                                          ///< by property
+    std::vector<Accumulator*> unreachable_acc_{}, deadlock_acc_{}, no_recovery_acc_{},
+        needs_intervention_acc_{};              ///< by state
+    std::vector<Accumulator*> property_acc_{};  ///< by property
     std::vector<std::string> order_{};
     Progress progress_{options_, "explicit engine"};
     std::uint64_t states_total_{0};  ///< product states explored so far, over all configurations

@@ -574,6 +574,18 @@ private:
                 add(result, catalogue::no_recovery(st, options_.reliance), exists_vars(reach_[s] && !back[s]));
             }
         });
+        if (auto alone = catalogue::without_operator(options_.reliance)) {
+            progress_.report([] { return std::string("needs-intervention"); });
+            guarded(result, "needs-intervention", {FindingKind::NeedsIntervention}, [&] {
+                const auto& back = backward_cached(nullptr, options_.reliance);
+                const auto& back_alone = backward_cached(nullptr, *alone);
+                for (std::size_t s = 0; s < n; ++s) {
+                    const State& st = m_.state(StateId{s});
+                    add(result, catalogue::needs_intervention(st, options_.reliance),
+                        exists_vars(reach_[s] && back[s] && !back_alone[s]));
+                }
+            });
+        }
         for (const Property& p : m_.properties) {
             progress_.report([&] { return fmt::format("property '{}'", p.name); });
             guarded(result, "property '" + p.name + "'", {catalogue::property_kind(p)},
@@ -1004,8 +1016,12 @@ private:
                     d.second && !d.second->terms.empty() ? d.second->terms.front().param : enc_.params().size();
                 described.emplace_back(order, std::move(d));
             }
-            std::stable_sort(described.begin(), described.end(),
-                             [](const auto& a, const auto& b) { return a.first < b.first; });
+            // by parameter; on one parameter a lower bound before an upper one ("h > 300 && h < 601"),
+            // as the explicit engine writes intervals
+            auto rank = [](const auto& d) { return d.second.second && d.second.second->op == Literal::Op::Lt ? 1 : 0; };
+            std::stable_sort(described.begin(), described.end(), [&](const auto& a, const auto& b) {
+                return a.first != b.first ? a.first < b.first : rank(a) < rank(b);
+            });
             std::vector<std::string> texts;
             std::vector<Literal> structured;
             bool all_structured = true;

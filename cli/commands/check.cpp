@@ -26,6 +26,17 @@ int check_exit_code(const CheckResult& r, FailOn fail_on) {
     return static_cast<int>(failing ? ExitCode::Findings : ExitCode::Ok);
 }
 
+int diff_exit_code(const ProposalDiff& diff, const CheckResult& proposal, FailOn fail_on) {
+    if (!diff.unknown.empty() || !proposal.unknown.empty()) {
+        return static_cast<int>(ExitCode::Findings);  // an undecided comparison is no verdict
+    }
+    if (fail_on == FailOn::Never) {
+        return static_cast<int>(ExitCode::Ok);
+    }
+    bool grows = diff.introduces(static_cast<Severity>(static_cast<int>(fail_on)));
+    return static_cast<int>(grows ? ExitCode::Findings : ExitCode::Ok);
+}
+
 namespace {
 
 std::optional<model::Model> load(const std::string& path, const std::optional<std::string>& overlay,
@@ -108,6 +119,9 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io) {
     case ReportFormat::Markdown:
         print_markdown(io.out, result, diff);
         break;
+    }
+    if (diff) {
+        return diff_exit_code(*diff, result, options.fail_on);
     }
     return check_exit_code(result, options.fail_on);
 }

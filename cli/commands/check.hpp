@@ -32,5 +32,8 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io);
 
 /// The exit code of a result (docs/check-report.md).
 int check_exit_code(const checker::CheckResult& result, FailOn fail_on);
+/// With a proposal the exit status is about the change: 1 when the proposal makes a finding of at
+/// least `fail_on` new, wider or changed, or something is undecided; 0 otherwise.
+int diff_exit_code(const checker::ProposalDiff& diff, const checker::CheckResult& proposal, FailOn fail_on);
 
 }  // namespace lwm2mc::cli

@@ -29,6 +29,7 @@ std::optional<MarkKind> mark_kind(FindingKind k) {
     case FindingKind::UnreachableState:
         return MarkKind::Unreachable;
     case FindingKind::NoRecovery:
+    case FindingKind::NeedsIntervention:  // TODO(proposal diagrams): a mark of its own
         return MarkKind::NoRecovery;
     case FindingKind::Deadlock:
         return MarkKind::Deadlock;

@@ -21,18 +21,22 @@ enum class FindingKind {
     UnreachableState,  ///< a state no run reaches (in every configuration, or in some)
     Deadlock,          ///< a reachable product state without enabled transitions, not final
     NoRecovery,        ///< a reachable product state from which no relied-on path reaches a goal
-    Ambiguity,         ///< two non-choice transitions on one event with jointly enabled guards
-    Invariant,         ///< an `invariant` property is violated
-    Reachable,         ///< a `reachable` property fails
-    Recover,           ///< a `recover` property fails
-    Within,            ///< a `within` property fails
-    EvaluationError,   ///< an update leaves a variable's range, or arithmetic overflows
+    /// A reachable product state from which a goal is reachable only through an operator step
+    /// (power cycle, Reboot, Factory Reset): relying on the operator it recovers, without not.
+    NeedsIntervention,
+    Ambiguity,        ///< two non-choice transitions on one event with jointly enabled guards
+    Invariant,        ///< an `invariant` property is violated
+    Reachable,        ///< a `reachable` property fails
+    Recover,          ///< a `recover` property fails
+    Within,           ///< a `within` property fails
+    EvaluationError,  ///< an update leaves a variable's range, or arithmetic overflows
 };
 
 inline constexpr FindingKind kAllFindingKinds[] = {
-    FindingKind::UnreachableState, FindingKind::Deadlock,  FindingKind::NoRecovery,
-    FindingKind::Ambiguity,        FindingKind::Invariant, FindingKind::Reachable,
-    FindingKind::Recover,          FindingKind::Within,    FindingKind::EvaluationError,
+    FindingKind::UnreachableState,  FindingKind::Deadlock,  FindingKind::NoRecovery,
+    FindingKind::NeedsIntervention, FindingKind::Ambiguity, FindingKind::Invariant,
+    FindingKind::Reachable,         FindingKind::Recover,   FindingKind::Within,
+    FindingKind::EvaluationError,
 };
 
 /// Stable name of a finding kind ("no-recovery"), printed as the diagnostic code.
