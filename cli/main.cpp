@@ -31,6 +31,16 @@ std::string non_negative_seconds(std::string& value) {
     return {};
 }
 
+/// `--cover`: the scenario file of `paths:FILE` must exist (the criterion itself is judged by `generate`).
+std::string existing_scenario_file(std::string& value) {
+    const std::string prefix = "paths:";
+    if (value.rfind(prefix, 0) != 0 || value.size() == prefix.size()) {
+        return {};
+    }
+    std::string file = value.substr(prefix.size());
+    return CLI::ExistingFile(file);
+}
+
 /// An existing file, or `-` for standard input.
 std::string existing_file_or_stdin(std::string& value) {
     return value == "-" ? std::string{} : CLI::ExistingFile(value);
@@ -156,8 +166,10 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     generate->add_option("--config", generate_options.config,
                          "Fix parameters (name=value,...); one suite per configuration class of the others");
-    generate->add_option("--cover", generate_options.cover,
-                         "states, transitions, transition-pairs, findings, properties or paths:FILE");
+    generate
+        ->add_option("--cover", generate_options.cover,
+                     "states, transitions, transition-pairs, findings, properties or paths:FILE")
+        ->check(CLI::Validator(existing_scenario_file, "CRITERION"));
     generate->add_option("--reset-cost", generate_options.reset_cost, "Cost of restarting the client, in steps")
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}));
     generate->add_option("--exclude-events", generate_options.exclude_events,
