@@ -20,10 +20,42 @@
 #include "commands/conform.hpp"
 #endif
 
+namespace {
+
+/// A number of seconds, 0 or more (CLI::NonNegativeNumber's message would print the whole range of a double).
+std::string non_negative_seconds(std::string& value) {
+    double seconds = 0;
+    if (!CLI::detail::lexical_cast(value, seconds) || !(seconds >= 0)) {
+        return value + " is not a number of seconds (0 or more)";
+    }
+    return {};
+}
+
+/// `--cover`: the scenario file of `paths:FILE` must exist (the criterion itself is judged by `generate`).
+std::string existing_scenario_file(std::string& value) {
+    const std::string prefix = "paths:";
+    if (value.rfind(prefix, 0) != 0 || value.size() == prefix.size()) {
+        return {};
+    }
+    std::string file = value.substr(prefix.size());
+    return CLI::ExistingFile(file);
+}
+
+/// An existing file, or `-` for standard input.
+std::string existing_file_or_stdin(std::string& value) {
+    return value == "-" ? std::string{} : CLI::ExistingFile(value);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     using lwm2mc::ExitCode;
     CLI::App app{"lwm2mc: the OMA LwM2M client lifecycle as a formal model"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", "lwm2mc " LWM2MC_VERSION);
+    // Subcommands inherit this: an option a subcommand does not know is tried on the main command, so
+    // `lwm2mc check -v MODEL` works as `lwm2mc -v check MODEL` does.
+    app.fallthrough();
     bool verbose = false;
     app.add_flag("-v,--verbose", verbose, "Show the source line and a caret under each diagnostic");
 
@@ -68,7 +100,7 @@ int main(int argc, char** argv) {
         ->add_option("--time-limit", check_time_limit,
                      "Seconds the engines may take in all (0: no limit); what is not decided by then is reported as "
                      "undecided")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Validator(non_negative_seconds, "SECONDS"));
     check->add_option("--format", check_format, "Report format")->check(CLI::IsMember({"text", "json", "markdown"}));
     check->add_option("--fail-on", check_fail_on, "Exit 1 when a finding of at least this severity exists")
         ->check(CLI::IsMember({"error", "warning", "note", "never"}));
@@ -86,9 +118,17 @@ int main(int argc, char** argv) {
     std::optional<std::string> replay_proposal;
     std::string replay_trace;
     std::string replay_config;
+    std::string replay_format = "text";
     auto* replay = app.add_subcommand("replay", "Replay a client's JSON-lines trace on the model (conformance)");
     replay->add_option("MODEL", replay_model, "Model file")->required()->check(CLI::ExistingFile);
-    replay->add_option("TRACE", replay_trace, "Trace file (JSON lines, as lwm2mc-client --trace writes)")->required();
+    replay
+        ->add_option("TRACE", replay_trace,
+                     "Trace file, or - for standard input (JSON lines as lwm2mc-client --trace writes; "
+                     "docs/trace-format.md)")
+        ->required()
+        ->check(CLI::Validator(existing_file_or_stdin, "FILE|-"));
+    replay->add_option("--format", replay_format, "Verdict format: text, or json (docs/trace-format.md)")
+        ->check(CLI::IsMember({"text", "json"}));
     replay->add_option("--proposal", replay_proposal, "Overlay to apply to MODEL")->check(CLI::ExistingFile);
     replay->add_option("--config", replay_config, "The client's configuration: every parameter, name=value,...")
         ->required();
@@ -107,9 +147,11 @@ int main(int argc, char** argv) {
     diagram->add_option("--engine", diagram_engine, "Checker engine for --findings/--trace (as for check)")
         ->check(CLI::IsMember({"auto", "z3", "explicit", "both"}));
     diagram->add_flag("--no-legend", diagram_no_legend, "Leave the legend out");
-    auto* diagram_coverage = diagram->add_option(
-        "--coverage", diagram_options.coverage,
-        "Colour what a test suite covers (lwm2mc-suite/1 JSON, as `generate` writes; docs/testing.md)");
+    auto* diagram_coverage =
+        diagram
+            ->add_option("--coverage", diagram_options.coverage,
+                         "Colour what a test suite covers (lwm2mc-suite/1 JSON, as `generate` writes; docs/testing.md)")
+            ->check(CLI::ExistingFile);
     diagram
         ->add_option("--coverage-suite", diagram_options.coverage_suite,
                      "With --coverage: draw only this configuration class (1-based); default: all classes merged")
@@ -124,8 +166,10 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     generate->add_option("--config", generate_options.config,
                          "Fix parameters (name=value,...); one suite per configuration class of the others");
-    generate->add_option("--cover", generate_options.cover,
-                         "states, transitions, transition-pairs, findings, properties or paths:FILE");
+    generate
+        ->add_option("--cover", generate_options.cover,
+                     "states, transitions, transition-pairs, findings, properties or paths:FILE")
+        ->check(CLI::Validator(existing_scenario_file, "CRITERION"));
     generate->add_option("--reset-cost", generate_options.reset_cost, "Cost of restarting the client, in steps")
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}));
     generate->add_option("--exclude-events", generate_options.exclude_events,
@@ -150,7 +194,8 @@ int main(int argc, char** argv) {
     conform->add_option("--client", conform_options.client,
                         "Client command template: {bs_uri} {server_uri} {endpoint} {state_dir} {port} {config} "
                         "{time_scale} and --set names");
-    conform->add_option("--pcap", conform_options.pcap, "Check this capture (pcap/pcapng) instead of a live run");
+    conform->add_option("--pcap", conform_options.pcap, "Check this capture (pcap/pcapng) instead of a live run")
+        ->check(CLI::ExistingFile);
     conform->add_option("--config", conform_options.config, "With --pcap: the client's configuration (name=value,...)");
     conform->add_option("--endpoint", conform_options.endpoint,
                         "With --pcap: the client under test's endpoint name; live: the name given to {endpoint}");
@@ -196,7 +241,7 @@ int main(int argc, char** argv) {
             std::cerr << "lwm2mc: unknown command '" << arg
                       << "' (commands: validate, show, fmt, check, diagram, generate, conform, replay, export-promela; "
                          "see --help)\n";
-            return static_cast<int>(ExitCode::InvalidModel);  // a usage error: 2, like every bad argument
+            return static_cast<int>(ExitCode::Usage);
         }
         break;
     }
@@ -204,8 +249,9 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        // CLI11 prints the message (and for --help the usage); every usage error exits 2 (docs/diagnostics.md).
-        return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::InvalidModel);
+        // CLI11 prints the message (the usage for --help, the version for --version); every usage error exits 2,
+        // not CLI11's own code (docs/diagnostics.md).
+        return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::Usage);
     }
 
     lwm2mc::CommandIo io{std::cout, std::cerr, verbose};
@@ -231,7 +277,8 @@ int main(int argc, char** argv) {
             return static_cast<int>(ExitCode::Ok);
         }
         if (*replay) {
-            return lwm2mc::cli::replay_command(replay_model, replay_proposal, replay_trace, replay_config, io);
+            auto format = replay_format == "json" ? lwm2mc::cli::ReplayFormat::Json : lwm2mc::cli::ReplayFormat::Text;
+            return lwm2mc::cli::replay_command(replay_model, replay_proposal, replay_trace, replay_config, format, io);
         }
         if (*diagram) {
             diagram_options.legend = !diagram_no_legend;

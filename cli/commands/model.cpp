@@ -7,9 +7,13 @@
 #include "lwm2mc/model/replay.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <iostream>
+#include <iterator>
 #include <ostream>
+#include <span>
 
 namespace lwm2mc::cli {
 
@@ -183,8 +187,69 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
     return static_cast<int>(ExitCode::Ok);
 }
 
+namespace {
+
+/// Reads the trace from `file`, or from standard input for `-`.
+std::optional<std::string> read_trace(const std::string& file, std::string& error) {
+    if (file != "-") {
+        return read_file(file, error);
+    }
+    std::string text{std::istreambuf_iterator<char>{std::cin}, std::istreambuf_iterator<char>{}};
+    if (std::cin.bad()) {
+        error = "cannot read standard input";
+        return std::nullopt;
+    }
+    return text;
+}
+
+/// `name -> value` of every variable (or parameter) in declaration order, values spelled as in the model.
+template <typename Decl>
+nlohmann::ordered_json values_json(const Model& m, const std::vector<Decl>& decls, std::span<const Value> values) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < decls.size() && i < values.size(); ++i) {
+        out[decls[i].name] = m.format_value(decls[i].type, values[i]);
+    }
+    return out;
+}
+
+/// The verdict as JSON (`lwm2mc-replay/1`, docs/trace-format.md); `trace_file` as given (`-`: standard input).
+std::string replay_json(const Model& m, const Interpreter& interp, const Configuration& c,
+                        const std::string& trace_file, std::size_t observations, const ReplayResult& r) {
+    using json = nlohmann::ordered_json;  // keys in the documented order
+    json doc;
+    doc["format"] = "lwm2mc-replay/1";
+    doc["model"] = m.name;
+    doc["trace"] = trace_file;
+    doc["configuration"] = values_json(m, m.parameters, c.values);
+    doc["verdict"] = r.ok() ? "agrees" : "diverges";
+    doc["observations"] = observations;
+    doc["matched"] = r.matched;
+    json path = json::array();
+    for (TransitionId t : r.path) {
+        path.push_back(m.transition(t).name);
+    }
+    doc["path"] = std::move(path);
+    doc["state"] = m.state(r.state.state).name;
+    doc["vars"] = values_json(m, m.variables, r.state.vars);
+    if (r.ok()) {
+        doc["divergence"] = nullptr;
+    } else {
+        const Divergence& d = *r.divergence;
+        json allowed = json::array();
+        for (TransitionId t : interp.enabled_transitions(r.state, c)) {
+            const Transition& tr = m.transition(t);
+            allowed.push_back(
+                {{"transition", tr.name}, {"event", m.events[tr.event.index()].name}, {"to", m.state(tr.target).name}});
+        }
+        doc["divergence"] = {{"index", d.index}, {"line", d.line}, {"message", d.message}, {"allowed", allowed}};
+    }
+    return doc.dump(2) + "\n";
+}
+
+}  // namespace
+
 int replay_command(const std::string& model_file, const std::optional<std::string>& proposal,
-                   const std::string& trace_file, const std::string& config, const CommandIo& io) {
+                   const std::string& trace_file, const std::string& config, ReplayFormat format, const CommandIo& io) {
     LoadResult r = load(model_file, proposal);
     if (failed_to_load(r, io)) {
         return load_failure_code(r);
@@ -217,14 +282,16 @@ int replay_command(const std::string& model_file, const std::optional<std::strin
         io.err << "lwm2mc replay: --config violates the model's constraints: " << names << '\n';
         return static_cast<int>(ExitCode::InvalidModel);
     }
-    auto text = read_file(trace_file, error);
+    // "<stdin>" in messages, as compilers name standard input
+    const std::string trace_name = trace_file == "-" ? "<stdin>" : trace_file;
+    auto text = read_trace(trace_file, error);
     if (!text) {
-        io.err << "lwm2mc replay: cannot read '" << trace_file << "': " << error << '\n';
+        io.err << "lwm2mc replay: cannot read '" << trace_name << "': " << error << '\n';
         return static_cast<int>(ExitCode::IoError);
     }
     auto parsed = parse_trace(*text);
     if (auto* e = std::get_if<std::string>(&parsed)) {
-        io.err << trace_file << ":" << *e << '\n';
+        io.err << trace_name << ":" << *e << '\n';
         return static_cast<int>(ExitCode::InvalidModel);
     }
     const auto& trace = std::get<std::vector<Observation>>(parsed);
@@ -235,13 +302,18 @@ int replay_command(const std::string& model_file, const std::optional<std::strin
         io.err << "lwm2mc replay: " << e.what() << '\n';
         return static_cast<int>(ExitCode::InvalidModel);
     }
+    const int code = static_cast<int>(result.ok() ? ExitCode::Ok : ExitCode::Findings);
+    if (format == ReplayFormat::Json) {
+        io.out << replay_json(m, interp, c, trace_file, trace.size(), result);
+        return code;
+    }
     if (result.ok()) {
         io.out << fmt::format("ok: {} of {} steps agree with model '{}'; the client ends in '{}'\n", result.matched,
                               trace.size(), m.name, m.state(result.state.state).name);
-        return static_cast<int>(ExitCode::Ok);
+        return code;
     }
     const auto& d = *result.divergence;
-    io.out << fmt::format("{}:{}: divergence after {} agreeing steps: {}\n", trace_file, d.line, result.matched,
+    io.out << fmt::format("{}:{}: divergence after {} agreeing steps: {}\n", trace_name, d.line, result.matched,
                           d.message);
     std::string enabled;
     for (const auto& e : d.enabled) {
@@ -249,7 +321,7 @@ int replay_command(const std::string& model_file, const std::optional<std::strin
     }
     io.out << fmt::format("  the model is in '{}' [{}]; it allows: {}\n", m.state(result.state.state).name,
                           interp.format_vars(result.state.vars), enabled.empty() ? "nothing" : enabled);
-    return static_cast<int>(ExitCode::Findings);
+    return code;
 }
 
 int fmt_command(const std::vector<std::string>& files, bool check, bool in_place, const CommandIo& io) {

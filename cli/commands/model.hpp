@@ -25,10 +25,13 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
 /// files that are not canonical (exit 1); with `in_place`, rewrites them (atomically).
 int fmt_command(const std::vector<std::string>& files, bool check, bool in_place, const CommandIo& io);
 
-/// `lwm2mc replay`: replays a JSON-lines client trace on the model under a configuration that fixes every
-/// parameter ("name=value,..."). Prints how far the trace agrees and the first divergence; returns 0 (the trace
-/// conforms), 1 (it diverges), 2 (invalid model, trace or configuration), 3 (unreadable file).
+enum class ReplayFormat { Text, Json };
+/// `lwm2mc replay`: replays a JSON-lines client trace (docs/trace-format.md; `-` reads standard input) on the
+/// model under a configuration that fixes every parameter ("name=value,..."). Prints how far the trace agrees and
+/// the first divergence, as text or as the `lwm2mc-replay/1` JSON document; returns 0 (the trace conforms),
+/// 1 (it diverges), 2 (invalid model, trace or configuration; the message goes to `err` in either format),
+/// 3 (unreadable file).
 int replay_command(const std::string& model_file, const std::optional<std::string>& proposal,
-                   const std::string& trace_file, const std::string& config, const CommandIo& io);
+                   const std::string& trace_file, const std::string& config, ReplayFormat format, const CommandIo& io);
 
 }  // namespace lwm2mc::cli

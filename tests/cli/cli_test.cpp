@@ -2,12 +2,14 @@
 // Runs the real lwm2mc executable and checks its output and exit codes.
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 #include "cli_run.hpp"
 
@@ -70,20 +72,113 @@ TEST(Cli, ValidateAppliesAProposalToTheBase) {
     EXPECT_NE(r.out.find("2 constraints"), std::string::npos) << r.out;
 }
 
-TEST(Cli, BadArgumentsGetAClearMessageAndANonZeroExit) {
-    CliRun missing = run("validate /no/such/model.lwm2m");
-    CliRun unknown = run("frobnicate");
-    CliRun none = run("");
-    CliRun format = run("show " + kModel + " --format xml");
+TEST(Cli, VersionAndHelpExitWithZero) {
+    CliRun version = run("--version");
+    CliRun help = run("--help");
+    CliRun check_help = run("check --help");
 
-    EXPECT_NE(missing.code, 0);
-    EXPECT_NE(missing.err.find("File does not exist: /no/such/model.lwm2m"), std::string::npos) << missing.err;
-    EXPECT_NE(unknown.code, 0);
-    EXPECT_NE(unknown.err.find("frobnicate"), std::string::npos) << unknown.err;
-    EXPECT_NE(none.code, 0);
-    EXPECT_NE(none.err.find("subcommand"), std::string::npos) << none.err;
-    EXPECT_NE(format.code, 0);
-    EXPECT_NE(format.err.find("xml"), std::string::npos) << format.err;
+    EXPECT_EQ(version.code, 0) << version.err;
+    EXPECT_EQ(version.out, std::string("lwm2mc ") + LWM2MC_VERSION + "\n");  // CMake's project version
+    EXPECT_EQ(version.err, "");
+    EXPECT_EQ(help.code, 0);
+    EXPECT_NE(help.out.find("--version"), std::string::npos) << help.out;
+    EXPECT_EQ(check_help.code, 0);
+    EXPECT_NE(check_help.out.find("--time-limit"), std::string::npos) << check_help.out;
+}
+
+/// Every subcommand: an unknown option, a missing argument, a bad value and a file that does not
+/// exist are usage errors: CLI11's message on stderr, exit 2 (docs/diagnostics.md), never CLI11's
+/// own codes (105, 106, 109, ...). Nothing on stdout.
+TEST(Cli, UsageErrorsOfEverySubcommandExitWithTwoAndSayWhy) {
+    const std::string out = " -o " + (fs::temp_directory_path() / "lwm2mc_usage_unused.dot").string();
+    struct Case {
+        std::string args;
+        std::string message;
+    };
+    // clang-format off
+    std::vector<Case> cases = {
+        {"", "A subcommand is required"},
+        {"frobnicate", "unknown command 'frobnicate'"},
+        {"--bogus validate " + kModel, "The following argument was not expected: --bogus"},
+        {"validate", "FILE is required"},
+        {"validate --bogus " + kModel, "The following argument was not expected: --bogus"},
+        {"validate /no/such/model.lwm2m", "FILE: File does not exist: /no/such/model.lwm2m"},
+        {"validate " + kModel + " --proposal /no/such.lwm2m", "--proposal: File does not exist: /no/such.lwm2m"},
+        {"show", "FILE is required"},
+        {"show --bogus " + kModel, "The following argument was not expected: --bogus"},
+        {"show " + kModel + " --format xml", "--format: xml not in {table,json}"},
+        {"show /no/such/model.lwm2m", "File does not exist: /no/such/model.lwm2m"},
+        {"fmt", "FILE is required"},
+        {"fmt --bogus " + kModel, "The following argument was not expected: --bogus"},
+        {"fmt --check -i " + kModel, "--check excludes --in-place"},
+        {"fmt /no/such/model.lwm2m", "File does not exist: /no/such/model.lwm2m"},
+        {"check", "MODEL is required"},
+        {"check --bogus " + kModel, "The following argument was not expected: --bogus"},
+        {"check --engine foo " + kModel, "--engine: foo not in {auto,z3,explicit,both}"},
+        {"check --format foo " + kModel, "--format: foo not in {text,json,markdown}"},
+        {"check --fail-on foo " + kModel, "--fail-on: foo not in {error,warning,note,never}"},
+        {"check --time-limit -1 " + kModel, "--time-limit: -1 is not a number of seconds (0 or more)"},
+        {"check --time-limit soon " + kModel, "--time-limit: soon is not a number of seconds (0 or more)"},
+        {"check /no/such/model.lwm2m", "MODEL: File does not exist: /no/such/model.lwm2m"},
+        {"export-promela " + kModel, "--output is required"},
+        {"export-promela --bogus " + kModel + " -o /tmp", "The following argument was not expected: --bogus"},
+        {"export-promela /no/such/model.lwm2m -o /tmp", "File does not exist: /no/such/model.lwm2m"},
+        {"replay " + kModel, "TRACE is required"},
+        {"replay " + kModel + " - --config factory=false --bogus", "The following argument was not expected: --bogus"},
+        {"replay " + kModel + " - --config factory=false --format xml", "--format: xml not in {text,json}"},
+        {"replay " + kModel + " /no/such/trace.jsonl --config factory=false",
+         "TRACE: File does not exist: /no/such/trace.jsonl"},
+        {"diagram " + kModel, "--output is required"},
+        {"diagram --bogus " + kModel + out, "The following argument was not expected: --bogus"},
+        {"diagram --engine foo " + kModel + out, "--engine: foo not in {auto,z3,explicit,both}"},
+        {"diagram /no/such/model.lwm2m" + out, "File does not exist: /no/such/model.lwm2m"},
+        {"diagram " + kModel + " --coverage /no/such/suite.json" + out,
+         "--coverage: File does not exist: /no/such/suite.json"},
+        {"generate " + kModel, "--output is required"},
+        {"generate --bogus " + kModel + " -o -", "The following argument was not expected: --bogus"},
+        {"generate --format xml " + kModel + " -o -", "--format: xml not in {json,markdown,gtest}"},
+        {"generate --max-states 0 " + kModel + " -o -", "--max-states: Value 0 not in range"},
+        {"generate /no/such/model.lwm2m -o -", "File does not exist: /no/such/model.lwm2m"},
+    };
+    // clang-format on
+    if (run("conform --help").code == 0) {  // built with the conformance tester
+        std::vector<Case> conform = {
+            {"conform", "MODEL is required"},
+            {"conform --bogus " + kModel, "The following argument was not expected: --bogus"},
+            {"conform --format xml " + kModel, "--format: xml not in {text,json,junit}"},
+            {"conform --time-scale abc " + kModel, "--time-scale"},
+            {"conform " + kModel + " --suite /no/such/suite.json", "--suite: File does not exist: /no/such/suite.json"},
+            {"conform " + kModel + " --pcap /no/such/run.pcap", "--pcap: File does not exist: /no/such/run.pcap"},
+        };
+        cases.insert(cases.end(), conform.begin(), conform.end());
+    }
+
+    for (const Case& c : cases) {
+        CliRun r = run(c.args + " </dev/null");
+
+        EXPECT_EQ(r.code, 2) << "lwm2mc " << c.args << "\n" << r.err;
+        EXPECT_NE(r.err.find(c.message), std::string::npos) << "lwm2mc " << c.args << "\n" << r.err;
+        EXPECT_EQ(r.out, "") << "lwm2mc " << c.args;
+    }
+}
+
+TEST(Cli, VerboseWorksBeforeAndAfterTheSubcommand) {
+    fs::path bad = fs::temp_directory_path() / ("lwm2mc_cli_verbose_" + std::to_string(::getpid()) + ".lwm2m");
+    std::ofstream(bad) << "model m;\nstate A initial goal;\nevent e: client;\nA + e -> Regstered;\n";
+    const std::string caret = "    4 | A + e -> Regstered;\n      |          ^~~~~~~~~\n";
+
+    CliRun before = run("-v validate " + bad.string());
+    CliRun after = run("validate -v " + bad.string());
+    CliRun long_after = run("check " + bad.string() + " --verbose");
+    CliRun plain = run("check " + bad.string());
+    fs::remove(bad);
+
+    for (const CliRun* r : {&before, &after, &long_after}) {
+        EXPECT_EQ(r->code, 2) << r->err;
+        EXPECT_NE(r->err.find(caret), std::string::npos) << r->err;
+    }
+    EXPECT_EQ(plain.code, 2);
+    EXPECT_EQ(plain.err.find(caret), std::string::npos) << plain.err;
 }
 
 TEST(Cli, ShowPrintsTablesAndJson) {
@@ -196,23 +291,6 @@ TEST(Cli, ATimeLimitThatIsReachedIsUndecidedNeverSilence) {
     EXPECT_EQ(limited.code, 1) << limited.out << limited.err;
     EXPECT_NE(limited.out.find("time limit (1 ms) is reached after"), std::string::npos) << limited.out;
     EXPECT_EQ(bad.code, 2) << bad.err;
-}
-
-TEST(Cli, UsageErrorsExitWithTwoAndSayWhy) {
-    CliRun missing = run("validate /nonexistent/model.lwm2m");
-    CliRun unknown = run("validat " + kModel);
-    CliRun bogus = run("check --bogus " + kModel);
-    CliRun none = run("");
-    CliRun help = run("--help");
-
-    EXPECT_EQ(missing.code, 2);
-    EXPECT_NE(missing.err.find("File does not exist"), std::string::npos) << missing.err;
-    EXPECT_EQ(unknown.code, 2);
-    EXPECT_NE(unknown.err.find("unknown command 'validat'"), std::string::npos) << unknown.err;
-    EXPECT_EQ(bogus.code, 2);
-    EXPECT_NE(bogus.err.find("--bogus"), std::string::npos) << bogus.err;
-    EXPECT_EQ(none.code, 2);
-    EXPECT_EQ(help.code, 0);
 }
 
 TEST(Cli, CheckWithAProposalSaysWhichFindingsDisappeared) {
@@ -406,8 +484,11 @@ TEST(CliDiagram, MalformedOrUnreadableSuitesGetClearMessages) {
     EXPECT_EQ(bad_step.code, 2);
     EXPECT_EQ(bad_step.err, no_transition.string() +
                                 ": error: /suites/0/cases/0/steps/0: expected an object with a string 'transition'\n");
-    EXPECT_EQ(missing.code, 3);
-    EXPECT_EQ(missing.err, "lwm2mc diagram: cannot read '/nonexistent-dir/suite.json': no such file\n");
+    // a file named on the command line that does not exist is a usage error (2); one that exists but cannot be
+    // read is an I/O error (3)
+    EXPECT_EQ(missing.code, 2);
+    EXPECT_NE(missing.err.find("--coverage: File does not exist: /nonexistent-dir/suite.json"), std::string::npos)
+        << missing.err;
     fs::remove(malformed);
     fs::remove(wrong_format);
     fs::remove(no_transition);
@@ -438,4 +519,89 @@ TEST(CliReplay, ReportsAgreementAndTheFirstDivergence) {
     EXPECT_EQ(partial.code, 2);
     EXPECT_NE(partial.err.find("--config must fix every parameter; missing: smartcard"), std::string::npos);
     fs::remove(trace);
+}
+
+namespace {
+
+const std::string kReplayConfig = " --config factory=false,smartcard=false,client_initiated=false,"
+                                  "server_initiated=true,supports_factory_reset=false,hold_off=3";
+
+}  // namespace
+
+TEST(CliReplay, ReadsTheTraceFromStandardInput) {
+    const fs::path trace = temp_file("lwm2mc_replay_stdin", ".jsonl");
+    std::ofstream(trace) << "{\"t_ms\":0,\"kind\":\"start\",\"state\":\"Init\",\"vars\":{}}\n"
+                            "{\"t_ms\":1,\"kind\":\"transition\",\"from\":\"Init\",\"event\":\"boot\",\"actor\":"
+                            "\"client\",\"to\":\"BsHoldOff\",\"vars\":{}}\n"
+                            "{\"t_ms\":2,\"kind\":\"message\",\"dir\":\"out\",\"text\":\"ignored\"}\n"
+                            "{\"t_ms\":3,\"kind\":\"transition\",\"event\":\"bs_finish\",\"to\":\"RegPending\"}\n";
+
+    const fs::path prefix = temp_file("lwm2mc_replay_prefix", ".jsonl");
+    std::ofstream(prefix) << slurp(trace).substr(0, slurp(trace).rfind("{\"t_ms\":3"));
+
+    CliRun agree = run("replay " + kModel + " -" + kReplayConfig + " < " + prefix.string());
+    CliRun diverge = run("replay " + kModel + " -" + kReplayConfig + " < " + trace.string());
+    CliRun empty = run("replay " + kModel + " -" + kReplayConfig + " < /dev/null");
+    fs::remove(trace);
+    fs::remove(prefix);
+
+    EXPECT_EQ(agree.code, 0) << agree.err;
+    EXPECT_NE(agree.out.find("ok: 2 of 2 steps agree with model 'lwm2m_ts10_draft'; the client ends in 'BsHoldOff'"),
+              std::string::npos)
+        << agree.out;
+    EXPECT_EQ(diverge.code, 1) << diverge.err;
+    EXPECT_EQ(diverge.out.rfind("<stdin>:4: divergence after 2 agreeing steps: ", 0), 0U) << diverge.out;
+    EXPECT_EQ(empty.code, 0) << empty.err;
+    EXPECT_NE(empty.out.find("ok: 0 of 0 steps agree"), std::string::npos) << empty.out;
+}
+
+TEST(CliReplay, PrintsItsVerdictAsJson) {
+    const fs::path trace = temp_file("lwm2mc_replay_json", ".jsonl");
+    std::ofstream(trace) << "{\"event\":\"boot\",\"to\":\"BsHoldOff\"}\n"
+                            "{\"event\":\"si_write\",\"to\":\"BsPending\"}\n"
+                            "{\"event\":\"bs_finish\",\"to\":\"Registered\"}\n";
+    const fs::path bad = temp_file("lwm2mc_replay_bad", ".jsonl");
+    std::ofstream(bad) << "{\"event\":\"boot\"}\n";
+
+    CliRun diverge = run("replay " + kModel + " " + trace.string() + kReplayConfig + " --format json");
+    CliRun agree =
+        run("replay " + kModel + " - --format json" + kReplayConfig + " < /dev/null");  // text is the default
+    CliRun malformed = run("replay " + kModel + " " + bad.string() + kReplayConfig + " --format json");
+    fs::remove(trace);
+    fs::remove(bad);
+
+    EXPECT_EQ(diverge.code, 1) << diverge.err;
+    const auto d = nlohmann::json::parse(diverge.out);
+    EXPECT_EQ(d["format"], "lwm2mc-replay/1");
+    EXPECT_EQ(d["model"], "lwm2m_ts10_draft");
+    EXPECT_EQ(d["trace"], trace.string());
+    EXPECT_EQ(d["configuration"]["server_initiated"], "true");
+    EXPECT_EQ(d["configuration"]["hold_off"], "3");
+    EXPECT_EQ(d["verdict"], "diverges");
+    EXPECT_EQ(d["observations"], 3);
+    EXPECT_EQ(d["matched"], 2);
+    EXPECT_EQ(d["path"], nlohmann::json::array({"Init.boot.BsHoldOff", "BsHoldOff.si_write.BsPending"}));
+    EXPECT_EQ(d["state"], "BsPending");
+    EXPECT_EQ(d["vars"]["has_bs_account"], "true");
+    EXPECT_EQ(d["divergence"]["index"], 2);
+    EXPECT_EQ(d["divergence"]["line"], 3);
+    EXPECT_NE(d["divergence"]["message"].get<std::string>().find("the client went to 'Registered'"), std::string::npos)
+        << d["divergence"];
+    bool lists_the_timeout = false;
+    for (const auto& a : d["divergence"]["allowed"]) {
+        EXPECT_TRUE(a.contains("transition") && a.contains("event") && a.contains("to")) << a;
+        lists_the_timeout = lists_the_timeout || (a["transition"] == "BsPending.exchange_lifetime_expired.BsFailed" &&
+                                                  a["event"] == "exchange_lifetime_expired" && a["to"] == "BsFailed");
+    }
+    EXPECT_TRUE(lists_the_timeout) << d["divergence"]["allowed"];
+    EXPECT_EQ(agree.code, 0) << agree.err;
+    const auto a = nlohmann::json::parse(agree.out);
+    EXPECT_EQ(a["verdict"], "agrees");
+    EXPECT_EQ(a["trace"], "-");
+    EXPECT_EQ(a["state"], "Init");
+    EXPECT_TRUE(a["divergence"].is_null());
+    // bad input is an error message on stderr in either format, never half a JSON document
+    EXPECT_EQ(malformed.code, 2);
+    EXPECT_EQ(malformed.out, "");
+    EXPECT_NE(malformed.err.find(":1:1: a transition record needs \"to\""), std::string::npos) << malformed.err;
 }

@@ -13,11 +13,12 @@
 
 namespace lwm2mc {
 
-/// Exit codes of every lwm2mc command (CLI11 keeps its own codes for usage errors).
+/// Exit codes of every lwm2mc command (docs/diagnostics.md, "Exit codes").
 enum class ExitCode : int {
     Ok = 0,
     Findings = 1,      ///< findings at or above --fail-on; `fmt --check` found unformatted files
     InvalidModel = 2,  ///< the model has errors
+    Usage = 2,         ///< a bad command line (CLI11's message), not CLI11's own codes: bad input, as a bad model
     IoError = 3,       ///< a file could not be read or written; solver errors
     Internal = 70,     ///< a bug in lwm2mc
 };
