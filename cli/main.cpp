@@ -108,6 +108,27 @@ int main(int argc, char** argv) {
                       "Actors the no-recovery analysis relies on (default: client,choice,response,operator)");
     check->add_option("--config", check_options.config, "Fix parameters: name=value,...");
 
+    lwm2mc::cli::CheckCommandOptions diff_options;
+    std::string diff_format = "text";
+    std::string diff_fail_on = "error";
+    std::string diff_engine = "auto";
+    double diff_time_limit = 0;
+    auto* diff = app.add_subcommand(
+        "diff", "Compare alternative proposals (overlays) on one base model, finding by finding, by meaning");
+    diff->add_option("BASE", diff_options.model, "Base model file")->required()->check(CLI::ExistingFile);
+    diff->add_option("PROPOSAL", diff_options.proposals, "Overlays to compare (each applied to BASE)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    diff->add_option("--engine", diff_engine, "As for check")->check(CLI::IsMember({"auto", "z3", "explicit", "both"}));
+    diff->add_option("--time-limit", diff_time_limit, "Seconds each check may take (0: no limit)")
+        ->check(CLI::Validator(non_negative_seconds, "SECONDS"));
+    diff->add_option("--format", diff_format, "Report format")->check(CLI::IsMember({"text", "json", "markdown"}));
+    diff->add_option("--fail-on", diff_fail_on,
+                     "Exit 1 when a proposal makes a finding of at least this severity new, wider or changed")
+        ->check(CLI::IsMember({"error", "warning", "note", "never"}));
+    diff->add_option("--rely", diff_options.reliance, "Actors the no-recovery analysis relies on (as for check)");
+    diff->add_option("--config", diff_options.config, "Fix parameters: name=value,...");
+
     std::string export_model;
     std::string export_dir;
     auto* export_cmd = app.add_subcommand("export-promela", "Write one Promela model per configuration (for SPIN)");
@@ -293,6 +314,22 @@ int main(int argc, char** argv) {
             return lwm2mc::cli::conform_command(conform_options, io);
         }
 #endif
+        if (*diff) {
+            using lwm2mc::checker::ReportFormat;
+            using lwm2mc::cli::FailOn;
+            diff_options.format = diff_format == "json"       ? ReportFormat::Json
+                                  : diff_format == "markdown" ? ReportFormat::Markdown
+                                                              : ReportFormat::Text;
+            diff_options.fail_on = diff_fail_on == "warning" ? FailOn::Warning
+                                   : diff_fail_on == "note"  ? FailOn::Note
+                                   : diff_fail_on == "never" ? FailOn::Never
+                                                             : FailOn::Error;
+            diff_options.check.engine = *lwm2mc::checker::parse_engine(diff_engine);
+            diff_options.check.time_limit_ms =
+                diff_time_limit > 0 ? std::max<std::uint64_t>(1, static_cast<std::uint64_t>(diff_time_limit * 1000.0))
+                                    : 0;
+            return lwm2mc::cli::diff_command(diff_options, io);
+        }
         if (*check) {
             using lwm2mc::checker::ReportFormat;
             using lwm2mc::cli::FailOn;

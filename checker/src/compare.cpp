@@ -52,6 +52,14 @@ bool ProposalDiff::introduces(Severity severity) const {
     });
 }
 
+bool Alternatives::undecided() const {
+    bool any = second_vs_first && !second_vs_first->unknown.empty();
+    for (const auto& d : proposals) {
+        any = any || !d.unknown.empty();
+    }
+    return any;
+}
+
 namespace {
 
 bool contains(const std::vector<FindingKind>& kinds, FindingKind k) {

@@ -399,4 +399,134 @@ void print_markdown(std::ostream& out, const CheckResult& r, const std::optional
     }
 }
 
+namespace {
+
+/// The ids some proposal changes, in first-seen order.
+std::vector<std::string> changed_ids(const Alternatives& a) {
+    std::vector<std::string> ids;
+    for (const auto& d : a.proposals) {
+        for (const auto& c : d.changes) {
+            if (c.change != Change::Unchanged && std::find(ids.begin(), ids.end(), c.id) == ids.end()) {
+                ids.push_back(c.id);
+            }
+        }
+    }
+    return ids;
+}
+
+const char* change_in(const ProposalDiff& d, const std::string& id) {
+    for (const auto& c : d.changes) {
+        if (c.id == id) {
+            return change_name(c.change);
+        }
+    }
+    return "-";  // in neither the base nor this proposal
+}
+
+std::string letter(std::size_t i) {
+    return i < 26 ? std::string(1, static_cast<char>('A' + i)) : fmt::format("P{}", i + 1);
+}
+
+}  // namespace
+
+void print_alternatives_text(std::ostream& out, const Alternatives& a) {
+    out << fmt::format("lwm2mc diff: base model '{}', {} proposal(s)\n", a.base_name, a.proposals.size());
+    for (std::size_t i = 0; i < a.proposals.size(); ++i) {
+        out << fmt::format("  {} = '{}'\n", letter(i), a.proposals[i].proposal_name);
+    }
+    std::vector<std::string> ids = changed_ids(a);
+    std::size_t width = std::string("finding").size();
+    for (const auto& id : ids) {
+        width = std::max(width, id.size());
+    }
+    out << fmt::format("\n{:<{}}", "finding", width + 2);
+    for (std::size_t i = 0; i < a.proposals.size(); ++i) {
+        out << fmt::format("{:<11}", letter(i));
+    }
+    out << '\n';
+    for (const auto& id : ids) {
+        out << fmt::format("{:<{}}", id, width + 2);
+        for (const auto& d : a.proposals) {
+            out << fmt::format("{:<11}", change_in(d, id));
+        }
+        out << '\n';
+    }
+    if (ids.empty()) {
+        out << "(no proposal changes any finding)\n";
+    }
+    for (std::size_t i = 0; i < a.proposals.size(); ++i) {
+        out << fmt::format("\n{} = '{}':", letter(i), a.proposals[i].proposal_name);
+        print_diff_text(out, a.proposals[i]);
+    }
+    if (a.second_vs_first) {
+        out << fmt::format("\nB compared with A (as if A were the base):");
+        print_diff_text(out, *a.second_vs_first);
+    }
+}
+
+std::string alternatives_json(const Alternatives& a) {
+    using nlohmann::json;
+    json doc;
+    doc["base"] = a.base_name;
+    json proposals = json::array();
+    for (std::size_t i = 0; i < a.proposals.size(); ++i) {
+        json p = diff_json(a.proposals[i]);
+        p["label"] = letter(i);
+        proposals.push_back(std::move(p));
+    }
+    doc["proposals"] = proposals;
+    json table = json::array();
+    for (const auto& id : changed_ids(a)) {
+        json row = {{"id", id}};
+        json changes = json::array();
+        for (const auto& d : a.proposals) {
+            changes.push_back(change_in(d, id));
+        }
+        row["changes"] = changes;
+        table.push_back(std::move(row));
+    }
+    doc["changed"] = table;
+    doc["second_vs_first"] = a.second_vs_first ? diff_json(*a.second_vs_first) : json(nullptr);
+    return doc.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+void print_alternatives_markdown(std::ostream& out, const Alternatives& a) {
+    auto cell = [](const std::string& s) {
+        std::string o;
+        for (char c : s) {
+            o += c == '|' ? std::string("\\|") : std::string(1, c);
+        }
+        return o;
+    };
+    out << fmt::format("## lwm2mc diff: proposals on `{}`\n\n", a.base_name);
+    for (std::size_t i = 0; i < a.proposals.size(); ++i) {
+        out << fmt::format("- **{}**: `{}`\n", letter(i), a.proposals[i].proposal_name);
+    }
+    std::vector<std::string> ids = changed_ids(a);
+    out << "\n| finding |";
+    for (std::size_t i = 0; i < a.proposals.size(); ++i) {
+        out << ' ' << letter(i) << " |";
+    }
+    out << "\n|---|";
+    for (std::size_t i = 0; i < a.proposals.size(); ++i) {
+        out << "---|";
+    }
+    out << '\n';
+    for (const auto& id : ids) {
+        out << fmt::format("| `{}` |", cell(id));
+        for (const auto& d : a.proposals) {
+            out << ' ' << change_in(d, id) << " |";
+        }
+        out << '\n';
+    }
+    for (std::size_t i = 0; i < a.proposals.size(); ++i) {
+        out << fmt::format("\n#### {}: `{}`\n", letter(i), a.proposals[i].proposal_name);
+        print_diff_markdown(out, a.proposals[i], cell);
+    }
+    if (a.second_vs_first) {
+        out << "\n#### B compared with A\n";
+        print_diff_markdown(out, *a.second_vs_first, cell);
+    }
+}
+
 }  // namespace lwm2mc::checker

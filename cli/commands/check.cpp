@@ -52,14 +52,10 @@ std::optional<model::Model> load(const std::string& path, const std::optional<st
     return std::move(r.model);
 }
 
-}  // namespace
-
-int check_command(const CheckCommandOptions& options, const CommandIo& io) {
-    int code = 0;
-    auto target = load(options.model, options.proposal, io, code);
-    if (!target) {
-        return code;
-    }
+/// The engine options for `m`: --rely and --config parsed (the configuration by `m`'s parameters).
+/// nullopt after printing why (exit 2).
+std::optional<CheckOptions> options_for(const model::Model& m, const CheckCommandOptions& options, const CommandIo& io,
+                                        const char* command) {
     CheckOptions check_options = options.check;
     if (options.reliance) {
         check_options.reliance = model::ActorSet{};
@@ -70,10 +66,10 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io) {
             std::string name = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
             auto actor = model::parse_actor(name);
             if (!actor) {
-                io.err << fmt::format("lwm2mc check: unknown actor '{}' in --rely (actors: client, choice, response, "
+                io.err << fmt::format("lwm2mc {}: unknown actor '{}' in --rely (actors: client, choice, response, "
                                       "server_initiative, bs_initiative, fault, operator)\n",
-                                      name);
-                return static_cast<int>(ExitCode::InvalidModel);
+                                      command, name);
+                return std::nullopt;
             }
             check_options.reliance.insert(*actor);
             if (end == std::string::npos) {
@@ -83,15 +79,31 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io) {
         }
     }
     if (options.config) {
-        model::Interpreter interp{*target};
+        model::Interpreter interp{m};
         std::string error;
         auto fixed = interp.parse_assignment(*options.config, error);
         if (!error.empty()) {
-            io.err << "lwm2mc check: --config: " << error << '\n';
-            return static_cast<int>(ExitCode::InvalidModel);
+            io.err << fmt::format("lwm2mc {}: --config: {}\n", command, error);
+            return std::nullopt;
         }
         check_options.fixed = std::move(fixed);
     }
+    return check_options;
+}
+
+}  // namespace
+
+int check_command(const CheckCommandOptions& options, const CommandIo& io) {
+    int code = 0;
+    auto target = load(options.model, options.proposal, io, code);
+    if (!target) {
+        return code;
+    }
+    auto parsed = options_for(*target, options, io, "check");
+    if (!parsed) {
+        return static_cast<int>(ExitCode::InvalidModel);
+    }
+    CheckOptions check_options = *parsed;
     CheckResult result;
     std::optional<ProposalDiff> diff;
     try {
@@ -103,7 +115,11 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io) {
             }
             CompareOptions compare_options;
             compare_options.solver_timeout_ms = check_options.solver_timeout_ms;
-            diff = compare(*base, check(*base, check_options), *target, result, compare_options);
+            auto base_options = options_for(*base, options, io, "check");
+            if (!base_options) {
+                return static_cast<int>(ExitCode::InvalidModel);
+            }
+            diff = compare(*base, check(*base, *base_options), *target, result, compare_options);
         }
     } catch (const SolverError& e) {
         io.err << "lwm2mc check: solver error: " << e.what() << '\n';
@@ -124,6 +140,59 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io) {
         return diff_exit_code(*diff, result, options.fail_on);
     }
     return check_exit_code(result, options.fail_on);
+}
+
+int diff_command(const CheckCommandOptions& options, const CommandIo& io) {
+    int code = 0;
+    auto base = load(options.model, std::nullopt, io, code);
+    if (!base) {
+        return code;
+    }
+    std::vector<model::Model> proposals;
+    for (const auto& path : options.proposals) {
+        auto m = load(options.model, path, io, code);
+        if (!m) {
+            return code;
+        }
+        proposals.push_back(std::move(*m));
+    }
+    auto base_options = options_for(*base, options, io, "diff");
+    if (!base_options) {
+        return static_cast<int>(ExitCode::InvalidModel);
+    }
+    CompareOptions compare_options;
+    compare_options.solver_timeout_ms = base_options->solver_timeout_ms;
+    CheckResult base_result = check(*base, *base_options);
+    Alternatives alternatives;
+    alternatives.base_name = base->name;
+    std::vector<CheckResult> results;
+    for (const auto& p : proposals) {
+        auto p_options = options_for(p, options, io, "diff");
+        if (!p_options) {
+            return static_cast<int>(ExitCode::InvalidModel);
+        }
+        results.push_back(check(p, *p_options));
+        alternatives.proposals.push_back(compare(*base, base_result, p, results.back(), compare_options));
+    }
+    if (proposals.size() == 2) {
+        alternatives.second_vs_first = compare(proposals[0], results[0], proposals[1], results[1], compare_options);
+    }
+    switch (options.format) {
+    case ReportFormat::Json:
+        io.out << alternatives_json(alternatives) << '\n';
+        break;
+    case ReportFormat::Markdown:
+        print_alternatives_markdown(io.out, alternatives);
+        break;
+    default:
+        print_alternatives_text(io.out, alternatives);
+        break;
+    }
+    int worst = static_cast<int>(ExitCode::Ok);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        worst = std::max(worst, diff_exit_code(alternatives.proposals[i], results[i], options.fail_on));
+    }
+    return worst;
 }
 
 }  // namespace lwm2mc::cli

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lwm2mc::cli {
 
@@ -18,6 +19,7 @@ enum class FailOn { Error, Warning, Note, Never };
 struct CheckCommandOptions {
     std::string model{};
     std::optional<std::string> proposal{};
+    std::vector<std::string> proposals{};  ///< `diff`: the alternative overlays on `model`
     checker::CheckOptions check{};
     std::optional<std::string> reliance{};  ///< "client,choice,..." (--rely)
     std::optional<std::string> config{};    ///< "name=value,..." (--config)
@@ -29,6 +31,10 @@ struct CheckCommandOptions {
 /// 0, 1 (findings at or above --fail-on, or anything undecided, whatever --fail-on says: an undecided item is never
 /// "no finding"), 2 (invalid model or option), 3 (unreadable file or solver failure).
 int check_command(const CheckCommandOptions& options, const CommandIo& io);
+
+/// `lwm2mc diff BASE A B ...`: checks the base and each proposal, compares each with the base and (with
+/// two) the second with the first; exit codes as diff_exit_code() for the worst proposal.
+int diff_command(const CheckCommandOptions& options, const CommandIo& io);
 
 /// The exit code of a result (docs/check-report.md).
 int check_exit_code(const checker::CheckResult& result, FailOn fail_on);

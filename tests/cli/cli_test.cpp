@@ -305,6 +305,47 @@ TEST(Cli, CheckWithAProposalSaysWhichFindingsDisappeared) {
         << r.out;
 }
 
+const std::string kDeleteAll =
+    std::string(LWM2MC_TEST_DATA_DIR) + "/models/proposals/delete-all-deletes-bs-account.lwm2m";
+const std::string kNoRetry =
+    std::string(LWM2MC_TEST_DATA_DIR) + "/models/proposals/no-retry-after-failed-bootstrap.lwm2m";
+
+TEST(Cli, CheckWithAProposalFailsOnWhatItWidens) {
+    CliRun widens_errors = run("check " + kModel + " --proposal " + kDeleteAll);
+    CliRun widens_warning = run("check " + kModel + " --proposal " + kNoRetry);
+    CliRun gate_on_warnings = run("check " + kModel + " --proposal " + kNoRetry + " --fail-on warning");
+
+    EXPECT_EQ(widens_errors.code, 1);
+    EXPECT_NE(widens_errors.out.find("  widened: error: no recovery from state 'Init'"), std::string::npos)
+        << widens_errors.out;
+    EXPECT_NE(widens_errors.out.find("      now also when: !factory && !smartcard && client_initiated   (e.g. "),
+              std::string::npos)
+        << widens_errors.out;
+    EXPECT_EQ(widens_warning.code, 0) << widens_warning.out;  // a warning is not an error
+    EXPECT_NE(widens_warning.out.find("widened: warning: from state 'BsFailed' only an operator step"),
+              std::string::npos)
+        << widens_warning.out;
+    EXPECT_EQ(gate_on_warnings.code, 1);
+}
+
+TEST(Cli, DiffComparesTwoAlternativeProposals) {
+    CliRun r = run("diff " + kModel + " " + kDeleteAll + " " + kNoRetry);
+    CliRun json = run("diff " + kModel + " " + kDeleteAll + " " + kNoRetry + " --format json");
+    CliRun one = run("diff " + kModel + " " + kOverlay);
+
+    EXPECT_EQ(r.code, 1) << r.err;  // A widens errors
+    EXPECT_NE(r.out.find("  A = 'delete_all_deletes_bs_account'"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("needs-intervention:BsFailed"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("B compared with A (as if A were the base):"), std::string::npos) << r.out;
+    auto doc = nlohmann::json::parse(json.out);
+    ASSERT_EQ(doc["proposals"].size(), 2U);
+    EXPECT_EQ(doc["proposals"][0]["counts"]["widened"], 7);
+    EXPECT_EQ(doc["proposals"][1]["counts"]["widened"], 1);
+    EXPECT_FALSE(doc["second_vs_first"].is_null());
+    EXPECT_EQ(one.code, 0) << one.out;  // the recommendation only resolves
+    EXPECT_NE(one.out.find("9 resolved"), std::string::npos) << one.out;
+}
+
 TEST(Cli, CheckOptionsAreValidated) {
     CliRun rely = run("check " + kModel + " --rely client,wizard");
     CliRun config = run("check " + kModel + " --config hold_off=-1");

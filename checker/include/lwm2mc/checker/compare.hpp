@@ -61,6 +61,17 @@ struct ProposalDiff {
     bool introduces(Severity severity) const;
 };
 
+/// Alternative proposals on one base (`lwm2mc diff BASE A B ...`).
+struct Alternatives {
+    std::string base_name{};
+    std::vector<ProposalDiff> proposals{};  ///< each compared with the base, in command-line order
+    /// With exactly two proposals: the second compared with the first, as if the first were the base.
+    std::optional<ProposalDiff> second_vs_first{};
+
+    /// Whether any comparison is undecided.
+    bool undecided() const;
+};
+
 struct CompareOptions {
     /// Z3 time limit per solver call, in milliseconds (0: none).
     unsigned solver_timeout_ms{20000};

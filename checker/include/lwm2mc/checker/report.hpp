@@ -20,4 +20,10 @@ std::string to_json(const CheckResult& result, const std::optional<ProposalDiff>
 /// Markdown ready to paste into a contribution.
 void print_markdown(std::ostream& out, const CheckResult& result, const std::optional<ProposalDiff>& diff);
 
+/// `lwm2mc diff`: a table of every finding some proposal changes (one column per proposal), then
+/// each proposal's comparison with the base, then (with two) the second compared with the first.
+void print_alternatives_text(std::ostream& out, const Alternatives& alternatives);
+std::string alternatives_json(const Alternatives& alternatives);
+void print_alternatives_markdown(std::ostream& out, const Alternatives& alternatives);
+
 }  // namespace lwm2mc::checker
