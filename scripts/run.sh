@@ -115,6 +115,11 @@ main_job() {
   "$cli" check "$base" --proposal "$proposal" | tee "$out/check-proposal.txt" || code=$?
   [ "$code" -le 1 ] || exit "$code"
   "$cli" check "$base" --proposal "$proposal" --format markdown --fail-on never >"$out/check-proposal.md"
+  log "compare alternative proposals: the recommendation and dropping the retry after a failed bootstrap"
+  "$cli" diff "$base" "$proposal" tests/data/models/proposals/no-retry-after-failed-bootstrap.lwm2m \
+    --fail-on never | tee "$out/diff-proposals.txt"
+  "$cli" diff "$base" "$proposal" tests/data/models/proposals/no-retry-after-failed-bootstrap.lwm2m \
+    --format markdown --fail-on never >"$out/diff-proposals.md"
   log "diagrams"
   local si_only="factory=false,smartcard=false,client_initiated=false,server_initiated=true"
   for ext in svg png; do
