@@ -387,7 +387,8 @@ FindingChange decide(const model::Model& base_model, const Finding& b, const mod
         c.change = Change::Unchanged;
         return c;
     }
-    if (enumeration && enumeration->covers(*mapped) && enumeration->covers(*p.condition.literals)) {
+    if (options.enumerate && enumeration && enumeration->covers(*mapped) &&
+        enumeration->covers(*p.condition.literals)) {
         std::tie(c.now_also, c.now_also_configuration) = enumeration->difference(*p.condition.literals, *mapped);
         std::tie(c.no_longer, c.no_longer_configuration) = enumeration->difference(*mapped, *p.condition.literals);
         classify(c);
@@ -397,6 +398,7 @@ FindingChange decide(const model::Model& base_model, const Finding& b, const mod
     base_condition.literals = std::move(*mapped);
     CheckOptions check_options;
     check_options.solver_timeout_ms = options.solver_timeout_ms;
+    check_options.time_limit_ms = options.time_limit_ms;
     check_options.progress = [](const std::string&) {};
     detail::ConditionDifference d =
         detail::compare_conditions(proposal_model, p.condition, base_condition, check_options);

@@ -115,6 +115,9 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io) {
             }
             CompareOptions compare_options;
             compare_options.solver_timeout_ms = check_options.solver_timeout_ms;
+            if (check_options.time_limit_ms != 0) {
+                compare_options.time_limit_ms = check_options.time_limit_ms;
+            }
             auto base_options = options_for(*base, options, io, "check");
             if (!base_options) {
                 return static_cast<int>(ExitCode::InvalidModel);
@@ -162,6 +165,9 @@ int diff_command(const CheckCommandOptions& options, const CommandIo& io) {
     }
     CompareOptions compare_options;
     compare_options.solver_timeout_ms = base_options->solver_timeout_ms;
+    if (base_options->time_limit_ms != 0) {
+        compare_options.time_limit_ms = base_options->time_limit_ms;
+    }
     CheckResult base_result = check(*base, *base_options);
     Alternatives alternatives;
     alternatives.base_name = base->name;

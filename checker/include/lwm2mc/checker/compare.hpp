@@ -7,6 +7,7 @@
 
 #include "lwm2mc/checker/check.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,6 +76,13 @@ struct Alternatives {
 struct CompareOptions {
     /// Z3 time limit per solver call, in milliseconds (0: none).
     unsigned solver_timeout_ms{20000};
+    /// Wall-clock limit for comparing one finding's conditions with Z3, in milliseconds (0: none);
+    /// what is not decided by then is an Undecided change. The enumeration is not limited (it
+    /// costs what one explicit-engine pass over the configurations costs).
+    std::uint64_t time_limit_ms{60000};
+    /// Compare by enumeration where the explicit engine could enumerate; false: always with Z3 (to
+    /// cross-check the two).
+    bool enumerate{true};
 };
 
 /// Compares the findings of `base` (checked on `base_model`) with those of `proposal` (checked on
