@@ -487,9 +487,7 @@ private:
     }
 
     /// The proposal's status of transition `i`: Added, Changed, or nullopt (unchanged).
-    std::optional<model::DiffKind> status(std::size_t i) const {
-        return p_ != nullptr ? status_[i] : std::nullopt;
-    }
+    std::optional<model::DiffKind> status(std::size_t i) const { return p_ != nullptr ? status_[i] : std::nullopt; }
 
     /// Status of a `*` row's edge: added when every expansion is, changed when one is (expansions a new state adds
     /// to an unchanged row do not count: the "any state" edge already stands for them).
@@ -503,8 +501,9 @@ private:
             all_added = all_added && status_[e] == model::DiffKind::Added;
             any_changed = any_changed || status_[e] == model::DiffKind::Changed;
         }
-        return all_added ? std::optional{model::DiffKind::Added}
-                         : any_changed ? std::optional{model::DiffKind::Changed} : std::nullopt;
+        return all_added     ? std::optional{model::DiffKind::Added}
+               : any_changed ? std::optional{model::DiffKind::Changed}
+                             : std::nullopt;
     }
 
     /// The name that identifies transition `t` of this model across base and proposal: the base's name for an
@@ -528,8 +527,7 @@ private:
         const auto b = p_->base.nodes.find(name);
         const auto u = p_->unpinned.nodes.find(name);
         return b != p_->base.nodes.end() && u != p_->unpinned.nodes.end() &&
-               std::abs(b->second.width - u->second.width) < 1.0 &&
-               std::abs(b->second.height - u->second.height) < 1.0;
+               std::abs(b->second.width - u->second.width) < 1.0 && std::abs(b->second.height - u->second.height) < 1.0;
     }
 
     /// Attributes an edge gets in proposal diagrams: its id and, when it is drawn as in the base between nodes
@@ -1164,8 +1162,8 @@ private:
                          changed_label_html(p_->input.base, p_->input.base.transition(*base_of_[changed]), m_, now) +
                          ">";
         }
-        std::string attrs = fmt::format("label={}, style={}, color=\"{}\", fontcolor=\"{}\"{}", label_attr,
-                                        style.style, color, fontcolor, style.extra);
+        std::string attrs = fmt::format("label={}, style={}, color=\"{}\", fontcolor=\"{}\"{}", label_attr, style.style,
+                                        color, fontcolor, style.extra);
         if (penwidth > 0.0) {
             attrs += fmt::format(", penwidth={}", penwidth);
         }
@@ -1207,9 +1205,8 @@ private:
             std::string tail = base.state(t->source).name;
             std::string id = "e:" + t->name;
             if (t->from_any) {
-                const auto removed_of_row = std::count_if(removed_.begin(), removed_.end(), [&](const auto* u) {
-                    return u->from_any && u->row == t->row;
-                });
+                const auto removed_of_row = std::count_if(
+                    removed_.begin(), removed_.end(), [&](const auto* u) { return u->from_any && u->row == t->row; });
                 const auto& base_rows = all_base_rows();
                 const bool whole_row = removed_of_row == std::count(base_rows.begin(), base_rows.end(), t->row);
                 if (!whole_row || !rows.insert(t->row).second) {
@@ -1272,17 +1269,17 @@ private:
                             expansions.push_back(j);
                         }
                     }
-                    out_ += fmt::format("  __any -> {} [{}{}];\n", node_id(m_.state(t.target)),
-                                        edge_attrs({&t}, all_disabled, {}, expansions),
-                                        edge_extra("any:" + base_name(t), "__any", m_.state(t.target).name,
-                                                   !row_status(expansions)));
+                    out_ += fmt::format(
+                        "  __any -> {} [{}{}];\n", node_id(m_.state(t.target)),
+                        edge_attrs({&t}, all_disabled, {}, expansions),
+                        edge_extra("any:" + base_name(t), "__any", m_.state(t.target).name, !row_status(expansions)));
                 }
                 if (!numbers.empty()) {
                     // A step of the witness through this row: drawn from the state it actually left.
-                    out_ += fmt::format("  {} -> {} [{}, constraint=false{}];\n", node_id(m_.state(t.source)),
-                                        node_id(m_.state(t.target)), edge_attrs({&t}, false, numbers),
-                                        edge_extra("step:" + base_name(t), m_.state(t.source).name,
-                                                   m_.state(t.target).name, false));
+                    out_ += fmt::format(
+                        "  {} -> {} [{}, constraint=false{}];\n", node_id(m_.state(t.source)),
+                        node_id(m_.state(t.target)), edge_attrs({&t}, false, numbers),
+                        edge_extra("step:" + base_name(t), m_.state(t.source).name, m_.state(t.target).name, false));
                 }
                 continue;
             }
@@ -1290,10 +1287,10 @@ private:
                 continue;  // drawn inside the state (state_node)
             }
             if (drawn_alone(t)) {
-                out_ += fmt::format("  {} -> {} [{}{}];\n", node_id(m_.state(t.source)), node_id(m_.state(t.target)),
-                                    edge_attrs({&t}, disabled_[i], numbers),
-                                    edge_extra(edge_id({&t}), m_.state(t.source).name, m_.state(t.target).name,
-                                               as_in_base({&t})));
+                out_ += fmt::format(
+                    "  {} -> {} [{}{}];\n", node_id(m_.state(t.source)), node_id(m_.state(t.target)),
+                    edge_attrs({&t}, disabled_[i], numbers),
+                    edge_extra(edge_id({&t}), m_.state(t.source).name, m_.state(t.target).name, as_in_base({&t})));
                 continue;
             }
             auto key =
@@ -1310,8 +1307,8 @@ private:
                 group.push_back(&m_.transition(TransitionId{i}));
             }
             const auto& first = *group.front();
-            out_ += fmt::format("  {} -> {} [{}{}];\n", node_id(m_.state(first.source)), node_id(m_.state(first.target)),
-                                edge_attrs(group, std::get<3>(key), {}),
+            out_ += fmt::format("  {} -> {} [{}{}];\n", node_id(m_.state(first.source)),
+                                node_id(m_.state(first.target)), edge_attrs(group, std::get<3>(key), {}),
                                 edge_extra(edge_id(group), m_.state(first.source).name, m_.state(first.target).name,
                                            as_in_base(group)));
         }
@@ -1373,8 +1370,9 @@ private:
                 break;
             case model::DiffKind::Changed:
                 color = kChangedColor;
-                text = escape_html(d.element + " ") + fmt::format("<FONT COLOR=\"{}\"><S>{}</S></FONT> \u2192 ",
-                                                                  kRemovedColor, escape_html(d.base_text)) +
+                text = escape_html(d.element + " ") +
+                       fmt::format("<FONT COLOR=\"{}\"><S>{}</S></FONT> \u2192 ", kRemovedColor,
+                                   escape_html(d.base_text)) +
                        escape_html(d.proposal_text);
                 break;
             case model::DiffKind::Removed:
@@ -1391,10 +1389,9 @@ private:
     /// the base's, numbered "base #n" and struck through.
     std::string mark_row(std::size_t i) const {
         const auto& mark = h_.marks[i];
-        std::string text =
-            wrap(mark.kind == MarkKind::Property ? mark.summary
-                                                 : fmt::format("{}: {}", mark_name(mark.kind), mark.summary),
-                 90);
+        std::string text = wrap(
+            mark.kind == MarkKind::Property ? mark.summary : fmt::format("{}: {}", mark_name(mark.kind), mark.summary),
+            90);
         if (!mark.condition.empty()) {
             text += "\nwhen " + wrap(mark.condition, 86);
         }
@@ -1541,14 +1538,14 @@ private:
     const DotOptions& o_;
     const Highlights& h_;
     model::Interpreter interp_;
-    bool edge_ids_{false};                ///< give every edge an `id` (proposal diagrams and their base's layout)
+    bool edge_ids_{false};               ///< give every edge an `id` (proposal diagrams and their base's layout)
     const ProposalContext* p_{nullptr};  ///< set for a proposal diagram (m_ is the proposal)
     std::vector<std::optional<model::DiffKind>> status_{};  ///< per transition: Added, Changed or unchanged
     std::vector<std::optional<TransitionId>> base_of_{};    ///< per transition: its base counterpart, if any
     std::vector<const model::State*> removed_states_{};     ///< the base's, drawn struck through
     std::vector<const model::Transition*> removed_{};       ///< the base's, drawn struck through
     std::vector<std::uint32_t> base_any_rows_{};
-    std::map<std::string, Layout::Node> pins_{};        ///< node positions (pinned proposal diagrams)
+    std::map<std::string, Layout::Node> pins_{};  ///< node positions (pinned proposal diagrams)
     std::map<std::string, Layout::Box> pinned_clusters_{};
     std::string out_{};
     std::string legend_{};

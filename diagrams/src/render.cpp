@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/diagrams/render.hpp"
 
+#include <cstdio>
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
-#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>

@@ -57,9 +57,9 @@ TransitionText text_of(const Model& m, const Transition& t) {
 std::vector<std::string> differences(const TransitionText& a, const TransitionText& b) {
     std::vector<std::string> what;
     const std::pair<const std::string TransitionText::*, const char*> fields[] = {
-        {&TransitionText::guard, "guard"},       {&TransitionText::updates, "updates"},
-        {&TransitionText::actor, "actor"},       {&TransitionText::duration, "duration"},
-        {&TransitionText::label, "label"},       {&TransitionText::doc, "description"},
+        {&TransitionText::guard, "guard"}, {&TransitionText::updates, "updates"},
+        {&TransitionText::actor, "actor"}, {&TransitionText::duration, "duration"},
+        {&TransitionText::label, "label"}, {&TransitionText::doc, "description"},
         {&TransitionText::ref, "ref"},
     };
     for (const auto& [field, name] : fields) {
@@ -105,7 +105,9 @@ void diff_transitions(const Model& base, const Model& proposal, ModelDiff& out) 
         // Identical rows first, then rows with the same label, then the rest in order.
         const std::function<bool(std::size_t, std::size_t)> passes[] = {
             [&](std::size_t b, std::size_t p) { return differences(b_text[b], p_text[p]).empty(); },
-            [&](std::size_t b, std::size_t p) { return !b_text[b].label.empty() && b_text[b].label == p_text[p].label; },
+            [&](std::size_t b, std::size_t p) {
+                return !b_text[b].label.empty() && b_text[b].label == p_text[p].label;
+            },
             [](std::size_t, std::size_t) { return true; },
         };
         for (const auto& pairs : passes) {
@@ -152,7 +154,7 @@ void diff_states(const Model& base, const Model& proposal, ModelDiff& out) {
         const State& p = proposal.state(*p_id);
         std::vector<std::string> what;
         const std::tuple<bool, const char*> checks[] = {
-            {b.initial != p.initial, "initial"}, {b.goal != p.goal, "goal"}, {b.final != p.final, "final"},
+            {b.initial != p.initial, "initial"}, {b.goal != p.goal, "goal"},      {b.final != p.final, "final"},
             {b.group != p.group, "group"},       {b.doc != p.doc, "description"}, {b.ref != p.ref, "ref"},
         };
         for (const auto& [differs, name] : checks) {
@@ -210,10 +212,10 @@ void diff_declarations(const Model& base, const Model& proposal, ModelDiff& out)
     const auto variables = [](const Model& m) {
         Named out_list;
         for (const auto& v : m.variables) {
-            out_list.emplace_back(v.name, described(v.name + ": " + m.format_type(v.type) + " = " +
-                                                        expr_text(v.initial) +
-                                                        (v.persistent ? " persistent" : " volatile"),
-                                                    v.doc, v.ref));
+            out_list.emplace_back(v.name,
+                                  described(v.name + ": " + m.format_type(v.type) + " = " + expr_text(v.initial) +
+                                                (v.persistent ? " persistent" : " volatile"),
+                                            v.doc, v.ref));
         }
         return out_list;
     };

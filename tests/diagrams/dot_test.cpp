@@ -403,8 +403,9 @@ TEST(DotProposal, CommonNodesKeepTheBasePositionsAndAddedOnesTheirOffset) {
         EXPECT_NE(line.find(pos), std::string::npos) << name << ": " << line;
     }
     const auto& registered = base.nodes.at("Registered");
-    EXPECT_NE(line_of(dot, "\"Sleeping\" [").find(fmt::format("pos=\"{:.2f},{:.2f}\"", registered.x + 120, registered.y)),
-              std::string::npos)
+    EXPECT_NE(
+        line_of(dot, "\"Sleeping\" [").find(fmt::format("pos=\"{:.2f},{:.2f}\"", registered.x + 120, registered.y)),
+        std::string::npos)
         << line_of(dot, "\"Sleeping\" [");
 }
 
@@ -448,9 +449,10 @@ TEST(DotProposal, FindingsUseCheckNumbersAndResolvedOnesTheBaseNumber) {
     EXPECT_NE(dot.find("<B>#4</B></FONT></TD><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT COLOR=\"#969696\"><B>new</B>: "
                        "unreachable: not reached: Sleeping"),
               std::string::npos);
-    EXPECT_NE(dot.find("<B>base #2</B></FONT></TD><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT COLOR=\"#1a9850\"><B>resolved"
-                       "</B>: <S>unreachable: not reached: Pending</S>"),
-              std::string::npos);
+    EXPECT_NE(
+        dot.find("<B>base #2</B></FONT></TD><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT COLOR=\"#1a9850\"><B>resolved"
+                 "</B>: <S>unreachable: not reached: Pending</S>"),
+        std::string::npos);
     EXPECT_EQ(count(dot, "F1"), 0U);
     // The resolved finding names base states: it marks none of the proposal's.
     EXPECT_EQ(line_of(dot, "\"Pending\" [").find("#2"), std::string::npos);
@@ -462,12 +464,6 @@ TEST(DotProposal, RendersWithThePositionsOfTheBaseLayout) {
     const std::string dot = diagrams::proposal_dot(f.input, {}, {});
     const diagrams::Layout base = diagrams::lay_out(diagrams::proposal_base_dot(f.input));
     const std::string svg = diagrams::render(dot, diagrams::ImageFormat::Svg);
-    if (std::getenv("TMP_OUT") != nullptr) {  // TEMPORARY
-        std::ofstream("/tmp/pexp/p.png", std::ios::binary) << diagrams::render(dot, diagrams::ImageFormat::Png);
-        std::ofstream("/tmp/pexp/b.png", std::ios::binary)
-            << diagrams::render(diagrams::proposal_base_dot(f.input), diagrams::ImageFormat::Png);
-        std::ofstream("/tmp/pexp/p.dot", std::ios::binary) << dot;
-    }
 
     for (std::size_t i = 0; i < f.base.state_count(); ++i) {
         const std::string& name = f.base.state(model::StateId{i}).name;

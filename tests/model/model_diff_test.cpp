@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/model/model_diff.hpp"
 
-#include "test_support.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "test_support.hpp"
 
 namespace lwm2mc::model {
 namespace {

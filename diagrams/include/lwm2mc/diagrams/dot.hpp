@@ -107,9 +107,9 @@ struct Layout {
         std::string pos{};  ///< Graphviz's spline (`pos`), passed back verbatim
         std::string lp{};   ///< label position
     };
-    std::map<std::string, Node> nodes{};     ///< by DOT node name: the state's name, "__initial", "__any"
-    std::map<std::string, Box> clusters{};   ///< by cluster name ("cluster_bootstrap")
-    std::map<std::string, Edge> edges{};     ///< by the edge's `id` (to_dot gives ids in proposal diagrams)
+    std::map<std::string, Node> nodes{};    ///< by DOT node name: the state's name, "__initial", "__any"
+    std::map<std::string, Box> clusters{};  ///< by cluster name ("cluster_bootstrap")
+    std::map<std::string, Edge> edges{};    ///< by the edge's `id` (to_dot gives ids in proposal diagrams)
 };
 
 /// A proposal drawn against its base model.

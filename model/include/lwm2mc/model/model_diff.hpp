@@ -46,7 +46,7 @@ struct TransitionDiff {
 /// A declaration other than a state or a transition, by kind and name.
 struct DeclarationDiff {
     DiffKind kind{DiffKind::Added};
-    std::string element{};        ///< "parameter", "var", "const", "constraint", "event", "property"
+    std::string element{};  ///< "parameter", "var", "const", "constraint", "event", "property"
     std::string name{};
     std::string base_text{};      ///< model syntax (abridged: no description); empty for Added
     std::string proposal_text{};  ///< empty for Removed
