@@ -285,7 +285,7 @@ std::string struck_html(const std::string& html) {
     return out + "</S>";
 }
 
-/// "#5", "#5, #7", "#5–#9": check's numbers, consecutive runs joined.
+/// "#5", "#5, #7", "#5–#9" ("base #1–#4"): check's numbers, consecutive runs joined.
 std::string numbers_text(std::vector<std::size_t> numbers, const char* prefix = "#") {
     std::sort(numbers.begin(), numbers.end());
     numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
@@ -297,7 +297,7 @@ std::string numbers_text(std::vector<std::size_t> numbers, const char* prefix = 
         }
         out += (out.empty() ? "" : ", ") + fmt::format("{}{}", prefix, numbers[i]);
         if (j > i) {
-            out += fmt::format("{}{}{}", j == i + 1 ? ", " : "\u2013", prefix, numbers[j]);
+            out += j == i + 1 ? fmt::format(", {}{}", prefix, numbers[j]) : fmt::format("\u2013#{}", numbers[j]);
         }
         i = j + 1;
     }
@@ -1348,20 +1348,35 @@ private:
 
     /// Legend rows of a proposal diagram: the three markings, then the other declarations it changes.
     std::string proposal_legend() const {
+        // A row for each marking the picture uses; "no state or transition changed" is in the title otherwise.
+        const auto& diff = p_->input.diff;
+        const auto any = [&](model::DiffKind kind) {
+            return std::any_of(diff.states.begin(), diff.states.end(), [&](const auto& d) { return d.kind == kind; }) ||
+                   std::any_of(diff.transitions.begin(), diff.transitions.end(),
+                               [&](const auto& d) { return d.kind == kind; });
+        };
         std::string rows;
-        rows += fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{0}\"><B>+ \u2501\u2501\u25B6</B></FONT></TD><TD "
+        if (any(model::DiffKind::Added)) {
+            rows +=
+                fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{0}\"><B>+ \u2501\u2501\u25B6</B></FONT></TD><TD "
                             "ALIGN=\"LEFT\"><FONT COLOR=\"{0}\">added by the proposal: green, bold, +</FONT></TD></TR>",
                             kAddedColor);
-        rows += fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{0}\"><B>\u2501\u2501\u25B6</B></FONT></TD><TD "
-                            "ALIGN=\"LEFT\"><FONT COLOR=\"{0}\">changed by the proposal: orange; the base's value "
-                            "</FONT><FONT COLOR=\"{1}\"><S>struck through</S></FONT><FONT COLOR=\"{0}\">, then the "
-                            "proposal's</FONT></TD></TR>",
-                            kChangedColor, kRemovedColor);
-        rows += fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{0}\">\u2012 \u2012 \u25B6</FONT></TD><TD "
+        }
+        if (any(model::DiffKind::Changed)) {
+            rows += fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{0}\"><B>\u2501\u2501\u25B6</B></FONT></TD><TD "
+                                "ALIGN=\"LEFT\"><FONT COLOR=\"{0}\">changed by the proposal: orange; the base's value "
+                                "</FONT><FONT COLOR=\"{1}\"><S>struck through</S></FONT><FONT COLOR=\"{0}\">, then the "
+                                "proposal's</FONT></TD></TR>",
+                                kChangedColor, kRemovedColor);
+        }
+        if (any(model::DiffKind::Removed)) {
+            rows +=
+                fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{0}\">\u2012 \u2012 \u25B6</FONT></TD><TD "
                             "ALIGN=\"LEFT\"><FONT COLOR=\"{0}\">removed by the proposal (drawn from the base): grey, "
                             "dashed, <S>struck through</S></FONT></TD></TR>",
                             kRemovedColor);
-        for (const auto& d : p_->input.diff.declarations) {
+        }
+        for (const auto& d : diff.declarations) {
             std::string text;
             const char* color = kAddedColor;
             switch (d.kind) {

@@ -174,6 +174,18 @@ void diff_states(const Model& base, const Model& proposal, ModelDiff& out) {
     }
 }
 
+/// Separates the text shown from the description and reference, which count as changes but are not shown
+/// (they are often long).
+constexpr char kHidden = '\x1f';
+
+std::string described(std::string text, const std::string& doc, const std::string& ref) {
+    return text + kHidden + quote(doc) + " ref " + quote(ref);
+}
+
+std::string shown(const std::string& text) {
+    return text.substr(0, text.find(kHidden));
+}
+
 /// Declarations of one kind as (name, text) in declaration order.
 using Named = std::vector<std::pair<std::string, std::string>>;
 
@@ -184,21 +196,16 @@ void diff_named(const char* element, const Named& base, const Named& proposal, M
     for (const auto& [name, text] : base) {
         auto it = find(proposal, name);
         if (it == proposal.end()) {
-            out.declarations.push_back({DiffKind::Removed, element, name, text, {}});
+            out.declarations.push_back({DiffKind::Removed, element, name, shown(text), {}});
         } else if (it->second != text) {
-            out.declarations.push_back({DiffKind::Changed, element, name, text, it->second});
+            out.declarations.push_back({DiffKind::Changed, element, name, shown(text), shown(it->second)});
         }
     }
     for (const auto& [name, text] : proposal) {
         if (find(base, name) == base.end()) {
-            out.declarations.push_back({DiffKind::Added, element, name, {}, text});
+            out.declarations.push_back({DiffKind::Added, element, name, {}, shown(text)});
         }
     }
-}
-
-std::string described(std::string text, const std::string& doc, const std::string& ref) {
-    // The description and reference count as changes but are not shown: they are often long.
-    return text + (doc.empty() ? "" : " " + quote(doc)) + (ref.empty() ? "" : " ref " + quote(ref));
 }
 
 void diff_declarations(const Model& base, const Model& proposal, ModelDiff& out) {
