@@ -159,7 +159,8 @@ int main(int argc, char** argv) {
     bool diagram_no_legend = false;
     auto* diagram = app.add_subcommand("diagram", "Draw the model as a state diagram (SVG, PNG or DOT), with findings");
     diagram->add_option("MODEL", diagram_options.model, "Model file")->required()->check(CLI::ExistingFile);
-    diagram->add_option("--proposal", diagram_options.proposal, "Overlay to apply to MODEL")->check(CLI::ExistingFile);
+    diagram->add_option("--proposal", diagram_options.proposal, "Overlay to draw against MODEL: its changes marked")
+        ->check(CLI::ExistingFile);
     diagram->add_option("--config", diagram_options.config,
                         "Fix parameters (name=value,...): grey out what this configuration disables");
     diagram->add_flag("--findings", diagram_options.findings,

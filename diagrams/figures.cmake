@@ -9,10 +9,13 @@ set(proposal model/specs/proposals/2017-0009-ci-with-si.lwm2m)
 set(si_only "factory=false,smartcard=false,client_initiated=false,server_initiated=true")
 
 # name | arguments (;-separated) after MODEL
+# 2017-0009-base is the base figure the proposal figure 2017-0009-ci-with-si keeps the layout of (same options):
+# the two are read side by side.
 set(figures
     "lwm2m-ts10-draft|${base}"
     "lwm2m-ts10-draft-findings|${base}|--findings|--trace|no-recovery:BsFailed"
     "lwm2m-ts10-draft-si-only|${base}|--config|${si_only}|--findings|--trace|no-recovery:BsFailed"
+    "2017-0009-base|${base}|--findings"
     "2017-0009-ci-with-si|${base}|--proposal|${proposal}|--findings"
 )
 

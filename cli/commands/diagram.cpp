@@ -5,6 +5,7 @@
 #include "lwm2mc/diagrams/render.hpp"
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/loader.hpp"
+#include "lwm2mc/model/model_diff.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -51,32 +52,43 @@ std::string condition_text(const Finding& f) {
 
 }  // namespace
 
-diagrams::Highlights highlights_from(const model::Model& m, const checker::CheckResult& result) {
+diagrams::Highlights highlights_from(const model::Model& m, const checker::CheckResult& result,
+                                     const std::vector<std::size_t>& numbers,
+                                     const std::map<std::string, FindingNote>& notes) {
     diagrams::Highlights h;
-    // State findings of one kind and one condition are one mark: "no recovery from Init, BsHoldOff, ...".
-    std::map<std::pair<int, std::string>, std::size_t> grouped;
-    for (const Finding& f : result.findings) {
+    // State findings of one kind, one condition (and one change) are one mark: "no recovery from Init, ...".
+    std::map<std::tuple<int, std::string, std::string>, std::size_t> grouped;
+    for (std::size_t i = 0; i < result.findings.size(); ++i) {
+        const Finding& f = result.findings[i];
         auto kind = mark_kind(f.kind);
         if (!kind || f.condition.never()) {
             continue;
         }
+        // check's number: the finding's position in the report (1-based), unless the caller numbers them.
+        const std::size_t number = i < numbers.size() ? numbers[i] : i + 1;
+        const auto note = notes.find(f.id);
+        const FindingNote none;
+        const FindingNote& about = note == notes.end() ? none : note->second;
         const std::string condition = condition_text(f);
         if (*kind == MarkKind::Unreachable || *kind == MarkKind::NoRecovery || *kind == MarkKind::Deadlock) {
             if (f.states.empty()) {
                 continue;
             }
             const model::StateId state = f.states.front();
-            auto key = std::make_pair(static_cast<int>(*kind), condition);
+            auto key = std::make_tuple(static_cast<int>(*kind), condition, about.change + "\n" + about.detail);
             auto it = grouped.find(key);
             if (it == grouped.end()) {
                 it = grouped.emplace(key, h.marks.size()).first;
                 diagrams::Mark mark;
                 mark.kind = *kind;
                 mark.condition = condition;
+                mark.change = about.change;
+                mark.detail = about.detail;
                 h.marks.push_back(std::move(mark));
             }
             auto& mark = h.marks[it->second];
             mark.states.push_back(state);
+            mark.numbers.push_back(number);
             mark.id += (mark.id.empty() ? "" : " ") + f.id;
             continue;
         }
@@ -85,6 +97,9 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
         mark.id = f.id;
         mark.summary = f.message;
         mark.condition = condition;
+        mark.numbers.push_back(number);
+        mark.change = about.change;
+        mark.detail = about.detail;
         if (*kind == MarkKind::Ambiguity) {
             mark.transitions = f.transitions;
         } else if (f.witness) {
@@ -114,6 +129,44 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
         case MarkKind::Property:
             break;
         }
+    }
+    return h;
+}
+
+diagrams::Highlights proposal_highlights(const model::Model& proposal, const checker::CheckResult& result,
+                                         const model::Model& base, const checker::CheckResult& base_result,
+                                         const checker::ProposalDiff& diff) {
+    using checker::Change;
+    std::map<std::string, FindingNote> notes;
+    checker::CheckResult resolved;
+    std::vector<std::size_t> resolved_numbers;
+    for (const auto& c : diff.changes) {
+        FindingNote note;
+        note.change = c.change == Change::Unchanged ? "" : checker::change_name(c.change);
+        if (!c.now_also.never() && c.change != Change::New) {
+            note.detail = "now also when " + c.now_also.to_string();
+        }
+        if (!c.no_longer.never() && c.change != Change::Resolved) {
+            note.detail += (note.detail.empty() ? "" : "; ") + ("no longer when " + c.no_longer.to_string());
+        }
+        if (!c.why_undecided.empty()) {
+            note.detail += (note.detail.empty() ? "" : "; ") + ("not compared: " + c.why_undecided);
+        }
+        if (c.change == Change::Resolved && c.base) {
+            // Not in the proposal: it keeps the number the base's report gives it.
+            const auto it = std::find_if(base_result.findings.begin(), base_result.findings.end(),
+                                         [&](const Finding& f) { return f.id == c.id; });
+            resolved.findings.push_back(*c.base);
+            resolved_numbers.push_back(static_cast<std::size_t>(it - base_result.findings.begin()) + 1);
+            continue;
+        }
+        notes[c.id] = note;
+    }
+    auto h = highlights_from(proposal, result, {}, notes);
+    for (auto& mark : highlights_from(base, resolved, resolved_numbers).marks) {
+        mark.resolved = true;
+        mark.change = checker::change_name(Change::Resolved);
+        h.marks.push_back(std::move(mark));
     }
     return h;
 }
@@ -377,6 +430,17 @@ int diagram_command(const DiagramCommandOptions& options, const CommandIo& io) {
     }
     const model::Model& m = *loaded.model;
     const model::Interpreter interp{m};
+    // A proposal is drawn against its base: the base is loaded on its own too.
+    std::optional<model::Model> base;
+    if (options.proposal) {
+        auto base_loaded = model::load_model(options.model);
+        if (!base_loaded.ok()) {
+            model::print_diagnostics(io.err, base_loaded.diagnostics, io.verbose);
+            return static_cast<int>(ExitCode::InvalidModel);
+        }
+        base = std::move(base_loaded.model);
+    }
+    std::vector<std::optional<model::Value>> base_fixed;
 
     diagrams::Highlights highlights;
     std::string suite_configuration;
@@ -410,6 +474,12 @@ int diagram_command(const DiagramCommandOptions& options, const CommandIo& io) {
                                 m.format_value(m.parameters[p].type, *dot.fixed[p]));
             }
         }
+        if (base) {
+            base_fixed = model::Interpreter{*base}.parse_assignment(*options.config, error);
+            if (!error.empty()) {
+                return fail(io, ExitCode::InvalidModel, "--config on the base model: " + error);
+            }
+        }
     }
     if (!options.config && !suite_configuration.empty()) {
         // One class drawn: grey what its configuration disables (the title already names the configuration).
@@ -427,13 +497,25 @@ int diagram_command(const DiagramCommandOptions& options, const CommandIo& io) {
         }
     }
 
+    diagrams::Highlights base_highlights;
     if (options.findings || options.trace) {
         checker::CheckOptions check_options;
         check_options.engine = options.engine;
         check_options.fixed = dot.fixed;
         checker::CheckResult result;
+        std::optional<checker::ProposalDiff> compared;
+        checker::CheckResult base_result;
         try {
             result = checker::check(m, check_options);
+            if (base && options.findings) {
+                // As `check --proposal` does: the same options for both, findings paired by id.
+                checker::CheckOptions base_options = check_options;
+                base_options.fixed = base_fixed;
+                base_result = checker::check(*base, base_options);
+                checker::CompareOptions compare_options;
+                compare_options.solver_timeout_ms = check_options.solver_timeout_ms;
+                compared = checker::compare(*base, base_result, m, result, compare_options);
+            }
         } catch (const checker::SolverError& e) {
             return fail(io, ExitCode::IoError, std::string{"solver error: "} + e.what());
         }
@@ -465,17 +547,29 @@ int diagram_command(const DiagramCommandOptions& options, const CommandIo& io) {
                 // Only the finding the witness belongs to.
                 checker::CheckResult only;
                 only.findings.push_back(*it);
-                highlights.marks = highlights_from(m, only).marks;
+                highlights.marks =
+                    highlights_from(m, only, {static_cast<std::size_t>(it - result.findings.begin()) + 1}).marks;
             }
         }
         if (options.findings) {
-            highlights.marks = highlights_from(m, result).marks;
+            highlights.marks = compared ? proposal_highlights(m, result, *base, base_result, *compared).marks
+                                        : highlights_from(m, result).marks;
+            if (base) {
+                base_highlights = highlights_from(*base, base_result);
+            }
         }
     }
 
-    const std::string text = diagrams::to_dot(m, dot, highlights);
     std::string data;
     try {
+        std::string text;
+        if (base) {
+            const model::ModelDiff diff = model::diff_models(*base, m);
+            const diagrams::ProposalInput input{*base, m, diff, std::move(base_highlights), std::move(base_fixed)};
+            text = diagrams::proposal_dot(input, dot, highlights);
+        } else {
+            text = diagrams::to_dot(m, dot, highlights);
+        }
         data = diagrams::render(text, *format);
     } catch (const diagrams::RenderError& e) {
         return fail(io, ExitCode::IoError, e.what());

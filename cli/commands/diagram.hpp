@@ -4,13 +4,16 @@
 // `lwm2mc diagram`: the glue between the checker and the diagrams library, which does not know the checker.
 
 #include "lwm2mc/checker/check.hpp"
+#include "lwm2mc/checker/compare.hpp"
 #include "lwm2mc/diagrams/dot.hpp"
 #include "lwm2mc/model/commands.hpp"
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace lwm2mc::cli {
 
@@ -27,8 +30,25 @@ struct DiagramCommandOptions {
     std::optional<std::size_t> coverage_suite{};  ///< 1-based configuration class to draw; default: all merged
 };
 
-/// Findings as highlight sets: states of one kind under one condition form one mark (F1, F2, ...).
-diagrams::Highlights highlights_from(const model::Model& model, const checker::CheckResult& result);
+/// How a proposal changed one finding, for its legend entry: the change's name ("new", "widened"; empty when
+/// unchanged) and where it newly occurs or no longer does.
+struct FindingNote {
+    std::string change{};
+    std::string detail{};
+};
+
+/// Findings as highlight sets: states of one kind under one condition (and one FindingNote) form one mark. Marks
+/// carry check's numbers: `numbers[i]` for finding i when given, else i + 1 (its place in the report). `notes` are
+/// by finding id.
+diagrams::Highlights highlights_from(const model::Model& model, const checker::CheckResult& result,
+                                     const std::vector<std::size_t>& numbers = {},
+                                     const std::map<std::string, FindingNote>& notes = {});
+
+/// The proposal's findings marked by how they compare with the base's (`diff`, from checker::compare), then the
+/// base's resolved findings, numbered "base #n" by the base's report.
+diagrams::Highlights proposal_highlights(const model::Model& proposal, const checker::CheckResult& result,
+                                         const model::Model& base, const checker::CheckResult& base_result,
+                                         const checker::ProposalDiff& diff);
 
 /// A suite document read against a model.
 struct SuiteCoverage {

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <deque>
 #include <iterator>
 #include <map>
@@ -208,10 +210,11 @@ std::string update_text(const model::Model& m, const model::Update& u) {
     return fmt::format("{} = {}", m.variables[u.var.index()].name, value);
 }
 
-std::string edge_label(const model::Model& m, const model::Transition& t) {
-    std::string label = m.events[t.event.index()].name;
+/// The lines of a transition's label: event, `[guard]`, `/ updates`, `after D s` (empty when absent), wrapped.
+std::array<std::string, 4> label_parts(const model::Model& m, const model::Transition& t) {
+    std::array<std::string, 4> parts{m.events[t.event.index()].name, {}, {}, {}};
     if (t.guard) {
-        label += "\n" + wrap("[" + model::format_expr(*t.guard) + "]", 34);
+        parts[1] = wrap("[" + model::format_expr(*t.guard) + "]", 34);
     }
     if (!t.updates.empty()) {
         std::string updates;
@@ -221,12 +224,84 @@ std::string edge_label(const model::Model& m, const model::Transition& t) {
             }
             updates += update_text(m, u);
         }
-        label += "\n" + wrap("/ " + updates, 34);
+        parts[2] = wrap("/ " + updates, 34);
     }
     if (t.duration) {
-        label += "\nafter " + model::format_expr(*t.duration) + " s";
+        parts[3] = "after " + model::format_expr(*t.duration) + " s";
+    }
+    return parts;
+}
+
+std::string edge_label(const model::Model& m, const model::Transition& t) {
+    std::string label;
+    for (const auto& part : label_parts(m, t)) {
+        if (!part.empty()) {
+            label += (label.empty() ? "" : "\n") + part;
+        }
     }
     return label;
+}
+
+// ---- proposals --------------------------------------------------------------------------------------
+
+constexpr const char* kAddedColor = "#1a9850";
+constexpr const char* kChangedColor = "#e66101";
+constexpr const char* kRemovedColor = "#969696";
+
+/// HTML lines of a changed transition's label: parts that differ show the base's value struck through in grey,
+/// then the proposal's.
+std::string changed_label_html(const model::Model& base, const model::Transition& old_t, const model::Model& now,
+                               const model::Transition& new_t) {
+    const auto before = label_parts(base, old_t);
+    const auto after = label_parts(now, new_t);
+    std::string out;
+    for (std::size_t i = 0; i < before.size(); ++i) {
+        std::string line;
+        if (before[i] != after[i] && !before[i].empty()) {
+            line = fmt::format("<FONT COLOR=\"{}\"><S>{}</S></FONT>", kRemovedColor, escape_html(before[i]));
+        }
+        if (!after[i].empty()) {
+            line += (line.empty() ? "" : "<BR/>") + escape_html(after[i]);
+        }
+        if (!line.empty()) {
+            out += (out.empty() ? "" : "<BR/>") + line;
+        }
+    }
+    return out;
+}
+
+/// `<S>` around each line of already escaped HTML (Graphviz's strike-through does not span a line break).
+std::string struck_html(const std::string& html) {
+    std::string out = "<S>";
+    for (std::size_t pos = 0; pos < html.size();) {
+        const auto br = html.find("<BR/>", pos);
+        if (br == std::string::npos) {
+            out += html.substr(pos);
+            break;
+        }
+        out += html.substr(pos, br - pos) + "</S><BR/><S>";
+        pos = br + 5;
+    }
+    return out + "</S>";
+}
+
+/// "#5", "#5, #7", "#5–#9" ("base #1–#4"): check's numbers, consecutive runs joined.
+std::string numbers_text(std::vector<std::size_t> numbers, const char* prefix = "#") {
+    std::sort(numbers.begin(), numbers.end());
+    numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+    std::string out;
+    for (std::size_t i = 0; i < numbers.size();) {
+        std::size_t j = i;
+        while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) {
+            ++j;
+        }
+        out += (out.empty() ? "" : ", ") + fmt::format("{}{}", prefix, numbers[i]);
+        if (j > i) {
+            out += j == i + 1 ? fmt::format(", {}{}", prefix, numbers[j]) : fmt::format("\u2013#{}", numbers[j]);
+        }
+        i = j + 1;
+    }
+    return out;
 }
 
 struct ActorStyle {
@@ -350,23 +425,249 @@ std::string node_id(const model::State& s) {
     return "\"" + escape_dot_string(s.name) + "\"";
 }
 
+/// What a proposal diagram needs besides the proposal model: the base, the diff and the layouts.
+struct ProposalContext {
+    const ProposalInput& input;
+    const Layout& base;
+    const Layout& unpinned;
+};
+
 class DotWriter {
 public:
-    DotWriter(const model::Model& m, const DotOptions& o, const Highlights& h) : m_{m}, o_{o}, h_{h}, interp_{m} {}
+    DotWriter(const model::Model& m, const DotOptions& o, const Highlights& h, bool edge_ids = false,
+              const ProposalContext* p = nullptr)
+        : m_{m}, o_{o}, h_{h}, interp_{m}, edge_ids_{edge_ids}, p_{p} {}
 
     std::string write() {
         analyse();
+        if (p_ != nullptr) {
+            analyse_proposal();
+        }
         if (o_.legend) {
             legend();
         }
         header();
         states();
         transitions();
+        if (p_ != nullptr) {
+            removed_transitions();
+        }
         out_ += "}\n";
         return std::move(out_);
     }
 
 private:
+    // ---- proposal: status of each element, and positions ----
+
+    void analyse_proposal() {
+        const auto& diff = p_->input.diff;
+        const auto& base = p_->input.base;
+        status_.assign(m_.transition_count(), std::nullopt);
+        base_of_.assign(m_.transition_count(), std::nullopt);
+        for (const auto& [b, now] : diff.unchanged_transitions) {
+            base_of_[now.index()] = b;
+        }
+        for (const auto& d : diff.transitions) {
+            if (d.proposal) {
+                status_[d.proposal->index()] = d.kind;
+                base_of_[d.proposal->index()] = d.base;
+            }
+        }
+        for (const auto& d : diff.states) {
+            if (d.kind == model::DiffKind::Removed && d.base) {
+                removed_states_.push_back(&base.state(*d.base));
+            }
+        }
+        for (const auto& d : diff.transitions) {
+            if (d.kind == model::DiffKind::Removed && d.base) {
+                removed_.push_back(&base.transition(*d.base));
+            }
+        }
+        pin();
+    }
+
+    /// The proposal's status of transition `i`: Added, Changed, or nullopt (unchanged).
+    std::optional<model::DiffKind> status(std::size_t i) const { return p_ != nullptr ? status_[i] : std::nullopt; }
+
+    /// Status of a `*` row's edge: added when every expansion is, changed when one is (expansions a new state adds
+    /// to an unchanged row do not count: the "any state" edge already stands for them).
+    std::optional<model::DiffKind> row_status(const std::vector<std::size_t>& expansions) const {
+        if (p_ == nullptr) {
+            return std::nullopt;
+        }
+        bool all_added = true;
+        bool any_changed = false;
+        for (std::size_t e : expansions) {
+            all_added = all_added && status_[e] == model::DiffKind::Added;
+            any_changed = any_changed || status_[e] == model::DiffKind::Changed;
+        }
+        return all_added     ? std::optional{model::DiffKind::Added}
+               : any_changed ? std::optional{model::DiffKind::Changed}
+                             : std::nullopt;
+    }
+
+    /// The name that identifies transition `t` of this model across base and proposal: the base's name for an
+    /// unchanged one, a name that matches nothing in the base otherwise.
+    std::string base_name(const model::Transition& t) const {
+        if (p_ == nullptr) {
+            return t.name;
+        }
+        const std::size_t i = t.id.index();
+        if (!status_[i] && base_of_[i]) {
+            return p_->input.base.transition(*base_of_[i]).name;
+        }
+        return "+" + t.name;
+    }
+
+    bool pinned() const { return p_ != nullptr && !p_->base.nodes.empty(); }
+
+    /// Whether node `name` has the same size in the base layout and in the proposal's own: then edges drawn as in the
+    /// base can keep the base's splines.
+    bool same_size(const std::string& name) const {
+        const auto b = p_->base.nodes.find(name);
+        const auto u = p_->unpinned.nodes.find(name);
+        return b != p_->base.nodes.end() && u != p_->unpinned.nodes.end() &&
+               std::abs(b->second.width - u->second.width) < 1.0 && std::abs(b->second.height - u->second.height) < 1.0;
+    }
+
+    /// Attributes an edge gets in proposal diagrams: its id and, when it is drawn as in the base between nodes
+    /// of unchanged size, the base's spline and label position.
+    std::string edge_extra(const std::string& id, const std::string& tail, const std::string& head,
+                           bool as_in_base) const {
+        if (!edge_ids_) {
+            return "";
+        }
+        std::string out = ", id=\"" + escape_dot_string(id) + "\"";
+        if (pinned() && as_in_base && same_size(tail) && same_size(head)) {
+            const auto it = p_->base.edges.find(id);
+            if (it != p_->base.edges.end() && !it->second.pos.empty()) {
+                out += ", pos=\"" + escape_dot_string(it->second.pos) + "\"";
+                if (!it->second.lp.empty()) {
+                    out += ", lp=\"" + escape_dot_string(it->second.lp) + "\"";
+                }
+            }
+        }
+        return out;
+    }
+
+    std::string pos_attr(const std::string& name) const {
+        const auto it = pins_.find(name);
+        return it == pins_.end() ? std::string{} : fmt::format("pos=\"{:.2f},{:.2f}\"", it->second.x, it->second.y);
+    }
+
+    /// Positions of every node: the base's for nodes it has; an added node keeps its offset (in the proposal's own
+    /// layout) from a neighbour the base has, then moves right until it overlaps nothing. Clusters get the base's
+    /// boxes, grown to hold their added states.
+    void pin() {
+        if (!pinned()) {
+            return;
+        }
+        const auto& base = p_->base.nodes;
+        const auto& own = p_->unpinned.nodes;
+        std::vector<std::string> names{"__initial"};
+        bool any_node = std::any_of(removed_.begin(), removed_.end(), [](const auto* t) { return t->from_any; });
+        for (std::size_t i = 0; i < m_.transition_count(); ++i) {
+            any_node = any_node || m_.transition(TransitionId{i}).from_any;
+        }
+        if (any_node) {
+            names.emplace_back("__any");
+        }
+        for (std::size_t i = 0; i < m_.state_count(); ++i) {
+            names.push_back(m_.state(StateId{i}).name);
+        }
+        for (const auto* s : removed_states_) {
+            names.push_back(s->name);
+        }
+        std::vector<std::string> added;
+        for (const auto& name : names) {
+            const auto it = base.find(name);
+            if (it != base.end()) {
+                pins_[name] = it->second;
+            } else {
+                added.push_back(name);
+            }
+        }
+        double right = 0;
+        double bottom = 0;
+        for (const auto& [name, node] : base) {
+            right = std::max(right, node.x + node.width / 2);
+            bottom = std::min(bottom, node.y - node.height / 2);
+        }
+        const auto overlaps = [&](const Layout::Node& a) {
+            constexpr double kGap = 12;
+            return std::any_of(pins_.begin(), pins_.end(), [&](const auto& entry) {
+                const auto& b = entry.second;
+                return std::abs(a.x - b.x) < (a.width + b.width) / 2 + kGap &&
+                       std::abs(a.y - b.y) < (a.height + b.height) / 2 + kGap;
+            });
+        };
+        for (const auto& name : added) {
+            Layout::Node node;
+            const auto self = own.find(name);
+            if (self != own.end()) {
+                node = self->second;
+            }
+            // A neighbour the base has, by the proposal's transitions (in id order).
+            std::optional<std::string> anchor;
+            const auto state = m_.find_state(name);
+            for (std::size_t i = 0; state && !anchor && i < m_.transition_count(); ++i) {
+                const auto& tr = m_.transition(TransitionId{i});
+                for (const StateId other : {tr.source, tr.target}) {
+                    const std::string& other_name = m_.state(other).name;
+                    if ((tr.source == *state || tr.target == *state) && other != *state &&
+                        base.count(other_name) != 0 && own.count(other_name) != 0 && !anchor) {
+                        anchor = other_name;
+                    }
+                }
+            }
+            if (anchor && self != own.end()) {
+                node.x = base.at(*anchor).x + (self->second.x - own.at(*anchor).x);
+                node.y = base.at(*anchor).y + (self->second.y - own.at(*anchor).y);
+            } else {
+                node.x = right + 40 + node.width / 2;
+                node.y = bottom + node.height / 2;
+            }
+            for (int tries = 0; tries < 100 && overlaps(node); ++tries) {
+                node.x += node.width / 2 + 12;
+            }
+            pins_[name] = node;
+        }
+        pinned_clusters_ = p_->base.clusters;
+        for (const auto& name : added) {
+            const auto state = m_.find_state(name);
+            if (!state || m_.state(*state).group.empty()) {
+                continue;
+            }
+            const auto& node = pins_[name];
+            constexpr double kMargin = 10;
+            const Layout::Box box{node.x - node.width / 2 - kMargin, node.y - node.height / 2 - kMargin,
+                                  node.x + node.width / 2 + kMargin, node.y + node.height / 2 + kMargin};
+            const std::string cluster = "cluster_" + m_.state(*state).group;
+            auto [it, inserted] = pinned_clusters_.try_emplace(cluster, box);
+            if (!inserted) {
+                it->second.x0 = std::min(it->second.x0, box.x0);
+                it->second.y0 = std::min(it->second.y0, box.y0);
+                it->second.x1 = std::max(it->second.x1, box.x1);
+                it->second.y1 = std::max(it->second.y1, box.y1 + 16);  // room for the cluster's title
+            }
+        }
+    }
+
+    /// The tag of mark `k`: on state `s`, the number of that state's finding; elsewhere all its numbers.
+    std::string mark_tag(std::size_t k, std::optional<StateId> s = std::nullopt) const {
+        const Mark& mark = h_.marks[k];
+        if (mark.numbers.empty()) {
+            return fmt::format("F{}", k + 1);
+        }
+        if (s && mark.numbers.size() == mark.states.size()) {
+            for (std::size_t j = 0; j < mark.states.size(); ++j) {
+                if (mark.states[j] == *s) {
+                    return fmt::format("#{}", mark.numbers[j]);
+                }
+            }
+        }
+        return numbers_text(mark.numbers);
+    }
     void analyse() {
         const std::size_t n_states = m_.state_count();
         const std::size_t n_trans = m_.transition_count();
@@ -401,6 +702,9 @@ private:
         state_marks_.assign(n_states, {});
         trans_marks_.assign(n_trans, {});
         for (std::size_t i = 0; i < h_.marks.size(); ++i) {
+            if (h_.marks[i].resolved) {
+                continue;  // its states and transitions are the base's
+            }
             for (StateId s : h_.marks[i].states) {
                 if (s.index() < n_states) {
                     state_marks_[s.index()].push_back(i);
@@ -454,6 +758,9 @@ private:
         if (h_.coverage) {
             title += "\ncoverage: " + wrap(h_.coverage->title, 90);
         }
+        if (p_ != nullptr) {
+            title += "\nproposal on " + p_->input.base.name + ": " + change_counts();
+        }
         out_ += fmt::format("digraph \"{}\" {{\n", escape_dot_string(m_.name));
         std::string label = "<TABLE BORDER=\"0\" CELLSPACING=\"4\"><TR><TD><FONT POINT-SIZE=\"16\">" +
                             escape_html(title) + "</FONT></TD></TR>";
@@ -469,19 +776,69 @@ private:
         out_ += fmt::format("  graph [label=<{}>, labelloc=t, fontname=\"Helvetica\", rankdir=TB, nodesep=0.35, "
                             "ranksep=0.45];\n",
                             label);
+        if (pinned()) {
+            // Positions are the base's (neato -n2: nodes where `pos` says, edges with `pos` as given, the rest routed).
+            out_ += "  graph [layout=nop2, splines=true];\n";
+        }
         out_ += "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", "
                 "fontsize=12, margin=\"0.12,0.06\"];\n";
         out_ += "  edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.7];\n";
     }
 
+    /// A state of the base that the proposal removes: grey, dashed, its name and self-loops struck through.
+    std::string removed_state_node(const model::State& s) {
+        std::string label = fmt::format("<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\">"
+                                        "<TR><TD><S><B>{}</B></S></TD></TR>",
+                                        escape_html(s.name));
+        const std::string loops = removed_loops(s.name);
+        if (!loops.empty()) {
+            label += "<HR/>" + loops;
+        }
+        label += "</TABLE>>";
+        std::string attrs = fmt::format("label={}, fillcolor=\"#f0f0f0\", color=\"{}\", fontcolor=\"{}\", "
+                                        "style=\"rounded,filled,dashed\", tooltip=\"removed by the proposal\"",
+                                        label, kRemovedColor, kRemovedColor);
+        const std::string pos = pos_attr(s.name);
+        if (!pos.empty()) {
+            attrs += ", " + pos;
+        }
+        return fmt::format("{} [{}];\n", node_id(s), attrs);
+    }
+
+    /// Rows for the base's self-loops on state `name` that the proposal removes, struck through.
+    std::string removed_loops(const std::string& name) const {
+        std::string rows;
+        for (const auto* t : removed_) {
+            const auto& base = p_->input.base;
+            if (t->source != t->target || t->from_any || base.state(t->source).name != name) {
+                continue;
+            }
+            rows += fmt::format("<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT POINT-SIZE=\"9\" COLOR=\"{}\">{}</FONT>"
+                                "</TD></TR>",
+                                kRemovedColor,
+                                struck_html(escape_html_lines(actor_style(t->actor).loop_mark + edge_label(base, *t))));
+        }
+        return rows;
+    }
+
     std::string state_node(const model::State& s) {
         const std::size_t i = s.id.index();
+        const model::StateDiff* state_change = p_ != nullptr ? p_->input.diff.of_state(s.name) : nullptr;
+        const bool added = state_change != nullptr && state_change->kind == model::DiffKind::Added;
         std::string label = "<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\"><TR><TD><B>" +
-                            escape_html(s.name) + "</B></TD></TR>";
+                            std::string{added ? "+ " : ""} + escape_html(s.name) + "</B></TD></TR>";
+        if (state_change != nullptr && state_change->kind == model::DiffKind::Changed) {
+            std::string what;
+            for (const auto& w : state_change->what) {
+                what += (what.empty() ? "" : ", ") + w;
+            }
+            label += fmt::format("<TR><TD><FONT POINT-SIZE=\"9\" COLOR=\"{}\">changed: {}</FONT></TD></TR>",
+                                 kChangedColor, escape_html(what));
+        }
         if (!state_marks_[i].empty()) {
             std::string tags;
             for (std::size_t k : state_marks_[i]) {
-                tags += fmt::format("{}F{}", tags.empty() ? "" : " ", k + 1);
+                tags += (tags.empty() ? "" : " ") + mark_tag(k, s.id);
             }
             label += "<TR><TD><FONT POINT-SIZE=\"9\" COLOR=\"#a50026\">" + escape_html(tags) + "</FONT></TD></TR>";
         }
@@ -504,7 +861,7 @@ private:
             std::string text = covered_label(tr, planned_[t.index()], if_chosen_[t.index()]);
             std::string prefix = style.loop_mark;
             for (std::size_t k : trans_marks_[t.index()]) {
-                prefix = fmt::format("F{} ", k + 1) + prefix;
+                prefix = mark_tag(k) + " " + prefix;
                 color = mark_color(h_.marks[k].kind);
             }
             bool in_trace = !trace_numbers_[t.index()].empty();
@@ -517,12 +874,24 @@ private:
                 color = kTraceColor;
             }
             std::string cell = escape_html_lines(prefix + text);
+            if (status(t.index()) == model::DiffKind::Added) {
+                color = kAddedColor;
+                cell = "<B>" + escape_html_lines("+ " + prefix + text) + "</B>";
+            } else if (status(t.index()) == model::DiffKind::Changed) {
+                color = kChangedColor;
+                cell = "<B>" + escape_html(prefix) +
+                       changed_label_html(p_->input.base, p_->input.base.transition(*base_of_[t.index()]), m_, tr) +
+                       "</B>";
+            }
             if (in_trace) {
                 cell = "<B>" + cell + "</B>";
             }
             loops += fmt::format(
                 "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT POINT-SIZE=\"9\" COLOR=\"{}\">{}</FONT></TD></TR>", color,
                 cell);
+        }
+        if (p_ != nullptr) {
+            loops += removed_loops(s.name);
         }
         if (!loops.empty()) {
             label += "<HR/>" + loops;
@@ -584,6 +953,10 @@ private:
             color = kTraceColor;
             penwidth = 3.0;
         }
+        if (state_change != nullptr) {
+            color = added ? kAddedColor : kChangedColor;
+            penwidth = std::max(penwidth, 2.5);
+        }
         attrs.push_back(fmt::format("fillcolor=\"{}\"", fill));
         if (color != "#000000") {
             attrs.push_back(fmt::format("color=\"{}\"", color));
@@ -607,6 +980,9 @@ private:
         if (!tooltip.empty()) {
             attrs.push_back("tooltip=\"" + escape_dot_string(tooltip) + "\"");
         }
+        if (const std::string pos = pos_attr(s.name); !pos.empty()) {
+            attrs.push_back(pos);
+        }
         std::string joined;
         for (const auto& a : attrs) {
             joined += (joined.empty() ? "" : ", ") + a;
@@ -616,35 +992,55 @@ private:
 
     void states() {
         // The initial pseudo-state (UML's filled circle).
-        out_ += "  __initial [shape=point, width=0.18, fillcolor=\"#000000\", label=\"\"];\n";
-        std::map<std::string, std::vector<const model::State*>> groups;
-        std::vector<const model::State*> ungrouped;
+        const std::string initial_pos = pos_attr("__initial");
+        out_ += fmt::format("  __initial [shape=point, width=0.18, fillcolor=\"#000000\", label=\"\"{}];\n",
+                            initial_pos.empty() ? "" : ", " + initial_pos);
+        // A proposal diagram also draws the base's states that the proposal removes (`removed` = true).
+        using Entry = std::pair<const model::State*, bool>;
+        std::map<std::string, std::vector<Entry>> groups;
+        std::vector<Entry> ungrouped;
         std::vector<std::string> group_order;
+        std::vector<Entry> all;
         for (std::size_t i = 0; i < m_.state_count(); ++i) {
-            const auto& s = m_.state(StateId{i});
+            all.emplace_back(&m_.state(StateId{i}), false);
+        }
+        for (const auto* s : removed_states_) {
+            all.emplace_back(s, true);
+        }
+        for (const auto& entry : all) {
+            const auto& s = *entry.first;
             if (s.group.empty()) {
-                ungrouped.push_back(&s);
+                ungrouped.push_back(entry);
                 continue;
             }
             if (groups.find(s.group) == groups.end()) {
                 group_order.push_back(s.group);
             }
-            groups[s.group].push_back(&s);
+            groups[s.group].push_back(entry);
         }
-        for (const auto* s : ungrouped) {
-            out_ += "  " + state_node(*s);
+        const auto node = [&](const Entry& entry) {
+            return entry.second ? removed_state_node(*entry.first) : state_node(*entry.first);
+        };
+        for (const auto& entry : ungrouped) {
+            out_ += "  " + node(entry);
         }
         for (const auto& g : group_order) {
             out_ += fmt::format("  subgraph \"cluster_{}\" {{\n", escape_dot_string(g));
             out_ += fmt::format("    label=\"{}\"; fontname=\"Helvetica-Bold\"; fontsize=13; style=\"rounded,filled\"; "
                                 "color=\"#bababa\"; fillcolor=\"#f7f7f7\";\n",
                                 escape_dot_string(g));
-            for (const auto* s : groups[g]) {
-                out_ += "    " + state_node(*s);
+            if (const auto it = pinned_clusters_.find("cluster_" + g); it != pinned_clusters_.end()) {
+                const auto& b = it->second;
+                out_ += fmt::format("    bb=\"{:.2f},{:.2f},{:.2f},{:.2f}\";\n", b.x0, b.y0, b.x1, b.y1);
+            }
+            for (const auto& entry : groups[g]) {
+                out_ += "    " + node(entry);
             }
             out_ += "  }\n";
         }
-        out_ += fmt::format("  __initial -> {} [arrowsize=0.8];\n", node_id(m_.state(m_.initial_state())));
+        const std::string& initial = m_.state(m_.initial_state()).name;
+        out_ += fmt::format("  __initial -> {} [arrowsize=0.8{}];\n", node_id(m_.state(m_.initial_state())),
+                            edge_extra("e:__initial", "__initial", initial, true));
     }
 
     /// `group`: the transitions one edge stands for, each labelled. `expansions`: for the edge of a `*` row, every
@@ -717,30 +1113,57 @@ private:
         }
         std::string tags;
         for (std::size_t k : trans_marks_[t.id.index()]) {
-            tags += fmt::format("{}F{}", tags.empty() ? "" : " ", k + 1);
+            tags += (tags.empty() ? "" : " ") + mark_tag(k);
             color = mark_color(h_.marks[k].kind);
             fontcolor = color;
             penwidth = 2.0;
         }
+        std::string prefix;  // finding tags and witness step numbers, before the label
         if (!tags.empty()) {
-            label = tags + ": " + label;
+            prefix = tags + ": ";
         }
         if (!numbers.empty()) {
             std::string n;
             for (std::size_t k : numbers) {
                 n += (n.empty() ? "" : ",") + std::to_string(k);
             }
-            label = "(" + n + ") " + label;
+            prefix = "(" + n + ") " + prefix;
             color = kTraceColor;
             fontcolor = kTraceColor;
             penwidth = 3.0;
         }
+        label = prefix + label;
         if (disabled) {
             color = "#d9d9d9";
             fontcolor = "#bdbdbd";
         }
-        std::string attrs = fmt::format("label=\"{}\", style={}, color=\"{}\", fontcolor=\"{}\"{}",
-                                        escape_dot_string(label), style.style, color, fontcolor, style.extra);
+        std::string label_attr = "\"" + escape_dot_string(label) + "\"";
+        const auto change = !expansions.empty() ? row_status(expansions)
+                            : group.size() == 1 ? status(t.id.index())
+                                                : std::nullopt;
+        if (change == model::DiffKind::Added) {
+            color = kAddedColor;
+            fontcolor = color;
+            penwidth = std::max(penwidth, 2.5);
+            label_attr = "\"" + escape_dot_string("+ " + label) + "\"";
+        } else if (change == model::DiffKind::Changed) {
+            color = kChangedColor;
+            fontcolor = color;
+            penwidth = std::max(penwidth, 2.5);
+            std::size_t changed = t.id.index();
+            for (std::size_t e : expansions) {
+                if (status_[e] == model::DiffKind::Changed) {
+                    changed = e;
+                    break;
+                }
+            }
+            const auto& now = m_.transition(TransitionId{changed});
+            label_attr = "<" + escape_html(prefix) +
+                         changed_label_html(p_->input.base, p_->input.base.transition(*base_of_[changed]), m_, now) +
+                         ">";
+        }
+        std::string attrs = fmt::format("label={}, style={}, color=\"{}\", fontcolor=\"{}\"{}", label_attr, style.style,
+                                        color, fontcolor, style.extra);
         if (penwidth > 0.0) {
             attrs += fmt::format(", penwidth={}", penwidth);
         }
@@ -751,7 +1174,67 @@ private:
     /// Whether `t` is drawn on its own (it carries a finding or a witness step) rather than merged with the
     /// other transitions between the same two states by the same actor.
     bool drawn_alone(const model::Transition& t) const {
-        return !trans_marks_[t.id.index()].empty() || !trace_numbers_[t.id.index()].empty();
+        return !trans_marks_[t.id.index()].empty() || !trace_numbers_[t.id.index()].empty() ||
+               status(t.id.index()).has_value();
+    }
+
+    /// The id of the edge that stands for `group` (see base_name).
+    std::string edge_id(const std::vector<const model::Transition*>& group) const {
+        std::string id = "e";
+        for (const auto* g : group) {
+            id += ":" + base_name(*g);
+        }
+        return id;
+    }
+
+    /// Whether an edge standing for `group` is drawn as in the base (no member added or changed).
+    bool as_in_base(const std::vector<const model::Transition*>& group) const {
+        return std::none_of(group.begin(), group.end(), [&](const auto* g) { return status(g->id.index()); });
+    }
+
+    /// The base's transitions that the proposal removes, drawn grey, dashed and struck through. A removed `*` row
+    /// is drawn from "any state" once, and only when all its expansions are removed (expansions from a removed
+    /// state go with that state); self-loops are listed inside their state.
+    void removed_transitions() {
+        const auto& base = p_->input.base;
+        std::set<std::uint32_t> rows;
+        for (const auto* t : removed_) {
+            if (t->source == t->target && !t->from_any) {
+                continue;
+            }
+            std::string tail = base.state(t->source).name;
+            std::string id = "e:" + t->name;
+            if (t->from_any) {
+                const auto removed_of_row = std::count_if(
+                    removed_.begin(), removed_.end(), [&](const auto* u) { return u->from_any && u->row == t->row; });
+                const auto& base_rows = all_base_rows();
+                const bool whole_row = removed_of_row == std::count(base_rows.begin(), base_rows.end(), t->row);
+                if (!whole_row || !rows.insert(t->row).second) {
+                    continue;
+                }
+                tail = "__any";
+                id = "any:" + t->name;
+            }
+            const std::string label = struck_html(escape_html_lines(edge_label(base, *t)));
+            out_ += fmt::format("  \"{}\" -> \"{}\" [label=<{}>, style=dashed, color=\"{}\", fontcolor=\"{}\", "
+                                "tooltip=\"{}\"{}];\n",
+                                escape_dot_string(tail), escape_dot_string(base.state(t->target).name), label,
+                                kRemovedColor, kRemovedColor, escape_dot_string("removed by the proposal: " + t->name),
+                                edge_extra(id, tail, base.state(t->target).name, true));
+        }
+    }
+
+    /// The row of every expansion of a `*` row in the base, one entry per expansion.
+    const std::vector<std::uint32_t>& all_base_rows() {
+        if (base_any_rows_.empty()) {
+            const auto& base = p_->input.base;
+            for (std::size_t i = 0; i < base.transition_count(); ++i) {
+                if (base.transition(TransitionId{i}).from_any) {
+                    base_any_rows_.push_back(base.transition(TransitionId{i}).row);
+                }
+            }
+        }
+        return base_any_rows_;
     }
 
     void transitions() {
@@ -767,8 +1250,7 @@ private:
             const auto& numbers = trace_numbers_[i];
             if (t.from_any) {
                 if (!any_node) {
-                    out_ += "  __any [label=\"any state\", shape=box, style=\"rounded,dashed\", color=\"#4d4d4d\", "
-                            "fontcolor=\"#4d4d4d\", fontsize=11];\n";
+                    any_node_text();
                     any_node = true;
                 }
                 if (any_rows_drawn.insert(t.row).second) {
@@ -787,13 +1269,17 @@ private:
                             expansions.push_back(j);
                         }
                     }
-                    out_ += fmt::format("  __any -> {} [{}];\n", node_id(m_.state(t.target)),
-                                        edge_attrs({&t}, all_disabled, {}, expansions));
+                    out_ += fmt::format(
+                        "  __any -> {} [{}{}];\n", node_id(m_.state(t.target)),
+                        edge_attrs({&t}, all_disabled, {}, expansions),
+                        edge_extra("any:" + base_name(t), "__any", m_.state(t.target).name, !row_status(expansions)));
                 }
                 if (!numbers.empty()) {
                     // A step of the witness through this row: drawn from the state it actually left.
-                    out_ += fmt::format("  {} -> {} [{}, constraint=false];\n", node_id(m_.state(t.source)),
-                                        node_id(m_.state(t.target)), edge_attrs({&t}, false, numbers));
+                    out_ += fmt::format(
+                        "  {} -> {} [{}, constraint=false{}];\n", node_id(m_.state(t.source)),
+                        node_id(m_.state(t.target)), edge_attrs({&t}, false, numbers),
+                        edge_extra("step:" + base_name(t), m_.state(t.source).name, m_.state(t.target).name, false));
                 }
                 continue;
             }
@@ -801,8 +1287,10 @@ private:
                 continue;  // drawn inside the state (state_node)
             }
             if (drawn_alone(t)) {
-                out_ += fmt::format("  {} -> {} [{}];\n", node_id(m_.state(t.source)), node_id(m_.state(t.target)),
-                                    edge_attrs({&t}, disabled_[i], numbers));
+                out_ += fmt::format(
+                    "  {} -> {} [{}{}];\n", node_id(m_.state(t.source)), node_id(m_.state(t.target)),
+                    edge_attrs({&t}, disabled_[i], numbers),
+                    edge_extra(edge_id({&t}), m_.state(t.source).name, m_.state(t.target).name, as_in_base({&t})));
                 continue;
             }
             auto key =
@@ -819,9 +1307,125 @@ private:
                 group.push_back(&m_.transition(TransitionId{i}));
             }
             const auto& first = *group.front();
-            out_ += fmt::format("  {} -> {} [{}];\n", node_id(m_.state(first.source)), node_id(m_.state(first.target)),
-                                edge_attrs(group, std::get<3>(key), {}));
+            out_ += fmt::format("  {} -> {} [{}{}];\n", node_id(m_.state(first.source)),
+                                node_id(m_.state(first.target)), edge_attrs(group, std::get<3>(key), {}),
+                                edge_extra(edge_id(group), m_.state(first.source).name, m_.state(first.target).name,
+                                           as_in_base(group)));
         }
+        if (p_ != nullptr && !any_node &&
+            std::any_of(removed_.begin(), removed_.end(), [](const auto* t) { return t->from_any; })) {
+            any_node_text();  // for the base's `*` rows the proposal removes
+        }
+    }
+
+    void any_node_text() {
+        const std::string pos = pos_attr("__any");
+        out_ += fmt::format("  __any [label=\"any state\", shape=box, style=\"rounded,dashed\", color=\"#4d4d4d\", "
+                            "fontcolor=\"#4d4d4d\", fontsize=11{}];\n",
+                            pos.empty() ? "" : ", " + pos);
+    }
+
+    /// "2 states added, 1 transition changed, ..." (or "no change to states or transitions").
+    std::string change_counts() const {
+        const auto& diff = p_->input.diff;
+        std::string out;
+        const auto add = [&](std::size_t n, const char* what, model::DiffKind kind) {
+            if (n > 0) {
+                out += fmt::format("{}{} {}{} {}", out.empty() ? "" : ", ", n, what, n == 1 ? "" : "s",
+                                   model::diff_kind_name(kind));
+            }
+        };
+        for (auto kind : {model::DiffKind::Added, model::DiffKind::Changed, model::DiffKind::Removed}) {
+            add(static_cast<std::size_t>(std::count_if(diff.states.begin(), diff.states.end(),
+                                                       [&](const auto& d) { return d.kind == kind; })),
+                "state", kind);
+            add(static_cast<std::size_t>(std::count_if(diff.transitions.begin(), diff.transitions.end(),
+                                                       [&](const auto& d) { return d.kind == kind; })),
+                "transition", kind);
+        }
+        return out.empty() ? "no state or transition changed" : out;
+    }
+
+    /// Legend rows of a proposal diagram: the three markings, then the other declarations it changes.
+    std::string proposal_legend() const {
+        // A row for each marking the picture uses; "no state or transition changed" is in the title otherwise.
+        const auto& diff = p_->input.diff;
+        const auto any = [&](model::DiffKind kind) {
+            return std::any_of(diff.states.begin(), diff.states.end(), [&](const auto& d) { return d.kind == kind; }) ||
+                   std::any_of(diff.transitions.begin(), diff.transitions.end(),
+                               [&](const auto& d) { return d.kind == kind; });
+        };
+        std::string rows;
+        if (any(model::DiffKind::Added)) {
+            rows +=
+                fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{0}\"><B>+ \u2501\u2501\u25B6</B></FONT></TD><TD "
+                            "ALIGN=\"LEFT\"><FONT COLOR=\"{0}\">added by the proposal: green, bold, +</FONT></TD></TR>",
+                            kAddedColor);
+        }
+        if (any(model::DiffKind::Changed)) {
+            rows += fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{0}\"><B>\u2501\u2501\u25B6</B></FONT></TD><TD "
+                                "ALIGN=\"LEFT\"><FONT COLOR=\"{0}\">changed by the proposal: orange; the base's value "
+                                "</FONT><FONT COLOR=\"{1}\"><S>struck through</S></FONT><FONT COLOR=\"{0}\">, then the "
+                                "proposal's</FONT></TD></TR>",
+                                kChangedColor, kRemovedColor);
+        }
+        if (any(model::DiffKind::Removed)) {
+            rows +=
+                fmt::format("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{0}\">\u2012 \u2012 \u25B6</FONT></TD><TD "
+                            "ALIGN=\"LEFT\"><FONT COLOR=\"{0}\">removed by the proposal (drawn from the base): grey, "
+                            "dashed, <S>struck through</S></FONT></TD></TR>",
+                            kRemovedColor);
+        }
+        for (const auto& d : diff.declarations) {
+            std::string text;
+            const char* color = kAddedColor;
+            switch (d.kind) {
+            case model::DiffKind::Added:
+                text = "+ " + escape_html(d.element + " " + d.proposal_text);
+                break;
+            case model::DiffKind::Changed:
+                color = kChangedColor;
+                text = escape_html(d.element + " ") +
+                       fmt::format("<FONT COLOR=\"{}\"><S>{}</S></FONT> \u2192 ", kRemovedColor,
+                                   escape_html(d.base_text)) +
+                       escape_html(d.proposal_text);
+                break;
+            case model::DiffKind::Removed:
+                color = kRemovedColor;
+                text = "<S>" + escape_html(d.element + " " + d.base_text) + "</S>";
+                break;
+            }
+            rows += fmt::format("<TR><TD></TD><TD ALIGN=\"LEFT\"><FONT COLOR=\"{}\">{}</FONT></TD></TR>", color, text);
+        }
+        return rows;
+    }
+
+    /// A finding's row in the legend. In a proposal diagram it says how the finding changed; a resolved one is
+    /// the base's, numbered "base #n" and struck through.
+    std::string mark_row(std::size_t i) const {
+        const auto& mark = h_.marks[i];
+        std::string text = wrap(
+            mark.kind == MarkKind::Property ? mark.summary : fmt::format("{}: {}", mark_name(mark.kind), mark.summary),
+            90);
+        if (!mark.condition.empty()) {
+            text += "\nwhen " + wrap(mark.condition, 86);
+        }
+        std::string html = escape_html_lines(text);
+        std::string tag = mark.resolved ? numbers_text(mark.numbers, "base #") : mark_tag(i);
+        std::string color = mark_color(mark.kind);
+        if (mark.resolved) {
+            html = struck_html(html);
+            color = kAddedColor;
+        }
+        if (!mark.change.empty()) {
+            html = "<B>" + escape_html(mark.change) + "</B>: " + html;
+        }
+        if (!mark.detail.empty()) {
+            html += "<BR/>" + escape_html_lines(wrap(mark.detail, 90));
+        }
+        return fmt::format("<TR><TD ALIGN=\"LEFT\" VALIGN=\"TOP\"><FONT COLOR=\"{0}\"><B>{1}</B></FONT></TD>"
+                           "<TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT COLOR=\"{0}\">{2}</FONT></TD></TR>",
+                           color, escape_html(tag), html);
     }
 
     void legend() {
@@ -863,18 +1467,11 @@ private:
                                 "</TD></TR>",
                                 kTraceColor);
         }
+        if (p_ != nullptr) {
+            rows += proposal_legend();
+        }
         for (std::size_t i = 0; i < h_.marks.size(); ++i) {
-            const auto& mark = h_.marks[i];
-            std::string text =
-                wrap(mark.kind == MarkKind::Property ? mark.summary
-                                                     : fmt::format("{}: {}", mark_name(mark.kind), mark.summary),
-                     90);
-            if (!mark.condition.empty()) {
-                text += "\nwhen " + wrap(mark.condition, 86);
-            }
-            rows += fmt::format("<TR><TD ALIGN=\"LEFT\" VALIGN=\"TOP\"><FONT COLOR=\"{0}\"><B>F{1}</B></FONT></TD>"
-                                "<TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT COLOR=\"{0}\">{2}</FONT></TD></TR>",
-                                mark_color(mark.kind), i + 1, escape_html_lines(text));
+            rows += mark_row(i);
         }
         // The legend is the graph's label, under the title: as a node it would take part in the layout.
         legend_ = fmt::format("<TABLE BORDER=\"1\" COLOR=\"#bababa\" CELLBORDER=\"0\" CELLSPACING=\"0\" "
@@ -956,6 +1553,15 @@ private:
     const DotOptions& o_;
     const Highlights& h_;
     model::Interpreter interp_;
+    bool edge_ids_{false};               ///< give every edge an `id` (proposal diagrams and their base's layout)
+    const ProposalContext* p_{nullptr};  ///< set for a proposal diagram (m_ is the proposal)
+    std::vector<std::optional<model::DiffKind>> status_{};  ///< per transition: Added, Changed or unchanged
+    std::vector<std::optional<TransitionId>> base_of_{};    ///< per transition: its base counterpart, if any
+    std::vector<const model::State*> removed_states_{};     ///< the base's, drawn struck through
+    std::vector<const model::Transition*> removed_{};       ///< the base's, drawn struck through
+    std::vector<std::uint32_t> base_any_rows_{};
+    std::map<std::string, Layout::Node> pins_{};  ///< node positions (pinned proposal diagrams)
+    std::map<std::string, Layout::Box> pinned_clusters_{};
     std::string out_{};
     std::string legend_{};
     std::vector<bool> disabled_{};
@@ -984,6 +1590,19 @@ std::vector<TransitionId> disabled_transitions(const model::Model& model,
 
 std::string to_dot(const model::Model& model, const DotOptions& options, const Highlights& highlights) {
     return DotWriter{model, options, highlights}.write();
+}
+
+std::string proposal_base_dot(const ProposalInput& input, const DotOptions& options) {
+    DotOptions base_options = options;
+    base_options.title.clear();  // the base's own title: it is the base figure
+    base_options.fixed = input.base_fixed;
+    return DotWriter{input.base, base_options, input.base_highlights, true}.write();
+}
+
+std::string proposal_to_dot(const ProposalInput& input, const DotOptions& options, const Highlights& highlights,
+                            const Layout& base, const Layout& unpinned) {
+    const ProposalContext context{input, base, unpinned};
+    return DotWriter{input.proposal, options, highlights, true, &context}.write();
 }
 
 }  // namespace lwm2mc::diagrams

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -402,6 +403,62 @@ TEST(CliDiagram, TraceDrawsTheWitnessOfTheServerInitiatedOnlyFinding) {
     EXPECT_NE(dot.find("(2) si_write"), std::string::npos);
     EXPECT_NE(dot.find("(3) exchange_lifetime_expired"), std::string::npos);
     EXPECT_NE(dot.find("witness: no-recovery:BsFailed under factory=false, smartcard=false"), std::string::npos);
+    fs::remove(out);
+}
+
+TEST(CliDiagram, ProposalWithFindingsUsesCheckNumbersAndTheBaseLayout) {
+    const fs::path out = fs::temp_directory_path() / ("lwm2mc_proposal_" + std::to_string(::getpid()) + ".dot");
+    CliRun base = run("check " + kModel + " --fail-on never --format json");
+    CliRun proposal = run("check " + kModel + " --proposal " + kOverlay + " --fail-on never --format json");
+    ASSERT_EQ(base.code, 0) << base.err;
+    ASSERT_EQ(proposal.code, 0) << proposal.err;
+    const auto base_report = nlohmann::json::parse(base.out);
+    const auto proposal_report = nlohmann::json::parse(proposal.out);
+
+    CliRun r = run("diagram " + kModel + " --proposal " + kOverlay + " --findings -o " + out.string());
+
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string dot = slurp(out);
+    EXPECT_NE(dot.find("proposal on lwm2m_ts10_draft: no state or transition changed"), std::string::npos);
+    EXPECT_NE(dot.find("+ constraint ci_with_si: server_initiated -&gt; client_initiated"), std::string::npos);
+    EXPECT_NE(dot.find("graph [layout=nop2, splines=true];"), std::string::npos);
+    EXPECT_EQ(dot.find(">F1<"), std::string::npos);
+    // Every state is pinned.
+    for (const char* state : {"Init", "Registered", "BsFailed", "BsHoldOff"}) {
+        const auto at = dot.find(std::string("\n    \"") + state + "\" [");
+        const auto line = dot.substr(at == std::string::npos ? 0 : at, dot.find('\n', at + 1) - at);
+        EXPECT_NE(line.find("pos=\""), std::string::npos) << state;
+    }
+    // A state finding of the proposal carries its number in `check`'s report.
+    bool state_finding = false;
+    const auto& findings = proposal_report["findings"];
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+        if (findings[i]["kind"] == "unreachable-state") {
+            EXPECT_NE(dot.find(">#" + std::to_string(i + 1) + "<"), std::string::npos) << findings[i]["id"];
+            state_finding = true;
+        }
+    }
+    EXPECT_TRUE(state_finding);
+    // A resolved finding has the base's number: "base #5", or within a run "base #1–#4".
+    std::vector<std::pair<std::size_t, std::size_t>> tagged;
+    const std::regex tag{"base #([0-9]+)(\u2013#([0-9]+))?"};
+    for (auto it = std::sregex_iterator(dot.begin(), dot.end(), tag); it != std::sregex_iterator(); ++it) {
+        const std::size_t first = std::stoul((*it)[1].str());
+        tagged.emplace_back(first, (*it)[3].matched ? std::stoul((*it)[3].str()) : first);
+    }
+    const auto& resolved = proposal_report["compared_with"]["resolved"];
+    ASSERT_FALSE(resolved.empty()) << proposal.out;
+    for (const auto& f : resolved) {
+        const auto& base_findings = base_report["findings"];
+        for (std::size_t i = 0; i < base_findings.size(); ++i) {
+            if (base_findings[i]["id"] == f["id"]) {
+                EXPECT_TRUE(std::any_of(tagged.begin(), tagged.end(),
+                                        [&](const auto& run) { return run.first <= i + 1 && i + 1 <= run.second; }))
+                    << f["id"] << " is base #" << i + 1;
+            }
+        }
+    }
+    EXPECT_NE(dot.find("<B>resolved</B>: <S>"), std::string::npos);
     fs::remove(out);
 }
 

@@ -6,7 +6,9 @@
 #include "lwm2mc/diagrams/render.hpp"
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/loader.hpp"
+#include "lwm2mc/model/model_diff.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -304,4 +306,172 @@ TEST(DotCoverage, WithoutCoverageNothingChanges) {
 
     EXPECT_EQ(count(dot, "\u00D7"), 0U);
     EXPECT_EQ(count(dot, "covered"), 0U);
+}
+
+// ---- proposal diagrams ----------------------------------------------------------------------------------
+
+namespace {
+
+/// config.lwm2m with the overlay proposal.lwm2m: HoldOff + write -> Pending removed, the guard of HoldOff +
+/// expired changed, a state Sleeping with two rows added, a constraint added.
+struct ProposalFixture {
+    model::Model base = load(kData + "/diagrams/config.lwm2m");
+    model::Model proposal = [] {
+        auto r = model::load_with_overlay(kData + "/diagrams/config.lwm2m", kData + "/diagrams/proposal.lwm2m");
+        if (!r.ok()) {
+            ADD_FAILURE() << "cannot load the proposal";
+            throw std::runtime_error("proposal");
+        }
+        return std::move(*r.model);
+    }();
+    model::ModelDiff diff = model::diff_models(base, proposal);
+    diagrams::ProposalInput input{base, proposal, diff, {}, {}};
+};
+
+/// A made-up base layout: states on a column, 100 points apart, every node 80 x 30 points.
+diagrams::Layout column_layout(const model::Model& m) {
+    diagrams::Layout layout;
+    layout.nodes["__initial"] = {50, 1000, 13, 13};
+    layout.nodes["__any"] = {300, 1000, 80, 30};
+    for (std::size_t i = 0; i < m.state_count(); ++i) {
+        layout.nodes[m.state(model::StateId{i}).name] = {50, 900 - 100.0 * static_cast<double>(i), 80, 30};
+    }
+    return layout;
+}
+
+/// The attributes of the first DOT line that starts with `start` (after indentation).
+std::string line_of(const std::string& dot, const std::string& start) {
+    std::istringstream in(dot);
+    for (std::string line; std::getline(in, line);) {
+        const auto first = line.find_first_not_of(' ');
+        if (first != std::string::npos && line.compare(first, start.size(), start) == 0) {
+            return line;
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST(DotProposal, MarksAddedChangedAndRemovedElements) {
+    ProposalFixture f;
+
+    const std::string dot = diagrams::proposal_to_dot(f.input, {}, {}, {}, {});
+
+    expect_golden("proposal", dot);
+    // Added: the state and its rows, green, bold, "+".
+    EXPECT_NE(line_of(dot, "\"Sleeping\" [").find("<B>+ Sleeping</B>"), std::string::npos) << dot;
+    EXPECT_NE(line_of(dot, "\"Sleeping\" [").find("color=\"#1a9850\""), std::string::npos);
+    const std::string sleep = line_of(dot, "\"Registered\" -> \"Sleeping\"");
+    EXPECT_NE(sleep.find("label=\"+ sleep\""), std::string::npos) << sleep;
+    EXPECT_NE(sleep.find("color=\"#1a9850\""), std::string::npos);
+    // Changed: orange, the base's guard struck through above the proposal's.
+    const std::string expired = line_of(dot, "\"HoldOff\" -> \"Requesting\"");
+    EXPECT_NE(expired.find("color=\"#e66101\""), std::string::npos) << expired;
+    EXPECT_NE(expired.find("<S>[ci]</S>"), std::string::npos) << expired;
+    EXPECT_NE(expired.find("[ci &amp;&amp; hold_off &gt; 0]"), std::string::npos) << expired;
+    // Removed: drawn from the base, grey, dashed, struck through.
+    const std::string write = line_of(dot, "\"HoldOff\" -> \"Pending\"");
+    EXPECT_NE(write.find("<S>write</S>"), std::string::npos) << write;
+    EXPECT_NE(write.find("style=dashed, color=\"#969696\""), std::string::npos) << write;
+    // The legend has an entry for each, and the constraint the proposal adds.
+    EXPECT_NE(dot.find("added by the proposal"), std::string::npos);
+    EXPECT_NE(dot.find("changed by the proposal"), std::string::npos);
+    EXPECT_NE(dot.find("removed by the proposal"), std::string::npos);
+    EXPECT_NE(dot.find("+ constraint needs_ci: ci"), std::string::npos);
+    EXPECT_NE(dot.find("proposal on config_greying: 1 state added, 3 transitions added, 1 transition changed, "
+                       "1 transition removed"),
+              std::string::npos);
+    // Without a base layout nothing is pinned.
+    EXPECT_EQ(count(dot, "pos="), 0U);
+    EXPECT_EQ(count(dot, "nop2"), 0U);
+}
+
+TEST(DotProposal, CommonNodesKeepTheBasePositionsAndAddedOnesTheirOffset) {
+    ProposalFixture f;
+    const diagrams::Layout base = column_layout(f.base);
+    // The proposal's own layout: Sleeping 120 points right of Registered.
+    diagrams::Layout own = column_layout(f.proposal);
+    own.nodes["Sleeping"] = {own.nodes["Registered"].x + 120, own.nodes["Registered"].y, 90, 30};
+
+    const std::string dot = diagrams::proposal_to_dot(f.input, {}, {}, base, own);
+
+    EXPECT_NE(dot.find("graph [layout=nop2, splines=true];"), std::string::npos);
+    for (const auto& [name, node] : base.nodes) {
+        const std::string pos = fmt::format("pos=\"{:.2f},{:.2f}\"", node.x, node.y);
+        const std::string line = line_of(dot, name.rfind("__", 0) == 0 ? name + " [" : "\"" + name + "\" [");
+        EXPECT_NE(line.find(pos), std::string::npos) << name << ": " << line;
+    }
+    const auto& registered = base.nodes.at("Registered");
+    EXPECT_NE(
+        line_of(dot, "\"Sleeping\" [").find(fmt::format("pos=\"{:.2f},{:.2f}\"", registered.x + 120, registered.y)),
+        std::string::npos)
+        << line_of(dot, "\"Sleeping\" [");
+}
+
+TEST(DotProposal, EdgesDrawnAsInTheBaseKeepItsSplines) {
+    ProposalFixture f;
+    diagrams::Layout base = column_layout(f.base);
+    base.edges["e:Init.boot.HoldOff"] = {"e,50,810 50,880", "60,850"};
+    base.edges["e:HoldOff.expired.Requesting"] = {"e,50,710 50,780", "60,750"};
+    const diagrams::Layout own = column_layout(f.proposal);
+
+    const std::string dot = diagrams::proposal_to_dot(f.input, {}, {}, base, own);
+
+    const std::string boot = line_of(dot, "\"Init\" -> \"HoldOff\"");
+    EXPECT_NE(boot.find("id=\"e:Init.boot.HoldOff\", pos=\"e,50,810 50,880\", lp=\"60,850\""), std::string::npos)
+        << boot;
+    // A changed edge is routed anew (its label differs).
+    EXPECT_EQ(line_of(dot, "\"HoldOff\" -> \"Requesting\"").find("pos="), std::string::npos);
+}
+
+TEST(DotProposal, FindingsUseCheckNumbersAndResolvedOnesTheBaseNumber) {
+    ProposalFixture f;
+    Highlights h;
+    diagrams::Mark unreachable;
+    unreachable.kind = MarkKind::Unreachable;
+    unreachable.summary = "not reached: Sleeping";
+    unreachable.states = {*f.proposal.find_state("Sleeping")};
+    unreachable.numbers = {4};
+    unreachable.change = "new";
+    h.marks.push_back(unreachable);
+    diagrams::Mark resolved;
+    resolved.kind = MarkKind::Unreachable;
+    resolved.summary = "not reached: Pending";
+    resolved.numbers = {2};
+    resolved.resolved = true;
+    resolved.change = "resolved";
+    h.marks.push_back(resolved);
+
+    const std::string dot = diagrams::proposal_to_dot(f.input, {}, h, {}, {});
+
+    EXPECT_NE(line_of(dot, "\"Sleeping\" [").find(">#4<"), std::string::npos) << line_of(dot, "\"Sleeping\" [");
+    EXPECT_NE(dot.find("<B>#4</B></FONT></TD><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT COLOR=\"#969696\"><B>new</B>: "
+                       "unreachable: not reached: Sleeping"),
+              std::string::npos);
+    EXPECT_NE(
+        dot.find("<B>base #2</B></FONT></TD><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT COLOR=\"#1a9850\"><B>resolved"
+                 "</B>: <S>unreachable: not reached: Pending</S>"),
+        std::string::npos);
+    EXPECT_EQ(count(dot, "F1"), 0U);
+    // The resolved finding names base states: it marks none of the proposal's.
+    EXPECT_EQ(line_of(dot, "\"Pending\" [").find("#2"), std::string::npos);
+}
+
+TEST(DotProposal, RendersWithThePositionsOfTheBaseLayout) {
+    ProposalFixture f;
+
+    const std::string dot = diagrams::proposal_dot(f.input, {}, {});
+    const diagrams::Layout base = diagrams::lay_out(diagrams::proposal_base_dot(f.input));
+    const std::string svg = diagrams::render(dot, diagrams::ImageFormat::Svg);
+
+    for (std::size_t i = 0; i < f.base.state_count(); ++i) {
+        const std::string& name = f.base.state(model::StateId{i}).name;
+        const auto& node = base.nodes.at(name);
+        EXPECT_NE(line_of(dot, "\"" + name + "\" [").find(fmt::format("pos=\"{:.2f},{:.2f}\"", node.x, node.y)),
+                  std::string::npos)
+            << name;
+    }
+    EXPECT_NE(svg.find("Sleeping"), std::string::npos);
+    EXPECT_NE(svg.find("<svg"), std::string::npos);
 }
