@@ -30,8 +30,9 @@ std::optional<MarkKind> mark_kind(FindingKind k) {
     case FindingKind::UnreachableState:
         return MarkKind::Unreachable;
     case FindingKind::NoRecovery:
-    case FindingKind::NeedsIntervention:  // TODO(proposal diagrams): a mark of its own
         return MarkKind::NoRecovery;
+    case FindingKind::NeedsIntervention:
+        return MarkKind::NeedsIntervention;
     case FindingKind::Deadlock:
         return MarkKind::Deadlock;
     case FindingKind::Ambiguity:
@@ -70,7 +71,8 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
         const FindingNote none;
         const FindingNote& about = note == notes.end() ? none : note->second;
         const std::string condition = condition_text(f);
-        if (*kind == MarkKind::Unreachable || *kind == MarkKind::NoRecovery || *kind == MarkKind::Deadlock) {
+        if (*kind == MarkKind::Unreachable || *kind == MarkKind::NoRecovery || *kind == MarkKind::NeedsIntervention ||
+            *kind == MarkKind::Deadlock) {
             if (f.states.empty()) {
                 continue;
             }
@@ -121,6 +123,11 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
             break;
         case MarkKind::NoRecovery:
             mark.summary = "no relied-on path back to a goal state from " + names;
+            break;
+        case MarkKind::NeedsIntervention:
+            mark.summary = "only an operator step (power cycle, Reboot, Factory Reset) leads back to a goal state "
+                           "from " +
+                           names;
             break;
         case MarkKind::Deadlock:
             mark.summary = "runs stop in " + names;

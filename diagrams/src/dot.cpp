@@ -352,6 +352,8 @@ const char* mark_color(MarkKind k) {
         return "#969696";
     case MarkKind::NoRecovery:
         return "#d73027";
+    case MarkKind::NeedsIntervention:
+        return "#e08214";
     case MarkKind::Deadlock:
         return "#a50026";
     case MarkKind::Ambiguity:
@@ -368,6 +370,8 @@ const char* mark_name(MarkKind k) {
         return "unreachable";
     case MarkKind::NoRecovery:
         return "no recovery";
+    case MarkKind::NeedsIntervention:
+        return "needs an operator";
     case MarkKind::Deadlock:
         return "deadlock";
     case MarkKind::Ambiguity:
@@ -927,6 +931,13 @@ private:
                 fill = "#f4a582";
                 color = mark_color(mark.kind);
                 penwidth = 2.0;
+                break;
+            case MarkKind::NeedsIntervention:
+                if (fill != "#f4a582") {  // no recovery at all wins over "only with an operator"
+                    fill = "#fee0b6";
+                    color = mark_color(mark.kind);
+                    penwidth = 2.0;
+                }
                 break;
             case MarkKind::Deadlock:
                 color = mark_color(mark.kind);

@@ -21,9 +21,11 @@ namespace lwm2mc::diagrams {
 enum class MarkKind {
     Unreachable,  ///< states no run reaches (grey)
     NoRecovery,   ///< states from which no relied-on path leads back to a goal (red)
-    Deadlock,     ///< states where a run stops without being final (double border)
-    Ambiguity,    ///< transition pairs that can be enabled together on one event (magenta)
-    Property,     ///< a failing property; listed in the legend, its states marked
+    /// states from which only an operator step (power cycle, Reboot, Factory Reset) leads back (orange, dashed)
+    NeedsIntervention,
+    Deadlock,   ///< states where a run stops without being final (double border)
+    Ambiguity,  ///< transition pairs that can be enabled together on one event (magenta)
+    Property,   ///< a failing property; listed in the legend, its states marked
 };
 
 /// One finding (or several of one kind and condition) to draw. Without `numbers` the diagram numbers marks F1, F2,
