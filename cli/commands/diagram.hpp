@@ -30,6 +30,10 @@ struct DiagramCommandOptions {
 /// Findings as highlight sets: states of one kind under one condition form one mark (F1, F2, ...).
 diagrams::Highlights highlights_from(const model::Model& model, const checker::CheckResult& result);
 
+/// The witness of `finding` as a trace overlay (titled with the finding's id and configuration); nullopt when it has
+/// no witness.
+std::optional<diagrams::TraceOverlay> trace_overlay(const checker::Finding& finding);
+
 /// A suite document read against a model.
 struct SuiteCoverage {
     diagrams::Coverage coverage{};
