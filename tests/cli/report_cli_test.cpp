@@ -17,6 +17,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "cli_run.hpp"
@@ -288,6 +289,58 @@ TEST(CliReports, HtmlOfEveryShippedModelIsOneSelfContainedFile) {
     CliRun proposal = run_cli("check " + kModel + " --proposal " + kOverlay + " --fail-on never --format html");
     EXPECT_NE(proposal.out.find("<h2 id=\"comparison\">Compared with the base model"), std::string::npos);
     EXPECT_NE(proposal.out.find("class=\"change-resolved\""), std::string::npos);
+}
+
+/// A small model whose docs, refs and names need escaping in HTML and XML, in a temporary file.
+fs::path write_model(const std::string& tag, const std::string& text) {
+    const fs::path path =
+        fs::temp_directory_path() / ("lwm2mc-reports-" + tag + "-" + std::to_string(::getpid()) + ".lwm2m");
+    std::ofstream(path) << text;
+    return path;
+}
+
+TEST(CliReports, DescriptionsAndRefsAreEscapedInHtmlAndJunit) {
+    const fs::path path =
+        write_model("escape", "model m;\n"
+                              "state A initial goal \"starts <here> & 'there'\" ref \"TS <5.2> & more\";\n"
+                              "state B \"<script>alert(1)</script>\" ref \"R&D\";\n"
+                              "event e: client;\nA + e [false] -> B;\n");
+
+    CliRun html = run_cli("check " + path.string() + " --fail-on never --format html");
+    CliRun junit = run_cli("check " + path.string() + " --format junit --fail-on note");
+    fs::remove(path);
+
+    ASSERT_EQ(html.code, 0) << html.err;
+    EXPECT_EQ(html.out.find("<script>"), std::string::npos);
+    EXPECT_NE(html.out.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos) << html.out;
+    EXPECT_NE(html.out.find("R&amp;D"), std::string::npos);
+    EXPECT_NE(junit.out.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos) << junit.out;
+    EXPECT_NE(junit.out.find("<failure message=\"state &apos;B&apos; is unreachable"), std::string::npos) << junit.out;
+}
+
+TEST(CliReports, UndecidedItemsAreErrorsInJunitAndNotificationsInSarif) {
+    // 2^21 configurations: more than the explicit engine enumerates, so it decides nothing
+    std::string text = "model m;\n";
+    std::string all;
+    for (int i = 0; i < 21; ++i) {
+        text += "parameter p" + std::to_string(i) + ": bool;\n";
+        all += (i == 0 ? "p" : " && p") + std::to_string(i);
+    }
+    text += "state A initial goal;\nstate B;\nevent e: client;\nA + e [" + all + "] -> B;\n";
+    const fs::path path = write_model("undecided", text);
+
+    CliRun junit = run_cli("check --engine explicit --fail-on never --format junit " + path.string());
+    CliRun sarif = run_cli("check --engine explicit --fail-on never --format sarif " + path.string());
+    fs::remove(path);
+
+    EXPECT_EQ(junit.code, 1);
+    EXPECT_NE(junit.out.find(
+                  "name=\"undecided\" time=\"0\">\n      <error message=\"1 item(s) not decided\" type=\"undecided\">"),
+              std::string::npos)
+        << junit.out;
+    EXPECT_NE(junit.out.find("<skipped message=\"not decided everywhere"), std::string::npos) << junit.out;
+    const auto log = nlohmann::json::parse(sarif.out);
+    EXPECT_EQ(log["runs"][0]["invocations"][0]["toolExecutionNotifications"].size(), 1U) << sarif.out;
 }
 
 /// Width and height from a PNG's IHDR chunk; {0, 0} when `data` is no PNG.
