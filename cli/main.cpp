@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
                      "Seconds the engines may take in all (0: no limit); what is not decided by then is reported as "
                      "undecided")
         ->check(CLI::Validator(non_negative_seconds, "SECONDS"));
-    check->add_option("--format", check_format, "Report format")->check(CLI::IsMember({"text", "json", "markdown"}));
+    check->add_option("--format", check_format, "Report format")
+        ->check(CLI::IsMember({"text", "json", "markdown", "html", "sarif", "junit"}));
     check->add_option("--fail-on", check_fail_on, "Exit 1 when a finding of at least this severity exists")
         ->check(CLI::IsMember({"error", "warning", "note", "never"}));
     check->add_option("--rely", check_options.reliance,
@@ -336,6 +337,9 @@ int main(int argc, char** argv) {
             using lwm2mc::cli::FailOn;
             check_options.format = check_format == "json"       ? ReportFormat::Json
                                    : check_format == "markdown" ? ReportFormat::Markdown
+                                   : check_format == "html"     ? ReportFormat::Html
+                                   : check_format == "sarif"    ? ReportFormat::Sarif
+                                   : check_format == "junit"    ? ReportFormat::Junit
                                                                 : ReportFormat::Text;
             check_options.fail_on = check_fail_on == "warning" ? FailOn::Warning
                                     : check_fail_on == "note"  ? FailOn::Note

@@ -32,6 +32,8 @@ PACKAGES=(
   googletest libgtest-dev libbenchmark-dev clang-format
   graphviz libgraphviz-dev libcoap3-dev libcoap3-bin libpcap-dev
 )
+# The report tests: xmllint checks the JUnit XML, headless Chromium renders the HTML report to a screenshot.
+REPORT_TEST_PACKAGES=(libxml2-utils chromium)
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 BENCH_PACKAGES=(spin gcc time gawk)
 
@@ -71,15 +73,21 @@ install_node() {
   if ! command -v npm >/dev/null 2>&1; then
     install_missing nodejs npm
   fi
-  if [ -f tests/interop/package-lock.json ]; then
-    log "npm ci (tests/interop)"
-    # The registry may be unreachable (offline, a TLS proxy whose CA npm does not trust): then the interop
-    # tests say SKIPPED with the reason instead of failing the whole run.
-    if ! (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error) &&
-       ! (sleep 5 && cd tests/interop && npm ci --no-audit --no-fund --loglevel=error); then
-      echo "run.sh: WARNING: npm ci failed twice; the lwm2m-node-lib interop tests will be SKIPPED" >&2
+  # The registry may be unreachable (offline, a TLS proxy whose CA npm does not trust): then the tests that
+  # need these packages say SKIPPED with the reason instead of failing the whole run.
+  local dir what
+  for dir in tests/interop tests/report-schemas; do
+    [ -f "$dir/package-lock.json" ] || continue
+    case "$dir" in
+      tests/interop) what="the lwm2m-node-lib interop tests" ;;
+      *) what="the SARIF schema validation test" ;;
+    esac
+    log "npm ci ($dir)"
+    if ! (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) &&
+       ! (sleep 5 && cd "$dir" && npm ci --no-audit --no-fund --loglevel=error); then
+      echo "run.sh: WARNING: npm ci failed twice in $dir; $what will be SKIPPED" >&2
     fi
-  fi
+  done
 }
 
 configure_and_build() {  # preset
@@ -110,6 +118,9 @@ main_job() {
   [ "$code" -le 1 ] || exit "$code"
   "$cli" check "$base" --format json --fail-on never >"$out/check.json"
   "$cli" check "$base" --format markdown --fail-on never >"$out/check.md"
+  "$cli" check "$base" --format html --fail-on never >"$out/check.html"
+  "$cli" check "$base" --format sarif --fail-on never >"$out/check.sarif"
+  "$cli" check "$base" --format junit --fail-on never >"$out/check-junit.xml"
   log "check the recommendation overlay $proposal"
   code=0
   "$cli" check "$base" --proposal "$proposal" | tee "$out/check-proposal.txt" || code=$?
@@ -120,6 +131,7 @@ main_job() {
     --fail-on never | tee "$out/diff-proposals.txt"
   "$cli" diff "$base" "$proposal" tests/data/models/proposals/no-retry-after-failed-bootstrap.lwm2m \
     --format markdown --fail-on never >"$out/diff-proposals.md"
+  "$cli" check "$base" --proposal "$proposal" --format html --fail-on never >"$out/check-proposal.html"
   log "diagrams"
   local si_only="factory=false,smartcard=false,client_initiated=false,server_initiated=true"
   for ext in svg png; do
@@ -136,7 +148,8 @@ main_job() {
   local ci_only="factory=false,smartcard=false,client_initiated=true,server_initiated=false,supports_factory_reset=true"
   "$cli" generate "$base" --config "$ci_only,hold_off=0" --cover transitions -o "$out/suite-ci-only.json" >/dev/null
   "$cli" diagram "$base" --coverage "$out/suite-ci-only.json" -o "$out/suite-ci-only-coverage.png"
-  log "written to $out/: check.txt check.json check.md check-proposal.txt check-proposal.md model.json,"
+  log "written to $out/: check.txt check.json check.md check.html check.sarif check-junit.xml check-proposal.txt"
+  echo "  check-proposal.md check-proposal.html model.json,"
   echo "  model.{svg,png} model-findings.{svg,png} model-si-only.{svg,png} proposal-findings.{svg,png},"
   echo "  suite-transitions.{json,md} suite-si-only-findings.md suite-ci-only.json suite-ci-only-coverage.png"
 }
@@ -150,7 +163,7 @@ case "${1:-}" in
     main_job
     ;;
   test)
-    install_missing "${PACKAGES[@]}"
+    install_missing "${PACKAGES[@]}" "${REPORT_TEST_PACKAGES[@]}"
     install_node
     configure_and_build ci
     run_tests ci

@@ -10,67 +10,18 @@
 #include <set>
 #include <sstream>
 
+#include "report_support.hpp"
+
 namespace lwm2mc::checker {
 
+using detail::changed_vars;
+using detail::configurations_text;
+using detail::count;
+using detail::location;
+using detail::shown;
 using model::Severity;
 
 namespace {
-
-std::map<std::string, std::string> split_vars(const std::string& text) {
-    std::map<std::string, std::string> out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find(", ", start);
-        std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        auto eq = item.find('=');
-        if (eq != std::string::npos) {
-            out[item.substr(0, eq)] = item.substr(eq + 1);
-        }
-        if (end == std::string::npos) {
-            break;
-        }
-        start = end + 2;
-    }
-    return out;
-}
-
-/// "a=1, b=2" -> only the entries that differ from `before`.
-std::string changed_vars(const std::string& before, const std::string& after) {
-    auto b = split_vars(before);
-    std::string out;
-    std::size_t start = 0;
-    while (start < after.size()) {
-        std::size_t end = after.find(", ", start);
-        std::string item = after.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        auto eq = item.find('=');
-        if (eq != std::string::npos && b[item.substr(0, eq)] != item.substr(eq + 1)) {
-            out += (out.empty() ? "" : ", ") + item;
-        }
-        if (end == std::string::npos) {
-            break;
-        }
-        start = end + 2;
-    }
-    return out;
-}
-
-std::string location(const model::SourceRange& r) {
-    return r.valid() ? r.to_string() : std::string("<model>");
-}
-
-/// "32 configurations" or "32 configurations x every value of hold_off in 0..4294967295".
-std::string configurations_text(const CheckResult& r) {
-    std::string out = fmt::format("{} configuration{}", r.configurations, r.configurations == 1 ? "" : "s");
-    if (!r.timing_parameter.empty()) {
-        out += fmt::format(" x every value of {} (solved as intervals)", r.timing_parameter);
-    }
-    return out;
-}
-
-std::size_t count(const CheckResult& r, Severity s) {
-    return static_cast<std::size_t>(
-        std::count_if(r.findings.begin(), r.findings.end(), [&](const Finding& f) { return f.severity == s; }));
-}
 
 const char* group_title(Severity s) {
     switch (s) {
@@ -84,19 +35,19 @@ const char* group_title(Severity s) {
     return "";
 }
 
-void print_witness(std::ostream& out, const Witness& w, const char* indent) {
+void print_witness(std::ostream& out, const Witness& w, const char* indent, const detail::TransitionOf& transition_of) {
     out << indent << "witness under " << w.configuration << ":\n";
     out << indent << "   0  " << w.initial_state << "  [" << w.initial_vars << "]\n";
     std::string vars = w.initial_vars;
-    std::int64_t time = 0;
     for (std::size_t i = 0; i < w.steps.size(); ++i) {
         const TraceStep& s = w.steps[i];
-        time += std::max<std::int64_t>(s.duration, 0);
         std::string changed = changed_vars(vars, s.vars);
+        const model::Transition* t = transition_of(s);
         out << indent
-            << fmt::format("{:>4}  {} --{} ({})--> {}{}{}   {}\n", i + 1, s.source, s.event, model::actor_name(s.actor),
-                           s.target, changed.empty() ? "" : "  [" + changed + "]",
-                           s.duration > 0 ? fmt::format("  +{} s", s.duration) : "", location(s.range));
+            << fmt::format("{:>4}  {} --{} ({})--> {}{}{}   {}{}\n", i + 1, s.source, s.event,
+                           model::actor_name(s.actor), s.target, changed.empty() ? "" : "  [" + changed + "]",
+                           s.duration > 0 ? fmt::format("  +{} s", s.duration) : "", location(s.range),
+                           t != nullptr && !t->ref.empty() ? fmt::format("  ({})", t->ref) : "");
         vars = s.vars;
     }
     for (const auto& note : w.notes) {
@@ -108,7 +59,32 @@ void print_diff_text(std::ostream& out, const ProposalDiff& diff);
 
 }  // namespace
 
-void print_text(std::ostream& out, const CheckResult& r, const std::optional<ProposalDiff>& diff) {
+namespace detail {
+
+void print_finding_text(std::ostream& out, const Finding& f, std::size_t number, std::uint64_t configurations,
+                        const std::vector<Citation>& cited, const detail::TransitionOf& transition_of) {
+    out << fmt::format("{}: {}: {} [{}]\n", location(f.range), model::severity_name(f.severity), f.message,
+                       finding_code(f.kind));
+    out << fmt::format("    #{} {}\n", number, f.id);
+    for (const Citation& c : cited) {
+        if (!c.ref.empty() || !c.description.empty()) {
+            out << "    ref: " << citation_text(c) << '\n';
+        }
+    }
+    out << fmt::format("    when: {}{}\n", f.condition.to_string(),
+                       f.configurations ? fmt::format("   ({} of {} configurations)", f.configurations, configurations)
+                                        : std::string());
+    if (f.witness) {
+        print_witness(out, *f.witness, "    ", transition_of);
+    }
+}
+
+}  // namespace detail
+
+void print_text(std::ostream& out, const ReportInput& input) {
+    const CheckResult& r = input.result;
+    const detail::Citer citer{input};
+    const auto transition_of = [&](const TraceStep& s) { return citer.step(s); };
     if (r.symbolic && r.configurations == 0) {
         out << fmt::format("lwm2mc check: model '{}', {} engine: every configuration at once (symbolic)\n",
                            r.model_name, engine_name(r.engine));
@@ -125,18 +101,11 @@ void print_text(std::ostream& out, const CheckResult& r, const std::optional<Pro
             continue;
         }
         out << fmt::format("\n{} ({})\n", group_title(s), n);
-        for (const Finding& f : r.findings) {
-            if (f.severity != s) {
-                continue;
-            }
-            out << fmt::format("{}: {}: {} [{}]\n", location(f.range), model::severity_name(f.severity), f.message,
-                               finding_code(f.kind));
-            out << fmt::format("    when: {}{}\n", f.condition.to_string(),
-                               f.configurations
-                                   ? fmt::format("   ({} of {} configurations)", f.configurations, r.configurations)
-                                   : std::string());
-            if (f.witness) {
-                print_witness(out, *f.witness, "    ");
+        // Numbered in report order (as the Markdown report's `#`), whatever group a finding is printed in.
+        for (std::size_t i = 0; i < r.findings.size(); ++i) {
+            const Finding& f = r.findings[i];
+            if (f.severity == s) {
+                detail::print_finding_text(out, f, i + 1, r.configurations, citer.of(f), transition_of);
             }
         }
     }
@@ -146,8 +115,8 @@ void print_text(std::ostream& out, const CheckResult& r, const std::optional<Pro
             out << "  unknown: " << u << '\n';
         }
     }
-    if (diff) {
-        print_diff_text(out, *diff);
+    if (input.diff) {
+        print_diff_text(out, *input.diff);
     }
     out << fmt::format("\nsummary: {} error(s), {} warning(s), {} note(s), {} undecided\n", count(r, Severity::Error),
                        count(r, Severity::Warning), count(r, Severity::Note), r.unknown.size());
@@ -155,7 +124,13 @@ void print_text(std::ostream& out, const CheckResult& r, const std::optional<Pro
 
 namespace {
 
-nlohmann::json finding_json(const Finding& f) {
+nlohmann::json location_json(const model::SourceRange& r) {
+    using nlohmann::json;
+    return r.valid() ? json{{"file", r.file->name()}, {"line", r.line}, {"column", r.col}} : json(nullptr);
+}
+
+nlohmann::json finding_json(const Finding& f, const std::vector<Citation>& cited,
+                            const detail::TransitionOf& transition_of) {
     using nlohmann::json;
     json j;
     j["id"] = f.id;
@@ -169,10 +144,22 @@ nlohmann::json finding_json(const Finding& f) {
     j["condition"] = f.condition.to_string();
     j["condition_dnf"] = f.condition.cubes;
     j["configurations"] = f.configurations;
+    json about = json::array();
+    for (const Citation& c : cited) {
+        about.push_back({{"element", c.element},
+                         {"name", c.name},
+                         {"description", c.description},
+                         {"ref", c.ref},
+                         {"location", location_json(c.range)}});
+    }
+    j["about"] = about;
     if (f.witness) {
         json steps = json::array();
         for (const auto& s : f.witness->steps) {
+            const model::Transition* t = transition_of(s);
             steps.push_back({{"transition", s.transition},
+                             {"ref", t != nullptr ? t->ref : std::string{}},
+                             {"description", t != nullptr ? t->doc : std::string{}},
                              {"event", s.event},
                              {"actor", model::actor_name(s.actor)},
                              {"source", s.source},
@@ -198,10 +185,6 @@ nlohmann::json finding_json(const Finding& f) {
 /// "e.g. factory=false, ..." after a condition, when there is a configuration.
 std::string example(const std::string& configuration) {
     return configuration.empty() ? std::string() : fmt::format("   (e.g. {})", configuration);
-}
-
-const Finding& shown(const FindingChange& c) {
-    return c.proposal ? *c.proposal : *c.base;
 }
 
 void print_diff_text(std::ostream& out, const ProposalDiff& diff) {
@@ -243,7 +226,7 @@ void print_diff_text(std::ostream& out, const ProposalDiff& diff) {
     }
 }
 
-nlohmann::json diff_json(const ProposalDiff& diff) {
+nlohmann::json diff_json(const ProposalDiff& diff, const detail::Citer& citer) {
     using nlohmann::json;
     json changes = json::array();
     json resolved = json::array(), introduced = json::array();
@@ -271,9 +254,11 @@ nlohmann::json diff_json(const ProposalDiff& diff) {
         }
         changes.push_back(std::move(j));
         if (c.change == Change::Resolved) {
-            resolved.push_back(finding_json(*c.base));
+            resolved.push_back(
+                finding_json(*c.base, citer.of(c), [&](const TraceStep& s) { return citer.base_step(s); }));
         } else if (c.change == Change::New) {
-            introduced.push_back(finding_json(*c.proposal));
+            introduced.push_back(
+                finding_json(*c.proposal, citer.of(c), [&](const TraceStep& s) { return citer.step(s); }));
         }
     }
     return {{"base", diff.base_name},   {"proposal", diff.proposal_name}, {"counts", counts},
@@ -322,8 +307,10 @@ void print_diff_markdown(std::ostream& out, const ProposalDiff& diff, Cell&& cel
 
 }  // namespace
 
-std::string to_json(const CheckResult& r, const std::optional<ProposalDiff>& diff) {
+std::string to_json(const ReportInput& input) {
     using nlohmann::json;
+    const CheckResult& r = input.result;
+    const detail::Citer citer{input};
     json doc;
     doc["model"] = r.model_name;
     doc["engine"] = engine_name(r.engine);
@@ -337,20 +324,22 @@ std::string to_json(const CheckResult& r, const std::optional<ProposalDiff>& dif
     doc["product_states"] = r.product_states;
     json findings = json::array();
     for (const auto& f : r.findings) {
-        findings.push_back(finding_json(f));
+        findings.push_back(finding_json(f, citer.of(f), [&](const TraceStep& s) { return citer.step(s); }));
     }
     doc["findings"] = findings;
     doc["undecided"] = r.unknown;
     doc["summary"] = {{"errors", count(r, Severity::Error)},
                       {"warnings", count(r, Severity::Warning)},
                       {"notes", count(r, Severity::Note)}};
-    if (diff) {
-        doc["compared_with"] = diff_json(*diff);
+    if (input.diff) {
+        doc["compared_with"] = diff_json(*input.diff, citer);
     }
     return doc.dump(2, ' ', false, json::error_handler_t::replace);
 }
 
-void print_markdown(std::ostream& out, const CheckResult& r, const std::optional<ProposalDiff>& diff) {
+void print_markdown(std::ostream& out, const ReportInput& input) {
+    const CheckResult& r = input.result;
+    const detail::Citer citer{input};
     auto cell = [](std::string s) {
         std::string o;
         for (char c : s) {
@@ -363,25 +352,49 @@ void print_markdown(std::ostream& out, const CheckResult& r, const std::optional
                        engine_name(r.engine), configurations_text(r), r.product_states, count(r, Severity::Error),
                        count(r, Severity::Warning), count(r, Severity::Note),
                        r.unknown.empty() ? "" : fmt::format(", {} undecided", r.unknown.size()));
-    out << "| # | severity | finding | where | condition (parameters) |\n|---|---|---|---|---|\n";
+    out << "| # | severity | finding | where | condition (parameters) | ref |\n|---|---|---|---|---|---|\n";
     for (std::size_t i = 0; i < r.findings.size(); ++i) {
         const Finding& f = r.findings[i];
-        out << fmt::format("| {} | {} | {} `[{}]` | `{}` | `{}` |\n", i + 1, model::severity_name(f.severity),
-                           cell(f.message), finding_code(f.kind), location(f.range), cell(f.condition.to_string()));
+        std::string refs;
+        for (const Citation& c : citer.of(f)) {
+            if (!c.ref.empty()) {
+                refs += (refs.empty() ? "" : "; ") + cell(c.ref);
+            }
+        }
+        out << fmt::format("| {} | {} | {} `[{}]` | `{}` | `{}` | {} |\n", i + 1, model::severity_name(f.severity),
+                           cell(f.message), finding_code(f.kind), location(f.range), cell(f.condition.to_string()),
+                           refs.empty() ? "—" : refs);
     }
     for (std::size_t i = 0; i < r.findings.size(); ++i) {
         const Finding& f = r.findings[i];
+        const auto cited = citer.of(f);
+        const bool described = std::any_of(cited.begin(), cited.end(),
+                                           [](const Citation& c) { return !c.ref.empty() || !c.description.empty(); });
+        if (!f.witness && !described) {
+            continue;
+        }
+        out << fmt::format("\n### {}. {}\n\n`{}`\n", i + 1, f.message, f.id);
+        for (const Citation& c : cited) {
+            if (!c.ref.empty() || !c.description.empty()) {
+                out << fmt::format("\n> {} `{}`{}{}", c.element, c.name,
+                                   c.ref.empty() ? "" : fmt::format(" ({})", c.ref),
+                                   c.description.empty() ? "" : ": " + c.description);
+                out << '\n';
+            }
+        }
         if (!f.witness) {
             continue;
         }
-        out << fmt::format("\n### {}. {}\n\nWitness under `{}`:\n\n", i + 1, f.message, f.witness->configuration);
+        out << fmt::format("\nWitness under `{}`:\n\n", f.witness->configuration);
         out << fmt::format("0. `{}` — {}\n", f.witness->initial_state, f.witness->initial_vars);
         std::string vars = f.witness->initial_vars;
         for (const auto& s : f.witness->steps) {
             std::string changed = changed_vars(vars, s.vars);
-            out << fmt::format("1. `{}` —{}→ `{}` ({}){}{}\n", s.source, s.event, s.target, model::actor_name(s.actor),
-                               changed.empty() ? "" : " — " + changed,
-                               s.duration > 0 ? fmt::format(", {} s", s.duration) : "");
+            const model::Transition* t = citer.step(s);
+            out << fmt::format("1. `{}` —{}→ `{}` ({}){}{}{}\n", s.source, s.event, s.target,
+                               model::actor_name(s.actor), changed.empty() ? "" : " — " + changed,
+                               s.duration > 0 ? fmt::format(", {} s", s.duration) : "",
+                               t != nullptr && !t->ref.empty() ? fmt::format(" — *{}*", t->ref) : "");
             vars = s.vars;
         }
         for (const auto& note : f.witness->notes) {
@@ -394,8 +407,8 @@ void print_markdown(std::ostream& out, const CheckResult& r, const std::optional
             out << "- " << u << '\n';
         }
     }
-    if (diff) {
-        print_diff_markdown(out, *diff, cell);
+    if (input.diff) {
+        print_diff_markdown(out, *input.diff, cell);
     }
 }
 
@@ -464,13 +477,17 @@ void print_alternatives_text(std::ostream& out, const Alternatives& a) {
     }
 }
 
-std::string alternatives_json(const Alternatives& a) {
+std::string alternatives_json(const Alternatives& a, const model::Model& base,
+                              const std::vector<model::Model>& models) {
     using nlohmann::json;
     json doc;
     doc["base"] = a.base_name;
     json proposals = json::array();
-    for (std::size_t i = 0; i < a.proposals.size(); ++i) {
-        json p = diff_json(a.proposals[i]);
+    const CheckResult none;
+    const std::optional<ProposalDiff> no_diff;
+    for (std::size_t i = 0; i < a.proposals.size() && i < models.size(); ++i) {
+        const ReportInput input{models[i], none, no_diff, &base};  // the citer keeps a reference to it
+        json p = diff_json(a.proposals[i], detail::Citer{input});
         p["label"] = letter(i);
         proposals.push_back(std::move(p));
     }
@@ -486,7 +503,11 @@ std::string alternatives_json(const Alternatives& a) {
         table.push_back(std::move(row));
     }
     doc["changed"] = table;
-    doc["second_vs_first"] = a.second_vs_first ? diff_json(*a.second_vs_first) : json(nullptr);
+    doc["second_vs_first"] = nullptr;
+    if (a.second_vs_first && models.size() == 2) {
+        const ReportInput input{models[1], none, no_diff, &models[0]};
+        doc["second_vs_first"] = diff_json(*a.second_vs_first, detail::Citer{input});
+    }
     return doc.dump(2, ' ', false, json::error_handler_t::replace);
 }
 

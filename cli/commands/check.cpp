@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands/check.hpp"
 
+#include "lwm2mc/diagrams/render.hpp"
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/loader.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <ostream>
+
+#include "commands/diagram.hpp"
 
 namespace lwm2mc::cli {
 
@@ -50,6 +54,35 @@ std::optional<model::Model> load(const std::string& path, const std::optional<st
         return std::nullopt;
     }
     return std::move(r.model);
+}
+
+/// The HTML report's pictures: the model with every finding marked, and per finding with a witness the model with
+/// that witness drawn. A rendering failure leaves the pictures out and says why (the report is still written).
+HtmlFigures html_figures(const model::Model& m, const CheckResult& result) {
+    HtmlFigures figures;
+    diagrams::DotOptions dot;
+    if (!m.base_name.empty()) {
+        dot.title = m.title.empty() ? m.name : m.name + "\n" + m.title;
+    }
+    try {
+        figures.overview_svg =
+            diagrams::render(diagrams::to_dot(m, dot, highlights_from(m, result)), diagrams::ImageFormat::Svg);
+        for (const Finding& f : result.findings) {
+            auto trace = trace_overlay(f);
+            if (!trace) {
+                continue;
+            }
+            CheckResult only;
+            only.findings.push_back(f);
+            diagrams::Highlights highlights = highlights_from(m, only);
+            highlights.trace = std::move(trace);
+            figures.witness_svg[f.id] =
+                diagrams::render(diagrams::to_dot(m, dot, highlights), diagrams::ImageFormat::Svg);
+        }
+    } catch (const diagrams::RenderError& e) {
+        figures.note = std::string{"the diagrams could not be rendered: "} + e.what();
+    }
+    return figures;
 }
 
 /// The engine options for `m`: --rely and --config parsed (the configuration by `m`'s parameters).
@@ -106,10 +139,11 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io) {
     CheckOptions check_options = *parsed;
     CheckResult result;
     std::optional<ProposalDiff> diff;
+    std::optional<model::Model> base;
     try {
         result = check(*target, check_options);
         if (options.proposal) {
-            auto base = load(options.model, std::nullopt, io, code);
+            base = load(options.model, std::nullopt, io, code);
             if (!base) {
                 return code;
             }
@@ -128,16 +162,35 @@ int check_command(const CheckCommandOptions& options, const CommandIo& io) {
         io.err << "lwm2mc check: solver error: " << e.what() << '\n';
         return static_cast<int>(ExitCode::IoError);
     }
+    const ReportInput input{*target, result, diff, base ? &*base : nullptr};
     switch (options.format) {
     case ReportFormat::Text:
-        print_text(io.out, result, diff);
+        print_text(io.out, input);
         break;
     case ReportFormat::Json:
-        io.out << to_json(result, diff) << '\n';
+        io.out << to_json(input) << '\n';
         break;
     case ReportFormat::Markdown:
-        print_markdown(io.out, result, diff);
+        print_markdown(io.out, input);
         break;
+    case ReportFormat::Html:
+        print_html(io.out, input, html_figures(*target, result));
+        break;
+    case ReportFormat::Sarif: {
+        SarifOptions sarif;
+        std::error_code ec;
+        sarif.base_directory = std::filesystem::current_path(ec).string();
+        io.out << to_sarif(input, sarif) << '\n';
+        break;
+    }
+    case ReportFormat::Junit: {
+        std::optional<Severity> fail_at;
+        if (options.fail_on != FailOn::Never) {
+            fail_at = static_cast<Severity>(static_cast<int>(options.fail_on));
+        }
+        print_junit(io.out, input, fail_at);
+        break;
+    }
     }
     if (diff) {
         return diff_exit_code(*diff, result, options.fail_on);
@@ -185,7 +238,7 @@ int diff_command(const CheckCommandOptions& options, const CommandIo& io) {
     }
     switch (options.format) {
     case ReportFormat::Json:
-        io.out << alternatives_json(alternatives) << '\n';
+        io.out << alternatives_json(alternatives, *base, proposals) << '\n';
         break;
     case ReportFormat::Markdown:
         print_alternatives_markdown(io.out, alternatives);

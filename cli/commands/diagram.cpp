@@ -178,6 +178,19 @@ diagrams::Highlights proposal_highlights(const model::Model& proposal, const che
     return h;
 }
 
+std::optional<diagrams::TraceOverlay> trace_overlay(const Finding& finding) {
+    if (!finding.witness) {
+        return std::nullopt;
+    }
+    diagrams::TraceOverlay trace;
+    trace.title = fmt::format("{} under {}", finding.id, finding.witness->configuration);
+    for (const auto& step : finding.witness->steps) {
+        trace.steps.push_back(step.id);
+    }
+    trace.end = finding.witness->end;
+    return trace;
+}
+
 namespace {
 
 using nlohmann::json;
@@ -543,13 +556,7 @@ int diagram_command(const DiagramCommandOptions& options, const CommandIo& io) {
             if (!it->witness) {
                 return fail(io, ExitCode::InvalidModel, fmt::format("--trace: finding '{}' has no witness", it->id));
             }
-            diagrams::TraceOverlay trace;
-            trace.title = fmt::format("{} under {}", it->id, it->witness->configuration);
-            for (const auto& step : it->witness->steps) {
-                trace.steps.push_back(step.id);
-            }
-            trace.end = it->witness->end;
-            highlights.trace = std::move(trace);
+            highlights.trace = trace_overlay(*it);
             if (!options.findings) {
                 // Only the finding the witness belongs to.
                 checker::CheckResult only;

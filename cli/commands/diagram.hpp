@@ -50,6 +50,10 @@ diagrams::Highlights proposal_highlights(const model::Model& proposal, const che
                                          const model::Model& base, const checker::CheckResult& base_result,
                                          const checker::ProposalDiff& diff);
 
+/// The witness of `finding` as a trace overlay (titled with the finding's id and configuration); nullopt when it has
+/// no witness.
+std::optional<diagrams::TraceOverlay> trace_overlay(const checker::Finding& finding);
+
 /// A suite document read against a model.
 struct SuiteCoverage {
     diagrams::Coverage coverage{};
