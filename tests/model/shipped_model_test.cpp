@@ -324,7 +324,7 @@ TEST(ShippedTs12Model, IsTheTs11ModelWithServerWritableRetryResources) {
     EXPECT_EQ(ts12.base_name, "lwm2m_ts11");
     EXPECT_EQ(state_names(ts12), state_names(ts11));
     EXPECT_EQ(ts12.parameters.size(), ts11.parameters.size());
-    EXPECT_EQ(ts12.transition_count(), ts11.transition_count() + 4);
+    EXPECT_EQ(ts12.transition_count(), ts11.transition_count() + 2);
     EXPECT_TRUE(has_edge(ts12, "Registered", "set_seq_delay_max", "Registered"));
     EXPECT_TRUE(has_edge(ts12, "RegSeqWait", "seq_delay_expired", "RegPending"));
 }
