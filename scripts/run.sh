@@ -132,6 +132,21 @@ main_job() {
   "$cli" diff "$base" "$proposal" tests/data/models/proposals/no-retry-after-failed-bootstrap.lwm2m \
     --format markdown --fail-on never >"$out/diff-proposals.md"
   "$cli" check "$base" --proposal "$proposal" --format html --fail-on never >"$out/check-proposal.html"
+  # The lifecycle models of the TS versions (TS 1.2 is an overlay on TS 1.1), checked by both engines.
+  local version spec
+  for version in ts10 ts11 ts12; do
+    spec=model/specs/lwm2m-$version.lwm2m
+    log "check $spec (both engines)"
+    "$cli" validate "$spec"
+    "$cli" show "$spec" --format json >"$out/model-$version.json"
+    code=0
+    "$cli" check "$spec" --engine both | tee "$out/check-$version.txt" || code=$?
+    [ "$code" -le 1 ] || exit "$code"
+    "$cli" check "$spec" --format json --fail-on never >"$out/check-$version.json"
+    "$cli" check "$spec" --format markdown --fail-on never >"$out/check-$version.md"
+    "$cli" check "$spec" --format html --fail-on never >"$out/check-$version.html"
+    "$cli" check "$spec" --format sarif --fail-on never >"$out/check-$version.sarif"
+  done
   log "diagrams"
   local si_only="factory=false,smartcard=false,client_initiated=false,server_initiated=true"
   for ext in svg png; do
@@ -139,6 +154,9 @@ main_job() {
     "$cli" diagram "$base" --findings --trace no-recovery:BsFailed -o "$out/model-findings.$ext"
     "$cli" diagram "$base" --config "$si_only" --findings --trace no-recovery:BsFailed -o "$out/model-si-only.$ext"
     "$cli" diagram "$base" --proposal "$proposal" --findings -o "$out/proposal-findings.$ext"
+    for version in ts10 ts11 ts12; do
+      "$cli" diagram "model/specs/lwm2m-$version.lwm2m" --findings -o "$out/model-$version-findings.$ext"
+    done
   done
   log "test suites: every transition of every configuration class (hold_off=0), the findings of the SI-only client"
   "$cli" generate "$base" --config hold_off=0 --cover transitions -o "$out/suite-transitions.json"
@@ -149,7 +167,8 @@ main_job() {
   "$cli" generate "$base" --config "$ci_only,hold_off=0" --cover transitions -o "$out/suite-ci-only.json" >/dev/null
   "$cli" diagram "$base" --coverage "$out/suite-ci-only.json" -o "$out/suite-ci-only-coverage.png"
   log "written to $out/: check.txt check.json check.md check.html check.sarif check-junit.xml check-proposal.txt"
-  echo "  check-proposal.md check-proposal.html model.json,"
+  echo "  check-proposal.md check-proposal.html diff-proposals.{txt,md} model.json,"
+  echo "  check-{ts10,ts11,ts12}.{txt,json,md,html,sarif} model-{ts10,ts11,ts12}.json model-{ts10,ts11,ts12}-findings.{svg,png},"
   echo "  model.{svg,png} model-findings.{svg,png} model-si-only.{svg,png} proposal-findings.{svg,png},"
   echo "  suite-transitions.{json,md} suite-si-only-findings.md suite-ci-only.json suite-ci-only-coverage.png"
 }

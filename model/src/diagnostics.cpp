@@ -254,13 +254,27 @@ Diagnostic overlay_target_missing(const SourceRange& at, std::string_view kind, 
 Diagnostic overlay_only(const SourceRange& at, std::string_view what) {
     return error("E041", at, fmt::format("'{}' is only allowed in an overlay (a file starting with 'overlay')", what));
 }
-Diagnostic ambiguous_row(const SourceRange& at, std::string_view kind, std::string_view row, std::size_t count) {
+Diagnostic ambiguous_row(const SourceRange& at, std::string_view kind, std::string_view row, std::size_t count,
+                         bool guard_given) {
     if (kind == "transition") {
-        return error(
-            "E042", at,
-            fmt::format("'{}' matches {} transitions of the base model; give them labels and name one", row, count));
+        return error("E042", at,
+                     fmt::format("'{}' matches {} transitions of the base model; {}", row, count,
+                                 guard_given ? "give them labels and name one"
+                                             : "add the row's guard in brackets ('SRC + event [GUARD] -> DST') or "
+                                               "give the rows labels"));
     }
     return error("E042", at, fmt::format("'{}' names {} {}s of the base model", row, count, kind));
+}
+Diagnostic event_left_without_transitions(const SourceRange& at, std::string_view event, std::size_t base_rows,
+                                          const SourceRange& declared) {
+    Diagnostic d;
+    d.severity = Severity::Warning;
+    d.code = "W043";
+    d.range = at;
+    d.message = fmt::format("after this, event '{}' has no transitions (the base model has {} {})", event, base_rows,
+                            base_rows == 1 ? "row" : "rows");
+    d.notes.push_back({declared, fmt::format("'{}' is declared here; remove it too if it is meant to go", event)});
+    return d;
 }
 Diagnostic too_many_errors(const SourceRange& at, std::size_t limit) {
     return error("E099", at, fmt::format("too many errors ({}); stopping here", limit));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/model/loader.hpp"
 
+#include "lwm2mc/model/printer.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -257,17 +260,23 @@ private:
         return names;
     }
 
-    /// Indices of base declarations that a removal or replacement names.
-    std::vector<std::size_t> matches(const std::vector<Decl>& base, ElementKind kind, const std::string& name) {
+    /// The guard of a row as `lwm2mc fmt` prints it; a row without a guard has the guard `true`.
+    static std::string guard_text(const ExprPtr& guard) { return guard ? format_expr(*guard) : "true"; }
+
+    /// Indices of base declarations that a removal or replacement names. `guard`, when given, is the
+    /// canonical text of the guard a row must have (rows named by `Src + event [guard] -> Dst`).
+    std::vector<std::size_t> matches(const std::vector<Decl>& base, ElementKind kind, const std::string& name,
+                                     const std::optional<std::string>& guard) {
         std::vector<std::size_t> found;
         for (std::size_t i = 0; i < base.size(); ++i) {
             if (!is_element(base[i]) || decl_kind(base[i]) != kind) {
                 continue;
             }
-            bool hit = element_name(base[i]) == name;
+            bool hit = !guard && element_name(base[i]) == name;
             if (auto* t = std::get_if<TransitionDecl>(&base[i].body)) {
                 // a labelled row can also be named by its "Src + event -> Dst" text
                 hit = hit || row_text(t->source, t->event.text, t->target.text) == name;
+                hit = hit && (!guard || guard_text(t->guard) == *guard);
             }
             if (hit) {
                 found.push_back(i);
@@ -277,19 +286,66 @@ private:
     }
 
     bool match_one(const std::vector<Decl>& base, ElementKind kind, const std::string& name, const SourceRange& at,
-                   std::size_t& index) {
-        auto found = matches(base, kind, name);
+                   std::size_t& index, const std::optional<std::string>& guard = std::nullopt) {
+        auto found = matches(base, kind, name, guard);
+        std::string shown = name;
+        if (guard) {  // "Src + event [guard] -> Dst"
+            shown.insert(shown.find(" -> "), " [" + *guard + "]");
+        }
         if (found.empty()) {
             diags_.push_back(
-                diag::overlay_target_missing(at, element_kind_name(kind), name, names_of_kind(base, kind)));
+                diag::overlay_target_missing(at, element_kind_name(kind), shown, names_of_kind(base, kind)));
             return false;
         }
         if (found.size() > 1) {
-            diags_.push_back(diag::ambiguous_row(at, element_kind_name(kind), name, found.size()));
+            diags_.push_back(diag::ambiguous_row(at, element_kind_name(kind), shown, found.size(), guard.has_value()));
             return false;
         }
         index = found.front();
         return true;
+    }
+
+    /// Finds the base row a `remove transition REF;` or `replace transition REF with ROW;` names.
+    bool match_row_ref(const std::vector<Decl>& base, const RemoveDecl& r, std::size_t& index) {
+        bool row = r.name.text.empty();
+        std::string name = row ? row_text(r.row_source, r.row_event.text, r.row_target.text) : r.name.text;
+        SourceRange at = row ? r.row_source.range : r.name.range;
+        std::optional<std::string> guard;
+        if (row && r.row_guard) {
+            guard = guard_text(r.row_guard);
+        }
+        return match_one(base, r.kind, name, at, index, guard);
+    }
+
+    /// Rows per event name (a `*` or `{...}` row counts once).
+    static std::map<std::string, std::size_t> rows_per_event(const std::vector<Decl>& decls) {
+        std::map<std::string, std::size_t> rows;
+        for (const Decl& d : decls) {
+            if (const auto* t = std::get_if<TransitionDecl>(&d.body)) {
+                ++rows[t->event.text];
+            }
+        }
+        return rows;
+    }
+
+    /// W043: an event that has rows in the base and none once the overlay is applied, while it is
+    /// still declared. Reported at the overlay declaration that took its last row away.
+    void warn_emptied_events(const std::vector<Decl>& result, const std::map<std::string, std::size_t>& base_rows,
+                             const std::map<std::string, SourceRange>& emptied_at) {
+        auto rows = rows_per_event(result);
+        for (const auto& [event, at] : emptied_at) {
+            if (rows.count(event)) {
+                continue;  // the overlay added rows for it again
+            }
+            for (const Decl& d : result) {
+                const auto* e = std::get_if<EventDecl>(&d.body);
+                if (e && e->name.text == event) {
+                    diags_.push_back(
+                        diag::event_left_without_transitions(at, event, base_rows.at(event), e->name.range));
+                    break;
+                }
+            }
+        }
     }
 
     void remove_state_references(std::vector<Decl>& base, const std::string& state) {
@@ -313,19 +369,45 @@ private:
     }
 
     void apply_overlay(std::vector<Decl>& base, std::vector<Decl> overlay) {
+        const auto base_rows = rows_per_event(base);
+        std::map<std::string, SourceRange> emptied_at;
+        auto note_emptied = [&](const SourceRange& at) {
+            auto now = rows_per_event(base);
+            for (const auto& [event, count] : base_rows) {
+                if (count > 0 && !now.count(event) && !emptied_at.count(event)) {
+                    emptied_at.emplace(event, at);
+                }
+            }
+        };
         for (Decl& decl : overlay) {
             if (auto* r = std::get_if<RemoveDecl>(&decl.body)) {
-                bool row = r->kind == ElementKind::Transition && r->name.text.empty();
-                std::string name = row ? row_text(r->row_source, r->row_event.text, r->row_target.text) : r->name.text;
-                SourceRange at = row ? r->row_source.range : r->name.range;
                 std::size_t index = 0;
-                if (!match_one(base, r->kind, name, at, index)) {
+                if (r->kind == ElementKind::Transition) {
+                    if (match_row_ref(base, *r, index)) {
+                        base.erase(base.begin() + static_cast<std::ptrdiff_t>(index));
+                        note_emptied(decl.range);
+                    }
+                    continue;
+                }
+                if (!match_one(base, r->kind, r->name.text, r->name.range, index)) {
                     continue;
                 }
                 base.erase(base.begin() + static_cast<std::ptrdiff_t>(index));
                 if (r->kind == ElementKind::State) {
-                    remove_state_references(base, name);
+                    remove_state_references(base, r->name.text);
+                    note_emptied(decl.range);
                 }
+                continue;
+            }
+            if (decl.replaces) {
+                std::size_t index = 0;
+                if (!match_row_ref(base, *decl.replaces, index)) {
+                    continue;
+                }
+                decl.replace = false;
+                decl.replaces.reset();
+                base[index] = std::move(decl);
+                note_emptied(base[index].range);
                 continue;
             }
             if (decl.replace) {
@@ -338,10 +420,12 @@ private:
                 }
                 decl.replace = false;
                 base[index] = std::move(decl);
+                note_emptied(base[index].range);  // a labelled row may move to another event
                 continue;
             }
             base.push_back(std::move(decl));
         }
+        warn_emptied_events(base, base_rows, emptied_at);
     }
 
     const LoadOptions& options_;

@@ -231,6 +231,23 @@ private:
         }
         if (accept_kw("replace")) {
             decl.replace = true;
+            // `replace transition REF with ROW;` (a row whose source state is named 'transition' goes on
+            // with '+', a label 'transition' with ':')
+            if (at_kw("transition") && peek_tok(1).kind != Tok::Plus && peek_tok(1).kind != Tok::Colon) {
+                bump();
+                RemoveDecl ref;
+                ref.kind = ElementKind::Transition;
+                parse_row_ref(ref);
+                decl.replaces = std::move(ref);
+                if (!accept_kw("with")) {
+                    fail("'with' and the new row after the transition reference");
+                }
+                if (!(at(Tok::Ident) || at(Tok::Star) || at(Tok::LBrace))) {
+                    fail("a transition row after 'with'");
+                }
+                decl.body = parse_transition(decl);
+                return decl;
+            }
             if (at_kw("include") || at_kw("remove") || at_kw("replace") || at_kw("model") || at_kw("overlay")) {
                 fail("a state, transition, event, constraint, property, parameter, var or const after 'replace'");
             }
@@ -575,17 +592,30 @@ private:
             fail("what to remove: 'transition', 'state', 'event', 'constraint', 'property', 'parameter', 'var' or "
                  "'const'");
         }
-        if (r.kind == ElementKind::Transition && !(at(Tok::Ident) && peek_tok(1).kind == Tok::Semi)) {
-            r.row_source = parse_source();
-            expect(Tok::Plus, "'+' and an event in the transition reference");
-            r.row_event = expect_name("an event name");
-            expect(Tok::Arrow, "'->' and the target state in the transition reference");
-            r.row_target = expect_name("a target state");
+        if (r.kind == ElementKind::Transition) {
+            parse_row_ref(r);
         } else {
             r.name = expect_name("the name of the element to remove");
         }
         expect(Tok::Semi, "';' after the removal");
         return r;
+    }
+
+    /// A row reference: a label, or `Src + event [guard] -> Dst` (the guard is optional).
+    void parse_row_ref(RemoveDecl& r) {
+        if (at(Tok::Ident) && peek_tok(1).kind != Tok::Plus) {
+            r.name = expect_name("a transition label");
+            return;
+        }
+        r.row_source = parse_source();
+        expect(Tok::Plus, "'+' and an event in the transition reference");
+        r.row_event = expect_name("an event name");
+        if (accept(Tok::LBracket)) {
+            r.row_guard = parse_expr();
+            expect(Tok::RBracket, "']' after the guard in the transition reference");
+        }
+        expect(Tok::Arrow, "'->' and the target state in the transition reference");
+        r.row_target = expect_name("a target state");
     }
 
     // ---- expressions -------------------------------------------------------------------------

@@ -190,6 +190,18 @@ std::string row_head(const TransitionDecl& t) {
     return out;
 }
 
+/// The label, or `Src + event [guard] -> Dst`, of a removal or a `replace transition ... with` reference.
+std::string row_ref_text(const RemoveDecl& r) {
+    if (!r.name.text.empty()) {
+        return r.name.text;
+    }
+    std::string out = source_text(r.row_source) + " + " + r.row_event.text;
+    if (r.row_guard) {
+        out += " [" + format_expr(*r.row_guard) + "]";
+    }
+    return out + " -> " + r.row_target.text;
+}
+
 struct Line {
     std::string head{};
     std::vector<std::string> tail{};
@@ -256,17 +268,17 @@ Line decl_line(const Decl& decl) {
                     line.tail.push_back(r + "}");
                 }
             } else if constexpr (std::is_same_v<T, RemoveDecl>) {
-                line.head = fmt::format("remove {} ", element_kind_name(body.kind));
-                if (body.name.text.empty()) {
-                    line.head += fmt::format("{} + {} -> {}", source_text(body.row_source), body.row_event.text,
-                                             body.row_target.text);
-                } else {
-                    line.head += body.name.text;
-                }
+                line.head = fmt::format("remove {} {}", element_kind_name(body.kind), row_ref_text(body));
             }
         },
         decl.body);
-    line.head = prefix + line.head;
+    if (decl.replaces) {
+        // `replace transition REF with ROW`: a long declaration may also break before `with`
+        line.tail.insert(line.tail.begin(), "with " + line.head);
+        line.head = prefix + "transition " + row_ref_text(*decl.replaces);
+    } else {
+        line.head = prefix + line.head;
+    }
     if (!decl.doc.empty()) {
         line.tail.push_back(quote(decl.doc));
     }

@@ -18,6 +18,7 @@ namespace {
 
 const fs::path kInvalidDir = fs::path(LWM2MC_TEST_DATA_DIR) / "models" / "invalid";
 const fs::path kValidDir = fs::path(LWM2MC_TEST_DATA_DIR) / "models" / "valid";
+const fs::path kWarningDir = fs::path(LWM2MC_TEST_DATA_DIR) / "models" / "warning";
 
 std::vector<std::string> fixtures(const fs::path& dir) {
     std::vector<std::string> names;
@@ -114,6 +115,38 @@ TEST_P(ValidModel, LoadsWithoutDiagnostics) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ValidModel, testing::ValuesIn(fixtures(kValidDir)), test_name);
+
+class WarningModel : public testing::TestWithParam<std::string> {};
+
+TEST_P(WarningModel, LoadsWithExactlyItsGoldenWarnings) {
+    const std::string name = GetParam();
+    fs::path expected_path = kWarningDir / (fs::path(name).stem().string() + ".expected");
+    ASSERT_TRUE(fs::exists(expected_path)) << "missing golden file " << expected_path;
+
+    auto [ok, err] = validate_in(kWarningDir, name);
+
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(err, read(expected_path));
+}
+
+TEST_P(WarningModel, WarnsOnlyWithTheCodeItsNameAnnounces) {
+    const std::string name = GetParam();
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(name, m, std::regex("^w([0-9]{3})"))) << "fixture names start with wNNN";
+    auto old = fs::current_path();
+    fs::current_path(kWarningDir);
+    auto result = lwm2mc::model::load_model(name);
+    fs::current_path(old);
+
+    ASSERT_TRUE(result.ok()) << lwm2mc::model::format_diagnostics(result.diagnostics);
+    ASSERT_FALSE(result.diagnostics.empty());
+    for (const auto& d : result.diagnostics) {
+        EXPECT_EQ(d.severity, lwm2mc::model::Severity::Warning);
+        EXPECT_EQ(d.code, "W" + m[1].str());
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, WarningModel, testing::ValuesIn(fixtures(kWarningDir)), test_name);
 
 TEST(InvalidModelFixtures, CoverEveryLoaderCode) {
     const std::vector<std::string> codes = {"E001", "E002", "E003", "E004", "E005", "E006", "E010", "E011",

@@ -101,12 +101,14 @@ struct PropertyDecl {
 enum class ElementKind { Transition, State, Constraint, Property, Event, Parameter, Var, Const };
 const char* element_kind_name(ElementKind kind);
 
-/// `remove transition NAME;`, `remove transition Src + event -> Dst;`, `remove state NAME;`, ...
+/// `remove transition NAME;`, `remove transition Src + event [guard] -> Dst;`, `remove state NAME;`, ...
+/// Also the row reference of `replace transition REF with ROW;` (kind Transition).
 struct RemoveDecl {
     ElementKind kind{ElementKind::State};
     Name name{};  ///< label or element name; for a transition row reference: empty
     SourceSyntax row_source{};
     Name row_event{};
+    ExprPtr row_guard{};  ///< `[guard]` in a row reference: only rows with this guard match; null: any guard
     Name row_target{};
 };
 
@@ -116,6 +118,8 @@ using DeclBody = std::variant<IncludeDecl, ConstDecl, ParamDecl, ConstraintDecl,
 struct Decl {
     DeclBody body{};
     bool replace{false};  ///< `replace <decl>` in an overlay
+    /// `replace transition REF with ROW;`: the base row that ROW (the body) takes the place of
+    std::optional<RemoveDecl> replaces{};
     std::string doc{};
     std::string ref{};
     SourceRange range{};                          ///< the first token of the declaration

@@ -44,8 +44,10 @@ Diagnostic duplicate_update(const SourceRange& at, std::string_view var, const S
 Diagnostic overlay_target_missing(const SourceRange& at, std::string_view kind, std::string_view name,
                                   const std::vector<std::string>& known);  // E040
 Diagnostic overlay_only(const SourceRange& at, std::string_view what);     // E041
-Diagnostic ambiguous_row(const SourceRange& at, std::string_view kind, std::string_view row,
-                         std::size_t count);                           // E042
-Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);  // E099
+Diagnostic ambiguous_row(const SourceRange& at, std::string_view kind, std::string_view row, std::size_t count,
+                         bool guard_given = false);  // E042
+Diagnostic event_left_without_transitions(const SourceRange& at, std::string_view event, std::size_t base_rows,
+                                          const SourceRange& declared);  // W043
+Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);    // E099
 
 }  // namespace lwm2mc::model::detail::diag
