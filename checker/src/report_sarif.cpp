@@ -40,6 +40,10 @@ constexpr RuleHelp kRuleHelp[] = {
      "From a reachable product state, no path made only of the relied-on actors' transitions (by default "
      "client, choice, response, operator) reaches a goal state. The witness reaches it; its notes say what is "
      "enabled there."},
+    {FindingKind::NeedsIntervention, "Only an operator step leads back to a goal state",
+     "From a reachable product state a goal state is reachable relying on the operator (power cycle, Reboot, "
+     "Factory Reset), but not without the operator's steps: the client recovers only if someone intervenes. "
+     "The witness reaches it; its notes list the relied-on steps that do not lead on."},
     {FindingKind::Ambiguity, "Two transitions on one event can be enabled together",
      "Two transitions leave the same state on the same event, are not client choices, and their guards can "
      "hold together: the model does not say which one the client takes. Mark them as choices or make the "

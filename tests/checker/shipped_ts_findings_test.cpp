@@ -83,6 +83,11 @@ const checker::Finding* find(const checker::CheckResult& r, const std::string& i
 
 // Every finding of each model, in report order (severity, then position).
 const std::vector<Pin> kTs10Findings = {
+    // recovery only through a power cycle (docs/semantics.md, "Needs intervention")
+    {"needs-intervention:BsHoldOff", "!client_initiated && server_initiated", std::nullopt},
+    {"needs-intervention:BsFailed",
+     "(smartcard && !client_initiated && server_initiated) || (factory && !client_initiated && server_initiated)",
+     std::nullopt},
     {"no-recovery:Init", "!factory && !smartcard && !client_initiated && server_initiated", std::nullopt},
     {"no-recovery:BsHoldOff", "!factory && !smartcard && !client_initiated && server_initiated", std::nullopt},
     {"no-recovery:BsFailed", "!factory && !smartcard && !client_initiated && server_initiated", std::nullopt},
@@ -106,6 +111,16 @@ const std::vector<Pin> kTs10Findings = {
 };
 
 const std::vector<Pin> kTs11Findings = {
+    {"needs-intervention:RegSeqWait",
+     "(seq_retry_count == 2 && seq_delay_never) || (seq_retry_count == 3 && seq_delay_never)",
+     "seq_retry_count > 1 && seq_delay_never"},
+    {"needs-intervention:RegFailed",
+     "(!bs_on_reg_failure && seq_retry_count == 1) || (!bs_on_reg_failure && !seq_delay_never) || (bs_account_purge && "
+     "seq_retry_count == 1) || (bs_account_purge && !seq_delay_never) || (!client_initiated && !bs_trigger && "
+     "seq_retry_count == 1) || (!client_initiated && !bs_trigger && !seq_delay_never)",
+     "(!bs_on_reg_failure && !seq_delay_never) || (!bs_on_reg_failure && seq_retry_count < 2) || (bs_account_purge && "
+     "!seq_delay_never) || (bs_account_purge && seq_retry_count < 2) || (!client_initiated && !bs_trigger && "
+     "!seq_delay_never) || (!client_initiated && !bs_trigger && seq_retry_count < 2)"},
     {"recover:registration_failure_recovers",
      "(!bs_on_reg_failure && seq_retry_count == 1) || (!bs_on_reg_failure && !seq_delay_never) || (bs_account_purge && "
      "seq_retry_count == 1) || (bs_account_purge && !seq_delay_never) || (!client_initiated && !bs_trigger && "
@@ -134,6 +149,9 @@ const std::vector<Pin> kTs11Findings = {
 };
 
 const std::vector<Pin> kTs12Findings = {
+    {"needs-intervention:RegSeqWait", "seq_retry_count == 2 || seq_retry_count == 3", "seq_retry_count > 1"},
+    {"needs-intervention:RegFailed", "!bs_on_reg_failure || bs_account_purge || (!client_initiated && !bs_trigger)",
+     std::nullopt},
     {"recover:registration_failure_recovers",
      "!bs_on_reg_failure || bs_account_purge || (!client_initiated && !bs_trigger)", std::nullopt},
     {"recover:registration_retries_continue", "seq_retry_count == 2 || seq_retry_count == 3", "seq_retry_count > 1"},

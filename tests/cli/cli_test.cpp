@@ -116,7 +116,7 @@ TEST(Cli, UsageErrorsOfEverySubcommandExitWithTwoAndSayWhy) {
         {"check", "MODEL is required"},
         {"check --bogus " + kModel, "The following argument was not expected: --bogus"},
         {"check --engine foo " + kModel, "--engine: foo not in {auto,z3,explicit,both}"},
-        {"check --format foo " + kModel, "--format: foo not in {text,json,markdown}"},
+        {"check --format foo " + kModel, "--format: foo not in {text,json,markdown,html,sarif,junit}"},
         {"check --fail-on foo " + kModel, "--fail-on: foo not in {error,warning,note,never}"},
         {"check --time-limit -1 " + kModel, "--time-limit: -1 is not a number of seconds (0 or more)"},
         {"check --time-limit soon " + kModel, "--time-limit: soon is not a number of seconds (0 or more)"},
