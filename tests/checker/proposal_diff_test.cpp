@@ -86,10 +86,10 @@ TEST_P(ShippedProposal, NoRetryAfterAFailedBootstrapLeavesRecoveryToAnOperator) 
 
 INSTANTIATE_TEST_SUITE_P(Engines, ShippedProposal,
                          testing::Values(checker::Engine::Explicit, checker::Engine::Z3, checker::Engine::Auto),
-                         [](const testing::TestParamInfo<checker::Engine>& info) {
-                             return std::string(info.param == checker::Engine::Explicit ? "Explicit"
-                                                : info.param == checker::Engine::Z3     ? "Z3"
-                                                                                        : "Auto");
+                         [](const testing::TestParamInfo<checker::Engine>& param_info) {
+                             return std::string(param_info.param == checker::Engine::Explicit ? "Explicit"
+                                                : param_info.param == checker::Engine::Z3     ? "Z3"
+                                                                                              : "Auto");
                          });
 
 // ---- the comparison's cases on hand-made models ------------------------------------------------
