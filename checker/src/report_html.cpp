@@ -18,32 +18,7 @@ namespace lwm2mc::checker {
 
 namespace {
 
-std::string esc(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
-}
+constexpr auto esc = detail::escape_markup;
 
 /// The <svg> element of a Graphviz SVG document (without its XML declaration and doctype), with its ids
 /// prefixed so that several pictures in one page keep their ids unique. Empty when there is no <svg>.

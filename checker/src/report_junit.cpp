@@ -16,37 +16,7 @@ namespace lwm2mc::checker {
 
 namespace {
 
-/// XML 1.0 escaping for text and attribute values; control characters XML cannot carry become U+FFFD.
-std::string xml(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&apos;";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-                out += "\xEF\xBF\xBD";
-            } else {
-                out += c;
-            }
-        }
-    }
-    return out;
-}
+constexpr auto xml = detail::escape_markup;
 
 struct Case {
     std::string classname{};

@@ -118,6 +118,37 @@ std::string citation_text(const Citation& c) {
     return out;
 }
 
+std::string escape_markup(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+                out += "\xEF\xBF\xBD";
+            } else {
+                out += c;
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace detail
 
 }  // namespace lwm2mc::checker

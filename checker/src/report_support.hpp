@@ -11,6 +11,7 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lwm2mc::checker::detail {
@@ -24,6 +25,10 @@ std::string configurations_text(const CheckResult& result);
 std::size_t count(const CheckResult& result, Severity severity);
 /// The finding a change is about: the proposal's, or the base's for a resolved one.
 const Finding& shown(const FindingChange& change);
+
+/// Text escaped for HTML and XML 1.0 (text and attribute values): & < > " ' as entities; control
+/// characters that XML cannot carry become U+FFFD. The one escaper of the HTML and JUnit reports.
+std::string escape_markup(std::string_view text);
 
 /// Citations of findings and witness steps, each in the model it was found in.
 class Citer {

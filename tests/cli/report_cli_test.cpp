@@ -257,7 +257,7 @@ TEST(CliReports, JunitOfEveryShippedModelIsWellFormedWithATestcasePerAnalysisAnd
         std::string::npos)
         << base.out;
     EXPECT_NE(base.out.find("<failure message=\""), std::string::npos) << base.out;
-    EXPECT_NE(base.out.find("ref: state &apos;BsFailed&apos; (TS §5.2.3.3 step #2, §5.2.6)"), std::string::npos);
+    EXPECT_NE(base.out.find("ref: state &#39;BsFailed&#39; (TS §5.2.3.3 step #2, §5.2.6)"), std::string::npos);
     if (!have("xmllint")) {
         GTEST_SKIP() << "xmllint is not installed (Debian libxml2-utils; scripts/run.sh test installs it): "
                         "well-formedness not checked";
@@ -315,7 +315,7 @@ TEST(CliReports, DescriptionsAndRefsAreEscapedInHtmlAndJunit) {
     EXPECT_NE(html.out.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos) << html.out;
     EXPECT_NE(html.out.find("R&amp;D"), std::string::npos);
     EXPECT_NE(junit.out.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos) << junit.out;
-    EXPECT_NE(junit.out.find("<failure message=\"state &apos;B&apos; is unreachable"), std::string::npos) << junit.out;
+    EXPECT_NE(junit.out.find("<failure message=\"state &#39;B&#39; is unreachable"), std::string::npos) << junit.out;
 }
 
 TEST(CliReports, UndecidedItemsAreErrorsInJunitAndNotificationsInSarif) {
