@@ -123,8 +123,8 @@ TEST_P(ShippedFindings, TheRecommendationRemovesEveryServerInitiatedOnlyFinding)
     EXPECT_EQ(resolved,
               (std::vector<std::string>{"needs-intervention:BsFailed", "needs-intervention:BsHoldOff",
                                         "needs-intervention:RegFailed", "no-recovery:BsFailed", "no-recovery:BsHoldOff",
-                                        "no-recovery:Init", "no-recovery:Rebooting", "recover:bootstrap_failure_recovers",
-                                        "recover:factory_reset_recovers"}));
+                                        "no-recovery:Init", "no-recovery:Rebooting",
+                                        "recover:bootstrap_failure_recovers", "recover:factory_reset_recovers"}));
     EXPECT_TRUE(diff.of(checker::Change::New).empty());
     EXPECT_TRUE(diff.unknown.empty());
     for (const auto& c : diff.changes) {  // everything else is where it was
