@@ -61,11 +61,12 @@ namespace {
 client::CoapTransportOptions transport_options(const PeerOptions& o) {
     client::CoapTransportOptions t;
     t.bind_host = "127.0.0.1";
-    t.bind_port = 0;
+    t.bind_port = o.bind_port;
     t.ack_timeout = o.ack_timeout;
     t.ack_random_factor = 1.0;
     t.max_retransmit = o.max_retransmit;
     t.exchange_timeout = o.exchange_timeout;
+    t.block_size = o.block_size;
     return t;
 }
 }  // namespace

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/client/transport_coap.hpp"
 
+#include "lwm2mc/client/blockwise.hpp"
+
 // g++ 12 at -O3 reports -Wstringop-overread inside libstdc++ for vector<uint8_t>::insert of a possibly empty
 // range and for the lexicographic compare of vector<uint8_t> map keys (GCC bugs 105329, 106199: false positives,
 // no read beyond the ranges). Silenced for this file only so that the release build stays warning-free.
@@ -40,6 +42,10 @@ constexpr std::uint16_t kOptUriQuery = 15;
 constexpr std::uint16_t kOptAccept = 17;
 constexpr std::uint16_t kOptBlock2 = 23;  // RFC 7959
 constexpr std::uint16_t kOptBlock1 = 27;
+constexpr std::uint16_t kOptSize1 = 60;
+
+constexpr Code kContinue = coap_code(2, 31);                // RFC 7959 2.9.1
+constexpr Code kRequestEntityIncomplete = coap_code(4, 8);  // RFC 7959 2.9.2
 
 /// Critical options this transport acts on or may ignore (RFC 7252 5.4.1: odd numbers are critical).
 bool is_understood_critical(std::uint16_t number) {
@@ -49,8 +55,8 @@ bool is_understood_critical(std::uint16_t number) {
     case kOptUriPath:
     case kOptUriQuery:
     case kOptAccept:
-    case kOptBlock2:  // reassembled by libcoap
-    case kOptBlock1:
+    case kOptBlock2:  // served by libcoap or by on_request
+    case kOptBlock1:  // reassembled by on_request
         return true;
     default:
         return false;
@@ -94,7 +100,8 @@ std::vector<std::uint8_t> body_of(const coap_pdu_t* pdu) {
     size_t offset = 0;
     size_t total = 0;
     const std::uint8_t* data = nullptr;
-    // With COAP_BLOCK_SINGLE_BODY libcoap presents the reassembled body (offset 0, len == total).
+    // Without COAP_BLOCK_SINGLE_BODY this is the payload of the one block that arrived (Block1 request or Block2
+    // response); the transport puts the blocks together.
     if (coap_get_data_large(pdu, &len, &data, &offset, &total) == 0 || data == nullptr) {
         return {};
     }
@@ -258,6 +265,50 @@ std::vector<std::uint8_t> serialize(const CoapHeader& h, Code code,
     return out;
 }
 
+/// The value of block option `number` in `pdu`, if present and well-formed (RFC 7959 2.2).
+std::optional<BlockValue> block_option(const coap_pdu_t* pdu, std::uint16_t number) {
+    coap_opt_iterator_t it;
+    const coap_opt_t* opt = coap_check_option(pdu, number, &it);
+    if (opt == nullptr) {
+        return std::nullopt;
+    }
+    return decode_block_value({coap_opt_value(opt), coap_opt_length(opt)});
+}
+
+std::optional<std::size_t> size_option(const coap_pdu_t* pdu, std::uint16_t number) {
+    coap_opt_iterator_t it;
+    const coap_opt_t* opt = coap_check_option(pdu, number, &it);
+    if (opt == nullptr || coap_opt_length(opt) > 4) {
+        return std::nullopt;
+    }
+    return coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+}
+
+void add_block_option(coap_pdu_t* pdu, std::uint16_t number, const BlockValue& block) {
+    const auto value = encode_block_value(block);
+    coap_add_option(pdu, number, value.size(), value.data());
+}
+
+/// SZX of a block size of 16..1024 bytes (RFC 7959 2.2), nullopt for any other size.
+std::optional<std::uint8_t> szx_of(std::size_t block_size) {
+    for (std::uint8_t szx = 0; szx <= 6; ++szx) {
+        if ((std::size_t{16} << szx) == block_size) {
+            return szx;
+        }
+    }
+    return std::nullopt;
+}
+
+/// Identifies a Block1 transfer: peer, method, path and query (RFC 7959 2.5 "same endpoint, same request URI").
+std::string block1_key(const Endpoint& from, const Request& r) {
+    std::string key = to_string(from) + ' ' + code_to_string(r.method) + ' ' + path_to_string(r.uri_path);
+    for (const auto& q : r.uri_query) {
+        key += '?';
+        key += q;
+    }
+    return key;
+}
+
 void release_heap_bytes(coap_session_t*, void* app_ptr) {
     delete static_cast<std::vector<std::uint8_t>*>(app_ptr);
 }
@@ -272,6 +323,7 @@ struct CoapTransport::Impl {
         coap_session_t* session{nullptr};
         coap_mid_t mid{COAP_INVALID_MID};
         std::chrono::steady_clock::time_point deadline{};
+        std::vector<std::uint8_t> block2_body{};  // Block2 response blocks received so far
     };
     struct Outgoing {
         Endpoint to;
@@ -289,10 +341,16 @@ struct CoapTransport::Impl {
     std::vector<std::function<void()>> completions;        // handlers to run at the end of poll
     std::vector<Outgoing> outgoing;                        // sends issued while libcoap dispatches
     std::vector<coap_session_t*> sessions_to_release;
+    std::vector<coap_session_t*> abandoned_on;  // sessions holding a request whose deadline passed
     bool in_io{false};
     std::uint64_t next_token{0};
+    std::optional<std::uint8_t> block_szx;  // options.block_size below 1024: our choice of block size
+    Block1Reassembler block1;
+    std::size_t ignored_responses{0};
 
-    explicit Impl(CoapTransportOptions opts) : options(std::move(opts)) {
+    explicit Impl(CoapTransportOptions opts)
+        : options(std::move(opts)),
+          block1(Block1Reassembler::Limits{options.max_request_body, 8, options.exchange_timeout}) {
         ensure_coap_started();
         apply_log_level(options.log_level);
         // libcoap 4.3.1 silently ignores an ACK_TIMEOUT below 1 s (it requires integer_part > 0), a
@@ -315,6 +373,13 @@ struct CoapTransport::Impl {
             throw std::invalid_argument("CoapTransport: exchange_timeout must cover the retransmissions "
                                         "(ack_timeout * ack_random_factor * (2^(max_retransmit+1) - 1))");
         }
+        const auto szx = szx_of(options.block_size);
+        if (!szx) {
+            throw std::invalid_argument("CoapTransport: block_size must be 16, 32, 64, 128, 256, 512 or 1024");
+        }
+        if (*szx < 6) {
+            block_szx = szx;
+        }
         auto addr = to_coap_address(options.bind_host, options.bind_port);
         if (!addr) {
             throw std::runtime_error("CoapTransport: bind_host '" + options.bind_host + "' is not a numeric address");
@@ -327,7 +392,10 @@ struct CoapTransport::Impl {
             throw std::runtime_error("CoapTransport: coap_new_context failed");
         }
         coap_set_app_data(ctx, this);
-        coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+        // libcoap sends Block1 requests, asks for further Block2 blocks and serves Block2 responses; without
+        // COAP_BLOCK_SINGLE_BODY it hands every block to us, and we put the bodies together (see the header:
+        // libcoap 4.3.1's single-body Block1 reassembly needs Size1 and can crash without it).
+        coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP);
         coap_register_response_handler(ctx, &Impl::on_response);
         coap_register_nack_handler(ctx, &Impl::on_nack);
         coap_endpoint_t* ep = coap_new_endpoint(ctx, &*addr, COAP_PROTO_UDP);
@@ -475,6 +543,13 @@ struct CoapTransport::Impl {
             const auto n = coap_encode_var_safe(buf.data(), buf.size(), *request.accept);
             coap_add_option(pdu, kOptAccept, n, buf.data());
         }
+        if (block_szx && (request.method == code::kGet || request.method == coap_code(0, 5))) {
+            add_block_option(pdu, kOptBlock2, BlockValue{0, false, *block_szx});  // RFC 7959 2.4 early negotiation
+        }
+        if (block_szx && request.payload.size() > options.block_size) {
+            // libcoap's coap_add_data_large_request takes the block size of a Block1 option already present.
+            add_block_option(pdu, kOptBlock1, BlockValue{0, true, *block_szx});
+        }
         if (!request.payload.empty()) {
             // libcoap sends it with Block1 when it does not fit one datagram and frees the copy when done.
             auto* copy = new std::vector<std::uint8_t>(std::move(request.payload));
@@ -510,9 +585,31 @@ struct CoapTransport::Impl {
         const coap_bin_const_t tok = coap_pdu_get_token(received);
         auto it = self->pending.find(std::vector<std::uint8_t>(tok.s, tok.s + tok.length));
         if (it == self->pending.end()) {
-            return COAP_RESPONSE_OK;  // late answer to a cancelled or timed-out request: ignore
+            // A late answer to a request whose handler already ran (cancelled or timed out): not a protocol
+            // error, and the engine must not see it twice. libcoap still acknowledges a Confirmable one.
+            ++self->ignored_responses;
+            coap_log(LOG_INFO, "lwm2mc: ignoring %s from %s for a request that is no longer outstanding\n",
+                     code_to_string(static_cast<Code>(coap_pdu_get_code(received))).c_str(), coap_session_str(session));
+            return COAP_RESPONSE_OK;
         }
-        self->complete(it, response_from_pdu(received), SendFailure::Timeout);
+        Response response = response_from_pdu(received);
+        if (const auto block = block_option(received, kOptBlock2)) {
+            // RFC 7959 2.3: the body in Block2 blocks; libcoap asks for the next one itself. Offsets come from
+            // NUM and SZX, so a server that changes the block size midway is followed.
+            auto& body = it->second.block2_body;
+            const std::uint64_t offset = std::uint64_t{block->num} * block->size();
+            if (offset == 0) {
+                body.clear();
+            }
+            if (offset == body.size()) {
+                body.insert(body.end(), response.payload.begin(), response.payload.end());
+            }
+            if (block->more) {
+                return COAP_RESPONSE_OK;
+            }
+            response.payload = std::move(body);
+        }
+        self->complete(it, std::move(response), SendFailure::Timeout);
         return COAP_RESPONSE_OK;
     }
 
@@ -532,6 +629,15 @@ struct CoapTransport::Impl {
                               [&](const auto& p) { return p.second.session == session && p.second.mid == mid; });
         }
         if (it == self->pending.end()) {
+            return;
+        }
+        if (reason == COAP_NACK_ICMP_ISSUE) {
+            // ICMP port unreachable on the connected socket. libcoap keeps the message in its retransmission
+            // queue (coap_session_disconnected with COAP_NACK_ICMP_ISSUE), and RFC 7252 4.2 lets the
+            // retransmissions go on: a server that comes up late answers one of them. Reporting a failure here
+            // made the engine give up while libcoap went on retransmitting, and the late server's 2.01 then
+            // found no request (issue 13). The request ends with TOO_MANY_RETRIES or its deadline instead.
+            coap_log(LOG_INFO, "lwm2mc: ICMP unreachable from %s, retransmitting\n", coap_session_str(session));
             return;
         }
         SendFailure f = SendFailure::Unreachable;
@@ -554,14 +660,55 @@ struct CoapTransport::Impl {
     static void on_request(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
                            const coap_string_t* query, coap_pdu_t* response) {
         Impl* self = of(session);
-        Response answer{code::kServiceUnavailable, {}, std::nullopt, {}};
-        if (self != nullptr && self->handler) {
-            const Endpoint from = from_coap_address(coap_session_get_addr_remote(session));
-            try {
-                answer = self->handler(from, request_from_pdu(request));
-            } catch (const std::exception&) {
-                answer = Response{code::kInternalServerError, {}, std::nullopt, {}};
+        if (self == nullptr || !self->handler) {
+            coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code::kServiceUnavailable));
+            return;
+        }
+        const Endpoint from = from_coap_address(coap_session_get_addr_remote(session));
+        Request incoming = request_from_pdu(request);
+        std::optional<BlockValue> block1_echo;
+        if (const auto block1 = block_option(request, kOptBlock1)) {
+            // RFC 7959 2.3: a request body in Block1 blocks; libcoap passes each block through (no single-body
+            // mode), and the handler sees the body only once the last block is in.
+            auto r =
+                self->block1.add(block1_key(from, incoming), *block1, incoming.payload, size_option(request, kOptSize1),
+                                 incoming.content_format, std::chrono::steady_clock::now());
+            switch (r.verdict) {
+            case Block1Reassembler::Verdict::Continue: {
+                coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(kContinue));
+                // libcoap has already put the echo in when it tracks the transfer itself (a non-final block of
+                // a transfer that began with block 0): one Block1 option only.
+                coap_opt_iterator_t oi;
+                if (coap_check_option(response, kOptBlock1, &oi) == nullptr) {
+                    add_block_option(response, kOptBlock1, r.echo);
+                }
+                return;
             }
+            case Block1Reassembler::Verdict::Incomplete:
+                coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(kRequestEntityIncomplete));
+                return;
+            case Block1Reassembler::Verdict::TooLarge: {
+                coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code::kRequestEntityTooLarge));
+                std::array<std::uint8_t, 4> buf{};
+                const auto n =
+                    coap_encode_var_safe(buf.data(), buf.size(), static_cast<unsigned>(self->block1.limits().max_body));
+                coap_add_option(response, kOptSize1, n, buf.data());  // RFC 7959 2.9.3: what we would take
+                return;
+            }
+            case Block1Reassembler::Verdict::BadRequest:
+                coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code::kBadRequest));
+                return;
+            case Block1Reassembler::Verdict::Complete:
+                incoming.payload = std::move(r.body);
+                block1_echo = r.echo;
+                break;
+            }
+        }
+        Response answer{code::kInternalServerError, {}, std::nullopt, {}};
+        try {
+            answer = self->handler(from, incoming);
+        } catch (const std::exception&) {
+            answer = Response{code::kInternalServerError, {}, std::nullopt, {}};
         }
         if (answer.code == code::kEmpty) {
             return;  // response code 0: libcoap sends an empty ACK and nothing else
@@ -570,8 +717,13 @@ struct CoapTransport::Impl {
         for (const auto& seg : answer.location_path) {
             coap_add_option(response, kOptLocationPath, seg.size(), reinterpret_cast<const std::uint8_t*>(seg.data()));
         }
+        if (block1_echo && is_success(answer.code)) {
+            add_block_option(response, kOptBlock1, *block1_echo);  // RFC 7959 2.3: the final response echoes it
+        }
         const std::size_t room = coap_session_max_pdu_size(session);
-        if (answer.payload.empty() || answer.payload.size() + 64 < room) {
+        const auto block2 = block_option(request, kOptBlock2);
+        const bool blockwise = !answer.payload.empty() && (block2 || answer.payload.size() + 64 >= room);
+        if (!blockwise) {
             std::array<std::uint8_t, 4> buf{};
             if (answer.content_format) {
                 const auto n = coap_encode_var_safe(buf.data(), buf.size(), *answer.content_format);
@@ -582,12 +734,16 @@ struct CoapTransport::Impl {
             }
             return;
         }
-        // Too big for one datagram: libcoap answers with Block2 and serves the further blocks itself.
+        // Too big for one datagram, or the peer asked for Block2 (RFC 7959 2.4, any SZX 0..6): libcoap answers
+        // with the requested block and serves the further blocks itself from this copy. A request for a later
+        // block whose copy libcoap no longer holds reaches this handler again; the body is regenerated and
+        // libcoap cuts out the block asked for.
         auto* copy = new std::vector<std::uint8_t>(std::move(answer.payload));
         const std::uint16_t format = answer.content_format.value_or(content_format::kOctetStream);
         if (coap_add_data_large_response(resource, session, request, response, query, format, -1, 0, copy->size(),
                                          copy->data(), &release_heap_bytes, copy) == 0) {
-            coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code::kInternalServerError));
+            // libcoap set the code (4.00 for a block beyond the body, 5.00 otherwise) and released the copy.
+            return;
         }
     }
 
@@ -603,10 +759,31 @@ struct CoapTransport::Impl {
         for (auto it = pending.begin(); it != pending.end();) {
             auto next = std::next(it);
             if (it->second.deadline <= now) {
+                abandoned_on.push_back(it->second.session);
                 complete(it, std::nullopt, SendFailure::Timeout);
             }
             it = next;
         }
+        // Give-up means give-up: a request whose deadline passed may still sit in libcoap's queue (behind
+        // another request to the same peer, NSTART 1) and be transmitted later. libcoap 4.3.1 has no public call
+        // to drop one message, so the client session (and with it its queue) is released as soon as no other
+        // outstanding request uses it; a later send opens a new one. Until then the others must not fail.
+        std::vector<coap_session_t*> still_in_use;
+        for (coap_session_t* s : abandoned_on) {
+            if (std::any_of(pending.begin(), pending.end(), [s](const auto& p) { return p.second.session == s; })) {
+                if (std::find(still_in_use.begin(), still_in_use.end(), s) == still_in_use.end()) {
+                    still_in_use.push_back(s);
+                }
+                continue;
+            }
+            auto entry = std::find_if(sessions.begin(), sessions.end(), [s](const auto& e) { return e.second == s; });
+            if (entry != sessions.end()) {
+                sessions.erase(entry);
+                sessions_to_release.push_back(s);
+            }
+        }
+        abandoned_on = std::move(still_in_use);
+        release_sessions();
     }
 
     void release_sessions() {
@@ -661,6 +838,7 @@ void CoapTransport::cancel_all() {
         impl_->sessions_to_release.push_back(s);
     }
     impl_->sessions.clear();
+    impl_->abandoned_on.clear();
     if (!impl_->in_io) {
         impl_->release_sessions();
     }
@@ -691,6 +869,10 @@ void CoapTransport::poll(std::chrono::milliseconds max_wait) {
 
 std::size_t CoapTransport::outstanding() const {
     return impl_->pending.size() + impl_->outgoing.size();
+}
+
+std::size_t CoapTransport::ignored_responses() const {
+    return impl_->ignored_responses;
 }
 
 // ------------------------------------------------------------------------------------------------------------

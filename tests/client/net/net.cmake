@@ -15,6 +15,7 @@ add_executable(client_net_tests
     "${lwm2mc_net_dir}/coap_codec_test.cpp"
     "${lwm2mc_net_dir}/node_lib_interop_test.cpp"
     "${lwm2mc_net_dir}/peers_test.cpp"
+    "${lwm2mc_net_dir}/transport_blockwise_test.cpp"
     "${lwm2mc_net_dir}/transport_test.cpp"
 )
 target_link_libraries(client_net_tests PRIVATE lwm2mc::conformance lwm2mc_test_node_lib lwm2mc::reference_client

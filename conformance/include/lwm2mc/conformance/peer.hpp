@@ -2,8 +2,9 @@
 #pragma once
 
 // Base of the scriptable in-process LwM2M peers used by the integration tests: a CoapTransport bound to
-// 127.0.0.1 on an ephemeral port, a loop that runs either in its own std::thread (start/stop) or is stepped
-// from the test thread (step), and a record of every request received and every request sent.
+// 127.0.0.1 on an ephemeral port (or PeerOptions::bind_port), a loop that runs either in its own std::thread
+// (start/stop) or is stepped from the test thread (step), and a record of every request received and every request
+// sent.
 
 #include "lwm2mc/client/transport_coap.hpp"
 
@@ -27,6 +28,12 @@ struct PeerOptions {
     milliseconds ack_timeout{1000};
     unsigned max_retransmit{1};
     milliseconds exchange_timeout{3000};
+    /// UDP port on 127.0.0.1; 0 picks a free one. A fixed port lets a test start a server late on the port a
+    /// client already targets.
+    std::uint16_t bind_port{0};
+    /// RFC 7959 block size of the peer's requests (CoapTransportOptions::block_size): below 1024 the peer
+    /// writes payloads longer than it in Block1 blocks of this size and asks for Block2 blocks of this size.
+    std::size_t block_size{1024};
 };
 
 /// A request the peer received and what it answered (code::kEmpty: only an empty ACK).
@@ -64,7 +71,7 @@ public:
     Peer(const Peer&) = delete;
     Peer& operator=(const Peer&) = delete;
 
-    /// Where clients reach this peer: 127.0.0.1 and the ephemeral port.
+    /// Where clients reach this peer: 127.0.0.1 and the bound port.
     client::Endpoint endpoint() const { return endpoint_; }
 
     /// Runs the loop in a thread of its own until stop() or destruction.

@@ -12,11 +12,15 @@
 
 namespace lwm2mc::client {
 
-/// Why a request got no response.
+/// Why a request got no response. Whatever the reason, once the handler has run with it the request is
+/// never transmitted again, and a late answer to it is ignored.
 enum class SendFailure : std::uint8_t {
-    Timeout,      ///< no ACK/response after the RFC 7252 retransmissions (MAX_RETRANSMIT)
+    /// No ACK/response after the RFC 7252 retransmissions (MAX_RETRANSMIT), or none within the exchange
+    /// lifetime. This includes a peer that answered every transmission with ICMP port unreachable: ICMP is
+    /// treated as transient (RFC 7252 4.2 keeps retransmitting; a peer starting late answers a retransmission).
+    Timeout,
     Reset,        ///< the peer answered with RST
-    Unreachable,  ///< ICMP port unreachable or a socket error
+    Unreachable,  ///< the request could not be sent at all (no numeric address of the right family, socket error)
     Cancelled,    ///< cancelled by the engine (cancel_all) or the transport was closed
 };
 const char* send_failure_name(SendFailure f);

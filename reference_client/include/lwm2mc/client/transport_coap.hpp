@@ -42,15 +42,49 @@ struct CoapTransportOptions {
     /// be at least the retransmission span ack_timeout * ack_random_factor * (2^(max_retransmit+1) - 1)
     /// (93 s with the defaults), else the constructor throws std::invalid_argument.
     std::chrono::milliseconds exchange_timeout{247000};
+    /// RFC 7959 block size (16, 32, .., 1024 bytes) of this transport's own requests. 1024 leaves the choice to
+    /// libcoap (one datagram up to about 1 KiB, else Block1 with 1024-byte blocks). A smaller size sends every
+    /// request payload longer than it in Block1 blocks of that size, and asks for responses to GET and FETCH
+    /// in Block2 blocks of that size (RFC 7959 2.4 early negotiation: Block2 NUM 0 in the request). The
+    /// constructor throws std::invalid_argument for other values. Test peers use it to act as servers that
+    /// choose small blocks.
+    std::size_t block_size{1024};
+    /// Largest request body accepted in Block1 blocks; a larger one is answered 4.13 with Size1 (RFC 7959
+    /// 2.9.3). Also bounds Size1 announced in a first block.
+    std::size_t max_request_body{65536};
     /// libcoap's process-wide log level (0 emergency .. 7 debug; libcoap logs a received RST as an alert,
     /// so the default is 0); the environment variable LWM2MC_COAP_LOG overrides it.
     int log_level{0};
 };
 
 /// Transport over libcoap3 UDP. Single-threaded: construct, call and destroy it from one thread (different
-/// instances may live in different threads). Large payloads use RFC 7959 block-wise transfer handled by
-/// libcoap (Block1 for requests sent and received, Block2 for responses sent and received), delivered to the
-/// handlers as one body.
+/// instances may live in different threads).
+///
+/// Block-wise transfer (RFC 7959), delivered to the handlers as one body in both directions:
+/// * requests sent: libcoap sends a payload that does not fit one datagram (or is longer than block_size) in
+///   Block1 blocks; responses that come back in Block2 blocks are reassembled by this transport (libcoap asks
+///   for the further blocks);
+/// * requests received in Block1 blocks of any size (16..1024 bytes, SZX 0..6), with or without Size1: this
+///   transport reassembles them (Block1Reassembler), answers 2.31 Continue with the Block1 echo to every block
+///   but the last, and hands the whole body to the RequestHandler at the last block. A block out of order or
+///   without a transfer to continue is answered 4.08 Request Entity Incomplete, a body beyond
+///   max_request_body 4.13 with Size1. (libcoap 4.3.1 reassembles only when the first block carries Size1: without
+///   it, its single-body mode hands the bare first block to the handler, which the engine's decoders answer
+///   4.00, and a second such transfer to the same path within MAX_TRANSMIT_WAIT dereferences a null body.
+///   The context therefore runs libcoap's block mode without COAP_BLOCK_SINGLE_BODY.)
+/// * responses sent: a response longer than one datagram, or any response with a payload to a request that
+///   carries Block2 (early negotiation of a smaller size, RFC 7959 2.4), goes out in Block2 blocks of the
+///   requested size; libcoap serves the further blocks from a copy of the body, or this transport regenerates
+///   the body when that copy has expired. libcoap keys those copies by method and query but not by path, so
+///   two block-wise reads of different paths interleaved by one peer are not supported.
+///
+/// Retransmission and failure (RFC 7252 4.2, 5.2.3): a request is retransmitted until it is answered, libcoap
+/// gives up after MAX_RETRANSMIT, or exchange_timeout passes. ICMP port unreachable does NOT end a request:
+/// libcoap keeps retransmitting it, so a peer that starts listening late (a server restarted, a client booted
+/// before its server) answers a retransmission and the request completes normally. Once a request's handler has
+/// run with a failure, libcoap no longer transmits it (a timed-out request's client session is released when no
+/// other request uses it; cancel_all releases them all). A response that arrives for a request that is no
+/// longer outstanding is ignored, counted (ignored_responses) and logged at libcoap's info level.
 ///
 /// Malformed datagrams never reach the handlers: libcoap drops datagrams shorter than a CoAP header, answers
 /// other datagrams that do not parse (bad version, token length, option encoding, payload marker without
@@ -79,6 +113,7 @@ public:
     void set_request_handler(RequestHandler handler) override;
     /// A `to` whose host is not a numeric address of bind_host's family (IPv4 or IPv6) fails with
     /// SendFailure::Unreachable (from the next poll). Requests to one peer go out one at a time (NSTART 1).
+    /// A peer that answers with ICMP port unreachable gets the retransmissions all the same (see above).
     void send(const Endpoint& to, Request request, ResponseHandler on_done) override;
     void cancel_all() override;
     /// Sends what `send` queued, waits up to `max_wait` for datagrams or retransmission deadlines, serves
@@ -87,6 +122,8 @@ public:
 
     /// Requests sent and not yet completed (their handlers have not run).
     std::size_t outstanding() const;
+    /// Responses received for requests that were no longer outstanding (cancelled or timed out), ignored.
+    std::size_t ignored_responses() const;
 
 private:
     struct Impl;
