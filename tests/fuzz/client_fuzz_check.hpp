@@ -9,7 +9,10 @@
 //   - the answer is a response code (2.xx, 4.xx or 5.xx) and serialises as a CoAP datagram;
 //   - an error answer (4.xx, 5.xx) leaves the lifecycle state and the persistent state unchanged;
 //   - the engine keeps stepping without throwing.
+// check_block1_blocks reads the same input as a sequence of Block1 blocks for the transport's reassembly
+// (Block1Reassembler, which the datagram path above does not reach: it lives in CoapTransport's socket path).
 
+#include "lwm2mc/client/blockwise.hpp"
 #include "lwm2mc/client/client.hpp"
 #include "lwm2mc/client/store.hpp"
 #include "lwm2mc/client/transport_coap.hpp"
@@ -111,6 +114,58 @@ inline std::string check_message(std::span<const std::uint8_t> input) {
         }
     } catch (const std::exception& e) {
         return std::string{"step() threw after the request: "} + e.what();
+    }
+    return {};
+}
+
+/// The input from byte 2 on as Block1 blocks, each `key flags b0 b1 b2 size1 length payload...` (key: one of
+/// three transfers; flags bit 0: Size1 present, bit 1: Content-Format 0 instead of 11542, bit 2: 2 s pass
+/// before the block; b0..b2 the Block1 option value; length capped by what is left). Checks: no exception; at
+/// most max_transfers transfers; every verdict's echo is the block; 4.00 exactly for SZX 7 or a payload that
+/// does not fit the block size; a completed body is within max_body, ends with the last block's payload and
+/// is exactly as long as the last block's offset plus its payload.
+inline std::string check_block1_blocks(std::span<const std::uint8_t> input) {
+    using client::Block1Reassembler;
+    using Verdict = Block1Reassembler::Verdict;
+    Block1Reassembler r{{256, 2, std::chrono::milliseconds{1000}}};
+    auto now = std::chrono::steady_clock::time_point{};
+    std::size_t i = 2;
+    while (i + 7 <= input.size()) {
+        const std::string key(1, static_cast<char>('a' + input[i] % 3));
+        const std::uint8_t flags = input[i + 1];
+        const auto block = client::decode_block_value(input.subspan(i + 2, 3));
+        const std::optional<std::size_t> size1 =
+            (flags & 1U) != 0 ? std::optional<std::size_t>{std::size_t{input[i + 5]} * 4} : std::nullopt;
+        const std::size_t length = std::min<std::size_t>(input[i + 6], input.size() - (i + 7));
+        const auto payload = input.subspan(i + 7, length);
+        i += 7 + length;
+        now += (flags & 4U) != 0 ? std::chrono::milliseconds{2000} : std::chrono::milliseconds{10};
+        Block1Reassembler::Result res;
+        try {
+            res = r.add(key, *block, payload, size1, (flags & 2U) != 0 ? 0 : 11542, now);
+        } catch (const std::exception& e) {
+            return std::string{"Block1Reassembler::add threw: "} + e.what();
+        }
+        if (r.transfers() > r.limits().max_transfers) {
+            return "more than max_transfers transfers";
+        }
+        if (res.echo != *block) {
+            return "the echo is not the block";
+        }
+        const bool malformed =
+            block->szx > 6 || payload.size() > block->size() || (block->more && payload.size() != block->size());
+        if ((res.verdict == Verdict::BadRequest) != malformed) {
+            return "4.00 for a well-formed block, or a malformed block accepted";
+        }
+        if (res.verdict == Verdict::Complete) {
+            const std::uint64_t offset = std::uint64_t{block->num} * block->size();
+            if (res.body.size() > r.limits().max_body || res.body.size() != offset + payload.size() ||
+                !std::equal(payload.begin(), payload.end(), res.body.end() - static_cast<long>(payload.size()))) {
+                return "a completed body that does not end with its last block";
+            }
+        } else if (!res.body.empty()) {
+            return "a body without Complete";
+        }
     }
     return {};
 }

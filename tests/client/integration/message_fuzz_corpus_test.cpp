@@ -94,7 +94,74 @@ std::vector<std::vector<std::uint8_t>> inputs() {
     return out;
 }
 
+/// One Block1 record for check_block1_blocks: key, flags, the option value in 3 bytes, Size1 / 4, payload.
+void block_record(std::vector<std::uint8_t>& out, std::uint8_t key, std::uint8_t flags, std::uint32_t num, bool more,
+                  std::uint8_t szx, std::uint8_t size1_quarter, std::size_t length) {
+    const std::uint32_t v = (num << 4U) | (more ? 8U : 0U) | szx;
+    out.insert(out.end(), {key, flags, static_cast<std::uint8_t>(v >> 16U), static_cast<std::uint8_t>(v >> 8U),
+                           static_cast<std::uint8_t>(v), size1_quarter, static_cast<std::uint8_t>(length)});
+    for (std::size_t i = 0; i < length; ++i) {
+        out.push_back(static_cast<std::uint8_t>(i + num));
+    }
+}
+
+/// Block-wise inputs: datagrams with Block1 / Block2 options (handled as single requests by the engine path) and
+/// Block1 block sequences for the reassembly check.
+std::vector<std::vector<std::uint8_t>> block_inputs() {
+    std::vector<std::vector<std::uint8_t>> out;
+    // PUT /0/1, Content-Format 11542, Block1 0/M/16, Size1 48, 16 bytes of TLV.
+    out.push_back({0,    1,    0x42, 0x03, 0x12, 0x34, 0xAB, 0xCD, 0xB1, '0',  0x01, '1',  0x12,
+                   0x2D, 0x16, 0xD1, 0x02, 0x08, 0xD1, 0x14, 0x30, 0xFF, 0xC8, 0x00, 0x14, 0x63,
+                   'o',  'a',  'p',  ':',  '/',  '/',  '1',  '2',  '7',  '.',  '0',  '.'});
+    // The last block of it: Block1 2/-/16, 5 bytes.
+    out.push_back({0,    1,    0x42, 0x03, 0x12, 0x36, 0xAB, 0xCD, 0xB1, '0', 0x01, '1',
+                   0x12, 0x2D, 0x16, 0xD1, 0x02, 0x20, 0xFF, '1',  ':',  '5', '9',  '9'});
+    // GET /3/0 with Block2 0/-/16 (early negotiation) and Block2 3/-/16.
+    out.push_back({0, 0, 0x42, 0x01, 0x12, 0x37, 0xAB, 0xCD, 0xB1, '3', 0x01, '0', 0xC1, 0x00});
+    out.push_back({0, 0, 0x42, 0x01, 0x12, 0x38, 0xAB, 0xCD, 0xB1, '3', 0x01, '0', 0xC1, 0x30});
+    // Block1 sequences: whole in three blocks; a gap; Size1 too big; SZX 7; two keys interleaved, one idle.
+    std::vector<std::uint8_t> whole{0, 0};
+    block_record(whole, 0, 0, 0, true, 0, 0, 16);
+    block_record(whole, 0, 0, 1, true, 0, 0, 16);
+    block_record(whole, 0, 0, 2, false, 0, 0, 5);
+    out.push_back(whole);
+    std::vector<std::uint8_t> gap{0, 0};
+    block_record(gap, 1, 0, 0, true, 1, 0, 32);
+    block_record(gap, 1, 0, 2, false, 1, 0, 3);
+    out.push_back(gap);
+    std::vector<std::uint8_t> too_big{0, 0};
+    block_record(too_big, 2, 1, 0, true, 0, 200, 16);
+    block_record(too_big, 2, 0, 0, true, 4, 0, 255);
+    out.push_back(too_big);
+    std::vector<std::uint8_t> bert{0, 0};
+    block_record(bert, 0, 0, 0, true, 7, 0, 20);
+    out.push_back(bert);
+    std::vector<std::uint8_t> interleaved{0, 0};
+    block_record(interleaved, 0, 0, 0, true, 0, 0, 16);
+    block_record(interleaved, 1, 2, 0, true, 0, 0, 16);
+    block_record(interleaved, 0, 4, 1, false, 0, 0, 2);
+    block_record(interleaved, 1, 2, 1, false, 0, 0, 2);
+    out.push_back(interleaved);
+    return out;
+}
+
 }  // namespace
+
+TEST(MessageFuzzChecks, HoldForBlockwiseInputs) {
+    const auto all = block_inputs();
+    const bool write = std::getenv("LWM2MC_WRITE_FUZZ_SEEDS") != nullptr;
+    const fs::path dir = fs::path(LWM2MC_TEST_DATA_DIR) / "fuzz-client";
+
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        EXPECT_EQ(fuzz::check_message(all[i]), "") << "block input " << i;
+        EXPECT_EQ(fuzz::check_block1_blocks(all[i]), "") << "block input " << i;
+        if (write) {
+            fs::create_directories(dir);
+            std::ofstream(dir / ("seed-block-" + std::to_string(i)), std::ios::binary)
+                .write(reinterpret_cast<const char*>(all[i].data()), static_cast<std::streamsize>(all[i].size()));
+        }
+    }
+}
 
 TEST(MessageFuzzChecks, HoldForHandMadeRequestsInEverySituationFromEverySender) {
     const auto all = inputs();
@@ -125,6 +192,7 @@ TEST(MessageFuzzChecks, HoldForEveryKeptInput) {
         const std::vector<std::uint8_t> input(bytes.begin(), bytes.end());
 
         EXPECT_EQ(fuzz::check_message(input), "") << entry.path();
+        EXPECT_EQ(fuzz::check_block1_blocks(input), "") << entry.path();
         ++count;
     }
     EXPECT_GE(count, 100U) << "the client fuzz corpus lost its files";
