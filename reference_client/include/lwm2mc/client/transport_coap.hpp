@@ -68,7 +68,8 @@ struct CoapTransportOptions {
 ///   transport reassembles them (Block1Reassembler), answers 2.31 Continue with the Block1 echo to every block
 ///   but the last, and hands the whole body to the RequestHandler at the last block. A block out of order or
 ///   without a transfer to continue is answered 4.08 Request Entity Incomplete, a body beyond
-///   max_request_body 4.13 with Size1. (libcoap 4.3.1 reassembles only when the first block carries Size1: without
+///   max_request_body 4.13 with Size1. A retransmission of the last block after its response was lost finds no
+///   transfer and is answered 4.08. (libcoap 4.3.1 reassembles only when the first block carries Size1: without
 ///   it, its single-body mode hands the bare first block to the handler, which the engine's decoders answer
 ///   4.00, and a second such transfer to the same path within MAX_TRANSMIT_WAIT dereferences a null body.
 ///   The context therefore runs libcoap's block mode without COAP_BLOCK_SINGLE_BODY.)
@@ -83,8 +84,11 @@ struct CoapTransportOptions {
 /// libcoap keeps retransmitting it, so a peer that starts listening late (a server restarted, a client booted
 /// before its server) answers a retransmission and the request completes normally. Once a request's handler has
 /// run with a failure, libcoap no longer transmits it (a timed-out request's client session is released when no
-/// other request uses it; cancel_all releases them all). A response that arrives for a request that is no
-/// longer outstanding is ignored, counted (ignored_responses) and logged at libcoap's info level.
+/// other request uses it; cancel_all releases them all). One gap remains: a request that timed out while it
+/// still waited in libcoap's NSTART queue behind another request to the same peer can go out once when that
+/// other request completes, before the session is released (libcoap 4.3.1 cannot drop a single message). A
+/// response that arrives for a request that is no longer outstanding is ignored, counted (ignored_responses)
+/// and logged at libcoap's info level.
 ///
 /// Malformed datagrams never reach the handlers: libcoap drops datagrams shorter than a CoAP header, answers
 /// other datagrams that do not parse (bad version, token length, option encoding, payload marker without
