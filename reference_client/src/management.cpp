@@ -48,7 +48,15 @@ Response Client::Impl::handle_management_request(const Endpoint& from, const Req
     const auto version = config_.lwm2m_version;
     if (request.method == code::kGet) {
         if (request.accept == content_format::kLinkFormat) {
-            return discover(st_.data, *path, Interface::Management, version);
+            // TS 1.0 5.4.2: the attributes this server attached to the listed paths come with them.
+            return discover(st_.data, *path, Interface::Management, version, [this](const std::string& target) {
+                for (const auto& r : st_.attributes) {
+                    if (r.ssid == current_ssid() && r.path == target) {
+                        return attribute_params(r.attributes);
+                    }
+                }
+                return std::vector<std::pair<std::string, std::string>>{};
+            });
         }
         auto response = read(st_.data, *path, request.accept, Interface::Management, version, now_s());
         if (request.observe) {

@@ -93,6 +93,21 @@ TEST(WriteAttributes, InvalidRequestsAreRefused) {
     EXPECT_TRUE(h.client->persistent().attributes.empty());
 }
 
+TEST(WriteAttributes, DiscoverReportsTheAttributes) {
+    Harness h;
+    h.bootstrap_and_register();
+    h.from_server(write_attributes({"3", "0"}, {"pmax=60"}));
+    h.from_server(write_attributes({"3", "0", "13"}, {"pmin=10", "gt=5"}));
+    Request discover = make_request(code::kGet, {"3", "0"});
+    discover.accept = content_format::kLinkFormat;
+
+    const auto r = h.from_server(discover);
+
+    const auto links = text_of(r.payload);
+    EXPECT_NE(links.find("</3/0>;pmax=60"), std::string::npos) << links;
+    EXPECT_NE(links.find("</3/0/13>;pmin=10;gt=5"), std::string::npos) << links;
+}
+
 TEST(WriteAttributes, ThresholdsOnANumericResourceAreAccepted) {
     Harness h;
     h.bootstrap_and_register();
