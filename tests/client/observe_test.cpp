@@ -336,6 +336,44 @@ TEST(Observe, ANewRegisterDropsTheObservations) {
     EXPECT_EQ(h.replay(), std::nullopt);
 }
 
+TEST(Observe, FactoryResetAndBootstrapTriggerDropTheObservations) {
+    struct Case {
+        std::vector<std::string> execute;
+        std::string note;
+    };
+    const std::vector<Case> cases{{{"3", "0", "5"}, "observations forgotten: 1 (factory reset)"},
+                                  {{"1", "1", "9"}, "observations forgotten: 1 (left the registration for BsHoldOff)"}};
+    for (const auto& c : cases) {
+        Harness h;
+        h.config.deregister_before_factory_reset = false;
+        h.bootstrap_and_register();
+        h.from_server(observe_request({"1", "1", "1"}));
+
+        h.from_server(make_request(code::kPost, c.execute));
+        h.step();
+
+        EXPECT_TRUE(h.client->persistent().observations.empty()) << c.note;
+        EXPECT_TRUE(has_note(h.recorder, c.note)) << c.note;
+        EXPECT_EQ(h.replay(), std::nullopt);
+    }
+}
+
+TEST(Observe, AnObservationThatCannotBePersistedIsRefused) {
+    TempDir dir;
+    Harness h;
+    h.config.state_dir = dir.path;
+    h.bootstrap_and_register();
+    const auto blocker = dir.path / ("state.lwm2mc.tmp." + std::to_string(::getpid()));
+    std::filesystem::create_directories(blocker / "x");
+
+    const auto r = h.from_server(observe_request({"1", "1", "1"}));
+    h.advance(Millis{100'000});
+
+    EXPECT_EQ(r.code, code::kInternalServerError) << "an observation that would not survive a reboot is refused";
+    EXPECT_TRUE(h.client->persistent().observations.empty());
+    EXPECT_TRUE(h.transport.notified.empty());
+}
+
 TEST(Observe, RebootKeepingTheRegistrationKeepsTheObservations) {
     TempDir dir;
     Harness h;
