@@ -259,6 +259,11 @@ Lwm2mServer::notifications(const std::vector<std::uint8_t>& token) const {
     return out;
 }
 
+std::size_t Lwm2mServer::notification_count() const {
+    std::lock_guard lock(mutex_);
+    return notifications_.size();
+}
+
 void Lwm2mServer::reset_notifications(const std::vector<std::uint8_t>& token) {
     std::lock_guard lock(mutex_);
     reset_tokens_.push_back(token);

@@ -96,6 +96,7 @@ public:
     };
     std::vector<ReceivedNotification> notifications() const;
     std::vector<ReceivedNotification> notifications(const std::vector<std::uint8_t>& token) const;
+    std::size_t notification_count() const;  ///< notifications().size() without copying them
     /// From now on notifications with `token` are answered with RST (the server forgot the observation).
     void reset_notifications(const std::vector<std::uint8_t>& token);
 
