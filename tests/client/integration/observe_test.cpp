@@ -159,7 +159,6 @@ TEST(ObserveOverCoap, PminSpacesChangesAndPmaxRepeatsAnUnchangedValue) {
     for (std::size_t i = 1; i < times.size(); ++i) {
         EXPECT_GT(seq(times[i]), seq(times[i - 1]));
         EXPECT_GE(value(times[i]) - value(times[i - 1]), 2) << "pmin=2: at most one notification per 2 s";
-        EXPECT_GE(times[i].at - times[i - 1].at, 150ms) << "2 protocol seconds are 200 ms of real time";
     }
     for (const auto& n : server.notifications(kLifetimeToken)) {
         EXPECT_EQ(conformance::payload_text(n.response.payload), "300") << "pmax repeats the unchanged value";
