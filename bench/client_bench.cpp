@@ -6,7 +6,8 @@
 //   - 1.0 Server Initiated Bootstrap (the same writes without a Bootstrap-Request) followed by Register.
 // Each iteration builds a fresh Client and CoapTransport (a new UDP socket) and runs until Registered; the
 // peers (in-process libcoap servers on their own threads) stay up. Counters: protocol messages per run and the
-// resident-memory growth per extra live client (100 registered clients held at once).
+// resident-memory growth per extra live client (100 registered clients held at once);
+//   - notifications per second to one server and resident memory per observation (Information Reporting).
 //   bash scripts/run.sh bench-client
 
 #include "lwm2mc/client/client.hpp"
@@ -18,6 +19,7 @@
 
 #include <fstream>
 #include <functional>
+#include <malloc.h>
 #include <string>
 
 using namespace lwm2mc;
@@ -172,6 +174,127 @@ void BM_ResidentMemoryPerClient(benchmark::State& state) {
     state.counters["kib_per_client"] = per_client_kib;
 }
 BENCHMARK(BM_ResidentMemoryPerClient)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+
+/// A factory-provisioned client registered with `server`, on a clock `factor` times faster than real time.
+struct ObservedRun {
+    CoapTransport transport{loopback()};
+    ScaledClock clock;
+    Observer observer{};
+    Client client;
+
+    ObservedRun(const ClientConfig& c, double factor) : clock{factor}, client{c, transport, clock, observer} {}
+
+    /// Runs the event loop until `done` or `limit` (real time); false on timeout.
+    bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+        const auto until = std::chrono::steady_clock::now() + limit;
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > until) {
+                return false;
+            }
+            const Millis next = client.step();
+            const Millis now = clock.now();
+            const Millis wait = next == kNoDeadline ? Millis{1} : clock.real_wait(next > now ? next - now : Millis{0});
+            transport.poll(std::min(wait, Millis{1}));
+        }
+        return true;
+    }
+};
+
+/// Notifications per second sustained to one server over loopback (TS 1.0 5.5.2, RFC 7641): 100 observations of
+/// /1/1/1 with pmax=1 on a clock 1000 times faster than real time, so that every observation is due every real
+/// millisecond and the client sends as fast as it can. Argument: notification_con_every (1 = every notification
+/// Confirmable, each waiting for its ACK; 0 = all Non-confirmable). Counter notifications_per_s: notifications the
+/// server received per real second over the timed window.
+void BM_NotificationsPerSecond(benchmark::State& state) {
+    Lwm2mServer server;
+    server.start();
+    ClientConfig c = config("bench-notify");
+    c.factory = true;
+    c.server_uris = {uri(server.endpoint())};
+    c.lifetime = 86400;
+    c.notification_con_every = static_cast<std::uint32_t>(state.range(0));
+    ObservedRun run{c, 1000.0};
+    run.client.start();
+    if (!run.run_until([&] { return run.client.state() == "Registered"; }, std::chrono::seconds{10})) {
+        state.SkipWithError("not registered within 10 s");
+        return;
+    }
+    auto answered = [&](const std::shared_future<conformance::Exchange>& f) {
+        return run.run_until([&] { return f.wait_for(std::chrono::seconds{0}) == std::future_status::ready; },
+                             std::chrono::seconds{10});
+    };
+    if (!answered(server.send_to_client("bench-notify", Lwm2mServer::write_attributes("/1/1", {"pmax=1"})))) {
+        state.SkipWithError("Write-Attributes not answered");
+        return;
+    }
+    constexpr int kObservations = 100;
+    for (int i = 0; i < kObservations; ++i) {
+        const std::vector<std::uint8_t> token{0xbe, static_cast<std::uint8_t>(i)};
+        if (!answered(server.observe("bench-notify", "/1/1/1", token))) {
+            state.SkipWithError("Observe not answered");
+            return;
+        }
+    }
+    double total = 0;
+    double seconds = 0;
+    for (auto _ : state) {
+        const auto before = server.notification_count();
+        const auto t0 = std::chrono::steady_clock::now();
+        run.run_until([] { return false; }, std::chrono::milliseconds{1000});
+        const auto t1 = std::chrono::steady_clock::now();
+        total += static_cast<double>(server.notification_count() - before);
+        seconds += std::chrono::duration<double>(t1 - t0).count();
+    }
+    state.counters["notifications_per_s"] = seconds > 0 ? total / seconds : 0;
+    state.counters["observations"] = kObservations;
+}
+BENCHMARK(BM_NotificationsPerSecond)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+/// Resident memory per observation: RSS growth while one registered client holds 10,000 observations (distinct
+/// tokens on /3/0/13, registered through Client::handle_request as the transport would deliver the server's
+/// GET Observe=0; no state directory).
+void BM_ResidentMemoryPerObservation(benchmark::State& state) {
+    Lwm2mServer server;
+    server.start();
+    constexpr int kObservations = 10'000;
+    long before = 0;
+    long after = 0;
+    for (auto _ : state) {
+        ClientConfig c = config("bench-obs-mem");
+        c.factory = true;
+        c.server_uris = {uri(server.endpoint())};
+        c.lifetime = 86400;
+        ObservedRun run{c, 1.0};
+        run.client.start();
+        if (!run.run_until([&] { return run.client.state() == "Registered"; }, std::chrono::seconds{10})) {
+            state.SkipWithError("not registered within 10 s");
+            return;
+        }
+        ::malloc_trim(0);  // memory the benchmarks before this one freed must not shrink RSS during the count
+        before = rss_kib();
+        for (int i = 0; i < kObservations; ++i) {
+            Request r;
+            r.method = code::kGet;
+            r.uri_path = {"3", "0", "13"};
+            r.accept = content_format::kTextPlain;
+            r.observe = 0;
+            r.token = {static_cast<std::uint8_t>(i >> 8U), static_cast<std::uint8_t>(i & 0xFF), 0x0b};
+            if (!run.client.handle_request(server.endpoint(), r).observe) {
+                state.SkipWithError("Observe refused");
+                return;
+            }
+        }
+        after = rss_kib();
+        if (run.client.persistent().observations.size() != kObservations) {
+            state.SkipWithError("not every observation was registered");
+            return;
+        }
+    }
+    state.counters["rss_before_kib"] = static_cast<double>(before);
+    state.counters["rss_with_10000_kib"] = static_cast<double>(after);
+    state.counters["bytes_per_observation"] = static_cast<double>(after - before) * 1024.0 / kObservations;
+}
+BENCHMARK(BM_ResidentMemoryPerObservation)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
 }  // namespace
 

@@ -209,6 +209,66 @@ std::shared_future<Exchange> Lwm2mServer::send_to_client(const std::string& endp
     return send(reg->client, std::move(request), delay, label);
 }
 
+std::shared_future<Exchange> Lwm2mServer::observe(const std::string& endpoint_name, const std::string& path,
+                                                  std::vector<std::uint8_t> token,
+                                                  std::optional<std::uint16_t> accept) {
+    Request r = make_request(code::kGet, path);
+    r.token = std::move(token);
+    r.observe = 0;
+    r.accept = accept;
+    return send_to_client(endpoint_name, std::move(r));
+}
+
+std::shared_future<Exchange> Lwm2mServer::cancel_observation(const std::string& endpoint_name, const std::string& path,
+                                                             std::vector<std::uint8_t> token,
+                                                             std::optional<std::uint16_t> accept) {
+    Request r = make_request(code::kGet, path);
+    r.token = std::move(token);
+    r.observe = 1;
+    r.accept = accept;
+    return send_to_client(endpoint_name, std::move(r));
+}
+
+Request Lwm2mServer::write_attributes(const std::string& path, std::vector<std::string> query) {
+    Request r = make_request(code::kPut, path);
+    r.uri_query = std::move(query);
+    return r;
+}
+
+bool Lwm2mServer::on_notification(const Endpoint& from, const std::vector<std::uint8_t>& token,
+                                  const Response& response) {
+    std::lock_guard lock(mutex_);
+    const bool reset = std::find(reset_tokens_.begin(), reset_tokens_.end(), token) != reset_tokens_.end();
+    notifications_.push_back(ReceivedNotification{from, token, response, Clock::now(), !reset});
+    return !reset;
+}
+
+std::vector<Lwm2mServer::ReceivedNotification> Lwm2mServer::notifications() const {
+    std::lock_guard lock(mutex_);
+    return notifications_;
+}
+
+std::vector<Lwm2mServer::ReceivedNotification>
+Lwm2mServer::notifications(const std::vector<std::uint8_t>& token) const {
+    std::vector<ReceivedNotification> out;
+    for (auto& n : notifications()) {
+        if (n.token == token) {
+            out.push_back(std::move(n));
+        }
+    }
+    return out;
+}
+
+std::size_t Lwm2mServer::notification_count() const {
+    std::lock_guard lock(mutex_);
+    return notifications_.size();
+}
+
+void Lwm2mServer::reset_notifications(const std::vector<std::uint8_t>& token) {
+    std::lock_guard lock(mutex_);
+    reset_tokens_.push_back(token);
+}
+
 Request Lwm2mServer::read(const std::string& path) {
     Request r = make_request(code::kGet, path);
     r.accept = content_format::kTextPlain;

@@ -79,6 +79,10 @@ Peer::Peer(PeerOptions options) : transport_(transport_options(options)) {
         received_.push_back(ReceivedRequest{from, request, r.code, Clock::now()});
         return r;
     });
+    transport_.set_notification_handler(
+        [this](const Endpoint& from, const std::vector<std::uint8_t>& token, const Response& response) {
+            return on_notification(from, token, response);
+        });
 }
 
 Peer::~Peer() {

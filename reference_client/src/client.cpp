@@ -88,7 +88,12 @@ std::vector<std::string> split_location(const std::vector<std::string>& options)
 }
 
 Client::Impl::Impl(const ClientConfig& config, Transport& transport, const Clock& clock, Observer& observer)
-    : config_{config}, transport_{&transport}, clock_{&clock}, obs_{&observer} {}
+    : config_{config}, transport_{&transport}, clock_{&clock}, obs_{&observer} {
+    wall_anchor_ms_ =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    clock_anchor_ = clock.now();
+}
 
 void Client::Impl::note(const std::string& text) {
     obs_->on_note(now(), text);
@@ -133,6 +138,7 @@ void Client::Impl::fire(std::string_view event, Actor actor, State to, std::stri
     if (effect) {
         effect();
     }
+    observations_on_transition(to);
     report_variables();
     state_ = to;
     deadline_.reset();  // each state arms its own timer on entry
@@ -328,6 +334,11 @@ void Client::start() {
         d.store_.emplace(d.config_.state_dir);
     }
     d.load_state();
+    // A new process Registers before it is Registered again (the model's Init), which voids the observations
+    // the previous run persisted (TS 1.0 5.5.1): they are not restored.
+    if (!d.st_.observations.empty() || !d.st_.attributes.empty()) {
+        d.drop_observations("a new process registers again");
+    }
     // The process stopped in the middle of a bootstrap sequence: it failed, the BS account gets its previous
     // values back (TS 1.0 5.2.6).
     if (d.restore_bs_account()) {
@@ -363,7 +374,8 @@ Millis Client::step() {
     if (!d.deferred_.empty()) {
         return d.now();
     }
-    return d.deadline_.value_or(kNoDeadline);
+    const Millis observe_next = d.stopped_ ? kNoDeadline : d.observations_step();  // TS 1.0 5.5.2 Notify
+    return std::min(d.deadline_.value_or(kNoDeadline), observe_next);
 }
 
 Response Client::handle_request(const Endpoint& from, const Request& request) {
@@ -405,6 +417,7 @@ Response Client::handle_request(const Endpoint& from, const Request& request) {
         // A change that would be lost at the next power cycle is not acknowledged: 5.00, and the in-memory
         // state goes back to what the request found (the server may retry).
         d.st_ = before;
+        d.restore_observations();  // the live observations follow the rolled-back records
         d.report_variables();
         d.note("the change could not be persisted: rolled back, answered 5.00");
         response = Response{code::kInternalServerError, {}, std::nullopt, {}};

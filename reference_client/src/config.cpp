@@ -76,6 +76,13 @@ const std::vector<Key>& keys() {
                          }
                      }});
         t.push_back({"lifetime", Kind::Int, [](ClientConfig& c, const json& v) { c.lifetime = non_negative(v); }});
+        t.push_back({"notification_con_every", Kind::Int, [](ClientConfig& c, const json& v) {
+                         const auto n = non_negative(v);
+                         if (n > 4294967295) {
+                             throw std::invalid_argument("expected at most 4294967295");
+                         }
+                         c.notification_con_every = static_cast<std::uint32_t>(n);
+                     }});
         t.push_back(
             {"binding", Kind::String, [](ClientConfig& c, const json& v) { c.binding = v.get<std::string>(); }});
         const auto check_uri = [](const std::string& uri) {

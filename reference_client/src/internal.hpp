@@ -36,6 +36,16 @@ enum class State : std::uint8_t {
 };
 const char* state_name(State s);
 
+/// An observation while the engine runs (observe.cpp): the persisted record plus what only this process knows.
+struct LiveObservation {
+    ObservationRecord record{};
+    std::uint32_t seq{0};   ///< the Observe value last sent
+    Millis last_sent{0};    ///< protocol time of the last notification (or of the registering response)
+    Millis next_check{0};   ///< when step() looks at the value again
+    bool in_flight{false};  ///< a Confirmable notification awaits its ACK (RFC 7641 4.5.2: one at a time)
+    std::uint64_t sent{0};  ///< notifications sent in this process
+};
+
 /// The shipped model's actors.
 /// The model's actors (model_types, std-only): the trace's actor names are the model's by construction.
 using Actor = model::Actor;
@@ -129,6 +139,35 @@ struct Client::Impl {
     std::optional<Endpoint> server_endpoint(std::uint16_t security_id) const;
     bool reg_info_differs() const;
     Millis update_interval() const;
+
+    // Information Reporting (observe.cpp).
+    std::vector<LiveObservation> observations_{};
+    std::uint64_t observe_generation_{0};  ///< bumped when the observations are dropped: old completions ignored
+    std::int64_t wall_anchor_ms_{0};       ///< system time at construction; /3/0/13 advances with the Clock from it
+    Millis clock_anchor_{0};
+
+    // ---- observe.cpp ----
+    /// Serves GET with an Observe option (RFC 7641 3, TS 1.0 5.5.1/5.5.3) given the Read's response.
+    Response observe_request(const Endpoint& from, const Path& path, const Request& request, Response read_response);
+    /// Write-Attributes (TS 1.0 5.4.4): PUT with Uri-Query and no payload.
+    Response write_attributes(const Path& path, const Request& request);
+    /// Sends the notifications that are due; returns the protocol time of the next check (kNoDeadline: none).
+    Millis observations_step();
+    /// A server wrote the data model: look at every observed value at the next step.
+    void observations_touch();
+    /// Forgets every observation and attribute (a new Register, De-register, bootstrap, factory reset) with a
+    /// trace note naming `why`; returns how many observations there were.
+    std::size_t drop_observations(const std::string& why);
+    /// After a reboot that keeps the registration: rebuilds the live observations from st_.observations.
+    std::size_t restore_observations();
+    /// Called by fire() before a step ends in `to`: leaving the registered states drops the observations.
+    void observations_on_transition(State to);
+    std::int64_t current_ssid() const;
+    Attributes effective_attributes(std::int64_t ssid, const Path& path) const;
+    /// False when the observation had to be dropped instead (its server account is gone).
+    bool send_notification(std::size_t index, Response value);
+    void save_observation_record(std::size_t index);
+    void erase_observation(std::size_t index);
 
     // ---- management.cpp ----
     Response handle_management_request(const Endpoint& from, const Request& request);

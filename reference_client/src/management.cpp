@@ -10,8 +10,9 @@
 namespace lwm2mc::client {
 
 std::int64_t Client::Impl::now_s() const {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    // System time read once at construction and advanced by the Clock: /3/0/13 Current Time moves with protocol
+    // time, so that notifications of it follow a ManualClock in tests (TS 1.0 5.5.2).
+    return (wall_anchor_ms_ + (now() - clock_anchor_).count()) / 1000;
 }
 
 Response Client::Impl::handle_management_request(const Endpoint& from, const Request& request) {
@@ -47,9 +48,25 @@ Response Client::Impl::handle_management_request(const Endpoint& from, const Req
     const auto version = config_.lwm2m_version;
     if (request.method == code::kGet) {
         if (request.accept == content_format::kLinkFormat) {
-            return discover(st_.data, *path, Interface::Management, version);
+            // TS 1.0 5.4.2: the attributes this server attached to the listed paths come with them.
+            return discover(st_.data, *path, Interface::Management, version, [this](const std::string& target) {
+                for (const auto& r : st_.attributes) {
+                    if (r.ssid == current_ssid() && r.path == target) {
+                        return attribute_params(r.attributes);
+                    }
+                }
+                return std::vector<std::pair<std::string, std::string>>{};
+            });
         }
-        return read(st_.data, *path, request.accept, Interface::Management, version, now_s());
+        auto response = read(st_.data, *path, request.accept, Interface::Management, version, now_s());
+        if (request.observe) {
+            return observe_request(from, *path, request, std::move(response));  // TS 1.0 5.5.1 Observe
+        }
+        return response;
+    }
+    if (request.method == code::kPut && !request.content_format && request.payload.empty() &&
+        !request.uri_query.empty()) {
+        return write_attributes(*path, request);  // TS 1.0 5.4.4: PUT with Uri-Query and no payload
     }
     if (request.method == code::kPost && path->resource) {
         return execute(*path);
@@ -63,6 +80,7 @@ Response Client::Impl::handle_management_request(const Endpoint& from, const Req
         st_.data = std::move(next);
         report_variables();
         persist();
+        observations_touch();  // TS 1.0 5.5.2: a written observed value is notified
         // Lifetime or Binding written: Update (TS 1.0 5.3.2), after this response went out.
         defer([this] {
             if (state_ == State::Registered && reg_info_differs()) {
@@ -172,6 +190,9 @@ void Client::Impl::enter_rebooting() {
     disabled_for_.reset();
     bs_failures_ = 0;
     failures_1_0_ = 0;
+    // The live observations are volatile; st_.observations (as persisted) decides at the restart below.
+    ++observe_generation_;
+    observations_.clear();
     if (store_) {
         try {
             load_state();
@@ -191,17 +212,23 @@ void Client::Impl::enter_rebooting() {
     if (config_.bootstrap_after_reboot) {
         fire("restart", Actor::Choice, State::Init, "run the Bootstrap Sequence");
     } else if (config_.keep_observations && has_server && st_.reg_info == RegInfo::Valid) {
-        fire("restart", Actor::Choice, State::Registered, "keep the registration and observations");
+        // TS 1.0 5.5.1: the client SHOULD keep its observations over a reboot; they continue with their tokens.
+        const auto kept = st_.observations.size();
+        fire("restart", Actor::Choice, State::Registered,
+             "keep the registration and observations (" + std::to_string(kept) + " observations)",
+             [&] { note("observations kept: " + std::to_string(restore_observations())); });
     } else if (has_server && st_.registration && mutant(Mutant::UpdateAfterReboot)) {
         // Defect: the persisted registration is trusted after a restart that dropped the observations, and the
         // client updates it. TS 5.3.1, 5.5.1: a client that lost its state MUST Register again
         // (Rebooting + restart [has_server_account] / reg_info := RegInfoNone -> RegPending).
         fire("restart", Actor::Choice, State::UpdatePending, "keep the registration: Update");
     } else if (has_server) {
-        fire("restart", Actor::Choice, State::RegPending, "forget observations: Register", [&] {
-            st_.reg_info = RegInfo::None;
-            st_.registration.reset();
-        });
+        // The new Register voids the observations (observations_on_transition notes how many were forgotten).
+        fire("restart", Actor::Choice, State::RegPending,
+             "forget observations: Register (" + std::to_string(st_.observations.size()) + " observations)", [&] {
+                 st_.reg_info = RegInfo::None;
+                 st_.registration.reset();
+             });
     } else {
         fire("restart", Actor::Choice, State::Init, "run the Bootstrap Sequence");
     }

@@ -668,7 +668,8 @@ Response write(DataModel& dm, const Path& path, const Request& request, Interfac
     return error(code::kChanged);
 }
 
-Response discover(const DataModel& dm, const Path& path, Interface itf, LwM2mVersion version) {
+Response discover(const DataModel& dm, const Path& path, Interface itf, LwM2mVersion version,
+                  const LinkAttributes& attributes) {
     std::vector<Link> links;
     if (itf == Interface::Bootstrap) {
         // LwM2M TS 1.0 5.2.7.3: the LwM2M version, then the instances; server accounts carry their ssid, the
@@ -729,6 +730,13 @@ Response discover(const DataModel& dm, const Path& path, Interface itf, LwM2mVer
                             {"/" + std::to_string(object) + "/" + std::to_string(inst) + "/" + std::to_string(d.id),
                              {}});
                     }
+                }
+            }
+        }
+        if (attributes) {
+            for (auto& l : links) {
+                for (auto& a : attributes(l.target)) {
+                    l.attributes.push_back(std::move(a));
                 }
             }
         }

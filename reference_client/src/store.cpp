@@ -257,6 +257,54 @@ json data_to_json(const DataModel& dm) {
                   {"supports_factory_reset", d.supports_factory_reset}}}};
 }
 
+json attributes_to_json(const Attributes& a) {
+    json j = json::object();
+    if (a.pmin) {
+        j["pmin"] = *a.pmin;
+    }
+    if (a.pmax) {
+        j["pmax"] = *a.pmax;
+    }
+    if (a.gt) {
+        j["gt"] = *a.gt;
+    }
+    if (a.lt) {
+        j["lt"] = *a.lt;
+    }
+    if (a.st) {
+        j["st"] = *a.st;
+    }
+    return j;
+}
+
+Attributes attributes_from_json(const json& j) {
+    Attributes a;
+    if (j.contains("pmin")) {
+        a.pmin = j.at("pmin").get<std::int64_t>();
+    }
+    if (j.contains("pmax")) {
+        a.pmax = j.at("pmax").get<std::int64_t>();
+    }
+    if (j.contains("gt")) {
+        a.gt = j.at("gt").get<double>();
+    }
+    if (j.contains("lt")) {
+        a.lt = j.at("lt").get<double>();
+    }
+    if (j.contains("st")) {
+        a.st = j.at("st").get<double>();
+    }
+    return a;
+}
+
+std::vector<std::uint8_t> hex_field(const json& j, const char* key) {
+    auto bytes = token_from_hex(j.at(key).get<std::string>());
+    if (!bytes) {
+        throw StoreError(std::string{"state file damaged: bad hex in '"} + key + "'");
+    }
+    return *bytes;
+}
+
 std::string errno_text() {
     return std::strerror(errno);
 }
@@ -302,6 +350,32 @@ std::string encode_state(const PersistentState& state) {
                                 {"lifetime", r.lifetime},
                                 {"binding", r.binding},
                                 {"objects", r.objects}};
+    }
+    // Information Reporting (observe.cpp). Absent in files of earlier versions, which therefore load unchanged.
+    if (!state.attributes.empty()) {
+        json attrs = json::array();
+        for (const auto& r : state.attributes) {
+            attrs.push_back({{"ssid", r.ssid}, {"path", r.path}, {"attributes", attributes_to_json(r.attributes)}});
+        }
+        body["attributes"] = std::move(attrs);
+    }
+    if (!state.observations.empty()) {
+        json obs = json::array();
+        for (const auto& o : state.observations) {
+            json j{{"ssid", o.ssid},
+                   {"token", token_hex(o.token)},
+                   {"path", o.path},
+                   {"observe_seq", o.observe_seq},
+                   {"last_payload", token_hex(o.last_payload)}};
+            if (o.accept) {
+                j["accept"] = *o.accept;
+            }
+            if (o.last_format) {
+                j["last_format"] = *o.last_format;
+            }
+            obs.push_back(std::move(j));
+        }
+        body["observations"] = std::move(obs);
     }
     const std::string text = body.dump(1);
     char crc[9];
@@ -365,6 +439,37 @@ PersistentState decode_state(const std::string& bytes) {
             r.binding = it->at("binding").get<std::string>();
             r.objects = it->at("objects").get<std::string>();
             st.registration = std::move(r);
+        }
+        if (const auto it = j.find("attributes"); it != j.end()) {
+            for (const auto& a : *it) {
+                reject_unknown(a, {"ssid", "path", "attributes"}, "an attribute record");
+                reject_unknown(a.at("attributes"), {"pmin", "pmax", "gt", "lt", "st"}, "attributes");
+                st.attributes.push_back(AttributeRecord{a.at("ssid").get<std::int64_t>(),
+                                                        a.at("path").get<std::string>(),
+                                                        attributes_from_json(a.at("attributes"))});
+            }
+        }
+        if (const auto it = j.find("observations"); it != j.end()) {
+            for (const auto& o : *it) {
+                reject_unknown(o, {"ssid", "token", "path", "accept", "observe_seq", "last_payload", "last_format"},
+                               "an observation");
+                ObservationRecord r;
+                r.ssid = o.at("ssid").get<std::int64_t>();
+                r.token = hex_field(o, "token");
+                if (r.token.size() > 8) {
+                    throw StoreError("state file damaged: observation token longer than 8 bytes");
+                }
+                r.path = o.at("path").get<std::string>();
+                r.observe_seq = o.at("observe_seq").get<std::uint32_t>();
+                r.last_payload = hex_field(o, "last_payload");
+                if (o.contains("accept")) {
+                    r.accept = o.at("accept").get<std::uint16_t>();
+                }
+                if (o.contains("last_format")) {
+                    r.last_format = o.at("last_format").get<std::uint16_t>();
+                }
+                st.observations.push_back(std::move(r));
+            }
         }
         return st;
     } catch (const json::exception& e) {

@@ -34,6 +34,7 @@ namespace {
 
 // RFC 7252 5.10 option numbers.
 constexpr std::uint16_t kOptUriHost = 3;
+constexpr std::uint16_t kOptObserve = 6;  // RFC 7641 2 (elective)
 constexpr std::uint16_t kOptUriPort = 7;
 constexpr std::uint16_t kOptLocationPath = 8;
 constexpr std::uint16_t kOptUriPath = 11;
@@ -108,10 +109,24 @@ std::vector<std::uint8_t> body_of(const coap_pdu_t* pdu) {
     return {data, data + len};
 }
 
+/// The Observe option: 0 to 3 bytes (RFC 7641 2); a longer value is ignored like an unknown elective option.
+std::optional<std::uint32_t> opt_observe(const coap_opt_t* opt) {
+    if (coap_opt_length(opt) > 3) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint32_t>(coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt)));
+}
+
+std::vector<std::uint8_t> token_of(const coap_pdu_t* pdu) {
+    const coap_bin_const_t tok = coap_pdu_get_token(pdu);
+    return {tok.s, tok.s + tok.length};
+}
+
 /// Converts a request PDU; shared by the socket path and parse_coap_request.
 Request request_from_pdu(const coap_pdu_t* pdu) {
     Request r;
     r.method = static_cast<Code>(coap_pdu_get_code(pdu));
+    r.token = token_of(pdu);
     coap_opt_iterator_t it;
     coap_option_iterator_init(pdu, &it, COAP_OPT_ALL);
     while (const coap_opt_t* opt = coap_option_next(&it)) {
@@ -121,6 +136,9 @@ Request request_from_pdu(const coap_pdu_t* pdu) {
             break;
         case kOptUriQuery:
             r.uri_query.push_back(opt_string(opt));
+            break;
+        case kOptObserve:
+            r.observe = opt_observe(opt);
             break;
         case kOptContentFormat:
             r.content_format = opt_uint16(opt);  // elective: an over-long value is ignored (RFC 7252 5.4.1)
@@ -152,6 +170,8 @@ Response response_from_pdu(const coap_pdu_t* pdu) {
             r.location_path.push_back(opt_string(opt));
         } else if (it.number == kOptContentFormat) {
             r.content_format = opt_uint16(opt);
+        } else if (it.number == kOptObserve) {
+            r.observe = opt_observe(opt);
         }
     }
     r.payload = body_of(pdu);
@@ -330,6 +350,18 @@ struct CoapTransport::Impl {
         Request request;
         ResponseHandler on_done;
     };
+    /// A Confirmable notification libcoap retransmits (RFC 7641 4.5).
+    struct PendingNotification {
+        NotifyHandler on_done;
+        coap_session_t* session{nullptr};
+        coap_mid_t mid{COAP_INVALID_MID};
+        std::chrono::steady_clock::time_point deadline{};
+    };
+    struct OutgoingNotification {
+        Endpoint to;
+        Notification notification;
+        NotifyHandler on_done;
+    };
 
     CoapTransportOptions options;
     coap_context_t* ctx{nullptr};
@@ -347,6 +379,9 @@ struct CoapTransport::Impl {
     std::optional<std::uint8_t> block_szx;  // options.block_size below 1024: our choice of block size
     Block1Reassembler block1;
     std::size_t ignored_responses{0};
+    std::vector<PendingNotification> pending_notifications;
+    std::vector<OutgoingNotification> outgoing_notifications;  // notify() issued while libcoap dispatches
+    NotificationHandler notification_handler;
 
     explicit Impl(CoapTransportOptions opts)
         : options(std::move(opts)),
@@ -519,15 +554,32 @@ struct CoapTransport::Impl {
             fail_later(std::move(on_done), SendFailure::Unreachable);
             return;
         }
+        if (request.observe == 1U && !request.token.empty()) {
+            // RFC 7641 3.6 deregistration. libcoap 4.3.1 keeps state for an observation it sent (lg_crcv) and
+            // would rewrite the token of a plain GET Observe=1 to its internal one (coap_send: "update token to
+            // server's version"), which the observed server never saw; coap_cancel_observe sends the GET with
+            // the token the notifications carry.
+            coap_binary_t tok{request.token.size(), request.token.data()};
+            if (coap_cancel_observe(s, &tok, COAP_MESSAGE_CON) == 1) {
+                pending.emplace(request.token, Pending{std::move(on_done), s, COAP_INVALID_MID,
+                                                       std::chrono::steady_clock::now() + options.exchange_timeout});
+                return;
+            }
+        }
         coap_pdu_t* pdu = coap_pdu_init(COAP_MESSAGE_CON, static_cast<coap_pdu_code_t>(request.method),
                                         coap_new_message_id(s), coap_session_max_pdu_size(s));
         if (pdu == nullptr) {
             fail_later(std::move(on_done), SendFailure::Unreachable);
             return;
         }
-        auto token = fresh_token();
+        auto token = request.token.empty() ? fresh_token() : request.token;
         coap_add_token(pdu, token.size(), token.data());
-        // Options in ascending number (Uri-Path 11, Content-Format 12, Uri-Query 15, Accept 17).
+        std::array<std::uint8_t, 4> obs{};
+        if (request.observe) {
+            const auto n = coap_encode_var_safe(obs.data(), obs.size(), *request.observe & 0xFFFFFFU);
+            coap_add_option(pdu, kOptObserve, n, obs.data());
+        }
+        // Options in ascending number (Observe 6, Uri-Path 11, Content-Format 12, Uri-Query 15, Accept 17).
         for (const auto& seg : request.uri_path) {
             coap_add_option(pdu, kOptUriPath, seg.size(), reinterpret_cast<const std::uint8_t*>(seg.data()));
         }
@@ -585,11 +637,24 @@ struct CoapTransport::Impl {
         const coap_bin_const_t tok = coap_pdu_get_token(received);
         auto it = self->pending.find(std::vector<std::uint8_t>(tok.s, tok.s + tok.length));
         if (it == self->pending.end()) {
+            Response unsolicited = response_from_pdu(received);
+            if (self->notification_handler && unsolicited.observe) {
+                // A notification of an observation (RFC 7641 3.2); refusing it answers RST (3.6), also to a NON.
+                const Endpoint from = from_coap_address(coap_session_get_addr_remote(session));
+                bool keep = false;
+                try {
+                    keep = self->notification_handler(from, std::vector<std::uint8_t>(tok.s, tok.s + tok.length),
+                                                      std::move(unsolicited));
+                } catch (const std::exception&) {
+                    keep = false;
+                }
+                return keep ? COAP_RESPONSE_OK : COAP_RESPONSE_FAIL;
+            }
             // A late answer to a request whose handler already ran (cancelled or timed out): not a protocol
             // error, and the engine must not see it twice. libcoap still acknowledges a Confirmable one.
             ++self->ignored_responses;
             coap_log(LOG_INFO, "lwm2mc: ignoring %s from %s for a request that is no longer outstanding\n",
-                     code_to_string(static_cast<Code>(coap_pdu_get_code(received))).c_str(), coap_session_str(session));
+                     code_to_string(unsolicited.code).c_str(), coap_session_str(session));
             return COAP_RESPONSE_OK;
         }
         Response response = response_from_pdu(received);
@@ -617,6 +682,19 @@ struct CoapTransport::Impl {
                         const coap_mid_t mid) {
         Impl* self = of(session);
         if (self == nullptr) {
+            return;
+        }
+        if (sent != nullptr && (static_cast<unsigned>(coap_pdu_get_code(sent)) >> 5U) >= 2) {
+            // A Confirmable notification: RST (RFC 7641 3.6) or no ACK after the retransmissions (4.5).
+            auto n = std::find_if(self->pending_notifications.begin(), self->pending_notifications.end(),
+                                  [&](const PendingNotification& p) { return p.session == session && p.mid == mid; });
+            if (n != self->pending_notifications.end()) {
+                const auto f = reason == COAP_NACK_RST                ? SendFailure::Reset
+                               : reason == COAP_NACK_TOO_MANY_RETRIES ? SendFailure::Timeout
+                                                                      : SendFailure::Unreachable;
+                self->completions.emplace_back([h = std::move(n->on_done), f] { h(f); });
+                self->pending_notifications.erase(n);
+            }
             return;
         }
         auto it = self->pending.end();
@@ -714,6 +792,13 @@ struct CoapTransport::Impl {
             return;  // response code 0: libcoap sends an empty ACK and nothing else
         }
         coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(answer.code));
+        if (answer.observe) {
+            // RFC 7641 4.1. The unknown-resource handler is not observable in libcoap, so libcoap itself neither
+            // adds nor strips the option: the engine owns observations.
+            std::array<std::uint8_t, 4> obs{};
+            const auto n = coap_encode_var_safe(obs.data(), obs.size(), *answer.observe & 0xFFFFFFU);
+            coap_add_option(response, kOptObserve, n, obs.data());
+        }
         for (const auto& seg : answer.location_path) {
             coap_add_option(response, kOptLocationPath, seg.size(), reinterpret_cast<const std::uint8_t*>(seg.data()));
         }
@@ -752,6 +837,75 @@ struct CoapTransport::Impl {
         outgoing.clear();
         for (auto& o : batch) {
             do_send(o.to, std::move(o.request), std::move(o.on_done));
+        }
+        auto notes = std::move(outgoing_notifications);
+        outgoing_notifications.clear();
+        for (auto& o : notes) {
+            do_notify(o.to, std::move(o.notification), std::move(o.on_done));
+        }
+    }
+
+    void do_notify(const Endpoint& to, Notification n, NotifyHandler on_done) {
+        const auto fail = [&](SendFailure f) { completions.emplace_back([h = std::move(on_done), f] { h(f); }); };
+        coap_session_t* s = session_for(to);
+        if (s == nullptr) {
+            fail(SendFailure::Unreachable);
+            return;
+        }
+        // RFC 7641 4.2: a notification is a response with the observer's token and an Observe option, sent on the
+        // session to that peer (the one its requests arrived on). No block-wise transfer: it must fit one datagram.
+        coap_pdu_t* pdu = coap_pdu_init(n.confirmable ? COAP_MESSAGE_CON : COAP_MESSAGE_NON,
+                                        static_cast<coap_pdu_code_t>(n.response.code), coap_new_message_id(s),
+                                        coap_session_max_pdu_size(s));
+        if (pdu == nullptr) {
+            fail(SendFailure::Unreachable);
+            return;
+        }
+        coap_add_token(pdu, n.token.size(), n.token.data());
+        std::array<std::uint8_t, 4> buf{};
+        if (n.response.observe) {
+            const auto len = coap_encode_var_safe(buf.data(), buf.size(), *n.response.observe & 0xFFFFFFU);
+            coap_add_option(pdu, kOptObserve, len, buf.data());
+        }
+        if (n.response.content_format) {
+            const auto len = coap_encode_var_safe(buf.data(), buf.size(), *n.response.content_format);
+            coap_add_option(pdu, kOptContentFormat, len, buf.data());
+        }
+        if (!n.response.payload.empty() &&
+            coap_add_data(pdu, n.response.payload.size(), n.response.payload.data()) == 0) {
+            coap_delete_pdu(pdu);
+            fail(SendFailure::Unreachable);
+            return;
+        }
+        const coap_mid_t mid = coap_send(s, pdu);
+        if (mid == COAP_INVALID_MID) {
+            fail(SendFailure::Unreachable);
+            return;
+        }
+        if (!n.confirmable) {
+            completions.emplace_back([h = std::move(on_done)] { h(std::nullopt); });
+            return;
+        }
+        pending_notifications.push_back(PendingNotification{
+            std::move(on_done), s, mid, std::chrono::steady_clock::now() + options.exchange_timeout});
+    }
+
+    /// libcoap 4.3.1 takes the ACK of a Confirmable response silently (net.c coap_dispatch: an empty ACK only
+    /// stops the retransmission), and reports only RST and give-up through the NACK handler. So a CON notification
+    /// counts as acknowledged once libcoap holds no unacknowledged message at all (coap_can_exit) without a NACK
+    /// for it, or, at the latest, once the retransmission span (within exchange_timeout) passed without a NACK.
+    void settle_notifications(std::chrono::steady_clock::time_point now) {
+        if (pending_notifications.empty()) {
+            return;
+        }
+        const bool all_acked = coap_can_exit(ctx) != 0;
+        for (auto it = pending_notifications.begin(); it != pending_notifications.end();) {
+            if (all_acked || it->deadline <= now) {
+                completions.emplace_back([h = std::move(it->on_done)] { h(std::nullopt); });
+                it = pending_notifications.erase(it);
+            } else {
+                ++it;
+            }
         }
     }
 
@@ -823,11 +977,32 @@ void CoapTransport::send(const Endpoint& to, Request request, ResponseHandler on
     impl_->do_send(to, std::move(request), std::move(on_done));
 }
 
+void CoapTransport::notify(const Endpoint& to, Notification notification, NotifyHandler on_done) {
+    if (impl_->in_io) {
+        impl_->outgoing_notifications.push_back(
+            Impl::OutgoingNotification{to, std::move(notification), std::move(on_done)});
+        return;
+    }
+    impl_->do_notify(to, std::move(notification), std::move(on_done));
+}
+
+void CoapTransport::set_notification_handler(NotificationHandler handler) {
+    impl_->notification_handler = std::move(handler);
+}
+
 void CoapTransport::cancel_all() {
     for (auto& o : impl_->outgoing) {
         impl_->fail_later(std::move(o.on_done), SendFailure::Cancelled);
     }
     impl_->outgoing.clear();
+    for (auto& o : impl_->outgoing_notifications) {
+        impl_->completions.emplace_back([h = std::move(o.on_done)] { h(SendFailure::Cancelled); });
+    }
+    impl_->outgoing_notifications.clear();
+    for (auto& p : impl_->pending_notifications) {
+        impl_->completions.emplace_back([h = std::move(p.on_done)] { h(SendFailure::Cancelled); });
+    }
+    impl_->pending_notifications.clear();
     for (auto& [token, p] : impl_->pending) {
         impl_->fail_later(std::move(p.on_done), SendFailure::Cancelled);
     }
@@ -859,6 +1034,7 @@ void CoapTransport::poll(std::chrono::milliseconds max_wait) {
     impl_->release_sessions();
     impl_->flush_outgoing();
     impl_->expire(std::chrono::steady_clock::now());
+    impl_->settle_notifications(std::chrono::steady_clock::now());
     // Handlers may send or cancel; they see a consistent transport and their own completions run next poll.
     auto batch = std::move(impl_->completions);
     impl_->completions.clear();
@@ -868,7 +1044,8 @@ void CoapTransport::poll(std::chrono::milliseconds max_wait) {
 }
 
 std::size_t CoapTransport::outstanding() const {
-    return impl_->pending.size() + impl_->outgoing.size();
+    return impl_->pending.size() + impl_->outgoing.size() + impl_->pending_notifications.size() +
+           impl_->outgoing_notifications.size();
 }
 
 std::size_t CoapTransport::ignored_responses() const {

@@ -27,11 +27,20 @@ public:
     void send(const Endpoint& to, Request request, ResponseHandler on_done) override {
         sent.push_back({to, std::move(request), std::move(on_done), false});
     }
+    void notify(const Endpoint& to, Notification n, NotifyHandler on_done) override {
+        notified.push_back({to, std::move(n), std::move(on_done), false});
+    }
     void cancel_all() override {
         for (auto& s : sent) {
             if (!s.answered) {
                 s.answered = true;
                 cancelled.push_back(s.handler);
+            }
+        }
+        for (auto& n : notified) {
+            if (!n.done) {
+                n.done = true;
+                cancelled_notifications.push_back(n.handler);
             }
         }
     }
@@ -40,6 +49,29 @@ public:
         cancelled.clear();
         for (auto& h : handlers) {
             h(std::nullopt, SendFailure::Cancelled);
+        }
+        auto notes = std::move(cancelled_notifications);
+        cancelled_notifications.clear();
+        for (auto& h : notes) {
+            h(SendFailure::Cancelled);
+        }
+    }
+
+    /// Completes notification `i` (nullopt: ACK for CON, sent for NON), as poll would.
+    void complete_notification(std::size_t i, std::optional<SendFailure> failure = std::nullopt) {
+        auto& n = notified.at(i);
+        if (n.done) {
+            throw std::logic_error("notification already completed");
+        }
+        n.done = true;
+        n.handler(failure);
+    }
+    /// Completes every notification not completed yet (all ACKed / sent).
+    void complete_notifications() {
+        for (std::size_t i = 0; i < notified.size(); ++i) {
+            if (!notified[i].done) {
+                complete_notification(i);
+            }
         }
     }
 
@@ -80,10 +112,18 @@ public:
     }
 
     std::vector<Sent> sent{};
+    struct Notified {
+        Endpoint to{};
+        Notification notification{};
+        NotifyHandler handler{};
+        bool done{false};
+    };
+    std::vector<Notified> notified{};
 
 private:
     RequestHandler handler_{};
     std::vector<ResponseHandler> cancelled{};
+    std::vector<NotifyHandler> cancelled_notifications{};
 };
 
 /// One model step as the observer saw it.

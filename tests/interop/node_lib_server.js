@@ -15,6 +15,11 @@
 //   {"cmd":"read","tag":"t1","endpoint":"node1","object":3,"instance":0,"resource":0}
 //   {"cmd":"write","tag":"t2","endpoint":"node1","object":1,"instance":0,"resource":1,"value":"60"}
 //   {"cmd":"execute","tag":"t3","endpoint":"node1","object":3,"instance":0,"resource":4,"value":""}
+//   {"cmd":"writeAttributes","tag":"t4","endpoint":"node1","object":3,"instance":0,"resource":13,
+//    "attributes":{"pmin":1,"pmax":5}}
+//   {"cmd":"observe","tag":"t5","endpoint":"node1","object":3,"instance":0,"resource":13}
+//      -> the first value as the "result"; each notification after it as
+//         {"event":"notification","tag":"t5","value":"..."}
 // Exits 0 on SIGTERM, SIGINT or when stdin closes (so a crashed parent does not leave it running).
 // The node-lib server listens on all interfaces (0.0.0.0); tests talk to 127.0.0.1.
 'use strict';
@@ -101,6 +106,12 @@ function runCommand(line) {
             server.write(device.id, cmd.object, cmd.instance, cmd.resource, String(cmd.value), reply);
         } else if (cmd.cmd === 'execute') {
             server.execute(device.id, cmd.object, cmd.instance, cmd.resource, String(cmd.value || ''), reply);
+        } else if (cmd.cmd === 'writeAttributes') {
+            server.writeAttributes(device.id, cmd.object, cmd.instance, cmd.resource, cmd.attributes || {}, reply);
+        } else if (cmd.cmd === 'observe') {
+            // The first value answers the command; every later one is a "notification" event with the same tag.
+            const onValue = (value) => emit({ event: 'notification', tag: cmd.tag, value: String(value) });
+            server.observe(device.id, cmd.object, cmd.instance, cmd.resource, onValue, reply);
         } else {
             reply(new Error('unknown command ' + cmd.cmd));
         }

@@ -75,12 +75,39 @@ public:
     /// The future fails with std::runtime_error when no such registration is active.
     std::shared_future<Exchange> send_to_client(const std::string& endpoint_name, client::Request request,
                                                 milliseconds delay = milliseconds{0});
+    /// Information Reporting (TS 1.0 5.5, RFC 7641). Observe: GET with Observe=0 and the given token (the first
+    /// 2.05 carries the Observe option); cancel_observation: GET with Observe=1 and the same token (RFC 7641 3.6).
+    std::shared_future<Exchange> observe(const std::string& endpoint_name, const std::string& path,
+                                         std::vector<std::uint8_t> token,
+                                         std::optional<std::uint16_t> accept = client::content_format::kTextPlain);
+    std::shared_future<Exchange>
+    cancel_observation(const std::string& endpoint_name, const std::string& path, std::vector<std::uint8_t> token,
+                       std::optional<std::uint16_t> accept = client::content_format::kTextPlain);
+    /// Write-Attributes (TS 1.0 5.4.4): PUT with the query ("pmin=2") and no payload.
+    static client::Request write_attributes(const std::string& path, std::vector<std::string> query);
+
+    /// A notification received (a response to an Observe after the first one).
+    struct ReceivedNotification {
+        client::Endpoint from{};
+        std::vector<std::uint8_t> token{};
+        client::Response response{};
+        Clock::time_point at{};
+        bool acknowledged{true};  ///< false: answered with RST
+    };
+    std::vector<ReceivedNotification> notifications() const;
+    std::vector<ReceivedNotification> notifications(const std::vector<std::uint8_t>& token) const;
+    std::size_t notification_count() const;  ///< notifications().size() without copying them
+    /// From now on notifications with `token` are answered with RST (the server forgot the observation).
+    void reset_notifications(const std::vector<std::uint8_t>& token);
+
     static client::Request read(const std::string& path);  ///< GET, Accept text/plain
     static client::Request execute(const std::string& path, const std::string& args = {});
     static client::Request write_text(const std::string& path, const std::string& value);
 
 protected:
     client::Response handle(const client::Endpoint& from, const client::Request& request) override;
+    bool on_notification(const client::Endpoint& from, const std::vector<std::uint8_t>& token,
+                         const client::Response& response) override;
 
 private:
     client::Response on_register(const client::Endpoint& from, const client::Request& request);
@@ -96,6 +123,8 @@ private:
     Scripted deregister_default_{};
     std::vector<Registration> registrations_{};
     unsigned next_id_{0};
+    std::vector<ReceivedNotification> notifications_{};
+    std::vector<std::vector<std::uint8_t>> reset_tokens_{};
 };
 
 }  // namespace lwm2mc::conformance

@@ -94,6 +94,12 @@ public:
 protected:
     /// Serves one request on the loop thread. Return code::kEmpty to acknowledge without answering.
     virtual client::Response handle(const client::Endpoint& from, const client::Request& request) = 0;
+    /// A notification (RFC 7641 3.2: a response whose token matches no outstanding request) on the loop thread;
+    /// return false to answer it with RST (RFC 7641 3.6). The default acknowledges it.
+    virtual bool on_notification(const client::Endpoint& /*from*/, const std::vector<std::uint8_t>& /*token*/,
+                                 const client::Response& /*response*/) {
+        return true;
+    }
     /// Runs `work` on the loop thread once `delay` has passed.
     void post(std::function<void()> work, milliseconds delay = milliseconds{0});
     /// Sends from the loop thread (call only there); `then` runs on the loop thread with the outcome.

@@ -51,6 +51,10 @@ struct ClientConfig : ClientChoices {
     std::filesystem::path smartcard_file{};  ///< swap the file to emulate a replaced card
     RetryDefaults retry{};                   ///< 1.1 registration retry defaults for provisioned servers
     DeviceInfo device{};
+    /// Information Reporting (TS 1.0 5.5, RFC 7641 4.5): every Nth notification of an observation is Confirmable,
+    /// the others Non-confirmable; 1 (the default) = all CON, 0 = all NON. CON by default because libcoap 4.3.1
+    /// reports an RST only for a CON message: only then does the client learn that the observer is gone.
+    std::uint32_t notification_con_every{1};
 };
 
 /// A configuration error in GNU form: "file:line:col: error: message" (1-based line and column).

@@ -78,6 +78,11 @@ struct Request {
     /// Set by the transport on incoming requests: an option the transport could not represent above
     /// (an unrecognised critical option) makes the engine answer 4.02.
     bool has_unknown_critical_option{false};
+    /// The CoAP token: on incoming requests as received (0..8 bytes); on outgoing requests empty = the transport
+    /// picks a fresh one, else sent as given (an observer cancelling with its registration's token, RFC 7641 3.6).
+    std::vector<std::uint8_t> token{};
+    /// The Observe option (RFC 7641 2): 0 = register, 1 = deregister; nullopt = absent.
+    std::optional<std::uint32_t> observe{};
 };
 
 /// A response to a request.
@@ -86,6 +91,17 @@ struct Response {
     std::vector<std::string> location_path{};  ///< one entry per Location-Path option, as received
     std::optional<std::uint16_t> content_format{};
     std::vector<std::uint8_t> payload{};
+    /// The Observe option (RFC 7641 4.2): the sequence number of a notification or of the response that
+    /// registered an observation (24 bits on the wire); nullopt = absent.
+    std::optional<std::uint32_t> observe{};
+};
+
+/// A notification (RFC 7641 4.2): a response sent outside a request/response exchange, with the token of the
+/// request that registered the observation and, in `response.observe`, the sequence number.
+struct Notification {
+    std::vector<std::uint8_t> token{};
+    bool confirmable{true};  ///< CON (acknowledged or reset by the observer) or NON
+    Response response{};
 };
 
 /// "/1/0/8" for {"1","0","8"}; "/" for an empty path.

@@ -8,6 +8,7 @@
 #include "lwm2mc/client/message.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -109,8 +110,13 @@ Response read(const DataModel& dm, const Path& path, std::optional<std::uint16_t
 Response write(DataModel& dm, const Path& path, const Request& request, Interface itf, LwM2mVersion version,
                std::int64_t now_s);
 
-/// Discover (TS 1.0 5.4.2) or Bootstrap-Discover (5.2.7.3) as link-format.
-Response discover(const DataModel& dm, const Path& path, Interface itf, LwM2mVersion version);
+/// Link attributes of one path ("/3/0/13" -> {{"pmin", "10"}}), for Discover.
+using LinkAttributes = std::function<std::vector<std::pair<std::string, std::string>>(const std::string& path)>;
+
+/// Discover (TS 1.0 5.4.2) or Bootstrap-Discover (5.2.7.3) as link-format. In the Management interface
+/// `attributes`, when given, adds the attributes attached to each listed path (TS 1.0 5.4.2: Write-Attributes values).
+Response discover(const DataModel& dm, const Path& path, Interface itf, LwM2mVersion version,
+                  const LinkAttributes& attributes = {});
 
 /// Bootstrap-Delete (TS 1.0 5.2.7.5): never deletes the Bootstrap-Server Account nor /3/0; `DELETE /` and
 /// `DELETE /0` keep them. 2.02 on success, 4.00 for a resource path, 4.04/4.05 for unknown targets.

@@ -7,6 +7,7 @@
 // restart sees the old or the new state; a damaged file is reported, never loaded.
 
 #include "lwm2mc/client/objects.hpp"
+#include "lwm2mc/client/observe.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -45,6 +46,11 @@ struct PersistentState {
     bool after_factory_reset{false};
     /// Held while a bootstrap sequence runs: a restart in its middle (power cycle, reboot) restores it.
     std::optional<BsAccountBackup> bs_backup{};
+    /// Write-Attributes values per server and path (TS 1.0 5.4.4); dropped with the observations.
+    std::vector<AttributeRecord> attributes{};
+    /// Observations of the registered server (TS 1.0 5.5.1): kept over a reboot that keeps the registration,
+    /// dropped by a new Register, De-register, bootstrap and factory reset. Older state files have none.
+    std::vector<ObservationRecord> observations{};
     friend bool operator==(const PersistentState&, const PersistentState&) = default;
 };
 

@@ -41,6 +41,16 @@ public:
     /// RFC 7252 4.2. `on_done` runs later from within `poll` (never from within `send`).
     virtual void send(const Endpoint& to, Request request, ResponseHandler on_done) = 0;
 
+    /// Called exactly once per `notify`: nullopt when a Confirmable notification was acknowledged or a
+    /// Non-confirmable one was handed to the network; else why not (Reset: the observer answered RST, RFC 7641
+    /// 3.6; Timeout: no ACK after the RFC 7252 retransmissions, RFC 7641 4.5).
+    using NotifyHandler = std::function<void(std::optional<SendFailure> failure)>;
+
+    /// Sends a notification (RFC 7641 4.2) to `to` with the observer's token, as CON (retransmitted per
+    /// RFC 7252 4.2) or NON. `on_done` runs later from within `poll` (never from within `notify`); cancel_all
+    /// cancels it like a request.
+    virtual void notify(const Endpoint& to, Notification notification, NotifyHandler on_done) = 0;
+
     /// Drops every outstanding request; their handlers run with SendFailure::Cancelled from the next `poll`.
     virtual void cancel_all() = 0;
 

@@ -119,7 +119,19 @@ public:
     /// SendFailure::Unreachable (from the next poll). Requests to one peer go out one at a time (NSTART 1).
     /// A peer that answers with ICMP port unreachable gets the retransmissions all the same (see above).
     void send(const Endpoint& to, Request request, ResponseHandler on_done) override;
+    /// A CON notification is reported acknowledged when libcoap holds no unacknowledged message any more, or at
+    /// the latest after exchange_timeout without RST or give-up (libcoap 4.3.1 takes ACKs of responses silently);
+    /// a NON one when it was handed to the socket. libcoap 4.3.1 drops an RST to a NON notification without
+    /// telling the application, so only CON notifications can end with SendFailure::Reset.
+    void notify(const Endpoint& to, Notification notification, NotifyHandler on_done) override;
     void cancel_all() override;
+
+    /// For observers (test servers): serves a response whose token matches no outstanding request, i.e. a
+    /// notification (RFC 7641 3.2); returning false answers it with RST (RFC 7641 3.6), true with ACK (for CON).
+    /// Without a handler such responses are acknowledged and dropped.
+    using NotificationHandler =
+        std::function<bool(const Endpoint& from, const std::vector<std::uint8_t>& token, const Response& response)>;
+    void set_notification_handler(NotificationHandler handler);
     /// Sends what `send` queued, waits up to `max_wait` for datagrams or retransmission deadlines, serves
     /// incoming requests and runs the response handlers of completed requests.
     void poll(std::chrono::milliseconds max_wait) override;
