@@ -86,6 +86,9 @@ struct Response {
     std::vector<std::string> location_path{};  ///< one entry per Location-Path option, as received
     std::optional<std::uint16_t> content_format{};
     std::vector<std::uint8_t> payload{};
+    /// Max-Age option in seconds (RFC 7252 5.10.5); with 5.03 Service Unavailable it says when to retry (5.9.3.4).
+    /// nullopt: no option (the receiver assumes 60 s).
+    std::optional<std::uint32_t> max_age{};
 };
 
 /// "/1/0/8" for {"1","0","8"}; "/" for an empty path.
