@@ -245,6 +245,8 @@ public:
         std::cout << "  after a kill the file was the last journaled state: " << found_new_
                   << ", the state before it (killed between journal and rename): " << found_old_
                   << ", no state file yet: " << no_file_ << '\n';
+        std::cout << "  kills in the middle of a save (a temp file was left; the file must be the old state): "
+                  << mid_save_ << '\n';
         std::cout << "  restarts to Registered without a kill: " << recoveries_ << '\n';
         std::cout << "  failures: " << failures_ << '\n';
         if (failures_ == 0 && !o_.keep) {
@@ -381,6 +383,14 @@ private:
         const Journal j = read_journal(journal_);
         journal_records_ += j.records.size() - std::min(carried_, j.records.size());
         const fs::path file = state_dir_ / "state.lwm2mc";
+        // A temp file left behind: the kill came in the middle of a save (write, fsync or before the rename).
+        bool saving = false;
+        for (const auto& entry : fs::directory_iterator(state_dir_)) {
+            saving = saving || entry.path().filename().string().rfind("state.lwm2mc.tmp", 0) == 0;
+        }
+        if (saving) {
+            ++mid_save_;
+        }
         std::optional<client::PersistentState> loaded;
         try {
             loaded = client::StateStore{state_dir_}.load();
@@ -472,6 +482,7 @@ private:
     unsigned found_old_{0};
     unsigned no_file_{0};
     unsigned recoveries_{0};
+    unsigned mid_save_{0};
     std::size_t journal_records_{0};  ///< states journaled by the client processes (committed or about to be)
     std::size_t carried_{0};          ///< records at the head of the journal that the last check carried over
     std::map<Phase, unsigned> by_phase_{};
