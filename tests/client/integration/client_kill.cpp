@@ -249,7 +249,8 @@ public:
                   << mid_save_ << '\n';
         std::cout << "  restarts to Registered without a kill: " << recoveries_ << '\n';
         std::cout << "  failures: " << failures_ << '\n';
-        if (failures_ == 0 && !o_.keep) {
+        const bool as_expected = o_.torn_writes ? failures_ > 0 : failures_ == 0;
+        if (as_expected && !o_.keep) {
             std::error_code ec;
             fs::remove_all(work_, ec);
         } else {
