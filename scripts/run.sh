@@ -7,17 +7,20 @@
 #   bash scripts/run.sh main        the main job: analysis of the shipped LwM2M model
 #   bash scripts/run.sh test        the whole test suite (warnings as errors), the model library alone
 #                                   without Z3, then the whole suite again under ASan/UBSan
-#   bash scripts/run.sh fuzz [SEC]  build the libFuzzer target with clang and fuzz the model parser
+#   bash scripts/run.sh fuzz [SEC [RUNS]]  build the libFuzzer target with clang and fuzz the model parser for SEC
+#                                   seconds (default 600; 0: no time limit) or RUNS executions (e.g. 10000000)
 #   bash scripts/run.sh bench [N]   time `lwm2mc check` (Z3, explicit) against a SPIN sweep, median of N runs
 #   bash scripts/run.sh bench-checker-scale [ARGS]  the explicit and the Z3 engine side by side on a generated scaling
 #                                   family (states, variables, domains, parameters): time, memory, product states/s
 #   bash scripts/run.sh bench-checker-agreement [ARGS]  every engine against each other and a brute-force oracle on
 #                                   1,000 random models: agreed, undecided, disagreements (models in agreement-out/)
 #   bash scripts/run.sh bench-client  the reference client on loopback: bootstrap + register, resident memory
+#   bash scripts/run.sh bench-client-kill [KILLS [SEED]]  SIGKILL the client process KILLS times (default 1000), half
+#                                   of them mid-bootstrap; after each kill the state file is the old or the new state
 #   bash scripts/run.sh bench-conform [ARGS]  the conformance tester: monitor per wire event, capture packets/s
 #   bash scripts/run.sh bench-testgen [ARGS]  test generation: suite length against the Chinese-postman bound and
 #                                   GraphWalker-style walks, generation time, growth to 10^5 product states
-#   bash scripts/run.sh fuzz-client [SEC]  fuzz the client's CoAP message handling
+#   bash scripts/run.sh fuzz-client [SEC [RUNS]]  fuzz the client's CoAP message handling (SEC and RUNS as for fuzz)
 #   bash scripts/run.sh setup       only install the packages
 set -euo pipefail
 
@@ -88,6 +91,17 @@ install_node() {
       echo "run.sh: WARNING: npm ci failed twice in $dir; $what will be SKIPPED" >&2
     fi
   done
+}
+
+# The limits of a fuzz run as text: SECONDS (0: no time limit) and RUNS (empty or -1: no run limit); libFuzzer stops
+# at whichever limit comes first.
+fuzz_limits_text() {
+  local text=""
+  [ "$1" != "0" ] && text="$1 s"
+  if [ -n "$2" ] && [ "$2" != "-1" ]; then
+    text="${text:+$text or }$2 runs"
+  fi
+  printf '%s' "${text:-no limit (until interrupted)}"
 }
 
 configure_and_build() {  # preset
@@ -195,17 +209,24 @@ case "${1:-}" in
     install_missing "${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
     configure_and_build fuzz
     mkdir -p fuzz-corpus
-    log "fuzzing the model parser for ${2:-600} s (corpus: fuzz-corpus, seeds: tests/data/fuzz)"
-    build/fuzz/tests/fuzz/parse_fuzzer -max_total_time="${2:-600}" -max_len=4096 -print_final_stats=1 \
-      -rss_limit_mb=4096 fuzz-corpus tests/data/fuzz
+    log "fuzzing the model parser: $(fuzz_limits_text "${2:-600}" "${3:-}") (corpus: fuzz-corpus, seeds: tests/data/fuzz)"
+    build/fuzz/tests/fuzz/parse_fuzzer -max_total_time="${2:-600}" -runs="${3:--1}" -max_len=4096 \
+      -print_final_stats=1 -rss_limit_mb=4096 fuzz-corpus tests/data/fuzz
     ;;
   fuzz-client)
     install_missing "${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
     configure_and_build fuzz
     mkdir -p fuzz-client-corpus
-    log "fuzzing the client's message handling for ${2:-600} s (corpus: fuzz-client-corpus, seeds: tests/data/fuzz-client)"
-    build/fuzz/tests/fuzz/coap_message_fuzzer -max_total_time="${2:-600}" -max_len=2048 -print_final_stats=1 \
-      -rss_limit_mb=4096 fuzz-client-corpus tests/data/fuzz-client
+    log "fuzzing the client's message handling: $(fuzz_limits_text "${2:-600}" "${3:-}") (corpus: fuzz-client-corpus, seeds: tests/data/fuzz-client)"
+    build/fuzz/tests/fuzz/coap_message_fuzzer -max_total_time="${2:-600}" -runs="${3:--1}" -max_len=2048 \
+      -print_final_stats=1 -rss_limit_mb=4096 fuzz-client-corpus tests/data/fuzz-client
+    ;;
+  bench-client-kill)
+    install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
+    cmake --preset bench >/dev/null
+    cmake --build build/bench -j "$JOBS" --target client_kill lwm2mc_client_app lwm2mc_state_journal
+    log "kill-at-any-moment: SIGKILL lwm2mc-client ${2:-1000} times, check the state file after each kill"
+    BUILD=build/bench bash bench/client_kill.sh "${2:-1000}" "${3:-1}"
     ;;
   bench-checker-scale)
     install_missing "${PACKAGES[@]}"
@@ -252,7 +273,7 @@ case "${1:-}" in
     bash bench/diagram_bench.sh "${2:-5}"
     ;;
   *)
-    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS]|fuzz-client [SECONDS]|bench [N]|bench-checker-scale [ARGS]|bench-checker-agreement [ARGS]|bench-client|bench-testgen [ARGS]|bench-conform [ARGS]|setup}" >&2
+    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS [RUNS]]|fuzz-client [SECONDS [RUNS]]|bench [N]|bench-client-kill [KILLS [SEED]]|bench-checker-scale [ARGS]|bench-checker-agreement [ARGS]|bench-client|bench-testgen [ARGS]|bench-conform [ARGS]|setup}" >&2
     exit 2
     ;;
 esac

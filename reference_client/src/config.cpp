@@ -33,6 +33,11 @@ std::int64_t non_negative(const json& v) {
     return i;
 }
 
+std::string unsupported_binding_message(const std::string& binding, const std::string& supported) {
+    return "expected a binding the client implements ('" + supported +
+           "': UDP; no queue mode, SMS, TCP or non-IP); got '" + binding + "'";
+}
+
 const std::vector<Key>& keys() {
     static const std::vector<Key> table = [] {
         std::vector<Key> t;
@@ -83,8 +88,15 @@ const std::vector<Key>& keys() {
                          }
                          c.notification_con_every = static_cast<std::uint32_t>(n);
                      }});
-        t.push_back(
-            {"binding", Kind::String, [](ClientConfig& c, const json& v) { c.binding = v.get<std::string>(); }});
+        t.push_back({"binding", Kind::String, [](ClientConfig& c, const json& v) {
+                         const auto b = v.get<std::string>();
+                         // The binding of the server accounts from server_uris goes into the Register's b=; only
+                         // what the client implements (objects.hpp binding_supported; TS 1.0 5.3.1.1).
+                         if (!binding_supported(b, c.device.supported_binding)) {
+                             throw std::invalid_argument(unsupported_binding_message(b, c.device.supported_binding));
+                         }
+                         c.binding = b;
+                     }});
         const auto check_uri = [](const std::string& uri) {
             if (!parse_server_uri(uri)) {
                 throw std::invalid_argument("expected 'coap://host:port' with a numeric host or localhost; got '" +
@@ -380,6 +392,9 @@ std::vector<std::string> validate(const ClientConfig& c) {
     }
     if (c.smartcard && c.smartcard_file.empty()) {
         problems.emplace_back("smartcard needs smartcard_file");
+    }
+    if (!binding_supported(c.binding, c.device.supported_binding)) {
+        problems.push_back("binding: " + unsupported_binding_message(c.binding, c.device.supported_binding));
     }
     return problems;
 }

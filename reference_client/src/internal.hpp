@@ -171,6 +171,8 @@ struct Client::Impl {
 
     // ---- management.cpp ----
     Response handle_management_request(const Endpoint& from, const Request& request);
+    /// Whether the LwM2M server at `from` holds a registration of ours (answered 5.03, not 4.03, while busy).
+    bool holds_registration(const Endpoint& from) const;
     Response execute(const Path& path);
     void enter_rebooting();
     void enter_factory_resetting();

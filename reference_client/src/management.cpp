@@ -2,6 +2,7 @@
 // The Device Management interface (LwM2M TS 1.0 5.4) towards the registered server, and the lifecycle
 // executables: Registration Update Trigger /1/x/8, Bootstrap-Request Trigger /1/x/9 (1.1), Reboot /3/0/4 and
 // Factory Reset /3/0/5 (OMA registry objects 1 and 3; domain doc 1.7).
+#include <algorithm>
 #include <chrono>
 
 #include "internal.hpp"
@@ -13,6 +14,20 @@ std::int64_t Client::Impl::now_s() const {
     // System time read once at construction and advanced by the Clock: /3/0/13 Current Time moves with protocol
     // time, so that notifications of it follow a ManualClock in tests (TS 1.0 5.5.2).
     return (wall_anchor_ms_ + (now() - clock_anchor_).count()) / 1000;
+}
+
+bool Client::Impl::holds_registration(const Endpoint& from) const {
+    // The server at `from` accepted a Register of ours that the client has not given up (reg_info Valid or
+    // Changed; a Delete /, an expired lifetime or a rejected Update reset it to None).
+    if (!st_.registration || st_.reg_info == RegInfo::None) {
+        return false;
+    }
+    for (const auto id : st_.data.server_accounts()) {
+        if (st_.data.security.at(id).ssid == st_.registration->ssid && server_endpoint(id) == from) {
+            return true;
+        }
+    }
+    return false;
 }
 
 Response Client::Impl::handle_management_request(const Endpoint& from, const Request& request) {
@@ -35,9 +50,28 @@ Response Client::Impl::handle_management_request(const Endpoint& from, const Req
                               (st_.data.security.at(id).ssid == st_.registration->ssid && server_endpoint(id) == from);
         }
     }
+    if (!registered_here && holds_registration(from)) {
+        // The server still holds a registration of ours, but the client is in another lifecycle step: mostly a
+        // bootstrap (a 1.1 Bootstrap-Request Trigger, a 1.0 server-initiated bootstrap; BsHoldOff..BsFinished),
+        // also a Register replacing the registration, a De-register or a restart under way. TS 1.0 5.2: "During the
+        // Bootstrap Phase, the Client MAY ignore requests ... not related to the Bootstrap sequence"; 5.4/5.5: the
+        // client MUST ignore the LwM2M Server's operations during a Server Initiated Bootstrap. So the request is
+        // not performed; but 4.03 would tell a server with a valid registration that it lacks the access right. It
+        // is temporary: 5.03 Service Unavailable with Max-Age, the seconds after which to retry (RFC 7252 5.9.3.4).
+        // The step ends by its timer at the latest (a bootstrap: EXCHANGE_LIFETIME after the last command, TS 1.0
+        // 5.2.6), so Max-Age is the time left on it, 1 s to EXCHANGE_LIFETIME. No model event: the state is unchanged.
+        auto busy = reply(code::kServiceUnavailable);
+        const Millis left = deadline_ ? *deadline_ - now() : kExchangeLifetime;
+        busy.max_age = static_cast<std::uint32_t>(
+            std::clamp<Millis::rep>((left.count() + 999) / 1000, 1, kExchangeLifetime.count() / 1000));
+        note(std::string{"management request from the registered server while in state "} + state_name(state_) +
+             ": 5.03, retry in " + std::to_string(*busy.max_age) + " s");
+        return busy;
+    }
     if (!registered_here) {
         // The server is known (it has an account) but holds no registration of ours: refused, and
-        // re-authenticating would not help (4.03 Forbidden).
+        // re-authenticating would not help (4.03 Forbidden). TS 1.0 5.4: the client MUST ignore the server's
+        // operations until it received its Registration acknowledgement.
         note(std::string{"management request while not registered with that server (state "} + state_name(state_) +
              ")");
         return reply(code::kForbidden);

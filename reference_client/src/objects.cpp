@@ -337,7 +337,11 @@ bool set_value(DataModel& dm, std::uint16_t object, std::uint16_t inst, std::uin
             srv.notification_storing = *b;
             return true;
         case 7:
-            if (s->empty()) {
+            // Binding: a Bootstrap-Write or Write of a binding the client does not implement (UQ without queue
+            // mode, S, T, N) is refused with 4.00 and changes nothing; the server can read what the client
+            // supports in /3/0/16 (TS 1.0 5.3.1.1; 1.1 object 1 resource 7: the client uses the binding "if it
+            // supports" it, and this client would otherwise state b=UQ in its Register without queueing).
+            if (!binding_supported(*s, dm.device.supported_binding)) {
                 return false;
             }
             srv.binding = *s;
@@ -788,6 +792,19 @@ Response bootstrap_delete(DataModel& dm, const Path& path) {
     return error(code::kDeleted);
 }
 
+bool binding_supported(std::string_view binding, std::string_view supported) {
+    if (binding.empty()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < binding.size(); ++i) {
+        if (supported.find(binding[i]) == std::string_view::npos ||
+            binding.find(binding[i], i + 1) != std::string_view::npos) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool is_executable(const DataModel& dm, const Path& path, LwM2mVersion version) {
     if (!path.object || !path.instance || !path.resource || !instance_exists(dm, *path.object, *path.instance)) {
         return false;
@@ -796,10 +813,21 @@ bool is_executable(const DataModel& dm, const Path& path, LwM2mVersion version) 
     return def != nullptr && def->kind == Kind::Exec;
 }
 
-std::string registration_links(const DataModel& dm) {
+std::string registration_links(const DataModel& dm, LwM2mVersion version) {
     // LwM2M TS 1.0 5.3.1: the Security object is never listed; /1 and /3 are.
     std::vector<Link> links;
-    if (dm.server.empty()) {
+    if (version == LwM2mVersion::V1_1) {
+        // LwM2M 1.1 Core 6.2.1 Register (TS11-Nov17 draft 5.3.1): "</>" with rt="oma.lwm2m" is the root of the
+        // objects (Transport 6.4.1 Alternate Path; "</>" is the default root), and ct= names the optional data
+        // format the client supports. TLV is no longer the format every 1.1 peer may assume (1.1 Core 7.4: plain
+        // text, opaque and CoRE link are mandatory, TLV is legacy), so the client says that it speaks TLV (11542).
+        links.push_back({"/", {{"rt", "\"oma.lwm2m\""}, {"ct", std::to_string(content_format::kLwm2mTlv)}}});
+        // Object versions (1.1 Core 7.2, TS11-Nov17 draft 6.2.3 Table 19): an object that is not in version 1.0
+        // carries ver=. The Server object of LwM2M 1.1 is version 1.1 (registry 1-1_1.xml: /1/x/9 and 13-20,
+        // which this client implements in 1.1 mode); Device /3 implements only the resources of version 1.0
+        // (registry 3-1_0.xml: 0-5, 11, 13, 16) and so stays without ver= (domain doc 1.7).
+        links.push_back({"/1", {{"ver", "1.1"}}});
+    } else if (dm.server.empty()) {
         links.push_back({"/1", {}});
     }
     for (const auto& [id, s] : dm.server) {

@@ -16,6 +16,13 @@ Millis seconds(std::int64_t s) {
     return Millis{s * 1000};
 }
 
+// The binding stated in Register and Update (b=): /1/x/7 when the client implements it. Writes and configuration
+// refuse any other binding (objects.hpp binding_supported); a state saved by an older build may still hold one, and
+// then the client states the binding it really uses, UDP (TS 1.0 5.3.1 Table: b defaults to U; 5.3.1.1).
+std::string stated_binding(const ServerInstance& srv, const DeviceInfo& device) {
+    return binding_supported(srv.binding, device.supported_binding) ? srv.binding : std::string{"U"};
+}
+
 // Communication Retry Timer x 2^(attempt-1) (Server object resource 18: exponential back-off).
 std::int64_t backoff_s(std::int64_t timer_s, std::int64_t attempt) {
     const auto exponent = std::clamp<std::int64_t>(attempt - 1, 0, 20);
@@ -69,13 +76,14 @@ void Client::Impl::send_register() {
         return;
     }
     const auto& srv = st_.data.server.at(*srv_id);
-    Registration reg{*sec.ssid, {}, srv.lifetime, srv.binding, registration_links(st_.data)};
+    const auto binding = stated_binding(srv, st_.data.device);
+    Registration reg{*sec.ssid, {}, srv.lifetime, binding, registration_links(st_.data, config_.lwm2m_version)};
     // LwM2M TS 1.0 5.3.1 / Transport "Registration Interface": POST /rd?ep=&lt=&lwm2m=&b= with the object list.
     Request req;
     req.method = code::kPost;
     req.uri_path = {"rd"};
     req.uri_query = {"ep=" + config_.endpoint, "lt=" + std::to_string(srv.lifetime),
-                     std::string{"lwm2m="} + version_text(config_.lwm2m_version), "b=" + srv.binding};
+                     std::string{"lwm2m="} + version_text(config_.lwm2m_version), "b=" + binding};
     req.content_format = content_format::kLinkFormat;
     req.payload.assign(reg.objects.begin(), reg.objects.end());
     send(*to, std::move(req), [this, reg](const std::optional<Response>& r, SendFailure f) mutable {
@@ -250,8 +258,9 @@ bool Client::Impl::reg_info_differs() const {
         return true;
     }
     const auto& s = st_.data.server.at(*srv);
-    return s.lifetime != st_.registration->lifetime || s.binding != st_.registration->binding ||
-           registration_links(st_.data) != st_.registration->objects;
+    return s.lifetime != st_.registration->lifetime ||
+           stated_binding(s, st_.data.device) != st_.registration->binding ||
+           registration_links(st_.data, config_.lwm2m_version) != st_.registration->objects;
 }
 
 void Client::Impl::registration_timer() {
@@ -319,11 +328,11 @@ void Client::Impl::send_update() {
         req.uri_query.push_back("lt=" + std::to_string(srv.lifetime));
         next.lifetime = srv.lifetime;
     }
-    if (srv.binding != next.binding) {
-        req.uri_query.push_back("b=" + srv.binding);
-        next.binding = srv.binding;
+    if (const auto binding = stated_binding(srv, st_.data.device); binding != next.binding) {
+        req.uri_query.push_back("b=" + binding);
+        next.binding = binding;
     }
-    const auto objects = registration_links(st_.data);
+    const auto objects = registration_links(st_.data, config_.lwm2m_version);
     if (objects != next.objects) {
         req.content_format = content_format::kLinkFormat;
         req.payload.assign(objects.begin(), objects.end());

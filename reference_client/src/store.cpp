@@ -212,6 +212,12 @@ DataModel data_from_json(const json& j, const RetryDefaults& defaults, bool prov
         read_field(s, "communication_sequence_delay_timer", srv.retry.communication_sequence_delay_timer);
         read_field(s, "communication_sequence_retry_count", srv.retry.communication_sequence_retry_count);
         check_ranges(srv, provisioning ? 1 : 0);
+        if (provisioning && !binding_supported(srv.binding, dm.device.supported_binding)) {
+            // A factory configuration or smartcard must not give the client a binding it would state in its
+            // Register without implementing it (objects.hpp binding_supported).
+            throw StoreError("binding '" + srv.binding + "' is not implemented by this client (expected '" +
+                             dm.device.supported_binding + "')");
+        }
         if (!dm.server.emplace(read_id(s), srv).second) {
             throw StoreError("duplicate server instance id");
         }

@@ -39,6 +39,7 @@ constexpr std::uint16_t kOptUriPort = 7;
 constexpr std::uint16_t kOptLocationPath = 8;
 constexpr std::uint16_t kOptUriPath = 11;
 constexpr std::uint16_t kOptContentFormat = 12;
+constexpr std::uint16_t kOptMaxAge = 14;
 constexpr std::uint16_t kOptUriQuery = 15;
 constexpr std::uint16_t kOptAccept = 17;
 constexpr std::uint16_t kOptBlock2 = 23;  // RFC 7959
@@ -172,6 +173,8 @@ Response response_from_pdu(const coap_pdu_t* pdu) {
             r.content_format = opt_uint16(opt);
         } else if (it.number == kOptObserve) {
             r.observe = opt_observe(opt);
+        } else if (it.number == kOptMaxAge && coap_opt_length(opt) <= 4) {
+            r.max_age = static_cast<std::uint32_t>(coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt)));
         }
     }
     r.payload = body_of(pdu);
@@ -814,6 +817,10 @@ struct CoapTransport::Impl {
                 const auto n = coap_encode_var_safe(buf.data(), buf.size(), *answer.content_format);
                 coap_add_option(response, kOptContentFormat, n, buf.data());
             }
+            if (answer.max_age) {
+                const auto n = coap_encode_var_safe(buf.data(), buf.size(), *answer.max_age);
+                coap_add_option(response, kOptMaxAge, n, buf.data());
+            }
             if (!answer.payload.empty()) {
                 coap_add_data(response, answer.payload.size(), answer.payload.data());
             }
@@ -825,7 +832,8 @@ struct CoapTransport::Impl {
         // libcoap cuts out the block asked for.
         auto* copy = new std::vector<std::uint8_t>(std::move(answer.payload));
         const std::uint16_t format = answer.content_format.value_or(content_format::kOctetStream);
-        if (coap_add_data_large_response(resource, session, request, response, query, format, -1, 0, copy->size(),
+        if (coap_add_data_large_response(resource, session, request, response, query, format,
+                                         answer.max_age ? static_cast<int>(*answer.max_age) : -1, 0, copy->size(),
                                          copy->data(), &release_heap_bytes, copy) == 0) {
             // libcoap set the code (4.00 for a block beyond the body, 5.00 otherwise) and released the copy.
             return;
@@ -1086,6 +1094,13 @@ std::vector<std::uint8_t> serialize_coap_response(const CoapHeader& header, cons
     }
     if (response.content_format) {
         options.emplace_back(kOptContentFormat, uint_value(*response.content_format));
+    }
+    if (response.max_age) {
+        std::vector<std::uint8_t> value;  // RFC 7252 3.2: uint in as few bytes as possible
+        for (auto v = *response.max_age; v != 0; v >>= 8U) {
+            value.insert(value.begin(), static_cast<std::uint8_t>(v & 0xFFU));
+        }
+        options.emplace_back(kOptMaxAge, std::move(value));
     }
     return serialize(header, response.code, std::move(options), response.payload);
 }

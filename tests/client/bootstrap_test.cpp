@@ -47,7 +47,7 @@ TEST(Bootstrap, ClientInitiatedWaitsHoldOffThenRequestsAndRegisters) {
     EXPECT_EQ(reg.request.uri_path, std::vector<std::string>{"rd"});
     EXPECT_EQ(reg.request.uri_query, (std::vector<std::string>{"ep=node1", "lt=300", "lwm2m=1.1", "b=U"}));
     EXPECT_EQ(reg.request.content_format, content_format::kLinkFormat);
-    EXPECT_EQ(text_of(reg.request.payload), "</1/1>,</3/0>");
+    EXPECT_EQ(text_of(reg.request.payload), R"(</>;rt="oma.lwm2m";ct=11542,</1>;ver=1.1,</1/1>,</3/0>)");
 
     h.transport.answer(code::kCreated, {"rd", "5"});
 
@@ -497,5 +497,110 @@ TEST(Bootstrap, DiscoverFromTheBootstrapServerDoesNotStartAServerInitiatedBootst
     EXPECT_EQ(r.code, code::kContent);
     EXPECT_EQ(h.state(), "BsHoldOff");  // no si_write, and so no failed bootstrap 247 s later
     EXPECT_EQ(h.recorder.path(), (std::vector<std::string>{"Init -boot-> BsHoldOff"}));
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Bootstrap, WriteOfABindingTheClientDoesNotImplementIsRefusedAndChangesNothing) {
+    Harness h;
+    h.start();
+    h.step();
+    h.transport.answer(code::kChanged);
+    h.bs_write_account();
+    const auto before = h.client->data();
+
+    std::vector<std::string> refused;
+    for (const char* binding : {"UQ", "S", "SQ", "US", "UQS", "T", "N", "UU", "u", ""}) {
+        const auto instance =
+            h.from_bs(make_request(code::kPut, {"1", "1"}, content_format::kLwm2mTlv, server_tlv(1, 300, binding)));
+        const auto resource =
+            h.from_bs(make_request(code::kPut, {"1", "1", "7"}, content_format::kTextPlain, text(binding)));
+        if (instance.code == code::kBadRequest && resource.code == code::kBadRequest) {
+            refused.push_back(binding);
+        }
+    }
+    const auto fresh =
+        h.from_bs(make_request(code::kPut, {"1", "2"}, content_format::kLwm2mTlv, server_tlv(2, 300, "UQ")));
+    const auto finish = h.bs_finish();
+    h.step();
+
+    EXPECT_EQ(refused, (std::vector<std::string>{"UQ", "S", "SQ", "US", "UQS", "T", "N", "UU", "u", ""}));
+    EXPECT_EQ(fresh.code, code::kBadRequest);
+    EXPECT_EQ(h.client->data(), before);
+    EXPECT_EQ(finish.code, code::kChanged);
+    ASSERT_EQ(h.transport.sent.size(), 2U);
+    EXPECT_EQ(h.transport.sent[1].request.uri_query.back(), "b=U");
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Bootstrap, RegisteredServerIsAskedToRetryDuringTheBootstrapItTriggered) {
+    Harness h;
+    h.bootstrap_and_register();
+    h.from_server(make_request(code::kPost, {"1", "1", "9"}));
+    h.step();
+    h.step();  // hold-off 0 elapsed: Bootstrap-Request sent
+    const auto data_before = h.client->data();
+
+    const auto while_requesting = h.from_server(make_request(code::kGet, {"3", "0", "0"}));
+    h.transport.answer(code::kChanged);  // BsPending: Bootstrap-Finish due within EXCHANGE_LIFETIME
+    const auto read = h.from_server(make_request(code::kGet, {"3", "0", "0"}));
+    h.advance(Millis{100'500});
+    const auto write =
+        h.from_server(make_request(code::kPut, {"1", "1", "1"}, content_format::kTextPlain, text("900")));
+    const auto execute = h.from_server(make_request(code::kPost, {"1", "1", "8"}));
+    h.step();
+
+    for (const auto* r : {&while_requesting, &read, &write, &execute}) {
+        EXPECT_EQ(code_to_string(r->code), "5.03");
+    }
+    EXPECT_EQ(while_requesting.max_age, std::optional<std::uint32_t>{247});
+    EXPECT_EQ(read.max_age, std::optional<std::uint32_t>{247});
+    EXPECT_EQ(write.max_age, std::optional<std::uint32_t>{147});
+    EXPECT_EQ(h.client->data(), data_before);
+    EXPECT_EQ(h.state(), "BsPending");
+
+    h.bs_write_account();
+    const auto after_write = h.from_server(make_request(code::kGet, {"3", "0", "0"}));
+    h.bs_finish();
+    h.step();
+    h.transport.answer(code::kChanged);  // the Update after the bootstrap
+    const auto registered = h.from_server(make_request(code::kGet, {"3", "0", "0"}));
+
+    EXPECT_EQ(code_to_string(after_write.code), "5.03");
+    EXPECT_EQ(h.state(), "Registered");
+    EXPECT_EQ(code_to_string(registered.code), "2.05");
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Bootstrap, ServerWithoutARegistrationStaysRefusedDuringABootstrap) {
+    Harness h;
+    h.bootstrap_and_register();
+    h.from_server(make_request(code::kPost, {"1", "1", "9"}));
+    h.step();
+    h.step();
+    h.transport.answer(code::kChanged);
+
+    h.from_bs(make_request(code::kDelete, {}));  // the registration is given up (reg_info None), the account gone
+    const auto unknown = h.from_server(make_request(code::kGet, {"3", "0", "0"}));
+    h.bs_write_account();
+    const auto known = h.from_server(make_request(code::kGet, {"3", "0", "0"}));
+
+    EXPECT_EQ(code_to_string(unknown.code), "4.01");
+    EXPECT_EQ(code_to_string(known.code), "4.03");
+    EXPECT_EQ(known.max_age, std::nullopt);
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Bootstrap, ServerInitiatedBootstrapOfARegisteredClientAnswersTheServer503) {
+    Harness h;
+    h.config.server_initiated = true;
+    h.bootstrap_and_register();
+
+    EXPECT_EQ(h.from_bs(make_request(code::kPut, {"1", "1", "1"}, content_format::kTextPlain, text("600"))).code,
+              code::kChanged);  // TS 1.0 5.2.3.4: the bootstrap server writes without a Bootstrap-Request
+    const auto read = h.from_server(make_request(code::kGet, {"3", "0", "0"}));
+
+    EXPECT_EQ(h.state(), "BsPending");
+    EXPECT_EQ(code_to_string(read.code), "5.03");
+    EXPECT_EQ(read.max_age, std::optional<std::uint32_t>{247});
     EXPECT_EQ(h.replay(), std::nullopt);
 }

@@ -198,5 +198,14 @@ TEST(Objects, BootstrapDiscoverMarksServerAccountsWithSsid) {
 TEST(Objects, RegistrationPayloadListsEverythingButSecurity) {
     const DataModel dm = provisioned();
 
-    EXPECT_EQ(registration_links(dm), "</1/0>,</3/0>");
+    EXPECT_EQ(registration_links(dm, LwM2mVersion::V1_0), "</1/0>,</3/0>");
+}
+
+TEST(Objects, LwM2m11RegistrationPayloadNamesTheRootAndTheServerObjectVersion) {
+    const DataModel dm = provisioned();
+    const DataModel empty;
+
+    EXPECT_EQ(registration_links(dm, LwM2mVersion::V1_1), R"(</>;rt="oma.lwm2m";ct=11542,</1>;ver=1.1,</1/0>,</3/0>)");
+    EXPECT_EQ(registration_links(empty, LwM2mVersion::V1_1), R"(</>;rt="oma.lwm2m";ct=11542,</1>;ver=1.1,</3/0>)");
+    EXPECT_EQ(registration_links(empty, LwM2mVersion::V1_0), "</1>,</3/0>");
 }

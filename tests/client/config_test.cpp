@@ -106,6 +106,50 @@ TEST(Config, BadAssignmentsAreErrors) {
     }
 }
 
+TEST(Config, BindingsTheClientDoesNotImplementAreLocatedErrors) {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"{\n  \"factory\": true,\n  \"binding\": \"UQ\"\n}",
+         "c.json:3:3: error: 'binding': expected a binding the client implements ('U': UDP; no queue mode, SMS, TCP "
+         "or non-IP); got 'UQ'"},
+        {"{\"binding\": \"S\"}", "c.json:1:2: error: 'binding': expected a binding the client implements ('U': "
+                                 "UDP; no queue mode, SMS, TCP or non-IP); got 'S'"},
+        {"{\"binding\": \"\"}", "c.json:1:2: error: 'binding': expected a binding the client implements ('U': UDP; "
+                                "no queue mode, SMS, TCP or non-IP); got ''"},
+    };
+
+    for (const auto& [text, message] : cases) {
+        try {
+            parse_config(text, "c.json");
+            ADD_FAILURE() << "no error for " << text;
+        } catch (const ConfigError& e) {
+            EXPECT_EQ(std::string{e.what()}, message);
+        }
+    }
+    EXPECT_EQ(parse_config("{\"binding\": \"U\"}", "c.json").binding, "U");
+}
+
+TEST(Config, UnsupportedBindingAssignmentAndValidation) {
+    ClientConfig c;
+    ClientConfig built;
+    built.bootstrap_server_uri = "coap://127.0.0.1:5685";
+    built.binding = "UQS";  // set in code, past the key's check
+
+    std::string assignment_error;
+    try {
+        apply_assignment(c, "binding=UQ");
+    } catch (const ConfigError& e) {
+        assignment_error = e.what();
+    }
+    const auto problems = validate(built);
+
+    EXPECT_EQ(assignment_error, "error: 'binding': expected a binding the client implements ('U': UDP; no queue mode, "
+                                "SMS, TCP or non-IP); got 'UQ'");
+    EXPECT_EQ(c.binding, "U");
+    ASSERT_EQ(problems.size(), 1U);
+    EXPECT_EQ(problems[0], "binding: expected a binding the client implements ('U': UDP; no queue mode, SMS, TCP or "
+                           "non-IP); got 'UQS'");
+}
+
 TEST(Config, ValidateEnforcesAtLeastOneBootstrapMode) {
     ClientConfig c;
     c.client_initiated = false;

@@ -140,6 +140,51 @@ TEST(Management, RequestsFromAServerThatHoldsNoRegistrationAreForbidden) {
     EXPECT_EQ(h.state(), "RegPending");
 }
 
+TEST(Management, WriteOfAnUnimplementedBindingIsBadRequestAndSendsNoUpdate) {
+    Harness h;
+    h.bootstrap_and_register();
+    const auto sent = h.transport.sent.size();
+
+    const auto queue = h.from_server(make_request(code::kPut, {"1", "1", "7"}, content_format::kTextPlain, text("UQ")));
+    const auto sms = h.from_server(make_request(code::kPut, {"1", "1", "7"}, content_format::kTextPlain, text("S")));
+    const auto udp = h.from_server(make_request(code::kPut, {"1", "1", "7"}, content_format::kTextPlain, text("U")));
+    h.step();
+
+    EXPECT_EQ(queue.code, code::kBadRequest);
+    EXPECT_EQ(sms.code, code::kBadRequest);
+    EXPECT_EQ(udp.code, code::kChanged);
+    EXPECT_EQ(h.client->data().server.at(1).binding, "U");
+    EXPECT_EQ(h.transport.sent.size(), sent);
+    EXPECT_EQ(h.state(), "Registered");
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
+TEST(Management, PersistedUnimplementedBindingIsNeverStatedInRegister) {
+    TempDir dir;
+    PersistentState st;
+    SecurityInstance sec;
+    sec.server_uri = "coap://127.0.0.1:5683";
+    sec.ssid = 1;
+    st.data.security.emplace(1, sec);
+    ServerInstance srv;
+    srv.ssid = 1;
+    srv.lifetime = 300;
+    srv.binding = "UQ";  // written by a build that did not check bindings
+    st.data.server.emplace(1, srv);
+    StateStore{dir.path}.save(st);
+    Harness h;
+    h.config.state_dir = dir.path;
+
+    h.start();
+    h.transport.answer(code::kCreated, {"rd", "5"});
+    h.step();
+
+    ASSERT_EQ(h.transport.sent.size(), 1U) << "no Update: the registered binding is what the client uses";
+    EXPECT_EQ(h.transport.sent[0].request.uri_query.back(), "b=U");
+    EXPECT_EQ(h.state(), "Registered");
+    EXPECT_EQ(h.replay(), std::nullopt);
+}
+
 TEST(Management, RebootAnswersFirstThenKeepsTheRegistration) {
     Harness h;
     h.bootstrap_and_register();

@@ -19,6 +19,34 @@ void factory_client(Harness& h, LwM2mVersion version = LwM2mVersion::V1_1) {
 
 }  // namespace
 
+TEST(Registration, LwM2m11RegisterStatesTheVersionTheRootLinkAndTheServerObjectVersion) {
+    Harness h;
+    factory_client(h, LwM2mVersion::V1_1);
+
+    h.start();
+
+    ASSERT_EQ(h.transport.sent.size(), 1U);
+    const auto& reg = h.transport.sent[0].request;
+    EXPECT_EQ(reg.method, code::kPost);
+    EXPECT_EQ(reg.uri_path, std::vector<std::string>{"rd"});
+    EXPECT_EQ(reg.uri_query, (std::vector<std::string>{"ep=node1", "lt=300", "lwm2m=1.1", "b=U"}));
+    EXPECT_EQ(reg.content_format, std::optional<std::uint16_t>{40});
+    EXPECT_EQ(text_of(reg.payload), R"(</>;rt="oma.lwm2m";ct=11542,</1>;ver=1.1,</1/1>,</3/0>)");
+}
+
+TEST(Registration, LwM2m10RegisterPayloadIsTheInstanceListAlone) {
+    Harness h;
+    factory_client(h, LwM2mVersion::V1_0);
+
+    h.start();
+
+    ASSERT_EQ(h.transport.sent.size(), 1U);
+    const auto& reg = h.transport.sent[0].request;
+    EXPECT_EQ(reg.uri_query, (std::vector<std::string>{"ep=node1", "lt=300", "lwm2m=1.0", "b=U"}));
+    EXPECT_EQ(reg.content_format, std::optional<std::uint16_t>{40});
+    EXPECT_EQ(text_of(reg.payload), "</1/1>,</3/0>");
+}
+
 TEST(Registration, LocationPathInOneOptionWithSlashIsSplit) {
     Harness h;
     factory_client(h);

@@ -161,6 +161,8 @@ TEST(Store, ProvisioningValuesOutOfRangeAreErrors) {
         R"({"server":[{"id":1,"ssid":0}]})",
         R"({"server":[{"id":1,"ssid":65535}]})",
         R"({"server":[{"id":1,"ssid":1,"communication_sequence_delay_timer":4294967296}]})",
+        R"({"server":[{"id":1,"ssid":1,"binding":"UQ"}]})",
+        R"({"server":[{"id":1,"ssid":1,"binding":"S"}]})",
         R"({"security":[{"id":1,"server_uri":"coap://127.0.0.1:5683","ssid":0}]})",
         R"({"security":[{"id":0,"server_uri":"coap://127.0.0.1:5685","bootstrap_server":true,)"
         R"("client_hold_off_time":4294967296}]})",

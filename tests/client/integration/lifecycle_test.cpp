@@ -715,3 +715,45 @@ TEST(Lifecycle, ServerReadingWith16ByteBlock2BlocksGetsTheWholeBody) {
     EXPECT_GE(std::get<std::vector<TlvRecord>>(decoded).size(), 3U);
     expect_conforms(d);
 }
+
+TEST(Lifecycle, RegisteredServerGets503WithMaxAgeOnTheWireDuringTheBootstrapItTriggered) {
+    // The server executes /1/x/9 and reads the client while the bootstrap runs: the server still holds the
+    // registration, so the answer is 5.03 with a Max-Age option (TS 1.0 5.2; RFC 7252 5.9.3.4), not 4.03.
+    Lwm2mServer server;
+    BootstrapServer bs;
+    bs.set_script(provision(server));
+    server.start();
+    bs.start();
+    ClientConfig config = base_config("busy-node");
+    config.client_initiated = true;
+    config.bootstrap_server_uri = uri(bs.endpoint());
+    Device d{config, 1.0};  // real time: EXCHANGE_LIFETIME (247 s) outlasts the bootstrap server's pause
+    d.start();
+    ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
+    ASSERT_TRUE(bs.wait_until([&] { return bs.script_finished(); }, 2s));
+    bs.set_script({BootstrapServer::write_security(1, uri(server.endpoint()), false, 101),
+                   BootstrapServer::with_delay(BootstrapServer::write_server(1, 101, 300), 500ms),
+                   BootstrapServer::finish()});
+    const auto instance = d.client().persistent().data.server.begin()->first;
+    auto trigger = server.send_to_client("busy-node", Lwm2mServer::execute("/1/" + std::to_string(instance) + "/9"));
+    ASSERT_TRUE(d.run_until_answered(trigger));
+    ASSERT_TRUE(d.run_until([&] { return d.client().state() == "BsPending" && !bs.script_results().empty(); }))
+        << d.trace();
+
+    auto read = server.send_to_client("busy-node", Lwm2mServer::read("/3/0/0"));
+    ASSERT_TRUE(d.run_until_answered(read));
+    const bool registered_again =
+        d.run_until([&] { return bs.script_finished() && d.client().state() == "Registered"; }, 10s);
+    auto read_after = server.send_to_client("busy-node", Lwm2mServer::read("/3/0/0"));
+    ASSERT_TRUE(d.run_until_answered(read_after));
+
+    const auto busy = read.get();
+    EXPECT_EQ(outcome_string(busy), "5.03");
+    ASSERT_TRUE(busy.response.has_value());
+    ASSERT_TRUE(busy.response->max_age.has_value());
+    EXPECT_GE(*busy.response->max_age, 240U);
+    EXPECT_LE(*busy.response->max_age, 247U);
+    EXPECT_TRUE(registered_again) << d.trace();
+    EXPECT_EQ(outcome_string(read_after.get()), "2.05");
+    expect_conforms(d);
+}

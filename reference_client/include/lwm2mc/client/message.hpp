@@ -94,6 +94,9 @@ struct Response {
     /// The Observe option (RFC 7641 4.2): the sequence number of a notification or of the response that
     /// registered an observation (24 bits on the wire); nullopt = absent.
     std::optional<std::uint32_t> observe{};
+    /// Max-Age option in seconds (RFC 7252 5.10.5); with 5.03 Service Unavailable it says when to retry (5.9.3.4).
+    /// nullopt: no option (the receiver assumes 60 s).
+    std::optional<std::uint32_t> max_age{};
 };
 
 /// A notification (RFC 7641 4.2): a response sent outside a request/response exchange, with the token of the

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -122,11 +123,18 @@ Response discover(const DataModel& dm, const Path& path, Interface itf, LwM2mVer
 /// `DELETE /0` keep them. 2.02 on success, 4.00 for a resource path, 4.04/4.05 for unknown targets.
 Response bootstrap_delete(DataModel& dm, const Path& path);
 
+/// Whether Binding /1/x/7 = `binding` names only what the client implements, given its Device /3/0/16 Supported
+/// Binding and Modes (`supported`, "U" for this client: UDP, no queue mode, SMS, TCP or non-IP): not empty, every
+/// letter supported, none twice. A client that does not implement queue mode must not register with b=UQ (TS 1.0
+/// 5.3.1.1 Table: the server queues requests for a UQ client), so such a value is refused wherever it comes from.
+bool binding_supported(std::string_view binding, std::string_view supported);
+
 /// Whether /o/i/r is an executable resource that exists.
 bool is_executable(const DataModel& dm, const Path& path, LwM2mVersion version);
 
-/// Register payload (TS 1.0 5.3.1): every instance except Security's, e.g. `</1/0>,</3/0>`.
-std::string registration_links(const DataModel& dm);
+/// Register payload (TS 1.0 5.3.1): every instance except Security's, e.g. `</1/0>,</3/0>` in 1.0; in 1.1 the root
+/// link and the Server object's version first: `</>;rt="oma.lwm2m";ct=11542,</1>;ver=1.1,</1/0>,</3/0>`.
+std::string registration_links(const DataModel& dm, LwM2mVersion version);
 
 /// "coap://host:port" (or "coap://[v6]:port"; default port 5683, 5684 for coaps) as an Endpoint; the host must be
 /// a numeric IPv4/IPv6 address or "localhost" (becomes 127.0.0.1). nullopt for anything else (no DNS lookups).
