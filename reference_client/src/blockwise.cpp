@@ -77,11 +77,23 @@ Block1Reassembler::Result Block1Reassembler::add(const std::string& key, const B
             it = transfers_.emplace(key, Transfer{}).first;
         }
         it->second.body.clear();
+        it->second.completed = false;
         it->second.content_format = content_format;
     } else if (it == transfers_.end()) {
         return Result{Verdict::Incomplete, echo, {}};  // RFC 7959 2.3: no earlier blocks to continue
     } else if (it->second.content_format != content_format) {
         return fail(Verdict::Incomplete);
+    } else if (it->second.completed) {
+        // The last block again: its response was lost and the sender retransmits (RFC 7252 4.2). The body is
+        // complete once more, as a duplicate of any other request would be served again.
+        const Transfer& t = it->second;
+        const bool same_last = !block.more && offset + payload.size() == t.body.size() &&
+                               std::equal(payload.begin(), payload.end(), t.body.begin() + static_cast<long>(offset));
+        if (!same_last) {
+            return fail(Verdict::Incomplete);
+        }
+        it->second.last_used = now;
+        return Result{Verdict::Complete, echo, t.body};
     }
     Transfer& t = it->second;
     t.last_used = now;
@@ -104,9 +116,9 @@ Block1Reassembler::Result Block1Reassembler::add(const std::string& key, const B
     if (block.more) {
         return Result{Verdict::Continue, echo, {}};
     }
-    Result done{Verdict::Complete, echo, std::move(t.body)};
-    transfers_.erase(it);
-    return done;
+    // Kept (within the limits) for a retransmission of this last block.
+    t.completed = true;
+    return Result{Verdict::Complete, echo, t.body};
 }
 
 }  // namespace lwm2mc::client

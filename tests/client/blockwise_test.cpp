@@ -57,6 +57,23 @@ TEST(Block1Reassembler, PutsBlocksTogetherAndForgetsTheTransfer) {
     std::vector<std::uint8_t> whole = a;
     whole.insert(whole.end(), b.begin(), b.end());
     EXPECT_EQ(last.body, whole);
+}
+
+TEST(Block1Reassembler, CompletesAgainForARetransmittedLastBlockOnly) {
+    Block1Reassembler r{{}};
+    const auto now = Steady::now();
+    r.add("k", {0, true, 0}, bytes(16, 1), std::nullopt, std::nullopt, now);
+    const auto first = r.add("k", {1, false, 0}, bytes(4, 2), std::nullopt, std::nullopt, now);
+
+    const auto again = r.add("k", {1, false, 0}, bytes(4, 2), std::nullopt, std::nullopt, now);
+    const auto other = r.add("k", {1, false, 0}, bytes(4, 9), std::nullopt, std::nullopt, now);
+    const auto after = r.add("k", {1, false, 0}, bytes(4, 2), std::nullopt, std::nullopt, now);
+
+    ASSERT_EQ(first.verdict, Verdict::Complete);
+    ASSERT_EQ(again.verdict, Verdict::Complete);
+    EXPECT_EQ(again.body, first.body);
+    EXPECT_EQ(other.verdict, Verdict::Incomplete);  // not the last block that came: the transfer is dropped
+    EXPECT_EQ(after.verdict, Verdict::Incomplete);
     EXPECT_EQ(r.transfers(), 0U);
 }
 

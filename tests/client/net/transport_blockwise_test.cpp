@@ -268,6 +268,28 @@ TEST(CoapTransportBlockwise, AnswersBlocksOutOfOrderWithRequestEntityIncomplete)
     EXPECT_TRUE(s.seen.empty());
 }
 
+TEST(CoapTransportBlockwise, AnswersARetransmittedLastBlockAgain) {
+    // The 2.04 to the last block is lost; the sender retransmits that block (same message id, RFC 7252 4.2).
+    Server s;
+    UdpSocket raw;
+    const Options first{
+        {kOptUriPath, str("1")}, {kOptUriPath, str("1")}, {kOptBlock1, encode_block_value({0, true, 0})}};
+    const Options last{
+        {kOptUriPath, str("1")}, {kOptUriPath, str("1")}, {kOptBlock1, encode_block_value({1, false, 0})}};
+    exchange(s.transport, raw, datagram(code::kPut, 1, first, pattern(16)), 1);
+    const auto answer = exchange(s.transport, raw, datagram(code::kPut, 2, last, pattern(3)), 2);
+
+    const auto again = exchange(s.transport, raw, datagram(code::kPut, 2, last, pattern(3)), 2);
+
+    ASSERT_TRUE(answer && again);
+    EXPECT_EQ(code_to_string(answer->code), "2.04");
+    EXPECT_EQ(code_to_string(again->code), "2.04");
+    EXPECT_EQ(again->block(kOptBlock1), (BlockValue{1, false, 0}));
+    ASSERT_FALSE(s.seen.empty());
+    EXPECT_EQ(s.seen.back().payload.size(), 19U);
+    EXPECT_EQ(s.seen.size(), 2U);  // libcoap 4.3.1 keeps no response cache: a duplicate is served again
+}
+
 TEST(CoapTransportBlockwise, AnswersOversizedBodiesWithRequestEntityTooLargeAndSize1) {
     CoapTransportOptions o = fast_options();
     o.max_request_body = 40;

@@ -34,9 +34,10 @@ std::vector<std::uint8_t> encode_block_value(const BlockValue& block);
 /// Reassembles request bodies that arrive in Block1 blocks (RFC 7959 2.3, 2.5), one transfer per key (the
 /// transport's key is peer, method, Uri-Path and Uri-Query). Block 0 starts a transfer afresh; every later block
 /// must continue at the byte offset received so far (a block size change is allowed as long as the offsets fit,
-/// RFC 7959 2.5); a repeated block (a retransmission) is accepted again without changing the body. Bounded: at
-/// most `max_body` bytes per body and `max_transfers` transfers at once (the least recently used goes), and a
-/// transfer idle for `idle_timeout` is forgotten. Not thread-safe.
+/// RFC 7959 2.5); a repeated block (a retransmission) is accepted again without changing the body, and a
+/// repeated last block completes the body again (its response was lost). Bounded: at most `max_body` bytes per
+/// body and `max_transfers` transfers (in progress or completed) at once, the least recently used going first,
+/// and a transfer idle for `idle_timeout` is forgotten. Not thread-safe.
 class Block1Reassembler {
 public:
     struct Limits {
@@ -73,6 +74,7 @@ private:
         std::vector<std::uint8_t> body{};
         std::optional<std::uint16_t> content_format{};
         std::chrono::steady_clock::time_point last_used{};
+        bool completed{false};  ///< the last block came; kept for its retransmission
     };
     Limits limits_;
     std::map<std::string, Transfer> transfers_{};

@@ -68,8 +68,9 @@ struct CoapTransportOptions {
 ///   transport reassembles them (Block1Reassembler), answers 2.31 Continue with the Block1 echo to every block
 ///   but the last, and hands the whole body to the RequestHandler at the last block. A block out of order or
 ///   without a transfer to continue is answered 4.08 Request Entity Incomplete, a body beyond
-///   max_request_body 4.13 with Size1. A retransmission of the last block after its response was lost finds no
-///   transfer and is answered 4.08. (libcoap 4.3.1 reassembles only when the first block carries Size1: without
+///   max_request_body 4.13 with Size1. A retransmission of the last block (its response was lost) reaches the
+///   handler again with the whole body, as any duplicate request does (libcoap 4.3.1 keeps no response cache).
+///   (libcoap 4.3.1 reassembles only when the first block carries Size1: without
 ///   it, its single-body mode hands the bare first block to the handler, which the engine's decoders answer
 ///   4.00, and a second such transfer to the same path within MAX_TRANSMIT_WAIT dereferences a null body.
 ///   The context therefore runs libcoap's block mode without COAP_BLOCK_SINGLE_BODY.)
