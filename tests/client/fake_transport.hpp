@@ -27,6 +27,9 @@ public:
     void send(const Endpoint& to, Request request, ResponseHandler on_done) override {
         sent.push_back({to, std::move(request), std::move(on_done), false});
     }
+    void set_psk(const Endpoint& to, PskCredentials credentials) override {
+        psk[to_string(to)] = std::move(credentials);
+    }
     void cancel_all() override {
         for (auto& s : sent) {
             if (!s.answered) {
@@ -80,6 +83,7 @@ public:
     }
 
     std::vector<Sent> sent{};
+    std::map<std::string, PskCredentials> psk{};  ///< set_psk by to_string(Endpoint)
 
 private:
     RequestHandler handler_{};

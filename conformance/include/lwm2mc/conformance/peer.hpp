@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -27,6 +28,9 @@ struct PeerOptions {
     milliseconds ack_timeout{1000};
     unsigned max_retransmit{1};
     milliseconds exchange_timeout{3000};
+    /// DTLS-PSK clients the peer accepts (identity -> key; LwM2M Security Mode 0). Not empty: the peer also
+    /// listens for DTLS, endpoint() is that secure endpoint (a coaps:// URI), plain_endpoint() the NoSec one.
+    std::map<std::vector<std::uint8_t>, std::vector<std::uint8_t>> psk_table{};
 };
 
 /// A request the peer received and what it answered (code::kEmpty: only an empty ACK).
@@ -64,8 +68,10 @@ public:
     Peer(const Peer&) = delete;
     Peer& operator=(const Peer&) = delete;
 
-    /// Where clients reach this peer: 127.0.0.1 and the ephemeral port.
+    /// Where clients reach this peer: 127.0.0.1 and the ephemeral port (the DTLS one with a psk_table).
     client::Endpoint endpoint() const { return endpoint_; }
+    /// The peer's NoSec UDP endpoint (the same as endpoint() without a psk_table).
+    client::Endpoint plain_endpoint() const { return client::Endpoint{"127.0.0.1", transport_.local_port()}; }
 
     /// Runs the loop in a thread of its own until stop() or destruction.
     void start();
