@@ -407,12 +407,14 @@ struct CoapTransport::Impl {
 
     static const coap_bin_const_t* on_psk_identity(coap_bin_const_t* identity, coap_session_t*, void* arg) {
         auto* self = static_cast<Impl*>(arg);
-        const auto it =
-            self->options.dtls_psk_table.find(std::vector<std::uint8_t>(identity->s, identity->s + identity->length));
-        if (it == self->options.dtls_psk_table.end()) {
+        const auto& table = self->options.dtls_psk_table;
+        const auto it = std::find_if(table.begin(), table.end(), [&](const PskCredentials& c) {
+            return std::equal(c.identity.begin(), c.identity.end(), identity->s, identity->s + identity->length);
+        });
+        if (it == table.end()) {
             return nullptr;  // unknown identity: no key, the handshake fails
         }
-        self->psk_reply = coap_bin_const_t{it->second.size(), it->second.data()};
+        self->psk_reply = coap_bin_const_t{it->key.size(), it->key.data()};
         return &self->psk_reply;  // libcoap copies it
     }
 

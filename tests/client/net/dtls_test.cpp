@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <initializer_list>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -160,6 +161,30 @@ TEST(CoapTransportDtls, AWrongKeyFailsTheHandshakeAndNoRequestReachesTheServer) 
     EXPECT_EQ(out.failure, SendFailure::Handshake) << send_failure_name(out.failure);
     EXPECT_TRUE(server.seen.empty());
     EXPECT_EQ(client.outstanding(), 0U);
+}
+
+TEST(CoapTransportDtls, AWrongKeyFailsWithinLibcoapsHandshakeTimeoutNotOnlyAtTheExchangeDeadline) {
+    // The server drops the client's Finished (it does not decrypt) without an alert; GnuTLS on the client side
+    // gives up after its retransmissions and libcoap reports the failed session (COAP_EVENT_DTLS_ERROR/CLOSED).
+    Server server;
+    CoapTransportOptions slow = fast_options();
+    slow.exchange_timeout = 60000ms;
+    CoapTransport client(slow);
+    auto wrong = kKey;
+    wrong[3] ^= 0x10U;
+    client.set_psk(dtls_endpoint(server.transport), PskCredentials{kIdentity, wrong});
+    Outcome out;
+    const auto sent_at = Steady::now();
+
+    client.send(dtls_endpoint(server.transport), register_request(), record(out));
+    ASSERT_TRUE(pump(
+        {&client, &server.transport}, [&] { return out.done; }, 30s));
+
+    EXPECT_EQ(out.failure, SendFailure::Handshake) << send_failure_name(out.failure);
+    EXPECT_LT(Steady::now() - sent_at, 30s);
+    EXPECT_TRUE(server.seen.empty());
+    std::cout << "wrong key: handshake failure after "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - sent_at).count() << " ms\n";
 }
 
 TEST(CoapTransportDtls, AnUnknownIdentityFailsTheHandshake) {

@@ -11,7 +11,6 @@
 #include <chrono>
 #include <functional>
 #include <future>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -28,9 +27,9 @@ struct PeerOptions {
     milliseconds ack_timeout{1000};
     unsigned max_retransmit{1};
     milliseconds exchange_timeout{3000};
-    /// DTLS-PSK clients the peer accepts (identity -> key; LwM2M Security Mode 0). Not empty: the peer also
+    /// DTLS-PSK clients the peer accepts (identity and key each; LwM2M Security Mode 0). Not empty: the peer also
     /// listens for DTLS, endpoint() is that secure endpoint (a coaps:// URI), plain_endpoint() the NoSec one.
-    std::map<std::vector<std::uint8_t>, std::vector<std::uint8_t>> psk_table{};
+    std::vector<client::PskCredentials> psk_table{};
 };
 
 /// A request the peer received and what it answered (code::kEmpty: only an empty ACK).

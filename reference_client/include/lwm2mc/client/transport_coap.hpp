@@ -21,7 +21,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -56,8 +55,9 @@ struct CoapTransportOptions {
     int log_level{0};
     /// Server side DTLS-PSK (LwM2M Security Mode 0), for the test peers: when not empty, the transport also
     /// binds a DTLS endpoint on bind_host:dtls_bind_port and accepts exactly these PSK identities, each with its
-    /// key. Empty (the client's case): no DTLS endpoint; outgoing DTLS sessions take their keys from set_psk.
-    std::map<std::vector<std::uint8_t>, std::vector<std::uint8_t>> dtls_psk_table{};
+    /// key (the first entry of an identity counts). Empty (the client's case): no DTLS endpoint; outgoing DTLS
+    /// sessions take their keys from set_psk.
+    std::vector<PskCredentials> dtls_psk_table{};
     /// Local DTLS port when dtls_psk_table is not empty; 0 lets the kernel choose (read back local_dtls_port()).
     std::uint16_t dtls_bind_port{0};
 };
