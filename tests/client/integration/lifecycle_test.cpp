@@ -667,6 +667,26 @@ TEST(LifecycleDtls, AWrongKeyFailsTheRegistrationLeaksNothingAndChangesNoStoredS
     std::filesystem::remove_all(dir);
 }
 
+TEST(LifecycleDtls, AWrongBootstrapKeyFailsTheBootstrapRequestAndNothingReachesTheBootstrapServer) {
+    BootstrapServer bs{dtls_peer(kBsIdentity, kBsKey)};
+    bs.start();
+    ClientConfig config = base_config("psk-node");
+    config.client_initiated = true;
+    config.bootstrap_server_uri = secure_uri(bs.endpoint());
+    config.bootstrap_psk_identity = kBsIdentity;
+    config.bootstrap_psk_key = kServerKey;  // another key
+    Device d{config};
+
+    d.start();
+    const bool failed = d.run_until([&] { return d.log().visited("BsFailed"); }, 15s);
+
+    ASSERT_TRUE(failed) << d.trace();
+    EXPECT_NE(d.trace().find("handshake failed"), std::string::npos) << d.trace();
+    EXPECT_TRUE(bs.bootstrap_requests().empty());
+    EXPECT_TRUE(bs.received().empty());
+    expect_conforms(d);
+}
+
 TEST(LifecycleDtls, ARequestFromOutsideTheSessionIsNotTakenForTheServer) {
     // Registered over coaps; a plain CoAP request from the server's host (its NoSec port) is from no known server.
     Lwm2mServer server{dtls_peer(kServerIdentity, kServerKey)};
