@@ -3,7 +3,10 @@
 //   - Register after a factory bootstrap (one CoAP exchange);
 //   - Client Initiated Bootstrap with ClientHoldOffTime 0 (Bootstrap-Request, Delete "/", two Bootstrap-Writes,
 //     Finish) followed by Register;
-//   - 1.0 Server Initiated Bootstrap (the same writes without a Bootstrap-Request) followed by Register.
+//   - 1.0 Server Initiated Bootstrap (the same writes without a Bootstrap-Request) followed by Register;
+//   - the first two again over DTLS with a pre-shared key (Security Mode 0, coaps://; libcoap with GnuTLS): one
+//     handshake (factory) and two (bootstrap server, then LwM2M server). The DTLS overhead per handshake is
+//     (time with DTLS - time without) / dtls_handshakes.
 // Each iteration builds a fresh Client and CoapTransport (a new UDP socket) and runs until Registered; the
 // peers (in-process libcoap servers on their own threads) stay up. Counters: protocol messages per run and the
 // resident-memory growth per extra live client (100 registered clients held at once);
@@ -30,7 +33,16 @@ using conformance::Lwm2mServer;
 namespace {
 
 std::string uri(const Endpoint& e) {
-    return "coap://" + e.host + ":" + std::to_string(e.port);
+    return (e.secure ? "coaps://" : "coap://") + e.host + ":" + std::to_string(e.port);
+}
+
+const std::vector<std::uint8_t> kIdentity{'b', 'e', 'n', 'c', 'h'};
+const std::vector<std::uint8_t> kKey{0x5e, 0xc7, 0xe7, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+
+conformance::PeerOptions dtls_peer() {
+    conformance::PeerOptions o;
+    o.psk_table = {{kIdentity, kKey}};
+    return o;
 }
 
 /// Resident set size of this process in KiB (/proc/self/status VmRSS).
@@ -83,8 +95,12 @@ ClientConfig config(const std::string& endpoint) {
 }
 
 std::vector<conformance::BootstrapStep> provision(const Lwm2mServer& server) {
-    return {BootstrapServer::delete_all(), BootstrapServer::write_security(1, uri(server.endpoint()), false, 101),
-            BootstrapServer::write_server(1, 101, 3600), BootstrapServer::finish()};
+    const auto security =
+        server.endpoint().secure
+            ? BootstrapServer::write_security_psk(1, uri(server.endpoint()), false, 101, kIdentity, kKey)
+            : BootstrapServer::write_security(1, uri(server.endpoint()), false, 101);
+    return {BootstrapServer::delete_all(), security, BootstrapServer::write_server(1, 101, 3600),
+            BootstrapServer::finish()};
 }
 
 /// Times fresh clients of configuration `c` from start() to Registered; `after_start` runs once each client has
@@ -144,6 +160,35 @@ void BM_ServerInitiatedBootstrapAndRegister(benchmark::State& state) {
     });
 }
 BENCHMARK(BM_ServerInitiatedBootstrapAndRegister)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_FactoryRegisterDtlsPsk(benchmark::State& state) {
+    Lwm2mServer server{dtls_peer()};
+    server.start();
+    ClientConfig c = config("bench-factory-dtls");
+    c.factory = true;
+    c.server_uris = {uri(server.endpoint())};
+    c.server_psk_identity = kIdentity;
+    c.server_psk_key = kKey;
+    register_loop(state, c, 1);
+    state.counters["dtls_handshakes"] = 1;
+}
+BENCHMARK(BM_FactoryRegisterDtlsPsk)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_ClientInitiatedBootstrapAndRegisterDtlsPsk(benchmark::State& state) {
+    Lwm2mServer server{dtls_peer()};
+    BootstrapServer bs{dtls_peer()};
+    bs.set_script(provision(server));
+    server.start();
+    bs.start();
+    ClientConfig c = config("bench-ci-dtls");
+    c.client_initiated = true;
+    c.bootstrap_server_uri = uri(bs.endpoint());
+    c.bootstrap_psk_identity = kIdentity;
+    c.bootstrap_psk_key = kKey;
+    register_loop(state, c, 6);
+    state.counters["dtls_handshakes"] = 2;  // bootstrap server, LwM2M server
+}
+BENCHMARK(BM_ClientInitiatedBootstrapAndRegisterDtlsPsk)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 /// Resident memory per registered client: RSS growth while 100 clients (each with its own socket) are held.
 void BM_ResidentMemoryPerClient(benchmark::State& state) {

@@ -192,6 +192,33 @@ BootstrapStep BootstrapServer::write_security(std::uint16_t inst, const std::str
                      tlv_resources(security_resources(server_uri, bootstrap_server, short_server_id, hold_off_s)));
 }
 
+std::vector<TlvResource> BootstrapServer::security_resources_psk(const std::string& server_uri, bool bootstrap_server,
+                                                                 std::int64_t short_server_id,
+                                                                 const std::vector<std::uint8_t>& identity,
+                                                                 const std::vector<std::uint8_t>& key,
+                                                                 std::int64_t hold_off_s) {
+    auto res = security_resources(server_uri, bootstrap_server, short_server_id, hold_off_s);
+    for (auto& r : res) {
+        if (r.id == 2) {
+            r.value = TlvValue::of_int(0);  // Security Mode: Pre-Shared Key
+        } else if (r.id == 3) {
+            r.value = TlvValue::of_opaque(identity);
+        } else if (r.id == 5) {
+            r.value = TlvValue::of_opaque(key);
+        }
+    }
+    return res;
+}
+
+BootstrapStep BootstrapServer::write_security_psk(std::uint16_t inst, const std::string& server_uri,
+                                                  bool bootstrap_server, std::int64_t short_server_id,
+                                                  const std::vector<std::uint8_t>& identity,
+                                                  const std::vector<std::uint8_t>& key, std::int64_t hold_off_s) {
+    return write_tlv("/0/" + std::to_string(inst),
+                     tlv_resources(security_resources_psk(server_uri, bootstrap_server, short_server_id, identity, key,
+                                                          hold_off_s)));
+}
+
 BootstrapStep BootstrapServer::write_server(std::uint16_t inst, std::int64_t short_server_id, std::int64_t lifetime_s,
                                             const std::string& binding) {
     return write_tlv("/1/" + std::to_string(inst),

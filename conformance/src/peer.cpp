@@ -67,12 +67,14 @@ client::CoapTransportOptions transport_options(const PeerOptions& o) {
     t.max_retransmit = o.max_retransmit;
     t.exchange_timeout = o.exchange_timeout;
     t.block_size = o.block_size;
+    t.dtls_psk_table = o.psk_table;
     return t;
 }
 }  // namespace
 
 Peer::Peer(PeerOptions options) : transport_(transport_options(options)) {
-    endpoint_ = Endpoint{"127.0.0.1", transport_.local_port()};
+    endpoint_ = options.psk_table.empty() ? Endpoint{"127.0.0.1", transport_.local_port()}
+                                          : Endpoint{"127.0.0.1", transport_.local_dtls_port(), true};
     transport_.set_request_handler([this](const Endpoint& from, const Request& request) {
         Response r = handle(from, request);
         std::lock_guard lock(mutex_);

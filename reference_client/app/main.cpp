@@ -89,8 +89,12 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     app.add_option("--config", assignments, "Override configuration keys: name=value[,name=value...]")->delimiter(',');
     app.add_option("-e,--endpoint", endpoint, "Endpoint client name (ep=)");
-    app.add_option("-b,--bootstrap-uri", bootstrap_uri, "Bootstrap server URI, coap://host:port");
-    app.add_option("-s,--server-uri", server_uris, "LwM2M server URI for the factory configuration (repeatable)");
+    app.add_option("-b,--bootstrap-uri", bootstrap_uri,
+                   "Bootstrap server URI, coap://host:port or coaps://host:port (DTLS-PSK: --config "
+                   "bootstrap_psk_identity=HEX,bootstrap_psk_key=HEX)");
+    app.add_option("-s,--server-uri", server_uris,
+                   "LwM2M server URI for the factory configuration (repeatable; coaps:// takes --config "
+                   "server_psk_identity=HEX,server_psk_key=HEX)");
     app.add_option("-d,--state-dir", state_dir, "Directory for the persistent state (created if missing)");
     app.add_option("-t,--trace", trace_file, "Write the JSON-lines trace here ('-' for standard output)");
     app.add_flag("--trace-messages", trace_messages, "Also trace CoAP messages and notes");

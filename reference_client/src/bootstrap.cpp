@@ -108,6 +108,11 @@ void Client::Impl::enter_factory() {
                 const auto id = static_cast<std::uint16_t>(i + 1);
                 SecurityInstance sec;
                 sec.server_uri = config_.server_uris[i];
+                if (const auto to = parse_server_uri(sec.server_uri); to && to->secure) {
+                    sec.security_mode = 0;  // Pre-Shared Key (TS 1.0 E.1 /0/x/2)
+                    sec.public_key_or_identity = config_.server_psk_identity;
+                    sec.secret_key = config_.server_psk_key;
+                }
                 sec.ssid = static_cast<std::int64_t>(i + 1);
                 factory.security.emplace(id, sec);
                 ServerInstance srv;
@@ -277,6 +282,13 @@ std::optional<std::string> Client::Impl::consistency_problem() const {
                                         [](const auto& kv) { return kv.second.bootstrap_server; });
     if (bs_count > 1) {
         return "more than one bootstrap-server account";
+    }
+    // The accounts must be usable as written: a coaps:// server needs Security Mode 0 with a PSK identity and key,
+    // a coap:// server Mode 3 (TS 1.0 E.1 /0/x/2; this client implements no other mode).
+    for (const auto& [id, sec] : st_.data.security) {
+        if (const auto problem = security_problem(sec)) {
+            return "Security instance /0/" + std::to_string(id) + ": " + *problem;
+        }
     }
     return std::nullopt;
 }

@@ -224,6 +224,19 @@ void Client::Impl::enter(State s) {
 void Client::Impl::send(const Endpoint& to, Request request,
                         std::function<void(const std::optional<Response>&, SendFailure)> on_done) {
     obs_->on_message(now(), "out", describe(request) + " to " + to_string(to));
+    if (to.secure) {
+        // Security Mode 0 (TS 1.0 E.1 /0/x/2, /0/x/3, /0/x/5): the DTLS session to a coaps:// server uses the PSK
+        // of the Security instance with that URI. An instance that cannot be used (security_problem) hands the
+        // transport no key, so the send fails with SendFailure::Handshake like a failed handshake.
+        PskCredentials creds;
+        for (const auto& [id, sec] : st_.data.security) {
+            if (parse_server_uri(sec.server_uri) == to && !security_problem(sec)) {
+                creds = PskCredentials{sec.public_key_or_identity, sec.secret_key};
+                break;
+            }
+        }
+        transport_->set_psk(to, std::move(creds));
+    }
     const auto gen = generation_;
     transport_->send(to, std::move(request),
                      [this, alive = std::weak_ptr<const bool>{alive_}, gen,
@@ -285,6 +298,11 @@ PersistentState Client::Impl::fresh_state() const {
         bs.server_uri = config_.bootstrap_server_uri;
         bs.bootstrap_server = true;
         bs.client_hold_off_time = config_.hold_off;
+        if (const auto to = parse_server_uri(bs.server_uri); to && to->secure) {
+            bs.security_mode = 0;  // Pre-Shared Key (TS 1.0 E.1 /0/x/2)
+            bs.public_key_or_identity = config_.bootstrap_psk_identity;
+            bs.secret_key = config_.bootstrap_psk_key;
+        }
         st.data.security.emplace(0, bs);
     }
     return st;

@@ -99,8 +99,9 @@ const std::vector<Key>& keys() {
                      }});
         const auto check_uri = [](const std::string& uri) {
             if (!parse_server_uri(uri)) {
-                throw std::invalid_argument("expected 'coap://host:port' with a numeric host or localhost; got '" +
-                                            uri + "'");
+                throw std::invalid_argument(
+                    "expected 'coap://host:port' or 'coaps://host:port' with a numeric host or localhost; got '" + uri +
+                    "'");
             }
         };
         t.push_back({"bootstrap_server_uri", Kind::String, [check_uri](ClientConfig& c, const json& v) {
@@ -113,6 +114,20 @@ const std::vector<Key>& keys() {
                          c.server_uris = v.get<std::vector<std::string>>();
                          std::for_each(c.server_uris.begin(), c.server_uris.end(), check_uri);
                      }});
+        const auto psk = [&t](std::string_view name, std::vector<std::uint8_t> ClientConfig::*field) {
+            t.push_back({name, Kind::String, [field](ClientConfig& c, const json& v) {
+                             auto bytes = from_hex(v.get<std::string>());
+                             if (!bytes) {
+                                 throw std::invalid_argument("expected hex digits in pairs; got '" +
+                                                             v.get<std::string>() + "'");
+                             }
+                             c.*field = std::move(*bytes);
+                         }});
+        };
+        psk("bootstrap_psk_identity", &ClientConfig::bootstrap_psk_identity);
+        psk("bootstrap_psk_key", &ClientConfig::bootstrap_psk_key);
+        psk("server_psk_identity", &ClientConfig::server_psk_identity);
+        psk("server_psk_key", &ClientConfig::server_psk_key);
         t.push_back(
             {"state_dir", Kind::Path, [](ClientConfig& c, const json& v) { c.state_dir = v.get<std::string>(); }});
         t.push_back({"factory_config_file", Kind::Path,
@@ -395,6 +410,18 @@ std::vector<std::string> validate(const ClientConfig& c) {
     }
     if (!binding_supported(c.binding, c.device.supported_binding)) {
         problems.push_back("binding: " + unsupported_binding_message(c.binding, c.device.supported_binding));
+    }
+    // A coaps:// account is DTLS with a pre-shared key (Security Mode 0): it needs an identity and a key.
+    const auto secure = [](const std::string& uri) {
+        const auto e = parse_server_uri(uri);
+        return e && e->secure;
+    };
+    if (secure(c.bootstrap_server_uri) && (c.bootstrap_psk_identity.empty() || c.bootstrap_psk_key.empty())) {
+        problems.emplace_back("a coaps:// bootstrap_server_uri needs bootstrap_psk_identity and bootstrap_psk_key");
+    }
+    if (std::any_of(c.server_uris.begin(), c.server_uris.end(), secure) &&
+        (c.server_psk_identity.empty() || c.server_psk_key.empty())) {
+        problems.emplace_back("coaps:// server_uris need server_psk_identity and server_psk_key");
     }
     return problems;
 }

@@ -16,10 +16,11 @@ std::string code_to_string(Code c) {
 }
 
 std::string to_string(const Endpoint& e) {
+    const std::string scheme = e.secure ? "coaps://" : "";
     if (e.host.find(':') != std::string::npos) {
-        return "[" + e.host + "]:" + std::to_string(e.port);
+        return scheme + "[" + e.host + "]:" + std::to_string(e.port);
     }
-    return e.host + ":" + std::to_string(e.port);
+    return scheme + e.host + ":" + std::to_string(e.port);
 }
 
 std::string path_to_string(const std::vector<std::string>& segments) {
@@ -44,6 +45,8 @@ const char* send_failure_name(SendFailure f) {
         return "unreachable";
     case SendFailure::Cancelled:
         return "cancelled";
+    case SendFailure::Handshake:
+        return "handshake failed";
     }
     return "unknown";
 }

@@ -89,7 +89,7 @@ namespace {
 
 using Value = std::variant<std::int64_t, bool, std::string>;
 
-enum class Kind : std::uint8_t { Int, Bool, String, Exec, Time, IntList };
+enum class Kind : std::uint8_t { Int, Bool, String, Exec, Time, IntList, Opaque };
 
 struct ResDef {
     std::uint16_t id;
@@ -100,9 +100,11 @@ struct ResDef {
 };
 
 // clang-format off
-// Security /0: no Device Management access at all (TS 1.0 E.1: the object is only for the bootstrap).
+// Security /0: no Device Management access at all (TS 1.0 E.1: the object is only for the bootstrap). 3 and 5
+// (PSK identity and key, opaque) are written by the bootstrap server and never read back (get_value).
 constexpr ResDef kSecurityRes[] = {
     {0, Kind::String, false, false, false}, {1, Kind::Bool, false, false, false}, {2, Kind::Int, false, false, false},
+    {3, Kind::Opaque, false, false, false}, {5, Kind::Opaque, false, false, false},
     {10, Kind::Int, false, false, false},   {11, Kind::Int, false, false, false}, {12, Kind::Int, false, false, false},
 };
 // Server /1 (registry 1.xml): 13-20 are 1.1 resources; 1.1 gives them no operations (only the bootstrap
@@ -194,6 +196,9 @@ std::optional<Value> get_value(const DataModel& dm, std::uint16_t object, std::u
             return s.bootstrap_server;
         case 2:
             return s.security_mode;
+        case 3:
+        case 5:
+            return std::nullopt;  // key material: never leaves the client (TS 1.0 E.1, 7.1.9 Security object)
         case 10:
             if (s.ssid) {
                 return *s.ssid;
@@ -288,6 +293,12 @@ bool set_value(DataModel& dm, std::uint16_t object, std::uint16_t inst, std::uin
                 return false;
             }
             sec.security_mode = *i;
+            return true;
+        case 3:
+            sec.public_key_or_identity.assign(s->begin(), s->end());
+            return true;
+        case 5:
+            sec.secret_key.assign(s->begin(), s->end());
             return true;
         case 10:
             // Security object resource 10: 1..65534; 0 and 65535 are reserved.
@@ -440,6 +451,7 @@ std::optional<Value> value_from_bytes(Kind kind, std::span<const std::uint8_t> b
         }
         return std::nullopt;
     case Kind::String:
+    case Kind::Opaque:  // carried as bytes in the string alternative
         return std::string(bytes.begin(), bytes.end());
     default:
         return std::nullopt;
@@ -837,14 +849,42 @@ std::string registration_links(const DataModel& dm, LwM2mVersion version) {
     return format_links(links);
 }
 
+std::optional<std::string> security_problem(const SecurityInstance& sec) {
+    if (sec.server_uri.empty()) {
+        return std::nullopt;
+    }
+    const auto to = parse_server_uri(sec.server_uri);
+    if (!to) {
+        return "server URI '" + sec.server_uri + "' is not usable";
+    }
+    // TS 1.0 E.1 /0/x/2: 0 Pre-Shared Key, 1 Raw Public Key, 2 Certificate, 3 NoSec, (1.1) 4 Certificate with EST.
+    if (!to->secure) {
+        if (sec.security_mode != 3) {
+            return "'" + sec.server_uri + "' is plain CoAP but Security Mode is " + std::to_string(sec.security_mode) +
+                   ", not 3 (NoSec)";
+        }
+        return std::nullopt;
+    }
+    if (sec.security_mode != 0) {
+        return "'" + sec.server_uri + "' needs DTLS with Security Mode 0 (Pre-Shared Key, the only DTLS mode " +
+               "supported); Security Mode is " + std::to_string(sec.security_mode);
+    }
+    if (sec.public_key_or_identity.empty() || sec.secret_key.empty()) {
+        return "'" + sec.server_uri + "' with Security Mode 0 needs a PSK identity (/0/x/3) and key (/0/x/5)";
+    }
+    return std::nullopt;
+}
+
 std::optional<Endpoint> parse_server_uri(const std::string& uri) {
     std::string_view rest{uri};
     std::uint16_t port = 5683;
+    bool secure = false;
     if (rest.starts_with("coap://")) {
         rest.remove_prefix(7);
     } else if (rest.starts_with("coaps://")) {
         rest.remove_prefix(8);
         port = 5684;
+        secure = true;
     } else {
         return std::nullopt;
     }
@@ -892,7 +932,7 @@ std::optional<Endpoint> parse_server_uri(const std::string& uri) {
     if (::inet_pton(AF_INET, host.c_str(), buf) != 1 && ::inet_pton(AF_INET6, host.c_str(), buf) != 1) {
         return std::nullopt;
     }
-    return Endpoint{host, port};
+    return Endpoint{host, port, secure};
 }
 
 }  // namespace lwm2mc::client

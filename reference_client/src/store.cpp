@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/client/store.hpp"
 
+#include "lwm2mc/client/codec.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -73,7 +75,25 @@ json security_to_json(std::uint16_t id, const SecurityInstance& s) {
     if (s.ssid) {
         j["ssid"] = *s.ssid;
     }
+    // Security Mode 0 key material as hex (the state file is the device's own storage; nothing reads it back
+    // over CoAP, TS 1.0 E.1).
+    if (!s.public_key_or_identity.empty()) {
+        j["psk_identity"] = to_hex(s.public_key_or_identity);
+    }
+    if (!s.secret_key.empty()) {
+        j["psk_key"] = to_hex(s.secret_key);
+    }
     return j;
+}
+
+std::vector<std::uint8_t> read_hex(const json& j, const char* key) {
+    if (const auto it = j.find(key); it != j.end()) {
+        if (auto bytes = from_hex(it->get<std::string>())) {
+            return *bytes;
+        }
+        throw StoreError(std::string{"'"} + key + "' is not hex (pairs of 0-9a-f)");
+    }
+    return {};
 }
 
 json server_to_json(std::uint16_t id, const ServerInstance& s) {
@@ -161,10 +181,10 @@ void check_ranges(const ServerInstance& srv, std::int64_t min_ssid) {
 }
 
 SecurityInstance security_from_json(const json& s) {
-    reject_unknown(
-        s,
-        {"id", "server_uri", "bootstrap_server", "security_mode", "ssid", "client_hold_off_time", "bs_account_timeout"},
-        "a security instance");
+    reject_unknown(s,
+                   {"id", "server_uri", "bootstrap_server", "security_mode", "ssid", "client_hold_off_time",
+                    "bs_account_timeout", "psk_identity", "psk_key"},
+                   "a security instance");
     SecurityInstance sec;
     read_field(s, "server_uri", sec.server_uri);
     read_field(s, "bootstrap_server", sec.bootstrap_server);
@@ -174,6 +194,8 @@ SecurityInstance security_from_json(const json& s) {
     }
     read_field(s, "client_hold_off_time", sec.client_hold_off_time);
     read_field(s, "bs_account_timeout", sec.bs_account_timeout);
+    sec.public_key_or_identity = read_hex(s, "psk_identity");
+    sec.secret_key = read_hex(s, "psk_key");
     check_ranges(sec);
     return sec;
 }
@@ -557,7 +579,13 @@ DataModel load_provisioning(const std::filesystem::path& file, const RetryDefaul
     std::ostringstream text;
     text << in.rdbuf();
     try {
-        return data_from_json(json::parse(text.str()), defaults, true);
+        auto dm = data_from_json(json::parse(text.str()), defaults, true);
+        for (const auto& [id, sec] : dm.security) {
+            if (const auto problem = security_problem(sec)) {
+                throw StoreError("security instance " + std::to_string(id) + ": " + *problem);
+            }
+        }
+        return dm;
     } catch (const json::exception& e) {
         throw StoreError(file.string() + ": error: " + e.what());
     } catch (const StoreError& e) {

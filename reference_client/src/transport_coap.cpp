@@ -370,8 +370,15 @@ struct CoapTransport::Impl {
     coap_context_t* ctx{nullptr};
     coap_address_t local{};
     std::uint16_t port{0};
+    std::uint16_t dtls_port{0};
     RequestHandler handler;
-    std::map<std::string, coap_session_t*> sessions;       // by canonical to_string(Endpoint)
+    std::map<std::string, coap_session_t*> sessions;  // client sessions by canonical to_string(Endpoint)
+    std::map<std::string, PskCredentials> psk;        // set_psk, by canonical to_string(Endpoint)
+    // DTLS sessions peers opened to our DTLS endpoint, by canonical to_string(Endpoint): libcoap owns them; they
+    // are added on COAP_EVENT_DTLS_CONNECTED and dropped on COAP_EVENT_DTLS_CLOSED/ERROR and SERVER_SESSION_DEL.
+    std::map<std::string, coap_session_t*> server_sessions;
+    std::vector<coap_session_t*> failed_handshakes;        // client sessions whose DTLS failed in this poll
+    coap_bin_const_t psk_reply{};                          // the key the identity callback hands to libcoap
     std::map<std::vector<std::uint8_t>, Pending> pending;  // by token
     std::vector<std::function<void()>> completions;        // handlers to run at the end of poll
     std::vector<Outgoing> outgoing;                        // sends issued while libcoap dispatches
@@ -436,6 +443,7 @@ struct CoapTransport::Impl {
         coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP);
         coap_register_response_handler(ctx, &Impl::on_response);
         coap_register_nack_handler(ctx, &Impl::on_nack);
+        coap_register_event_handler(ctx, &Impl::on_event);
         coap_endpoint_t* ep = coap_new_endpoint(ctx, &*addr, COAP_PROTO_UDP);
         if (ep == nullptr) {
             coap_free_context(ctx);
@@ -450,6 +458,14 @@ struct CoapTransport::Impl {
         }
         local = *addr;
         coap_address_set_port(&local, port);
+        if (!options.dtls_psk_table.empty()) {
+            try {
+                open_dtls_endpoint();
+            } catch (...) {
+                coap_free_context(ctx);
+                throw;
+            }
+        }
 
         // Every path goes to the one "unknown resource", which hands the request to RequestHandler.
         coap_resource_t* any = coap_resource_unknown_init2(&Impl::on_request, 0);
@@ -469,6 +485,84 @@ struct CoapTransport::Impl {
 
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
+
+    /// The server side of DTLS-PSK (LwM2M Security Mode 0): the identity callback looks the client's identity
+    /// up in dtls_psk_table; an unknown identity gets no key and the handshake fails.
+    void open_dtls_endpoint() {
+        if (coap_dtls_is_supported() == 0) {
+            throw std::runtime_error("CoapTransport: this libcoap has no DTLS (link libcoap-3-gnutls)");
+        }
+        coap_dtls_spsk_t setup{};
+        setup.version = COAP_DTLS_SPSK_SETUP_VERSION;
+        setup.validate_id_call_back = &Impl::on_psk_identity;
+        setup.id_call_back_arg = this;
+        if (coap_context_set_psk2(ctx, &setup) == 0) {
+            throw std::runtime_error("CoapTransport: coap_context_set_psk2 failed");
+        }
+        auto addr = to_coap_address(options.bind_host, options.dtls_bind_port);
+        if (options.dtls_bind_port == 0) {
+            coap_address_set_port(&*addr, exclusive_free_port(*addr));
+        }
+        coap_endpoint_t* ep = coap_new_endpoint(ctx, &*addr, COAP_PROTO_DTLS);
+        if (ep == nullptr) {
+            throw std::runtime_error("CoapTransport: cannot bind DTLS " +
+                                     to_string(Endpoint{options.bind_host, options.dtls_bind_port}));
+        }
+        dtls_port = bound_port(ep);
+    }
+
+    static const coap_bin_const_t* on_psk_identity(coap_bin_const_t* identity, coap_session_t*, void* arg) {
+        auto* self = static_cast<Impl*>(arg);
+        const auto& table = self->options.dtls_psk_table;
+        const auto it = std::find_if(table.begin(), table.end(), [&](const PskCredentials& c) {
+            return std::equal(c.identity.begin(), c.identity.end(), identity->s, identity->s + identity->length);
+        });
+        if (it == table.end()) {
+            return nullptr;  // unknown identity: no key, the handshake fails
+        }
+        self->psk_reply = coap_bin_const_t{it->key.size(), it->key.data()};
+        return &self->psk_reply;  // libcoap copies it
+    }
+
+    /// The key of `e` in `sessions`, `psk` and `server_sessions`: canonical address text plus the scheme.
+    static std::string session_key(const coap_address_t& a, bool secure) {
+        Endpoint e = from_coap_address(&a);
+        e.secure = secure;
+        return to_string(e);
+    }
+
+    static int on_event(coap_session_t* session, const coap_event_t event) {
+        Impl* self = session == nullptr ? nullptr : of(session);
+        if (self == nullptr || coap_session_get_proto(session) != COAP_PROTO_DTLS) {
+            return 0;
+        }
+        const std::string key = session_key(*coap_session_get_addr_remote(session), true);
+        const bool is_server = coap_session_get_type(session) == COAP_SESSION_TYPE_SERVER;
+        switch (event) {
+        case COAP_EVENT_DTLS_CONNECTED:
+            if (is_server) {
+                self->server_sessions[key] = session;
+            }
+            break;
+        case COAP_EVENT_DTLS_CLOSED:
+        case COAP_EVENT_DTLS_ERROR:
+        case COAP_EVENT_SERVER_SESSION_DEL:
+            if (is_server) {
+                if (auto it = self->server_sessions.find(key);
+                    it != self->server_sessions.end() && it->second == session) {
+                    self->server_sessions.erase(it);
+                }
+            } else if (auto it = self->sessions.find(key); it != self->sessions.end() && it->second == session) {
+                // A failed or closed DTLS client session is never reused: the next send shakes hands anew.
+                self->failed_handshakes.push_back(session);
+                self->sessions.erase(it);
+            }
+            break;
+        default:
+            break;
+        }
+        return 0;
+    }
 
     /// A port no socket on `addr` holds. libcoap binds with SO_REUSEADDR, and for a port-0 bind Linux's UDP
     /// port allocator skips only ports whose holders lack SO_REUSEADDR, so two libcoap endpoints (say a test
@@ -512,18 +606,49 @@ struct CoapTransport::Impl {
         return static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
     }
 
-    coap_session_t* session_for(const Endpoint& to) {
+    /// The session to send to `to` over, or nullptr with the reason in `failure`.
+    coap_session_t* session_for(const Endpoint& to, SendFailure& failure) {
+        failure = SendFailure::Unreachable;
         auto remote = to_coap_address(to.host, to.port);
         if (!remote || remote->addr.sa.sa_family != local.addr.sa.sa_family) {
             return nullptr;
         }
-        const std::string key = to_string(from_coap_address(&*remote));  // canonical text ("::1", not "0::1")
+        const std::string key = session_key(*remote, to.secure);  // canonical text ("::1", not "0::1")
         if (auto it = sessions.find(key); it != sessions.end()) {
             return it->second;
         }
-        // Bound to our port (SO_REUSEADDR in libcoap) and connected to the peer: requests the peer sends back
-        // to our address land on this session and reach on_request like any other.
-        coap_session_t* s = coap_new_client_session(ctx, &local, &*remote, COAP_PROTO_UDP);
+        coap_session_t* s = nullptr;
+        if (to.secure) {
+            // A peer that shook hands with our DTLS endpoint is answered in, and sent to over, that session.
+            if (auto it = server_sessions.find(key); it != server_sessions.end()) {
+                return it->second;
+            }
+            const auto creds = psk.find(key);
+            if (creds == psk.end() || creds->second.identity.empty() || creds->second.key.empty() ||
+                coap_dtls_is_supported() == 0) {
+                failure = SendFailure::Handshake;  // no credentials for this peer: no session
+                return nullptr;
+            }
+            // LwM2M Security Mode 0 (TS 1.0 E.1 /0/x/2; Transport binding 7.1: coaps is DTLS with the PSK
+            // identity /0/x/3 and key /0/x/5). libcoap copies both; the handshake starts with the first send.
+            coap_dtls_cpsk_t setup{};
+            setup.version = COAP_DTLS_CPSK_SETUP_VERSION;
+            setup.psk_info.identity = coap_bin_const_t{creds->second.identity.size(), creds->second.identity.data()};
+            setup.psk_info.key = coap_bin_const_t{creds->second.key.size(), creds->second.key.data()};
+            // Each DTLS session gets a local port of its own (not our UDP port): a new session is then a new
+            // association for the server too, which would otherwise take the ClientHello for a retransmission in
+            // the old, failed one (the same address and port) and fail the handshake again. The server's
+            // requests come in the session, so the client needs no fixed port for them.
+            coap_address_t from = local;
+            coap_address_set_port(&from, 0);
+            coap_address_set_port(&from, exclusive_free_port(from));
+            s = coap_new_client_session_psk2(ctx, &from, &*remote, COAP_PROTO_DTLS, &setup);
+            failure = SendFailure::Handshake;
+        } else {
+            // Bound to our port (SO_REUSEADDR in libcoap) and connected to the peer: requests the peer sends
+            // back to our address land on this session and reach on_request like any other.
+            s = coap_new_client_session(ctx, &local, &*remote, COAP_PROTO_UDP);
+        }
         if (s == nullptr) {
             return nullptr;
         }
@@ -552,9 +677,10 @@ struct CoapTransport::Impl {
     }
 
     void do_send(const Endpoint& to, Request request, ResponseHandler on_done) {
-        coap_session_t* s = session_for(to);
+        SendFailure why = SendFailure::Unreachable;
+        coap_session_t* s = session_for(to, why);
         if (s == nullptr) {
-            fail_later(std::move(on_done), SendFailure::Unreachable);
+            fail_later(std::move(on_done), why);
             return;
         }
         if (request.observe == 1U && !request.token.empty()) {
@@ -729,8 +855,10 @@ struct CoapTransport::Impl {
         case COAP_NACK_RST:
             f = SendFailure::Reset;
             break;
-        case COAP_NACK_NOT_DELIVERABLE:
         case COAP_NACK_TLS_FAILED:
+            f = SendFailure::Handshake;
+            break;
+        case COAP_NACK_NOT_DELIVERABLE:
         case COAP_NACK_ICMP_ISSUE:
             f = SendFailure::Unreachable;
             break;
@@ -745,7 +873,11 @@ struct CoapTransport::Impl {
             coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code::kServiceUnavailable));
             return;
         }
-        const Endpoint from = from_coap_address(coap_session_get_addr_remote(session));
+        Endpoint from = from_coap_address(coap_session_get_addr_remote(session));
+        from.secure = coap_session_get_proto(session) == COAP_PROTO_DTLS;
+        if (from.secure && coap_session_get_type(session) == COAP_SESSION_TYPE_SERVER) {
+            self->server_sessions[to_string(from)] = session;  // also if DTLS_CONNECTED was not seen
+        }
         Request incoming = request_from_pdu(request);
         std::optional<BlockValue> block1_echo;
         if (const auto block1 = block_option(request, kOptBlock1)) {
@@ -921,8 +1053,15 @@ struct CoapTransport::Impl {
         for (auto it = pending.begin(); it != pending.end();) {
             auto next = std::next(it);
             if (it->second.deadline <= now) {
-                abandoned_on.push_back(it->second.session);
-                complete(it, std::nullopt, SendFailure::Timeout);
+                coap_session_t* s = it->second.session;
+                const bool handshaking = coap_session_get_proto(s) == COAP_PROTO_DTLS &&
+                                         coap_session_get_state(s) != COAP_SESSION_STATE_ESTABLISHED;
+                complete(it, std::nullopt, handshaking ? SendFailure::Handshake : SendFailure::Timeout);
+                if (handshaking) {
+                    give_up_session(s);  // its queued request must never go out once a late handshake succeeds
+                } else {
+                    abandoned_on.push_back(s);
+                }
             }
             it = next;
         }
@@ -948,6 +1087,32 @@ struct CoapTransport::Impl {
         release_sessions();
     }
 
+    /// Drops client session `s` (if it is one of ours) after this poll; the next send to its peer opens a new one.
+    void give_up_session(coap_session_t* s) {
+        for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+            if (it->second == s) {
+                sessions_to_release.push_back(s);
+                sessions.erase(it);
+                return;
+            }
+        }
+    }
+
+    /// Requests still pending on DTLS client sessions that failed: SendFailure::Handshake, then the sessions go.
+    void fail_handshakes() {
+        for (coap_session_t* s : failed_handshakes) {
+            for (auto it = pending.begin(); it != pending.end();) {
+                auto next = std::next(it);
+                if (it->second.session == s) {
+                    complete(it, std::nullopt, SendFailure::Handshake);
+                }
+                it = next;
+            }
+            sessions_to_release.push_back(s);
+        }
+        failed_handshakes.clear();
+    }
+
     void release_sessions() {
         for (coap_session_t* s : sessions_to_release) {
             // Releasing alone is not enough: libcoap's retransmission queue holds a reference, so the session
@@ -970,6 +1135,31 @@ std::uint16_t CoapTransport::local_port() const {
 
 Endpoint CoapTransport::local_endpoint() const {
     return Endpoint{impl_->options.bind_host, impl_->port};
+}
+
+std::uint16_t CoapTransport::local_dtls_port() const {
+    return impl_->dtls_port;
+}
+
+void CoapTransport::set_psk(const Endpoint& to, PskCredentials credentials) {
+    const auto remote = to_coap_address(to.host, to.port);
+    if (!remote) {
+        return;  // a send to it fails anyway (Unreachable)
+    }
+    const std::string key = Impl::session_key(*remote, true);
+    auto& held = impl_->psk[key];
+    if (held == credentials) {
+        return;
+    }
+    held = std::move(credentials);
+    // TS 1.0 5.2.5 (domain doc 1.2): new security material for a server means a new session to it.
+    if (auto it = impl_->sessions.find(key); it != impl_->sessions.end()) {
+        impl_->sessions_to_release.push_back(it->second);
+        impl_->sessions.erase(it);
+        if (!impl_->in_io) {
+            impl_->release_sessions();
+        }
+    }
 }
 
 void CoapTransport::set_request_handler(RequestHandler handler) {
@@ -1039,10 +1229,12 @@ void CoapTransport::poll(std::chrono::milliseconds max_wait) {
     impl_->in_io = true;
     coap_io_process(impl_->ctx, wait);
     impl_->in_io = false;
+    impl_->fail_handshakes();
     impl_->release_sessions();
     impl_->flush_outgoing();
     impl_->expire(std::chrono::steady_clock::now());
     impl_->settle_notifications(std::chrono::steady_clock::now());
+    impl_->release_sessions();  // the DTLS sessions expire gave up on
     // Handlers may send or cancel; they see a consistent transport and their own completions run next poll.
     auto batch = std::move(impl_->completions);
     impl_->completions.clear();

@@ -54,7 +54,7 @@ TEST(Codec, ServerUrisBecomeEndpoints) {
     EXPECT_EQ(parse_server_uri("coap://127.0.0.1:5683"), (Endpoint{"127.0.0.1", 5683}));
     EXPECT_EQ(parse_server_uri("coap://[::1]:5690"), (Endpoint{"::1", 5690}));
     EXPECT_EQ(parse_server_uri("coap://localhost"), (Endpoint{"127.0.0.1", 5683}));
-    EXPECT_EQ(parse_server_uri("coaps://10.1.1.1"), (Endpoint{"10.1.1.1", 5684}));
+    EXPECT_EQ(parse_server_uri("coaps://10.1.1.1"), (Endpoint{"10.1.1.1", 5684, true}));
     EXPECT_EQ(parse_server_uri("http://x"), std::nullopt);
     EXPECT_EQ(parse_server_uri("coap://leshan.example.org:5683"), std::nullopt) << "no name resolution";
     EXPECT_EQ(parse_server_uri("coap://h:0"), std::nullopt);

@@ -52,8 +52,8 @@ TEST(Config, ErrorsCarryLineAndColumn) {
         {"{\n\n  \"hold_off\": -1}", "c.json:3:3: error: 'hold_off': expected an integer in [0, 4294967295]; got -1"},
         {"{\"lwm2m_version\": \"1.2\"}", "c.json:1:2: error: 'lwm2m_version': expected one of '1.0', '1.1'; got '1.2'"},
         {"{\"server_uris\": [\"udp://x\"]}",
-         "c.json:1:2: error: 'server_uris': expected 'coap://host:port' with a numeric host or localhost; got "
-         "'udp://x'"},
+         "c.json:1:2: error: 'server_uris': expected 'coap://host:port' or 'coaps://host:port' with a numeric host "
+         "or localhost; got 'udp://x'"},
         {"[1]", "c.json:1:1: error: expected a JSON object of configuration keys"},
     };
     for (const auto& c : cases) {

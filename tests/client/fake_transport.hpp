@@ -30,6 +30,9 @@ public:
     void notify(const Endpoint& to, Notification n, NotifyHandler on_done) override {
         notified.push_back({to, std::move(n), std::move(on_done), false});
     }
+    void set_psk(const Endpoint& to, PskCredentials credentials) override {
+        psk[to_string(to)] = std::move(credentials);
+    }
     void cancel_all() override {
         for (auto& s : sent) {
             if (!s.answered) {
@@ -119,6 +122,7 @@ public:
         bool done{false};
     };
     std::vector<Notified> notified{};
+    std::map<std::string, PskCredentials> psk{};  ///< set_psk by to_string(Endpoint)
 
 private:
     RequestHandler handler_{};

@@ -114,3 +114,24 @@ TEST(ClientApp, RegistersWithAServerAndItsTraceReplaysOnTheModel) {
     EXPECT_EQ(loaded.model->state(replayed.state.state).name, "Registered");
     fs::remove_all(dir);
 }
+
+TEST(ClientApp, RegistersOverCoapsWithThePskFromTheCommandLine) {
+    // Security Mode 0 end to end through the options: -s coaps://, the identity and key as hex via --config.
+    lwm2mc::conformance::PeerOptions dtls;
+    dtls.psk_table = {{{'a', 'p', 'p'}, {0xc0, 0xff, 0xee, 0x01}}};
+    lwm2mc::conformance::Lwm2mServer server{dtls};
+    server.start();
+    const std::string uri = "coaps://127.0.0.1:" + std::to_string(server.endpoint().port);
+    const std::string base = "-e app-psk-node --config factory=true,client_initiated=false -s " + uri;
+
+    const AppRun missing_key = run_app(base + " --exit-when Registered --run-for 20");
+    const AppRun r = run_app(base + " --config server_psk_identity=617070,server_psk_key=c0ffee01" +
+                             " --exit-when Registered --run-for 20");
+
+    EXPECT_EQ(missing_key.code, 2);
+    EXPECT_NE(missing_key.err.find("server_psk_key"), std::string::npos) << missing_key.err;
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto reg = server.registration("app-psk-node");
+    ASSERT_TRUE(reg.has_value());
+    EXPECT_TRUE(reg->client.secure);
+}

@@ -757,3 +757,150 @@ TEST(Lifecycle, RegisteredServerGets503WithMaxAgeOnTheWireDuringTheBootstrapItTr
     EXPECT_EQ(outcome_string(read_after.get()), "2.05");
     expect_conforms(d);
 }
+
+// ---- DTLS with a pre-shared key (LwM2M Security Mode 0) ----
+
+namespace {
+
+std::vector<std::uint8_t> bytes_of(const std::string& s) {
+    return {s.begin(), s.end()};
+}
+
+std::string secure_uri(const Endpoint& e) {
+    return "coaps://" + e.host + ":" + std::to_string(e.port);
+}
+
+const std::vector<std::uint8_t> kBsIdentity = bytes_of("psk-node-bs");
+const std::vector<std::uint8_t> kBsKey = {0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe};
+const std::vector<std::uint8_t> kServerIdentity = bytes_of("psk-node");
+const std::vector<std::uint8_t> kServerKey = {0xa5, 0x5a, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};
+
+conformance::PeerOptions dtls_peer(const std::vector<std::uint8_t>& identity, const std::vector<std::uint8_t>& key) {
+    conformance::PeerOptions o;
+    o.psk_table = {{identity, key}};
+    return o;
+}
+
+std::string file_bytes(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+TEST(LifecycleDtls, BootstrapsOverCoapsThenRegistersOverCoapsWithTheWrittenKey) {
+    Lwm2mServer server{dtls_peer(kServerIdentity, kServerKey)};
+    BootstrapServer bs{dtls_peer(kBsIdentity, kBsKey)};
+    bs.set_script(
+        {BootstrapServer::delete_all(),
+         BootstrapServer::write_security_psk(1, secure_uri(server.endpoint()), false, 101, kServerIdentity, kServerKey),
+         BootstrapServer::write_server(1, 101, 300), BootstrapServer::finish()});
+    server.start();
+    bs.start();
+    ClientConfig config = base_config("psk-node");
+    config.client_initiated = true;
+    config.bootstrap_server_uri = secure_uri(bs.endpoint());
+    config.bootstrap_psk_identity = kBsIdentity;
+    config.bootstrap_psk_key = kBsKey;
+    ASSERT_TRUE(validate(config).empty());
+    Device d{config};
+
+    d.start();
+    const bool registered = d.run_until_state("Registered");
+
+    ASSERT_TRUE(registered) << d.trace();
+    ASSERT_TRUE(bs.wait_until([&] { return bs.script_finished(); }, 2s));
+    EXPECT_EQ(outcome_string(bs.script_results().back()), "2.04");
+    ASSERT_EQ(bs.bootstrap_requests().size(), 1U);
+    EXPECT_TRUE(bs.bootstrap_requests()[0].from.secure);  // the Bootstrap-Request came in the DTLS session
+    ASSERT_TRUE(server.registration("psk-node").has_value());
+    for (const auto& r : server.received()) {
+        EXPECT_TRUE(r.from.secure) << conformance::payload_text(r.request.payload);
+    }
+    // The Security instance the bootstrap server wrote holds mode 0 and the PSK (TS 1.0 E.1 /0/x/2, 3, 5).
+    const auto& sec = d.client().persistent().data.security.at(1);
+    EXPECT_EQ(sec.security_mode, 0);
+    EXPECT_EQ(sec.public_key_or_identity, kServerIdentity);
+    EXPECT_EQ(sec.secret_key, kServerKey);
+    expect_conforms(d);
+}
+
+TEST(LifecycleDtls, AWrongKeyFailsTheRegistrationLeaksNothingAndChangesNoStoredState) {
+    Lwm2mServer server{dtls_peer(kServerIdentity, kServerKey)};
+    server.start();
+    const auto dir = std::filesystem::temp_directory_path() / ("lwm2mc_dtls_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    ClientConfig config = base_config("psk-node");
+    config.factory = true;
+    config.server_uris = {secure_uri(server.endpoint())};
+    config.server_psk_identity = kServerIdentity;
+    config.server_psk_key = kServerKey;
+    config.server_psk_key.back() ^= 0x01U;
+    config.retry.communication_retry_count = 1;  // one attempt, so that one failed handshake fails the registration
+    config.retry.communication_sequence_retry_count = 1;
+    config.state_dir = dir;
+    Device d{config};
+
+    d.start();
+    ASSERT_TRUE(d.run_until_state("RegPending")) << d.trace();
+    const std::string stored = file_bytes(dir / "state.lwm2mc");
+    const bool failed = d.run_until([&] { return d.log().visited("RegFailed"); }, 15s);
+
+    ASSERT_TRUE(failed) << d.trace();
+    EXPECT_NE(d.trace().find("handshake failed"), std::string::npos) << d.trace();
+    EXPECT_TRUE(server.received().empty());  // no Register, nothing at all reached the server's CoAP layer
+    EXPECT_FALSE(server.registration("psk-node").has_value());
+    EXPECT_FALSE(stored.empty());
+    EXPECT_EQ(file_bytes(dir / "state.lwm2mc"), stored);
+    expect_conforms(d);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(LifecycleDtls, AWrongBootstrapKeyFailsTheBootstrapRequestAndNothingReachesTheBootstrapServer) {
+    BootstrapServer bs{dtls_peer(kBsIdentity, kBsKey)};
+    bs.start();
+    ClientConfig config = base_config("psk-node");
+    config.client_initiated = true;
+    config.bootstrap_server_uri = secure_uri(bs.endpoint());
+    config.bootstrap_psk_identity = kBsIdentity;
+    config.bootstrap_psk_key = kServerKey;  // another key
+    Device d{config};
+
+    d.start();
+    const bool failed = d.run_until([&] { return d.log().visited("BsFailed"); }, 15s);
+
+    ASSERT_TRUE(failed) << d.trace();
+    EXPECT_NE(d.trace().find("handshake failed"), std::string::npos) << d.trace();
+    EXPECT_TRUE(bs.bootstrap_requests().empty());
+    EXPECT_TRUE(bs.received().empty());
+    expect_conforms(d);
+}
+
+TEST(LifecycleDtls, ARequestFromOutsideTheSessionIsNotTakenForTheServer) {
+    // Registered over coaps; a plain CoAP request from the server's host (its NoSec port) is from no known server.
+    Lwm2mServer server{dtls_peer(kServerIdentity, kServerKey)};
+    server.start();
+    ClientConfig config = base_config("psk-node");
+    config.factory = true;
+    config.server_uris = {secure_uri(server.endpoint())};
+    config.server_psk_identity = kServerIdentity;
+    config.server_psk_key = kServerKey;
+    Device d{config};
+    d.start();
+    ASSERT_TRUE(d.run_until_state("Registered")) << d.trace();
+    conformance::BootstrapServer stranger;  // plain CoAP, not in any session with the client
+    stranger.start();
+
+    auto answer = stranger.send(d.endpoint(), conformance::make_request(code::kGet, "/3/0/0"));
+    ASSERT_TRUE(d.run_until_answered(answer));
+    auto in_session = server.send_to_client("psk-node", conformance::make_request(code::kGet, "/3/0/0"));
+    ASSERT_TRUE(d.run_until_answered(in_session));
+
+    const auto refused = answer.get();
+    ASSERT_TRUE(refused.response.has_value()) << outcome_string(refused);
+    EXPECT_FALSE(is_success(refused.response->code)) << outcome_string(refused);
+    EXPECT_EQ(outcome_string(in_session.get()), "2.05");
+    expect_conforms(d);
+}

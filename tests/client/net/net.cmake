@@ -13,6 +13,7 @@ target_link_libraries(lwm2mc_test_node_lib INTERFACE lwm2mc::client_core nlohman
 
 add_executable(client_net_tests
     "${lwm2mc_net_dir}/coap_codec_test.cpp"
+    "${lwm2mc_net_dir}/dtls_test.cpp"
     "${lwm2mc_net_dir}/node_lib_interop_test.cpp"
     "${lwm2mc_net_dir}/observe_transport_test.cpp"
     "${lwm2mc_net_dir}/peers_test.cpp"

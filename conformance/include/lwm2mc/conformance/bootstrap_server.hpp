@@ -61,9 +61,20 @@ public:
     /// Resources of a Server instance: SSID, lifetime, notification storing false, binding.
     static std::vector<TlvResource> server_resources(std::int64_t short_server_id, std::int64_t lifetime_s,
                                                      const std::string& binding = "U");
+    /// Resources of a DTLS-PSK Security instance (Security Mode 0): as security_resources with /0/x/2 = 0,
+    /// /0/x/3 the PSK identity and /0/x/5 the key (TS 1.0 E.1).
+    static std::vector<TlvResource> security_resources_psk(const std::string& server_uri, bool bootstrap_server,
+                                                           std::int64_t short_server_id,
+                                                           const std::vector<std::uint8_t>& identity,
+                                                           const std::vector<std::uint8_t>& key,
+                                                           std::int64_t hold_off_s = 0);
     /// Bootstrap-Write of Security /0/inst as one TLV PUT (content-format 11542).
     static BootstrapStep write_security(std::uint16_t inst, const std::string& server_uri, bool bootstrap_server,
                                         std::int64_t short_server_id, std::int64_t hold_off_s = 0);
+    /// Bootstrap-Write of a DTLS-PSK Security /0/inst (security_resources_psk) as one TLV PUT.
+    static BootstrapStep write_security_psk(std::uint16_t inst, const std::string& server_uri, bool bootstrap_server,
+                                            std::int64_t short_server_id, const std::vector<std::uint8_t>& identity,
+                                            const std::vector<std::uint8_t>& key, std::int64_t hold_off_s = 0);
     /// Bootstrap-Write of Server /1/inst as one TLV PUT.
     static BootstrapStep write_server(std::uint16_t inst, std::int64_t short_server_id, std::int64_t lifetime_s,
                                       const std::string& binding = "U");

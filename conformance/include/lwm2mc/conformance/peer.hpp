@@ -34,6 +34,9 @@ struct PeerOptions {
     /// RFC 7959 block size of the peer's requests (CoapTransportOptions::block_size): below 1024 the peer
     /// writes payloads longer than it in Block1 blocks of this size and asks for Block2 blocks of this size.
     std::size_t block_size{1024};
+    /// DTLS-PSK clients the peer accepts (identity and key each; LwM2M Security Mode 0). Not empty: the peer also
+    /// listens for DTLS, endpoint() is that secure endpoint (a coaps:// URI), plain_endpoint() the NoSec one.
+    std::vector<client::PskCredentials> psk_table{};
 };
 
 /// A request the peer received and what it answered (code::kEmpty: only an empty ACK).
@@ -71,8 +74,10 @@ public:
     Peer(const Peer&) = delete;
     Peer& operator=(const Peer&) = delete;
 
-    /// Where clients reach this peer: 127.0.0.1 and the bound port.
+    /// Where clients reach this peer: 127.0.0.1 and the bound port (the DTLS one with a psk_table).
     client::Endpoint endpoint() const { return endpoint_; }
+    /// The peer's NoSec UDP endpoint (the same as endpoint() without a psk_table).
+    client::Endpoint plain_endpoint() const { return client::Endpoint{"127.0.0.1", transport_.local_port()}; }
 
     /// Runs the loop in a thread of its own until stop() or destruction.
     void start();

@@ -24,6 +24,11 @@ std::optional<std::int64_t> text_to_int(std::string_view text);
 /// "0" or "1" only (TS 1.0 6.4.1).
 std::optional<bool> text_to_bool(std::string_view text);
 
+/// Lower-case hex of `bytes` ("" for none): how the state file and the configuration hold PSK identities and keys.
+std::string to_hex(const std::vector<std::uint8_t>& bytes);
+/// Strict hex (an even number of 0-9a-fA-F, no separators; "" is no bytes); nullopt for anything else.
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text);
+
 /// One link of a link-format document: `</1/0>;ssid=101` is {"/1/0", {{"ssid", "101"}}}. An attribute
 /// value keeps its quotes exactly as written (`lwm2m="1.0"` has value `"1.0"`); an empty value means a
 /// bare attribute.

@@ -46,7 +46,14 @@ struct ClientConfig : ClientChoices {
     std::string binding{"U"};
     std::string bootstrap_server_uri{};      ///< the pre-provisioned BS account (needed for CI and SI)
     std::vector<std::string> server_uris{};  ///< factory configuration inline: one account each (SSID 1, 2, ...)
-    std::filesystem::path state_dir{};       ///< persistence; empty = keep state in memory only
+    /// DTLS-PSK (Security Mode 0, TS 1.0 E.1 /0/x/3 and /0/x/5) of the pre-provisioned BS account when
+    /// bootstrap_server_uri is coaps://; hex in the configuration. A coap:// URI is NoSec (Mode 3).
+    std::vector<std::uint8_t> bootstrap_psk_identity{};
+    std::vector<std::uint8_t> bootstrap_psk_key{};
+    /// DTLS-PSK of every coaps:// entry of server_uris (hex in the configuration).
+    std::vector<std::uint8_t> server_psk_identity{};
+    std::vector<std::uint8_t> server_psk_key{};
+    std::filesystem::path state_dir{};  ///< persistence; empty = keep state in memory only
     std::filesystem::path factory_config_file{};
     std::filesystem::path smartcard_file{};  ///< swap the file to emulate a replaced card
     RetryDefaults retry{};                   ///< 1.1 registration retry defaults for provisioned servers

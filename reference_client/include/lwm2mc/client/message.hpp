@@ -59,13 +59,16 @@ inline constexpr std::uint16_t kLegacyText = 1541;
 inline constexpr std::uint16_t kLegacyTlv = 1542;
 }  // namespace content_format
 
-/// A UDP peer. `host` is a numeric address ("127.0.0.1", "::1").
+/// A UDP peer. `host` is a numeric address ("127.0.0.1", "::1"). `secure`: the peer is reached over DTLS
+/// (a coaps:// URI); a request that arrives in a DTLS session comes from a secure Endpoint, so a plain CoAP
+/// datagram from the same address and port never passes for the DTLS peer.
 struct Endpoint {
     std::string host{};
     std::uint16_t port{0};
+    bool secure{false};
     friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
-std::string to_string(const Endpoint& e);  ///< "127.0.0.1:5683", "[::1]:5683"
+std::string to_string(const Endpoint& e);  ///< "127.0.0.1:5683", "[::1]:5683"; secure: "coaps://127.0.0.1:5684"
 
 /// A request as the application sees it (the transport handles type, message id and token).
 struct Request {

@@ -23,9 +23,14 @@ const char* version_text(LwM2mVersion v);  ///< "1.0", "1.1"
 
 /// Security object instance (/0/x). Only the resources the lifecycle needs.
 struct SecurityInstance {
-    std::string server_uri{};              ///< 0 LwM2M Server URI
-    bool bootstrap_server{false};          ///< 1 Bootstrap-Server
-    std::int64_t security_mode{3};         ///< 2 Security Mode (3 = NoSec)
+    std::string server_uri{};       ///< 0 LwM2M Server URI
+    bool bootstrap_server{false};   ///< 1 Bootstrap-Server
+    std::int64_t security_mode{3};  ///< 2 Security Mode (0 = Pre-Shared Key, 3 = NoSec)
+    /// 3 Public Key or Identity (opaque): the PSK identity in mode 0. Written only by the bootstrap server or the
+    /// provisioning; never readable (TS 1.0 E.1: the Security object is not accessible through the DM interface).
+    std::vector<std::uint8_t> public_key_or_identity{};
+    /// 5 Secret Key (opaque): the PSK in mode 0. Never readable through any interface, not even Bootstrap-Read.
+    std::vector<std::uint8_t> secret_key{};
     std::optional<std::int64_t> ssid{};    ///< 10 Short Server ID
     std::int64_t client_hold_off_time{0};  ///< 11 ClientHoldOffTime, seconds
     std::int64_t bs_account_timeout{0};    ///< 12 Bootstrap-Server Account Timeout, seconds (0 = infinite)
@@ -136,8 +141,15 @@ bool is_executable(const DataModel& dm, const Path& path, LwM2mVersion version);
 /// link and the Server object's version first: `</>;rt="oma.lwm2m";ct=11542,</1>;ver=1.1,</1/0>,</3/0>`.
 std::string registration_links(const DataModel& dm, LwM2mVersion version);
 
+/// Why a Security instance cannot be used to reach its server, or nullopt: a coaps:// URI needs Security Mode 0
+/// (Pre-Shared Key, the only DTLS mode this client implements) with a non-empty identity (/0/x/3) and key
+/// (/0/x/5); a coap:// URI needs Mode 3 (NoSec). TS 1.0 E.1 (Security object) and the Transport binding's
+/// 7.1 (coaps is DTLS). An empty URI is no problem here (the instance is then no account at all).
+std::optional<std::string> security_problem(const SecurityInstance& sec);
+
 /// "coap://host:port" (or "coap://[v6]:port"; default port 5683, 5684 for coaps) as an Endpoint; the host must be
 /// a numeric IPv4/IPv6 address or "localhost" (becomes 127.0.0.1). nullopt for anything else (no DNS lookups).
+/// A coaps:// URI gives an Endpoint with `secure` set (DTLS).
 std::optional<Endpoint> parse_server_uri(const std::string& uri);
 
 }  // namespace lwm2mc::client

@@ -87,6 +87,8 @@ PersistentState decode_state(const std::string& bytes);
 
 /// A provisioning file (factory configuration or smartcard): JSON with "security" and "server" arrays, e.g.
 /// {"security":[{"id":1,"server_uri":"coap://127.0.0.1:5683","ssid":1}],"server":[{"id":1,"ssid":1,"lifetime":300}]}.
+/// A coaps:// server needs "security_mode":0 with "psk_identity" and "psk_key" (hex, /0/x/3 and /0/x/5); the state
+/// file holds them the same way. An unusable account (security_problem) is invalid content.
 /// Throws StoreError with "file: error: ..." on unreadable or invalid content.
 DataModel load_provisioning(const std::filesystem::path& file, const RetryDefaults& defaults);
 

@@ -7,8 +7,10 @@
 #include "lwm2mc/client/message.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
+#include <vector>
 
 namespace lwm2mc::client {
 
@@ -22,8 +24,18 @@ enum class SendFailure : std::uint8_t {
     Reset,        ///< the peer answered with RST
     Unreachable,  ///< the request could not be sent at all (no numeric address of the right family, socket error)
     Cancelled,    ///< cancelled by the engine (cancel_all) or the transport was closed
+    /// No DTLS session to a secure Endpoint: the handshake failed or timed out (wrong or unknown PSK, no DTLS
+    /// server there) or there are no credentials for the peer. The engine treats it like an unreachable server.
+    Handshake,
 };
 const char* send_failure_name(SendFailure f);
+
+/// Credentials of a DTLS session with a pre-shared key (LwM2M Security Mode 0: /0/x/3 identity, /0/x/5 key).
+struct PskCredentials {
+    std::vector<std::uint8_t> identity{};
+    std::vector<std::uint8_t> key{};
+    friend bool operator==(const PskCredentials&, const PskCredentials&) = default;
+};
 
 class Transport {
 public:
@@ -50,6 +62,15 @@ public:
     /// RFC 7252 4.2) or NON. `on_done` runs later from within `poll` (never from within `notify`); cancel_all
     /// cancels it like a request.
     virtual void notify(const Endpoint& to, Notification notification, NotifyHandler on_done) = 0;
+
+    /// The credentials for the DTLS session to the secure Endpoint `to`, used from the next `send` to `to`. New
+    /// credentials for a peer with a session close that session; the next send opens one with a new handshake
+    /// (TS 1.0 5.2.5 via domain doc 1.2: new security material means a new session). The default ignores them
+    /// (a transport without DTLS, such as the tests' fake).
+    virtual void set_psk(const Endpoint& to, PskCredentials credentials) {
+        static_cast<void>(to);
+        static_cast<void>(credentials);
+    }
 
     /// Drops every outstanding request; their handlers run with SendFailure::Cancelled from the next `poll`.
     virtual void cancel_all() = 0;

@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// Transport over CoAP/UDP with libcoap3 (NoSec). libcoap stays behind a pimpl: this header includes no
-// coap3 header, so users of lwm2mc::reference_client need not see libcoap.
+// Transport over CoAP/UDP with libcoap3, NoSec and DTLS with a pre-shared key (LwM2M Security Modes 3 and 0;
+// libcoap built with GnuTLS). libcoap stays behind a pimpl: this header includes no coap3 header, so users of
+// lwm2mc::reference_client need not see libcoap.
 //
 // One UDP port serves everything: a libcoap endpoint bound to it receives requests from any peer, and every
 // peer the client sends to gets one libcoap client session (a UDP socket connected to that peer, bound to the
 // same local port with SO_REUSEADDR). Requests a server sends back to the client's address therefore arrive
 // on that session and are served by the same request handler.
+//
+// DTLS: a send to a secure Endpoint (coaps://) opens a DTLS client session, from a fresh local port of its own
+// (a new session is a new association for the server), with the credentials given by set_psk; requests the server sends
+// back arrive in that session and reach the handler from a secure Endpoint. A transport with a non-empty dtls_psk_table
+// (the test peers) also listens for DTLS on a second port (local_dtls_port) and answers in, and sends over, the
+// sessions clients opened there; a client whose identity is not in the table or whose key differs fails the handshake
+// and never reaches the handler.
 
 #include "lwm2mc/client/transport.hpp"
 
@@ -55,6 +63,13 @@ struct CoapTransportOptions {
     /// libcoap's process-wide log level (0 emergency .. 7 debug; libcoap logs a received RST as an alert,
     /// so the default is 0); the environment variable LWM2MC_COAP_LOG overrides it.
     int log_level{0};
+    /// Server side DTLS-PSK (LwM2M Security Mode 0), for the test peers: when not empty, the transport also
+    /// binds a DTLS endpoint on bind_host:dtls_bind_port and accepts exactly these PSK identities, each with its
+    /// key (the first entry of an identity counts). Empty (the client's case): no DTLS endpoint; outgoing DTLS
+    /// sessions take their keys from set_psk.
+    std::vector<PskCredentials> dtls_psk_table{};
+    /// Local DTLS port when dtls_psk_table is not empty; 0 lets the kernel choose (read back local_dtls_port()).
+    std::uint16_t dtls_bind_port{0};
 };
 
 /// Transport over libcoap3 UDP. Single-threaded: construct, call and destroy it from one thread (different
@@ -102,8 +117,9 @@ struct CoapTransportOptions {
 /// the test peers use that to model a server that swallows a request.
 class CoapTransport final : public Transport {
 public:
-    /// Binds the local port. Throws std::runtime_error when the address is not numeric or cannot be bound, and
-    /// std::invalid_argument for transmission parameters libcoap would ignore.
+    /// Binds the local port (and the DTLS port). Throws std::runtime_error when the address is not numeric or
+    /// cannot be bound or libcoap has no DTLS for a dtls_psk_table, and std::invalid_argument for transmission
+    /// parameters libcoap would ignore.
     explicit CoapTransport(CoapTransportOptions options = {});
     /// Outstanding requests are dropped without running their handlers.
     ~CoapTransport() override;
@@ -114,12 +130,18 @@ public:
     std::uint16_t local_port() const;
     /// bind_host and the bound port; with bind_host "0.0.0.0" peers on this host reach it at 127.0.0.1.
     Endpoint local_endpoint() const;
+    /// The bound DTLS port; 0 without dtls_psk_table.
+    std::uint16_t local_dtls_port() const;
 
     void set_request_handler(RequestHandler handler) override;
     /// A `to` whose host is not a numeric address of bind_host's family (IPv4 or IPv6) fails with
     /// SendFailure::Unreachable (from the next poll). Requests to one peer go out one at a time (NSTART 1).
     /// A peer that answers with ICMP port unreachable gets the retransmissions all the same (see above).
+    /// A secure `to` goes over the DTLS session with that peer: an existing one (also one the peer opened to our
+    /// DTLS endpoint), else a new client session with the credentials from set_psk. No credentials, a failed
+    /// handshake, or a handshake still unfinished at exchange_timeout fail with SendFailure::Handshake.
     void send(const Endpoint& to, Request request, ResponseHandler on_done) override;
+    void set_psk(const Endpoint& to, PskCredentials credentials) override;
     /// A CON notification is reported acknowledged when libcoap holds no unacknowledged message any more, or at
     /// the latest after exchange_timeout without RST or give-up (libcoap 4.3.1 takes ACKs of responses silently);
     /// a NON one when it was handed to the socket. libcoap 4.3.1 drops an RST to a NON notification without
