@@ -987,9 +987,10 @@ struct CoapTransport::Impl {
 
     void do_notify(const Endpoint& to, Notification n, NotifyHandler on_done) {
         const auto fail = [&](SendFailure f) { completions.emplace_back([h = std::move(on_done), f] { h(f); }); };
-        coap_session_t* s = session_for(to);
+        SendFailure failure = SendFailure::Unreachable;
+        coap_session_t* s = session_for(to, failure);
         if (s == nullptr) {
-            fail(SendFailure::Unreachable);
+            fail(failure);
             return;
         }
         // RFC 7641 4.2: a notification is a response with the observer's token and an Observe option, sent on the
