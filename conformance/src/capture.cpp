@@ -349,9 +349,19 @@ private:
     void on_request(const Datagram& d, const CoapMessage& c) {
         // RFC 7252 4.5: the same message id from the same endpoint within EXCHANGE_LIFETIME is a duplicate.
         if (const auto i = find_tx(d.from, d.to, c.message_id, d.t_us)) {
-            Work& w = works_[txs_[*i].exchange];
+            Tx& tx = txs_[*i];
+            Work& w = works_[tx.exchange];
             ++w.ex.retransmissions;
             w.ex.packets.push_back(d.packet);
+            if (tx.ended && *i == w.line_tx && w.state == State::Done && w.ex.outcome == Outcome::Unreachable) {
+                // ICMP port unreachable is transient (RFC 7252 4.2 leaves it to the sender; libcoap retransmits
+                // after it): a retransmission shows that the requester has not given up, so the exchange is open
+                // again and ends with the peer's answer, a later ICMP error or the exchange lifetime.
+                tx.ended = false;
+                w.state = State::AwaitingResponse;
+                note(d.packet, "retransmission of " + describe(w.ex.request) +
+                                   " after ICMP port unreachable: the exchange is open again");
+            }
             return;
         }
         if (c.block1 && c.block1->num > 0) {

@@ -763,10 +763,33 @@ TEST(CaptureMessages, IcmpPortUnreachableEndsTheExchange) {
     ASSERT_EQ(r.exchanges.size(), 2U);
     const WireExchange& update = r.exchanges[1];
     EXPECT_EQ(update.outcome, Outcome::Unreachable);
-    EXPECT_EQ(update.done_us, at(30.001));
+    EXPECT_EQ(update.done_us, at(32.001));  // the retransmission reopened it; the second ICMP error ends it
     EXPECT_EQ(update.retransmissions, 1U);
     EXPECT_EQ(update.packets, (std::vector<std::size_t>{3, 4, 5, 6}));
+    EXPECT_TRUE(has_note(r, "after ICMP port unreachable: the exchange is open again"));
     EXPECT_TRUE(has_reason(r, 7, "not the client under test"));
+}
+
+TEST(CaptureMessages, AServerThatStartsLateAnswersTheRetransmissionAfterIcmp) {
+    // A client that keeps retransmitting after ICMP port unreachable (RFC 7252 4.2; libcoap does): the server
+    // comes up and answers the retransmission, and the exchange is answered, not unreachable.
+    Traffic t;
+    t.send(0, kClient, kServer, register_request(1, "x"))
+        .unreachable(0.001, kClient, kServer)
+        .send(2, kClient, kServer, register_request(1, "x"))
+        .unreachable(2.001, kClient, kServer)
+        .send(6, kClient, kServer, register_request(1, "x"))
+        .send(6.1, kServer, kClient, created(1, tok(1)));
+
+    const CaptureResult r = t.exchanges();
+
+    ASSERT_EQ(r.exchanges.size(), 1U);
+    const WireExchange& reg = r.exchanges[0];
+    EXPECT_EQ(reg.outcome, Outcome::Answered);
+    ASSERT_TRUE(reg.response);
+    EXPECT_EQ(reg.response->code, code::kCreated);
+    EXPECT_EQ(reg.retransmissions, 2U);
+    EXPECT_EQ(reg.done_us, at(6.1));
 }
 
 TEST(CaptureMessages, ReassemblesBlock1Requests) {
