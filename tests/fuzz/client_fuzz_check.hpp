@@ -71,17 +71,12 @@ struct FuzzClient {
     }
 };
 
-/// Returns an empty string when every property holds, else what failed.
-inline std::string check_message(std::span<const std::uint8_t> input) {
-    if (input.size() < 2) {
-        return {};
-    }
-    auto request = client::parse_coap_request(input.subspan(2));
+/// The properties above for one request `datagram` from `from` to the client `c`; empty when they hold.
+inline std::string check_one(FuzzClient& c, const client::Endpoint& from, std::span<const std::uint8_t> datagram) {
+    auto request = client::parse_coap_request(datagram);
     if (!request) {
         return {};
     }
-    FuzzClient c{input[0]};
-    const client::Endpoint from = input[1] % 3 == 0 ? kServer : input[1] % 3 == 1 ? kBootstrapServer : kStranger;
     const std::string state_before{c.engine->state()};
     const std::string stored_before = client::encode_state(c.engine->persistent());
 
@@ -107,13 +102,48 @@ inline std::string check_message(std::span<const std::uint8_t> input) {
             return "error answer " + client::code_to_string(response.code) + " but the persistent state changed";
         }
     }
+    if (response.observe && !request->observe) {
+        return "an Observe option in the answer to a request without one";
+    }
     try {
         for (int i = 0; i < 3; ++i) {
             c.clock.advance(client::Millis{1000});
             c.engine->step();
         }
+        // Observers answer every notification (ACK); the next ones may then go out (RFC 7641 4.5).
+        c.transport.complete_notifications();
+        c.engine->step();
     } catch (const std::exception& e) {
         return std::string{"step() threw after the request: "} + e.what();
+    }
+    for (const auto& n : c.transport.notified) {
+        if (!n.notification.response.observe) {
+            return "a notification without an Observe option";
+        }
+    }
+    return {};
+}
+
+/// Returns an empty string when every property holds, else what failed. With bit 7 of byte 0 set, the input
+/// from byte 2 on is a sequence of datagrams, each preceded by its length (1 byte), all sent by the same peer
+/// one after another (Write-Attributes, Observe, Write, cancel: the Information Reporting interface needs more
+/// than one message to reach its states); otherwise it is one datagram.
+inline std::string check_message(std::span<const std::uint8_t> input) {
+    if (input.size() < 2) {
+        return {};
+    }
+    FuzzClient c{static_cast<std::uint8_t>(input[0] & 0x7FU)};
+    const client::Endpoint from = input[1] % 3 == 0 ? kServer : input[1] % 3 == 1 ? kBootstrapServer : kStranger;
+    if ((input[0] & 0x80U) == 0) {
+        return check_one(c, from, input.subspan(2));
+    }
+    std::size_t i = 2;
+    while (i < input.size()) {
+        const std::size_t length = std::min<std::size_t>(input[i], input.size() - (i + 1));
+        if (auto failure = check_one(c, from, input.subspan(i + 1, length)); !failure.empty()) {
+            return failure;
+        }
+        i += 1 + length;
     }
     return {};
 }
