@@ -3,7 +3,8 @@
 // file after every kill. Bench (bench/client_kill.sh, 1,000+ kills) and CTest (50 kills).
 //
 // The client runs against the in-process test peers on loopback: a Bootstrap-Server whose script is Delete /,
-// Write /0/1, Write /1/1, Bootstrap-Finish (a few milliseconds apart), and a LwM2M Server that executes the
+// Write /0/1, Write /1/1, Bootstrap-Finish (a few milliseconds apart), and a LwM2M Server that writes attributes
+// of /3/0/13, observes it (the observation is persisted) and executes the
 // Bootstrap-Request Trigger /1/1/9 shortly after each Register, so that the client cycles through bootstrap and
 // registration and a kill lands in every phase. Half of the kills are aimed at a running bootstrap (between its
 // commands and before Finish), the others fall anywhere. The state directory is kept across kills: every start is a
@@ -247,6 +248,7 @@ public:
                   << ", no state file yet: " << no_file_ << '\n';
         std::cout << "  kills in the middle of a save (a temp file was left; the file must be the old state): "
                   << mid_save_ << '\n';
+        std::cout << "  kills after which the state file held an observation: " << with_observations_ << '\n';
         std::cout << "  restarts to Registered without a kill: " << recoveries_ << '\n';
         std::cout << "  failures: " << failures_ << '\n';
         const bool as_expected = o_.torn_writes ? failures_ > 0 : failures_ == 0;
@@ -313,6 +315,11 @@ private:
         }
         std::uniform_int_distribution<int> later(0, 30);
         try {
+            // Attributes and an observation first, so that the state file holds them too when a kill lands
+            // (the bootstrap that /1/1/9 starts drops them again, TS 1.0 5.5.1).
+            (void)srv_.send_to_client(kEndpoint, Lwm2mServer::write_attributes("/3/0/13", {"pmin=0", "pmax=1"}));
+            const auto n = static_cast<std::uint8_t>(triggered_after_ & 0xFFU);
+            (void)srv_.observe(kEndpoint, "/3/0/13", {0x0b, 0x5e, n});
             (void)srv_.send_to_client(kEndpoint, Lwm2mServer::execute("/1/1/9"),
                                       std::chrono::milliseconds{later(rng_)});
         } catch (const std::exception&) {
@@ -411,6 +418,9 @@ private:
             carried_ = 0;
             return;
         }
+        if (!loaded->observations.empty()) {
+            ++with_observations_;
+        }
         const std::string bytes = slurp(file);
         std::optional<std::size_t> match;
         if (n >= 1 && bytes == j.records[n - 1]) {
@@ -484,6 +494,7 @@ private:
     unsigned no_file_{0};
     unsigned recoveries_{0};
     unsigned mid_save_{0};
+    unsigned with_observations_{0};   ///< kills after which the state file held an observation
     std::size_t journal_records_{0};  ///< states journaled by the client processes (committed or about to be)
     std::size_t carried_{0};          ///< records at the head of the journal that the last check carried over
     std::map<Phase, unsigned> by_phase_{};
