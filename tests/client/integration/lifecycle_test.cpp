@@ -22,6 +22,7 @@
 #include <variant>
 
 #include "node_lib_server.hpp"
+#include "trace_replay.hpp"
 #include "udp_socket.hpp"
 
 using namespace lwm2mc;
@@ -33,16 +34,7 @@ using conformance::outcome_string;
 
 namespace {
 
-const model::Model& shipped() {
-    static const model::Model m = [] {
-        auto r = model::load_model(std::string(LWM2MC_SPECS_DIR) + "/lwm2m-ts10-draft.lwm2m");
-        if (!r.ok()) {
-            throw std::runtime_error("the shipped model does not load");
-        }
-        return std::move(*r.model);
-    }();
-    return m;
-}
+using lwm2mc::client::testing::shipped;
 
 std::string uri(const Endpoint& e) {
     return "coap://" + e.host + ":" + std::to_string(e.port);
@@ -109,31 +101,9 @@ public:
     const ClientConfig& config() const { return config_; }
 
     /// Replays the trace so far on the shipped model under this client's configuration.
-    model::ReplayResult replay() const {
-        const model::Interpreter interp{shipped()};
-        std::string error;
-        auto fixed = interp.parse_assignment("factory=" + b(config_.factory) + ",smartcard=" + b(config_.smartcard) +
-                                                 ",client_initiated=" + b(config_.client_initiated) +
-                                                 ",server_initiated=" + b(config_.server_initiated) +
-                                                 ",supports_factory_reset=" + b(config_.supports_factory_reset) +
-                                                 ",hold_off=" + std::to_string(config_.hold_off),
-                                             error);
-        EXPECT_EQ(error, "");
-        model::Configuration c;
-        for (const auto& v : fixed) {
-            c.values.push_back(v.value_or(0));
-        }
-        auto parsed = model::parse_trace(trace());
-        if (auto* e = std::get_if<std::string>(&parsed)) {
-            ADD_FAILURE() << "trace does not parse: " << *e;
-            return {};
-        }
-        return model::replay(shipped(), c, std::get<std::vector<model::Observation>>(parsed));
-    }
+    model::ReplayResult replay() const { return lwm2mc::client::testing::replay_trace(config_, trace()); }
 
 private:
-    static std::string b(bool v) { return v ? "true" : "false"; }
-
     ClientConfig config_;
     CoapTransport transport_;
     ScaledClock clock_;

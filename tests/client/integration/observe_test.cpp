@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <variant>
 
+#include "trace_replay.hpp"
+
 using namespace lwm2mc;
 using namespace lwm2mc::client;
 using namespace std::chrono_literals;
@@ -25,17 +27,6 @@ using conformance::Lwm2mServer;
 using conformance::outcome_string;
 
 namespace {
-
-const model::Model& shipped() {
-    static const model::Model m = [] {
-        auto r = model::load_model(std::string(LWM2MC_SPECS_DIR) + "/lwm2m-ts10-draft.lwm2m");
-        if (!r.ok()) {
-            throw std::runtime_error("the shipped model does not load");
-        }
-        return std::move(*r.model);
-    }();
-    return m;
-}
 
 /// A factory-provisioned client of `server` (SSID 1, Server instance /1/1) with its own event loop on the test
 /// thread; the server runs in its own thread.
@@ -79,22 +70,7 @@ public:
     Client& client() { return *client_; }
     std::string trace() const { return trace_text_.str(); }
 
-    void expect_conforms() const {
-        const model::Interpreter interp{shipped()};
-        std::string error;
-        auto fixed = interp.parse_assignment("factory=true,smartcard=false,client_initiated=false,"
-                                             "server_initiated=false,supports_factory_reset=true,hold_off=0",
-                                             error);
-        ASSERT_EQ(error, "");
-        model::Configuration c;
-        for (const auto& v : fixed) {
-            c.values.push_back(v.value_or(0));
-        }
-        auto parsed = model::parse_trace(trace());
-        ASSERT_TRUE(std::holds_alternative<std::vector<model::Observation>>(parsed)) << trace();
-        const auto r = model::replay(shipped(), c, std::get<std::vector<model::Observation>>(parsed));
-        EXPECT_TRUE(r.ok()) << "line " << r.divergence->line << ": " << r.divergence->message << "\n" << trace();
-    }
+    void expect_conforms() const { lwm2mc::client::testing::expect_trace_conforms(config_, trace()); }
 
 private:
     ClientConfig config_{};
