@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "pump.hpp"
 #include "udp_socket.hpp"
 
 namespace lwm2mc::client {
@@ -50,19 +51,7 @@ Endpoint dtls_endpoint(const CoapTransport& server) {
     return Endpoint{"127.0.0.1", server.local_dtls_port(), true};
 }
 
-bool pump(std::initializer_list<CoapTransport*> transports, const std::function<bool()>& done,
-          std::chrono::milliseconds timeout = 3000ms) {
-    const auto deadline = Steady::now() + timeout;
-    while (!done()) {
-        if (Steady::now() > deadline) {
-            return false;
-        }
-        for (auto* t : transports) {
-            t->poll(2ms);
-        }
-    }
-    return true;
-}
+using test_net::pump;
 
 struct Outcome {
     bool done{false};

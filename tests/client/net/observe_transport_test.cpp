@@ -13,7 +13,10 @@
 #include <optional>
 #include <vector>
 
+#include "pump.hpp"
+
 namespace lwm2mc::client {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -28,19 +31,7 @@ CoapTransportOptions fast_options() {
     return o;
 }
 
-bool pump(std::initializer_list<CoapTransport*> transports, const std::function<bool()>& done,
-          std::chrono::milliseconds timeout = 3000ms) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            return false;
-        }
-        for (auto* t : transports) {
-            t->poll(2ms);
-        }
-    }
-    return true;
-}
+using test_net::pump;
 
 /// An observed transport ("client") and an observer ("server") with one observation registered on token kToken.
 struct Pair {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "pump.hpp"
 #include "udp_socket.hpp"
 
 namespace lwm2mc::client {
@@ -34,20 +35,7 @@ CoapTransportOptions fast_options() {
     return o;
 }
 
-/// Polls every transport in turn until `done` holds or `timeout` passes.
-bool pump(std::initializer_list<CoapTransport*> transports, const std::function<bool()>& done,
-          std::chrono::milliseconds timeout = 3000ms) {
-    const auto deadline = Steady::now() + timeout;
-    while (!done()) {
-        if (Steady::now() > deadline) {
-            return false;
-        }
-        for (auto* t : transports) {
-            t->poll(2ms);
-        }
-    }
-    return true;
-}
+using test_net::pump;
 
 struct Outcome {
     bool done{false};
