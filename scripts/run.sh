@@ -161,6 +161,24 @@ main_job() {
     "$cli" check "$spec" --format html --fail-on never >"$out/check-$version.html"
     "$cli" check "$spec" --format sarif --fail-on never >"$out/check-$version.sarif"
   done
+  # The implementation model of Zephyr's lwm2m_rd_client at 013c135025b4 and the overlays of the later pull
+  # requests that fix its findings (docs/implementation-models.md).
+  local zephyr=model/impl/zephyr-rd-client.lwm2m fix name
+  log "check $zephyr (the Zephyr RTOS LwM2M client) and its fix overlays"
+  "$cli" validate "$zephyr" model/impl/zephyr/*.lwm2m
+  "$cli" show "$zephyr" --format json >"$out/model-zephyr.json"
+  code=0
+  "$cli" check "$zephyr" | tee "$out/check-zephyr.txt" || code=$?
+  [ "$code" -le 1 ] || exit "$code"
+  "$cli" check "$zephyr" --format json --fail-on never >"$out/check-zephyr.json"
+  "$cli" check "$zephyr" --format markdown --fail-on never >"$out/check-zephyr.md"
+  "$cli" check "$zephyr" --format html --fail-on never >"$out/check-zephyr.html"
+  "$cli" check "$zephyr" --format sarif --fail-on never >"$out/check-zephyr.sarif"
+  for fix in model/impl/zephyr/*.lwm2m; do
+    name=$(basename "$fix" .lwm2m)
+    "$cli" check "$zephyr" --proposal "$fix" --fail-on never >"$out/check-zephyr-$name.txt"
+    "$cli" check "$zephyr" --proposal "$fix" --format markdown --fail-on never >"$out/check-zephyr-$name.md"
+  done
   log "diagrams"
   local si_only="factory=false,smartcard=false,client_initiated=false,server_initiated=true"
   for ext in svg png; do
@@ -171,6 +189,7 @@ main_job() {
     for version in ts10 ts11 ts12; do
       "$cli" diagram "model/specs/lwm2m-$version.lwm2m" --findings -o "$out/model-$version-findings.$ext"
     done
+    "$cli" diagram "$zephyr" --findings --trace invariant:finish_ack_before_close -o "$out/model-zephyr-findings.$ext"
   done
   log "test suites: every transition of every configuration class (hold_off=0), the findings of the SI-only client"
   "$cli" generate "$base" --config hold_off=0 --cover transitions -o "$out/suite-transitions.json"
@@ -185,6 +204,7 @@ main_job() {
   echo "  check-{ts10,ts11,ts12}.{txt,json,md,html,sarif} model-{ts10,ts11,ts12}.json model-{ts10,ts11,ts12}-findings.{svg,png},"
   echo "  model.{svg,png} model-findings.{svg,png} model-si-only.{svg,png} proposal-findings.{svg,png},"
   echo "  suite-transitions.{json,md} suite-si-only-findings.md suite-ci-only.json suite-ci-only-coverage.png"
+  echo "  model-zephyr.json check-zephyr.{txt,json,md,html,sarif} check-zephyr-pr*.{txt,md} model-zephyr-findings.{svg,png}"
 }
 
 case "${1:-}" in
