@@ -183,12 +183,8 @@ INSTANTIATE_TEST_SUITE_P(
                     Fix{"zephyr/pr62526-bs-may-close.lwm2m", "invariant:no_bootstrap_request_after_finish"},
                     Fix{"zephyr/pr65745-server-fallback.lwm2m", "recover:retries_end"},
                     Fix{"zephyr/pr86978-finish-only-when-bootstrapping.lwm2m", "invariant:no_finish_when_registered"}),
-    [](const testing::TestParamInfo<Fix>& info) {
-        std::string name;
-        for (char c : info.param.overlay.substr(7, 7)) {  // "pr61370"
-            name += c;
-        }
-        return name;
+    [](const testing::TestParamInfo<Fix>& param_info) {
+        return param_info.param.overlay.substr(7, 7);  // "pr61370"
     });
 
 }  // namespace
