@@ -42,8 +42,10 @@ nlohmann::json structure(const Model& m) {
 
 std::vector<fs::path> model_files() {
     std::vector<fs::path> files;
-    for (const fs::path& dir : {fs::path(LWM2MC_SPECS_DIR), fs::path(LWM2MC_SPECS_DIR) / "proposals",
-                                fs::path(LWM2MC_TEST_DATA_DIR) / "models" / "valid"}) {
+    for (const fs::path& dir :
+         {fs::path(LWM2MC_SPECS_DIR), fs::path(LWM2MC_SPECS_DIR) / "proposals",
+          fs::path(LWM2MC_SPECS_DIR) / ".." / "impl", fs::path(LWM2MC_SPECS_DIR) / ".." / "impl" / "zephyr",
+          fs::path(LWM2MC_TEST_DATA_DIR) / "models" / "valid"}) {
         if (!fs::is_directory(dir)) {
             continue;
         }
