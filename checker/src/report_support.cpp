@@ -56,6 +56,14 @@ std::map<std::string, std::string> split_vars(const std::string& text) {
 
 }  // namespace
 
+std::string step_source(const TraceStep& s) {
+    return s.region_source.empty() ? s.source : s.source + ", " + s.region_source;
+}
+
+std::string step_target(const TraceStep& s) {
+    return s.region_target.empty() ? s.target : s.target + ", " + s.region_target;
+}
+
 std::string changed_vars(const std::string& before, const std::string& after) {
     auto b = split_vars(before);
     std::string out;
