@@ -592,9 +592,12 @@ private:
             return;
         }
         if (region_offset_.empty()) {
-            for (const Region& r : m_.regions) {
+            for (std::uint32_t r = 0; r < m_.regions.size(); ++r) {
                 region_offset_.push_back(region_state_count_);
-                region_state_count_ += r.states.size();
+                region_state_count_ += m_.regions[r].states.size();
+                for (std::size_t s = 0; s < m_.regions[r].states.size(); ++s) {
+                    region_dead_.push_back(catalogue::region_state_is_dead(m_, r, static_cast<std::int64_t>(s)));
+                }
             }
         }
         // per region state (numbered by region_offset_): the first node in BFS order that is in it
@@ -617,7 +620,7 @@ private:
                 });
                 if (first[i] < 0) {
                     occur(a, k, std::nullopt);
-                } else if (catalogue::region_state_is_dead(m_, r, state)) {
+                } else if (region_dead_[i]) {
                     Accumulator& d = cached(region_dead_acc_, i, region_state_count_, [&]() -> Accumulator& {
                         return accumulator(catalogue::dead_region_state(m_, r, state));
                     });
@@ -965,6 +968,7 @@ private:
     std::vector<Accumulator*> region_unreachable_acc_{}, region_dead_acc_{};  ///< by region state (region_offset_)
     std::vector<std::size_t> region_offset_{};  ///< per region: the number of its first state among all region states
     std::size_t region_state_count_{0};
+    std::vector<bool> region_dead_{};  ///< by region state: catalogue::region_state_is_dead (the rows decide it)
     std::vector<std::string> order_{};
     Progress progress_{options_, "explicit engine"};
     std::uint64_t states_total_{0};  ///< product states explored so far, over all configurations

@@ -1872,9 +1872,11 @@ private:
     /// the base's, numbered "base #n" and struck through.
     std::string mark_row(std::size_t i) const {
         const auto& mark = h_.marks[i];
-        std::string text = wrap(
-            mark.kind == MarkKind::Property ? mark.summary : fmt::format("{}: {}", mark_name(mark.kind), mark.summary),
-            90);
+        // a region state with no way out is drawn as a deadlock (triple border) but is not one: the machine goes on
+        const char* name =
+            mark.kind == MarkKind::Deadlock && !mark.region_states.empty() ? "dead region state" : mark_name(mark.kind);
+        std::string text =
+            wrap(mark.kind == MarkKind::Property ? mark.summary : fmt::format("{}: {}", name, mark.summary), 90);
         if (!mark.condition.empty()) {
             text += "\nwhen " + wrap(mark.condition, 86);
         }

@@ -5,14 +5,17 @@
 #include "lwm2mc/checker/check.hpp"
 #include "lwm2mc/checker/report.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 #include <string>
 
 #include "../model/region_fixture.hpp"
 #include "../model/test_support.hpp"
+#include "random_models.hpp"
 
 using namespace lwm2mc;
 
@@ -130,9 +133,55 @@ TEST(RegionFindingsReport, ReportsNameRegionStatesBesideTheMainState) {
               std::string::npos)
         << text.str();
     EXPECT_NE(text.str().find("warning: region state 'Failed' of 'srv[2]' has no way out"), std::string::npos);
-    EXPECT_NE(json.find("\"region_target\":\"srv[2]=Failed\""), std::string::npos);
+    EXPECT_NE(json.find("\"region_target\": \"srv[2]=Failed\""), std::string::npos);
+    EXPECT_NE(json.find("\"element\": \"region state\""), std::string::npos) << "the region state is cited";
     EXPECT_NE(sarif.find("Ready, srv[2]=Registering --reg_fail (fault)--> Ready, srv[2]=Failed"), std::string::npos);
-    EXPECT_NE(sarif.find("\"id\":\"dead-region-state\""), std::string::npos);
+    EXPECT_NE(sarif.find("\"id\": \"dead-region-state\""), std::string::npos);
     EXPECT_NE(html.str().find("Ready, srv[2]=Registering --reg_fail (fault)--&gt; Ready, srv[2]=Failed"),
               std::string::npos);
+}
+
+/// Random models of the agreement sample with every enum variable made a region (its self-loops that test it become
+/// the region's rows): the engines and the oracle agree on the region-state findings too.
+TEST(RegionFindingsAgreement, EnginesAgreeOnRandomModelsWithTheirEnumVariablesAsRegions) {
+    test::AgreementOptions options;
+    options.solver_timeout_ms = 1500;
+    options.time_limit_ms = 3000;
+    options.oracle_configurations = 16;
+    std::size_t with_regions = 0;
+    std::size_t region_findings = 0;
+    for (unsigned seed = 1; seed <= 60 && with_regions < 12; ++seed) {
+        const test::RandomModel random = test::generate_random_model(seed);
+        if (random.features.find("enum-var") == std::string::npos) {
+            continue;
+        }
+        const auto dir = std::filesystem::path(testing::TempDir()) / fmt::format("lwm2mc-region-agreement-{}", seed);
+        auto loaded = test::load_random_model(random, dir);
+        std::filesystem::remove_all(dir);
+        ASSERT_TRUE(loaded.ok()) << model::format_diagnostics(loaded.diagnostics);
+        model::Model& m = *loaded.model;
+        const std::size_t variables = m.variables.size();
+        for (std::size_t v = 0; v < variables; ++v) {
+            if (m.variables[v].type.kind == model::TypeKind::Enum) {
+                const std::string name = m.variables[v].name;
+                test::attach_region(m, {name, name, name, {}, {}});
+            }
+        }
+        if (m.regions.empty()) {
+            continue;
+        }
+        ++with_regions;
+
+        const test::Agreement a = test::check_agreement(m, seed, options);
+        const auto explicit_run = run(m, checker::Engine::Explicit);
+
+        for (const auto& d : a.disagreements) {
+            ADD_FAILURE() << "seed " << seed << ": " << d << "\n" << random.base;
+        }
+        region_findings += static_cast<std::size_t>(std::count_if(
+            explicit_run.findings.begin(), explicit_run.findings.end(), [](const auto& f) { return f.region_state; }));
+    }
+
+    EXPECT_GE(with_regions, 5U);
+    EXPECT_GT(region_findings, 0U) << "the sample has region-state findings to agree on";
 }

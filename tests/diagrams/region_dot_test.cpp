@@ -133,6 +133,7 @@ TEST(RegionDiagram, FindingsOnRegionStatesMarkTheRegionState) {
     EXPECT_NE(node("Lost").find("fillcolor=\"#f0f0f0\""), std::string::npos) << "unreachable in every instance: grey";
     EXPECT_NE(node("Failed").find("#2 srv[2]"), std::string::npos) << node("Failed");
     EXPECT_NE(node("Failed").find("peripheries=3"), std::string::npos) << node("Failed");
+    EXPECT_NE(dot.find("dead region state: no way out"), std::string::npos) << "the legend names what it is";
 }
 
 TEST(RegionDiagram, RendersTheRegionClusterWithGraphviz) {
