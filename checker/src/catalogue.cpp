@@ -27,6 +27,68 @@ Finding unreachable_state(const State& state, bool in_every) {
                  {state.id});
 }
 
+std::string region_state_name(const Model& m, std::uint32_t region, std::int64_t state) {
+    const Region& r = m.regions[region];
+    return fmt::format("{}={}", r.name, r.states[static_cast<std::size_t>(state)].name);
+}
+
+namespace {
+
+Finding about_region_state(Finding f, std::uint32_t region, std::int64_t state) {
+    f.region_state = RegionStateRef{region, state};
+    return f;
+}
+
+}  // namespace
+
+Finding unreachable_region_state(const Model& m, std::uint32_t region, std::int64_t state, bool in_every) {
+    const Region& r = m.regions[region];
+    const RegionState& s = r.states[static_cast<std::size_t>(state)];
+    const std::string name = region_state_name(m, region, state);
+    return about_region_state(make_finding("unreachable-state:" + name, FindingKind::UnreachableState,
+                                           in_every ? Severity::Warning : Severity::Note, name, s.range,
+                                           fmt::format("region state '{}' of '{}' is unreachable in {}", s.name, r.name,
+                                                       in_every ? "every configuration" : "some configurations")),
+                              region, state);
+}
+
+Finding dead_region_state(const Model& m, std::uint32_t region, std::int64_t state) {
+    const Region& r = m.regions[region];
+    const RegionState& s = r.states[static_cast<std::size_t>(state)];
+    const std::string name = region_state_name(m, region, state);
+    return about_region_state(make_finding("dead-region-state:" + name, FindingKind::DeadRegionState, Severity::Warning,
+                                           name, s.range,
+                                           fmt::format("region state '{}' of '{}' has no way out: no step leaves it "
+                                                       "and it is not a goal",
+                                                       s.name, r.name)),
+                              region, state);
+}
+
+bool region_state_is_dead(const Model& m, std::uint32_t region, std::int64_t state) {
+    const Region& r = m.regions[region];
+    if (r.states[static_cast<std::size_t>(state)].goal) {
+        return false;
+    }
+    const bool persistent = m.variables[r.var.index()].persistent;
+    for (std::size_t i = 0; i < m.transition_count(); ++i) {
+        const Transition& t = m.transition(TransitionId{i});
+        if (t.region_move && t.region_move->region == region) {
+            if (t.region_move->from == state && t.region_move->to != state) {
+                return false;
+            }
+            continue;
+        }
+        for (const Update& u : t.updates) {
+            const bool assigns = u.kind == UpdateKind::Assign && u.var == r.var;
+            const bool resets = u.kind == UpdateKind::ResetAll || (u.kind == UpdateKind::ResetVolatile && !persistent);
+            if (assigns || resets) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 Finding deadlock(const State& state) {
     return about(make_finding("deadlock:" + state.name, FindingKind::Deadlock, Severity::Error, state.name, state.range,
                               fmt::format("state '{}' can deadlock: no transition is enabled", state.name)),

@@ -18,6 +18,17 @@ namespace lwm2mc::checker::catalogue {
 /// only in some (a note).
 Finding unreachable_state(const model::State& state, bool in_every);
 Finding deadlock(const model::State& state);
+/// Region state `state` of region instance `region` (index into Model::regions) is unreachable; `in_every` as above.
+Finding unreachable_region_state(const model::Model& m, std::uint32_t region, std::int64_t state, bool in_every);
+/// Region state `state` of instance `region` is reachable, no step leaves it (region_state_is_dead) and it is not a
+/// goal: the instance stays there for the rest of every run that gets there.
+Finding dead_region_state(const model::Model& m, std::uint32_t region, std::int64_t state);
+/// Whether region state `state` of instance `region` has no way out and is not a goal: no transition moves the
+/// instance from it (a region row with `region_move` from it to another state), and no other transition assigns
+/// the instance's variable (a main-machine row or a reset that may set it). Decided from the rows, guards aside.
+bool region_state_is_dead(const model::Model& m, std::uint32_t region, std::int64_t state);
+/// "srv[1]=Registered": how reports name a state of a region instance.
+std::string region_state_name(const model::Model& m, std::uint32_t region, std::int64_t state);
 /// Two non-choice transitions leaving `state` on one event with jointly enabled guards; the
 /// subject orders them by declaration (`first` declared before `second`).
 Finding ambiguity(const model::Model& m, const model::Transition& first, const model::Transition& second,

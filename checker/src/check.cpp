@@ -35,6 +35,8 @@ const char* finding_code(FindingKind kind) {
         return "within";
     case FindingKind::EvaluationError:
         return "evaluation-error";
+    case FindingKind::DeadRegionState:
+        return "dead-region-state";
     }
     return "finding";
 }

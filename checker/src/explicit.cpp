@@ -285,6 +285,10 @@ private:
             }
             step.vars = interp_.format_vars(n.ps.vars);
             step.range = t.range;
+            if (t.region_move) {
+                step.region_source = catalogue::region_state_name(m_, t.region_move->region, t.region_move->from);
+                step.region_target = catalogue::region_state_name(m_, t.region_move->region, t.region_move->to);
+            }
             w.steps.push_back(std::move(step));
         }
         w.end = nodes_[path.back()].ps.state;
@@ -525,6 +529,7 @@ private:
                 occur(a, k, std::nullopt);
             }
         }
+        analyse_regions(k, c);
         // deadlocks and ambiguities (nodes are in BFS order: the first hit has the shortest witness)
         for (std::size_t u = 0; u < nodes_.size(); ++u) {
             const State& st = m_.state(nodes_[u].ps.state);
@@ -578,6 +583,50 @@ private:
         }
         for (const Property& p : m_.properties) {
             check_property(p, k, c);
+        }
+    }
+
+    /// Region states as the unreachable-state analysis sees main states, and region states with no way out.
+    void analyse_regions(std::size_t k, const Configuration& c) {
+        if (m_.regions.empty()) {
+            return;
+        }
+        if (region_offset_.empty()) {
+            for (std::uint32_t r = 0; r < m_.regions.size(); ++r) {
+                region_offset_.push_back(region_state_count_);
+                region_state_count_ += m_.regions[r].states.size();
+                for (std::size_t s = 0; s < m_.regions[r].states.size(); ++s) {
+                    region_dead_.push_back(catalogue::region_state_is_dead(m_, r, static_cast<std::int64_t>(s)));
+                }
+            }
+        }
+        // per region state (numbered by region_offset_): the first node in BFS order that is in it
+        std::vector<std::int64_t> first(region_state_count_, -1);
+        for (std::size_t u = 0; u < nodes_.size(); ++u) {
+            for (std::uint32_t r = 0; r < m_.regions.size(); ++r) {
+                const Value v = nodes_[u].ps.vars[m_.regions[r].var.index()];
+                if (v >= 0 && static_cast<std::size_t>(v) < m_.regions[r].states.size()) {
+                    auto& f = first[region_offset_[r] + static_cast<std::size_t>(v)];
+                    f = f < 0 ? static_cast<std::int64_t>(u) : f;
+                }
+            }
+        }
+        for (std::uint32_t r = 0; r < m_.regions.size(); ++r) {
+            for (std::size_t s = 0; s < m_.regions[r].states.size(); ++s) {
+                const std::size_t i = region_offset_[r] + s;
+                const auto state = static_cast<std::int64_t>(s);
+                Accumulator& a = cached(region_unreachable_acc_, i, region_state_count_, [&]() -> Accumulator& {
+                    return accumulator(catalogue::unreachable_region_state(m_, r, state, true));
+                });
+                if (first[i] < 0) {
+                    occur(a, k, std::nullopt);
+                } else if (region_dead_[i]) {
+                    Accumulator& d = cached(region_dead_acc_, i, region_state_count_, [&]() -> Accumulator& {
+                        return accumulator(catalogue::dead_region_state(m_, r, state));
+                    });
+                    occur_at(d, k, static_cast<std::size_t>(first[i]), c);
+                }
+            }
         }
     }
 
@@ -859,7 +908,12 @@ private:
             } else {
                 f.condition = builder.build(to_valuation_indices(a.configs));
             }
-            if (f.kind == FindingKind::UnreachableState) {
+            if (f.kind == FindingKind::UnreachableState && f.region_state) {
+                Finding named = catalogue::unreachable_region_state(m_, f.region_state->region, f.region_state->state,
+                                                                    a.configs.size() == configs_with_run_);
+                f.severity = named.severity;
+                f.message = std::move(named.message);
+            } else if (f.kind == FindingKind::UnreachableState) {
                 Finding named = catalogue::unreachable_state(m_.state(StateId{unreachable_state_of.at(&a)}),
                                                              a.configs.size() == configs_with_run_);
                 f.severity = named.severity;
@@ -909,8 +963,12 @@ private:
     std::vector<std::vector<TransitionId>> enabled_{};  ///< per node: transitions whose guard holds
     std::map<std::string, Accumulator> acc_{};          ///< node-based: the caches below point into it
     std::vector<Accumulator*> unreachable_acc_{}, deadlock_acc_{}, no_recovery_acc_{},
-        needs_intervention_acc_{};              ///< by state
-    std::vector<Accumulator*> property_acc_{};  ///< by property
+        needs_intervention_acc_{};                                            ///< by state
+    std::vector<Accumulator*> property_acc_{};                                ///< by property
+    std::vector<Accumulator*> region_unreachable_acc_{}, region_dead_acc_{};  ///< by region state (region_offset_)
+    std::vector<std::size_t> region_offset_{};  ///< per region: the number of its first state among all region states
+    std::size_t region_state_count_{0};
+    std::vector<bool> region_dead_{};  ///< by region state: catalogue::region_state_is_dead (the rows decide it)
     std::vector<std::string> order_{};
     Progress progress_{options_, "explicit engine"};
     std::uint64_t states_total_{0};  ///< product states explored so far, over all configurations

@@ -44,8 +44,9 @@ void print_witness(std::ostream& out, const Witness& w, const char* indent, cons
         std::string changed = changed_vars(vars, s.vars);
         const model::Transition* t = transition_of(s);
         out << indent
-            << fmt::format("{:>4}  {} --{} ({})--> {}{}{}   {}{}\n", i + 1, s.source, s.event,
-                           model::actor_name(s.actor), s.target, changed.empty() ? "" : "  [" + changed + "]",
+            << fmt::format("{:>4}  {} --{} ({})--> {}{}{}   {}{}\n", i + 1, detail::step_source(s), s.event,
+                           model::actor_name(s.actor), detail::step_target(s),
+                           changed.empty() ? "" : "  [" + changed + "]",
                            s.duration > 0 ? fmt::format("  +{} s", s.duration) : "", location(s.range),
                            t != nullptr && !t->ref.empty() ? fmt::format("  ({})", t->ref) : "");
         vars = s.vars;
@@ -157,19 +158,25 @@ nlohmann::json finding_json(const Finding& f, const std::vector<Citation>& cited
         json steps = json::array();
         for (const auto& s : f.witness->steps) {
             const model::Transition* t = transition_of(s);
-            steps.push_back({{"transition", s.transition},
-                             {"ref", t != nullptr ? t->ref : std::string{}},
-                             {"description", t != nullptr ? t->doc : std::string{}},
-                             {"event", s.event},
-                             {"actor", model::actor_name(s.actor)},
-                             {"source", s.source},
-                             {"target", s.target},
-                             {"duration", s.duration},
-                             {"vars", s.vars},
-                             {"location", s.range.valid() ? json{{"file", s.range.file->name()},
-                                                                 {"line", s.range.line},
-                                                                 {"column", s.range.col}}
-                                                          : json(nullptr)}});
+            json step = {
+                {"transition", s.transition},
+                {"ref", t != nullptr ? t->ref : std::string{}},
+                {"description", t != nullptr ? t->doc : std::string{}},
+                {"event", s.event},
+                {"actor", model::actor_name(s.actor)},
+                {"source", s.source},
+                {"target", s.target},
+                {"duration", s.duration},
+                {"vars", s.vars},
+                {"location", s.range.valid()
+                                 ? json{{"file", s.range.file->name()}, {"line", s.range.line}, {"column", s.range.col}}
+                                 : json(nullptr)}};
+            if (!s.region_source.empty()) {
+                // a step of a region row: the instance's state before and after ("srv[1]=Idle")
+                step["region_source"] = s.region_source;
+                step["region_target"] = s.region_target;
+            }
+            steps.push_back(std::move(step));
         }
         j["witness"] = {{"configuration", f.witness->configuration},
                         {"initial_state", f.witness->initial_state},
@@ -391,8 +398,9 @@ void print_markdown(std::ostream& out, const ReportInput& input) {
         for (const auto& s : f.witness->steps) {
             std::string changed = changed_vars(vars, s.vars);
             const model::Transition* t = citer.step(s);
-            out << fmt::format("1. `{}` —{}→ `{}` ({}){}{}{}\n", s.source, s.event, s.target,
-                               model::actor_name(s.actor), changed.empty() ? "" : " — " + changed,
+            out << fmt::format("1. `{}` —{}→ `{}` ({}){}{}{}\n", detail::step_source(s), s.event,
+                               detail::step_target(s), model::actor_name(s.actor),
+                               changed.empty() ? "" : " — " + changed,
                                s.duration > 0 ? fmt::format(", {} s", s.duration) : "",
                                t != nullptr && !t->ref.empty() ? fmt::format(" — *{}*", t->ref) : "");
             vars = s.vars;

@@ -309,9 +309,9 @@ private:
             out_ << fmt::format(
                 "<tr><td>{}</td><td class=\"step\"><code>{} --{} ({})--&gt; {}</code></td><td><code>{}</code></td>"
                 "<td>{}</td><td>{}</td><td class=\"ref\">{}</td></tr>\n",
-                i + 1, esc(s.source), esc(s.event), esc(model::actor_name(s.actor)), esc(s.target), esc(changed),
-                s.duration > 0 ? fmt::format("+{} s", s.duration) : "", line_link(s.range),
-                t != nullptr ? esc(t->ref) : "");
+                i + 1, esc(detail::step_source(s)), esc(s.event), esc(model::actor_name(s.actor)),
+                esc(detail::step_target(s)), esc(changed), s.duration > 0 ? fmt::format("+{} s", s.duration) : "",
+                line_link(s.range), t != nullptr ? esc(t->ref) : "");
             vars = s.vars;
         }
         out_ << "</table>\n";

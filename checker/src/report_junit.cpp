@@ -93,8 +93,8 @@ Suite model_suite(const ReportInput& input, std::optional<Severity> fail_at) {
     };
     // The built-in analyses: one testcase per kind that is not a property's.
     for (FindingKind k : kAllFindingKinds) {
-        if (is_property_kind(k)) {
-            continue;
+        if (is_property_kind(k) || (k == FindingKind::DeadRegionState && input.model.regions.empty())) {
+            continue;  // a model without regions has no region state to analyse
         }
         Case c;
         c.classname = r.model_name + ".analysis";

@@ -61,6 +61,10 @@ constexpr RuleHelp kRuleHelp[] = {
     {FindingKind::EvaluationError, "An update leaves a variable's range or overflows",
      "A transition's update gives a variable a value outside its declared range, or arithmetic overflows; the "
      "witness's note names the variable and the value."},
+    {FindingKind::DeadRegionState, "A region state with no way out",
+     "A reachable state of a region instance (an orthogonal sub-machine) that no row of the region leaves and no "
+     "other step resets, and that is not a goal: once there, the instance stays there. The witness is a shortest "
+     "run there."},
 };
 // clang-format on
 
@@ -105,6 +109,9 @@ public:
     json log() {
         json rules = json::array();
         for (FindingKind k : kAllFindingKinds) {
+            if (k == FindingKind::DeadRegionState && input_.model.regions.empty()) {
+                continue;  // the last rule: the indices of the others stay; reports without regions stay as they were
+            }
             rules.push_back(rule(k));
         }
         json results = json::array();
@@ -307,8 +314,8 @@ private:
             const TraceStep& s = w.steps[i];
             const model::Transition* t = transition_of(s);
             std::string changed = detail::changed_vars(vars, s.vars);
-            std::string text =
-                fmt::format("{} --{} ({})--> {}", s.source, s.event, model::actor_name(s.actor), s.target);
+            std::string text = fmt::format("{} --{} ({})--> {}", detail::step_source(s), s.event,
+                                           model::actor_name(s.actor), detail::step_target(s));
             if (!changed.empty()) {
                 text += " [" + changed + "]";
             }

@@ -16,6 +16,14 @@ std::vector<Citation> citations(const model::Model& m, const Finding& f) {
             out.push_back(Citation{"state", state.name, state.doc, state.ref, state.range});
         }
     }
+    if (f.region_state && f.region_state->region < m.regions.size()) {
+        const model::Region& r = m.regions[f.region_state->region];
+        const auto k = static_cast<std::size_t>(f.region_state->state);
+        if (k < r.states.size()) {
+            const model::RegionState& s = r.states[k];
+            out.push_back(Citation{"region state", r.name + "=" + s.name, s.doc, s.ref, s.range});
+        }
+    }
     for (model::TransitionId t : f.transitions) {
         if (t.index() < m.transition_count()) {
             const model::Transition& tr = m.transition(t);
@@ -55,6 +63,14 @@ std::map<std::string, std::string> split_vars(const std::string& text) {
 }
 
 }  // namespace
+
+std::string step_source(const TraceStep& s) {
+    return s.region_source.empty() ? s.source : s.source + ", " + s.region_source;
+}
+
+std::string step_target(const TraceStep& s) {
+    return s.region_target.empty() ? s.target : s.target + ", " + s.region_target;
+}
 
 std::string changed_vars(const std::string& before, const std::string& after) {
     auto b = split_vars(before);

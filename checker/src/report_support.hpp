@@ -16,6 +16,10 @@
 
 namespace lwm2mc::checker::detail {
 
+/// Where a witness step starts and ends, as reports print them: the main state, and for a step of a region row the
+/// instance's state beside it ("Ready, srv[1]=Idle").
+std::string step_source(const TraceStep& s);
+std::string step_target(const TraceStep& s);
 /// "a=1, b=2" -> only the entries that differ from `before`.
 std::string changed_vars(const std::string& before, const std::string& after);
 /// "file:line:col", or "<model>" for a finding without a location.

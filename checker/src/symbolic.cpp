@@ -532,6 +532,7 @@ private:
                 }
             }
         }
+        analyse_regions(result);
         if (initial_out_of_range_) {
             guarded(result, "initial values", {FindingKind::EvaluationError},
                     [&] { add(result, catalogue::initial_out_of_range(m_), *initial_out_of_range_, true); });
@@ -590,6 +591,33 @@ private:
             progress_.report([&] { return fmt::format("property '{}'", p.name); });
             guarded(result, "property '" + p.name + "'", {catalogue::property_kind(p)},
                     [&] { check_property(result, p); });
+        }
+    }
+
+    /// Region states as the unreachable-state analysis sees main states, and region states with no way out.
+    void analyse_regions(CheckResult& result) {
+        const z3::expr_vector& v = enc_.vars();
+        for (std::uint32_t r = 0; r < m_.regions.size(); ++r) {
+            const Region& region = m_.regions[r];
+            const z3::expr x = v[static_cast<int>(region.var.index())];
+            for (std::size_t s = 0; s < region.states.size(); ++s) {
+                const auto state = static_cast<std::int64_t>(s);
+                const std::string name = catalogue::region_state_name(m_, r, state);
+                guarded(result, fmt::format("region state '{}' (reachability)", name),
+                        {FindingKind::UnreachableState, FindingKind::DeadRegionState}, [&] {
+                            z3::expr in = ctx_.bool_val(false);
+                            for (std::size_t q = 0; q < m_.state_count(); ++q) {
+                                in = in || (reach_[q] && x == ctx_.int_val(state));
+                            }
+                            z3::expr reachable_params = exists_vars(in);
+                            bool always = !satisfiable(configs_ && reachable_params);
+                            add(result, catalogue::unreachable_region_state(m_, r, state, always),
+                                configs_ && !reachable_params);
+                            if (catalogue::region_state_is_dead(m_, r, state)) {
+                                add(result, catalogue::dead_region_state(m_, r, state), reachable_params);
+                            }
+                        });
+            }
         }
     }
 

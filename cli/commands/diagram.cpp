@@ -34,6 +34,7 @@ std::optional<MarkKind> mark_kind(FindingKind k) {
     case FindingKind::NeedsIntervention:
         return MarkKind::NeedsIntervention;
     case FindingKind::Deadlock:
+    case FindingKind::DeadRegionState:  // drawn on the region state: triple border
         return MarkKind::Deadlock;
     case FindingKind::Ambiguity:
         return MarkKind::Ambiguity;
@@ -73,6 +74,20 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
         const std::string condition = condition_text(f);
         if (*kind == MarkKind::Unreachable || *kind == MarkKind::NoRecovery || *kind == MarkKind::NeedsIntervention ||
             *kind == MarkKind::Deadlock) {
+            if (f.region_state) {
+                // A region state's finding: a mark of its own (the legend names each region state), as ambiguities.
+                diagrams::Mark mark;
+                mark.kind = *kind;
+                mark.id = f.id;
+                mark.summary = f.message;
+                mark.condition = condition;
+                mark.numbers.push_back(number);
+                mark.change = about.change;
+                mark.detail = about.detail;
+                mark.region_states.push_back({f.region_state->region, f.region_state->state});
+                h.marks.push_back(std::move(mark));
+                continue;
+            }
             if (f.states.empty()) {
                 continue;
             }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <deque>
 #include <iterator>
 #include <map>
@@ -242,6 +243,123 @@ std::string edge_label(const model::Model& m, const model::Transition& t) {
     return label;
 }
 
+// ---- regions ----------------------------------------------------------------------------------------
+
+/// Whether `e` is the test a region row's source adds to its guard: the region's variable equal to a literal.
+bool is_region_test(const Expr& e, std::size_t var) {
+    if (e.op != Op::Eq || !e.lhs || !e.rhs) {
+        return false;
+    }
+    const auto is_var = [var](const Expr& x) { return x.op == Op::Var && x.index == var; };
+    return (is_var(*e.lhs) && e.rhs->op == Op::EnumLit) || (is_var(*e.rhs) && e.lhs->op == Op::EnumLit);
+}
+
+/// The conjuncts of `e` (an `&&` chain, flattened), in order.
+void conjuncts(const Expr& e, std::vector<const Expr*>& out) {
+    if (e.op == Op::And && e.lhs && e.rhs) {
+        conjuncts(*e.lhs, out);
+        conjuncts(*e.rhs, out);
+        return;
+    }
+    out.push_back(&e);
+}
+
+/// The label of a region row's step: event, the row's own guard and updates (without the region's test and move,
+/// which the edge's ends show), `during` the main states it fires in when that is not every main state, duration.
+std::string region_row_label(const model::Model& m, const model::Transition& t, const std::vector<StateId>& during) {
+    const std::size_t var = m.regions[t.region_move->region].var.index();
+    std::string label = m.events[t.event.index()].name;
+    std::string guard;
+    if (t.guard) {
+        std::vector<const Expr*> parts;
+        conjuncts(*t.guard, parts);
+        for (const Expr* e : parts) {
+            if (is_region_test(*e, var)) {
+                continue;
+            }
+            const bool weak = e->op == Op::Or || e->op == Op::Implies;
+            guard +=
+                (guard.empty() ? "" : " && ") + (weak ? "(" + model::format_expr(*e) + ")" : model::format_expr(*e));
+        }
+    }
+    if (!guard.empty()) {
+        label += "\n" + wrap("[" + guard + "]", 34);
+    }
+    std::string updates;
+    for (const auto& u : t.updates) {
+        if (u.kind == model::UpdateKind::Assign && u.var.index() == var) {
+            continue;
+        }
+        updates += (updates.empty() ? "" : ", ") + update_text(m, u);
+    }
+    if (!updates.empty()) {
+        label += "\n" + wrap("/ " + updates, 34);
+    }
+    if (during.size() < m.state_count()) {
+        std::string names;
+        for (StateId s : during) {
+            names += (names.empty() ? "" : ", ") + m.state(s).name;
+        }
+        label += "\n" + wrap(during.size() == 1 ? "during " + names : "during {" + names + "}", 34);
+    }
+    if (t.duration) {
+        label += "\nafter " + model::format_expr(*t.duration) + " s";
+    }
+    return label;
+}
+
+/// The instance index of region instance `name` of `machine` ("[1]" for "srv[1]"), or empty.
+std::string instance_index(const std::string& name, const std::string& machine) {
+    if (name.size() > machine.size() + 2 && name.compare(0, machine.size(), machine) == 0 &&
+        name[machine.size()] == '[' && name.back() == ']') {
+        return name.substr(machine.size());
+    }
+    return {};
+}
+
+/// `text` with every occurrence of `from` replaced by `to`.
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+    if (from.empty()) {
+        return text;
+    }
+    for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+        text.replace(pos, from.size(), to);
+    }
+    return text;
+}
+
+/// The instances of a region declaration for its cluster's title: "srv[1..3]" for consecutive indices, the names
+/// joined otherwise, the name alone for a single instance.
+std::string instances_text(const model::Model& m, const std::vector<std::uint32_t>& instances) {
+    const auto& machine = m.regions[instances.front()].machine;
+    if (instances.size() == 1) {
+        return m.regions[instances.front()].name;
+    }
+    std::vector<long long> indices;
+    for (std::uint32_t r : instances) {
+        const std::string index = instance_index(m.regions[r].name, machine);
+        char* end = nullptr;
+        const long long k = index.empty() ? 0 : std::strtoll(index.c_str() + 1, &end, 10);
+        if (index.empty() || end == nullptr || *end != ']' || (!indices.empty() && k != indices.back() + 1)) {
+            indices.clear();
+            break;
+        }
+        indices.push_back(k);
+    }
+    if (!indices.empty()) {
+        return fmt::format("{}[{}..{}]", machine, indices.front(), indices.back());
+    }
+    std::string names;
+    for (std::uint32_t r : instances) {
+        names += (names.empty() ? "" : ", ") + m.regions[r].name;
+    }
+    return names;
+}
+
+std::string region_node_id(const std::string& machine, const std::string& state) {
+    return "\"" + escape_dot_string("region:" + machine + ":" + state) + "\"";
+}
+
 // ---- proposals --------------------------------------------------------------------------------------
 
 constexpr const char* kAddedColor = "#1a9850";
@@ -383,6 +501,7 @@ const char* mark_name(MarkKind k) {
 }
 
 constexpr const char* kTraceColor = "#1f78b4";
+constexpr const char* kRegionColor = "#4d7ea8";
 
 /// How far a suite covers a transition, worst first (a group of transitions takes its worst member's).
 enum class Cover { None, IfChosen, Planned };
@@ -452,6 +571,7 @@ public:
         }
         header();
         states();
+        regions();
         transitions();
         if (p_ != nullptr) {
             removed_transitions();
@@ -851,8 +971,8 @@ private:
         std::string loops;
         for (TransitionId t : m_.out_transitions(s.id)) {
             const auto& tr = m_.transition(t);
-            if (tr.target != s.id || tr.from_any) {
-                continue;
+            if (tr.target != s.id || tr.from_any || tr.region_move) {
+                continue;  // a region row's step is drawn in its region's cluster (regions())
             }
             const auto style = actor_style(tr.actor);
             std::string color = style.color;
@@ -1259,6 +1379,9 @@ private:
         for (std::size_t i = 0; i < m_.transition_count(); ++i) {
             const auto& t = m_.transition(TransitionId{i});
             const auto& numbers = trace_numbers_[i];
+            if (t.region_move) {
+                continue;  // drawn in its region's cluster (regions())
+            }
             if (t.from_any) {
                 if (!any_node) {
                     any_node_text();
@@ -1327,6 +1450,340 @@ private:
             std::any_of(removed_.begin(), removed_.end(), [](const auto* t) { return t->from_any; })) {
             any_node_text();  // for the base's `*` rows the proposal removes
         }
+    }
+
+    // ---- regions: one cluster per region declaration ----
+
+    /// The steps of one region row drawn as one edge of its region's cluster: the transitions of the row (one per
+    /// main state it fires in), over the instances whose labels coincide once their index is read as `[i]`.
+    struct RegionEdge {
+        std::int64_t from{0};
+        std::int64_t to{0};
+        Actor actor{Actor::Client};
+        std::string label{};
+        std::vector<std::size_t> members{};      ///< transitions
+        std::vector<std::uint32_t> instances{};  ///< regions, ascending
+    };
+
+    void regions() {
+        std::vector<std::string> machines;
+        std::map<std::string, std::vector<std::uint32_t>> instances;
+        for (std::uint32_t r = 0; r < m_.regions.size(); ++r) {
+            auto [it, inserted] = instances.try_emplace(m_.regions[r].machine);
+            if (inserted) {
+                machines.push_back(m_.regions[r].machine);
+            }
+            it->second.push_back(r);
+        }
+        for (const auto& machine : machines) {
+            region_cluster(machine, instances[machine]);
+        }
+    }
+
+    std::vector<RegionEdge> region_edges(const std::vector<std::uint32_t>& instances) const {
+        // One instance's row between two region states: its transitions, one per main state of its `during` set.
+        std::map<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t>, std::vector<std::size_t>> steps;
+        std::vector<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t>> order;
+        for (std::size_t i = 0; i < m_.transition_count(); ++i) {
+            const auto& t = m_.transition(TransitionId{i});
+            if (!t.region_move ||
+                std::find(instances.begin(), instances.end(), t.region_move->region) == instances.end()) {
+                continue;
+            }
+            const auto key = std::make_tuple(t.region_move->region, t.row, t.region_move->from, t.region_move->to);
+            auto [it, inserted] = steps.try_emplace(key);
+            if (inserted) {
+                order.push_back(key);
+            }
+            it->second.push_back(i);
+        }
+        std::vector<RegionEdge> edges;
+        const std::string& machine = m_.regions[instances.front()].machine;
+        for (const auto& key : order) {
+            const auto& members = steps[key];
+            std::vector<StateId> during;
+            for (std::size_t i : members) {
+                during.push_back(m_.transition(TransitionId{i}).source);
+            }
+            std::sort(during.begin(), during.end());
+            during.erase(std::unique(during.begin(), during.end()), during.end());
+            const auto& first = m_.transition(TransitionId{members.front()});
+            std::string label = region_row_label(m_, first, during);
+            const std::uint32_t region = std::get<0>(key);
+            if (instances.size() > 1) {
+                label = replace_all(label, instance_index(m_.regions[region].name, machine), "[i]");
+            }
+            auto same = std::find_if(edges.begin(), edges.end(), [&](const RegionEdge& e) {
+                return e.from == std::get<2>(key) && e.to == std::get<3>(key) && e.actor == first.actor &&
+                       e.label == label;
+            });
+            if (same == edges.end()) {
+                edges.push_back({std::get<2>(key), std::get<3>(key), first.actor, label, {}, {}});
+                same = std::prev(edges.end());
+            }
+            same->members.insert(same->members.end(), members.begin(), members.end());
+            if (std::find(same->instances.begin(), same->instances.end(), region) == same->instances.end()) {
+                same->instances.push_back(region);
+            }
+        }
+        for (auto& e : edges) {
+            std::sort(e.instances.begin(), e.instances.end());
+            if (e.instances.size() < instances.size()) {
+                // Not every instance has this row (or its label differs per instance): say whose it is.
+                std::string names;
+                for (std::uint32_t r : e.instances) {
+                    names += (names.empty() ? "" : ", ") + m_.regions[r].name;
+                }
+                e.label = names + ": " + e.label;
+            }
+        }
+        return edges;
+    }
+
+    /// Finding tags of region state `state` of the instances `instances` (with the instance's name when the
+    /// declaration has several), and whether it is unreachable in every configuration for all of them, or a dead end.
+    struct RegionStateMarks {
+        std::string tags{};
+        std::size_t unreachable_always{0};  ///< instances unreachable in every configuration
+        bool unreachable_some{false};
+        bool dead{false};
+    };
+
+    RegionStateMarks region_state_marks(const std::vector<std::uint32_t>& instances, std::int64_t state) const {
+        RegionStateMarks out;
+        for (std::size_t k = 0; k < h_.marks.size(); ++k) {
+            const Mark& mark = h_.marks[k];
+            if (mark.resolved) {
+                continue;
+            }
+            for (std::size_t j = 0; j < mark.region_states.size(); ++j) {
+                const auto& rs = mark.region_states[j];
+                if (rs.state != state || std::find(instances.begin(), instances.end(), rs.region) == instances.end()) {
+                    continue;
+                }
+                const std::size_t n = mark.states.size() + j;
+                std::string tag = mark.numbers.empty() ? fmt::format("F{}", k + 1)
+                                  : mark.numbers.size() == mark.states.size() + mark.region_states.size()
+                                      ? fmt::format("#{}", mark.numbers[n])
+                                      : numbers_text(mark.numbers);
+                if (instances.size() > 1) {
+                    tag += " " + m_.regions[rs.region].name;
+                }
+                out.tags += (out.tags.empty() ? "" : " ") + tag;
+                if (mark.kind == MarkKind::Unreachable) {
+                    if (mark.condition.empty()) {
+                        ++out.unreachable_always;
+                    } else {
+                        out.unreachable_some = true;
+                    }
+                } else if (mark.kind == MarkKind::Deadlock) {
+                    out.dead = true;
+                }
+            }
+        }
+        return out;
+    }
+
+    void region_cluster(const std::string& machine, const std::vector<std::uint32_t>& instances) {
+        const model::Region& first = m_.regions[instances.front()];
+        const std::vector<RegionEdge> edges = region_edges(instances);
+        out_ += fmt::format("  subgraph \"{}\" {{\n", escape_dot_string("cluster_region_" + machine));
+        out_ += fmt::format("    label=\"{}\"; fontname=\"Helvetica-Bold\"; fontsize=12; fontcolor=\"{}\"; "
+                            "style=\"rounded,dashed,filled\"; color=\"{}\"; fillcolor=\"#f4f8fb\";\n",
+                            escape_dot_string("region " + instances_text(m_, instances)), kRegionColor, kRegionColor);
+        std::string tooltip = first.doc;
+        if (!first.ref.empty()) {
+            tooltip += (tooltip.empty() ? "" : "\n") + first.ref;
+        }
+        if (!tooltip.empty()) {
+            out_ += fmt::format("    tooltip=\"{}\";\n", escape_dot_string(tooltip));
+        }
+        const std::string initial = "\"" + escape_dot_string("region:" + machine + ":__initial") + "\"";
+        out_ += fmt::format("    {} [shape=point, width=0.14, fillcolor=\"#000000\", label=\"\"];\n", initial);
+        for (std::size_t k = 0; k < first.states.size(); ++k) {
+            out_ += "    " + region_state_node(machine, instances, static_cast<std::int64_t>(k), edges);
+        }
+        for (std::size_t k = 0; k < first.states.size(); ++k) {
+            if (first.states[k].initial) {
+                out_ += fmt::format("    {} -> {} [arrowsize=0.7];\n", initial,
+                                    region_node_id(machine, first.states[k].name));
+            }
+        }
+        for (const auto& e : edges) {
+            if (e.from == e.to) {
+                continue;  // listed inside the region state
+            }
+            out_ += fmt::format("    {} -> {} [{}];\n", region_node_id(machine, first.states[e.from].name),
+                                region_node_id(machine, first.states[e.to].name), region_edge_attrs(e));
+        }
+        out_ += "  }\n";
+    }
+
+    std::string region_state_node(const std::string& machine, const std::vector<std::uint32_t>& instances,
+                                  std::int64_t k, const std::vector<RegionEdge>& edges) {
+        const model::RegionState& s = m_.regions[instances.front()].states[static_cast<std::size_t>(k)];
+        const RegionStateMarks marks = region_state_marks(instances, k);
+        std::string label = "<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\"><TR><TD><B>" +
+                            escape_html(s.name) + "</B></TD></TR>";
+        if (!marks.tags.empty()) {
+            label +=
+                "<TR><TD><FONT POINT-SIZE=\"9\" COLOR=\"#a50026\">" + escape_html(marks.tags) + "</FONT></TD></TR>";
+        }
+        std::string loops;
+        for (const auto& e : edges) {
+            if (e.from != k || e.to != k) {
+                continue;
+            }
+            const auto look = region_edge_look(e);
+            const std::string prefix = look.prefix + actor_style(e.actor).loop_mark;
+            std::string cell = escape_html_lines(prefix + look.label);
+            if (look.thick) {
+                cell = "<B>" + cell + "</B>";
+            }
+            loops += fmt::format(
+                "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT POINT-SIZE=\"9\" COLOR=\"{}\">{}</FONT></TD></TR>",
+                look.fontcolor, cell);
+        }
+        if (!loops.empty()) {
+            label += "<HR/>" + loops;
+        }
+        label += "</TABLE>>";
+        std::vector<std::string> attrs{"label=" + label, "fontsize=11"};
+        std::string fill = s.goal ? "#d9f0d3" : "#ffffff";
+        std::string color = "#000000";
+        std::string fontcolor = "#000000";
+        std::string style = "rounded,filled";
+        int peripheries = s.goal ? 2 : 1;
+        double penwidth = 1.0;
+        if (marks.dead) {
+            color = mark_color(MarkKind::Deadlock);
+            peripheries = 3;
+            penwidth = 2.0;
+        }
+        if (marks.unreachable_some || (marks.unreachable_always > 0 && marks.unreachable_always < instances.size())) {
+            style = "rounded,filled,dashed";
+        }
+        if (marks.unreachable_always == instances.size()) {
+            fill = "#f0f0f0";
+            color = "#bdbdbd";
+            fontcolor = "#969696";
+            style = "rounded,filled,dashed";
+        }
+        attrs.push_back(fmt::format("fillcolor=\"{}\"", fill));
+        if (color != "#000000") {
+            attrs.push_back(fmt::format("color=\"{}\"", color));
+        }
+        if (fontcolor != "#000000") {
+            attrs.push_back(fmt::format("fontcolor=\"{}\"", fontcolor));
+        }
+        if (style != "rounded,filled") {
+            attrs.push_back(fmt::format("style=\"{}\"", style));
+        }
+        if (penwidth != 1.0) {
+            attrs.push_back(fmt::format("penwidth={}", penwidth));
+        }
+        if (peripheries != 1) {
+            attrs.push_back(fmt::format("peripheries={}", peripheries));
+        }
+        std::string tooltip = s.doc;
+        if (!s.ref.empty()) {
+            tooltip += (tooltip.empty() ? "" : "\n") + s.ref;
+        }
+        if (!tooltip.empty()) {
+            attrs.push_back("tooltip=\"" + escape_dot_string(tooltip) + "\"");
+        }
+        std::string joined;
+        for (const auto& a : attrs) {
+            joined += (joined.empty() ? "" : ", ") + a;
+        }
+        return fmt::format("{} [{}];\n", region_node_id(machine, s.name), joined);
+    }
+
+    /// How a region edge is drawn: by actor, greyed when the configuration disables all its transitions, coloured by
+    /// a suite's coverage, by a finding on one of its transitions, thick blue with the step numbers of a witness.
+    struct RegionEdgeLook {
+        std::string label{};
+        std::string prefix{};  ///< finding tags and witness step numbers
+        std::string color{};
+        std::string fontcolor{};
+        double penwidth{0.0};
+        bool thick{false};  ///< a witness step
+    };
+
+    RegionEdgeLook region_edge_look(const RegionEdge& e) const {
+        const auto style = actor_style(e.actor);
+        RegionEdgeLook look{e.label, {}, style.color, style.color, 0.0, false};
+        if (h_.coverage) {
+            Cover worst = Cover::Planned;
+            std::size_t planned = 0;
+            std::size_t if_chosen = 0;
+            std::size_t covered = 0;
+            for (std::size_t i : e.members) {
+                worst = std::min(worst, cover(i));
+                covered += cover(i) == Cover::Planned ? 1 : 0;
+                planned += planned_[i];
+                if_chosen += if_chosen_[i];
+            }
+            const auto eol = look.label.find('\n');
+            look.label.insert(eol == std::string::npos ? look.label.size() : eol, " " + count_note(planned, if_chosen));
+            if (e.members.size() > 1 && worst != Cover::Planned) {
+                look.label = fmt::format("{}/{} covered\n", covered, e.members.size()) + look.label;
+            }
+            look.color = cover_color(worst);
+            look.fontcolor = look.color;
+            look.penwidth = cover_penwidth(worst);
+        }
+        std::vector<std::size_t> seen_marks;
+        std::vector<std::size_t> numbers;
+        for (std::size_t i : e.members) {
+            for (std::size_t k : trans_marks_[i]) {
+                if (std::find(seen_marks.begin(), seen_marks.end(), k) == seen_marks.end()) {
+                    seen_marks.push_back(k);
+                    look.prefix += mark_tag(k) + " ";
+                    look.color = mark_color(h_.marks[k].kind);
+                    look.fontcolor = look.color;
+                    look.penwidth = 2.0;
+                }
+            }
+            numbers.insert(numbers.end(), trace_numbers_[i].begin(), trace_numbers_[i].end());
+        }
+        if (!numbers.empty()) {
+            std::sort(numbers.begin(), numbers.end());
+            std::string n;
+            for (std::size_t k : numbers) {
+                n += (n.empty() ? "" : ",") + std::to_string(k);
+            }
+            look.prefix = "(" + n + ") " + look.prefix;
+            look.color = kTraceColor;
+            look.fontcolor = kTraceColor;
+            look.penwidth = 3.0;
+            look.thick = true;
+        }
+        if (std::all_of(e.members.begin(), e.members.end(), [&](std::size_t i) { return disabled_[i]; })) {
+            look.color = "#d9d9d9";
+            look.fontcolor = "#bdbdbd";
+        }
+        return look;
+    }
+
+    std::string region_edge_attrs(const RegionEdge& e) const {
+        const auto look = region_edge_look(e);
+        const auto style = actor_style(e.actor);
+        std::string attrs = fmt::format("label=\"{}\", style={}, color=\"{}\", fontcolor=\"{}\"{}",
+                                        escape_dot_string(look.prefix + look.label), style.style, look.color,
+                                        look.fontcolor, style.extra);
+        if (look.penwidth > 0.0) {
+            attrs += fmt::format(", penwidth={}", look.penwidth);
+        }
+        const auto& t = m_.transition(TransitionId{e.members.front()});
+        std::string tooltip = t.name;
+        if (!t.doc.empty()) {
+            tooltip += "\n" + t.doc;
+        }
+        if (!t.ref.empty()) {
+            tooltip += "\n" + t.ref;
+        }
+        return attrs + ", tooltip=\"" + escape_dot_string(tooltip) + "\"";
     }
 
     void any_node_text() {
@@ -1415,9 +1872,11 @@ private:
     /// the base's, numbered "base #n" and struck through.
     std::string mark_row(std::size_t i) const {
         const auto& mark = h_.marks[i];
-        std::string text = wrap(
-            mark.kind == MarkKind::Property ? mark.summary : fmt::format("{}: {}", mark_name(mark.kind), mark.summary),
-            90);
+        // a region state with no way out is drawn as a deadlock (triple border) but is not one: the machine goes on
+        const char* name =
+            mark.kind == MarkKind::Deadlock && !mark.region_states.empty() ? "dead region state" : mark_name(mark.kind);
+        std::string text =
+            wrap(mark.kind == MarkKind::Property ? mark.summary : fmt::format("{}: {}", name, mark.summary), 90);
         if (!mark.condition.empty()) {
             text += "\nwhen " + wrap(mark.condition, 86);
         }
@@ -1461,6 +1920,13 @@ private:
         rows +=
             "<TR><TD>\u21BB</TD><TD ALIGN=\"LEFT\">listed inside a state: a transition back to that state</TD></TR>";
         rows += "<TR><TD BGCOLOR=\"#d9f0d3\"> </TD><TD ALIGN=\"LEFT\">goal state (double border)</TD></TR>";
+        if (!m_.regions.empty()) {
+            rows +=
+                fmt::format("<TR><TD><FONT COLOR=\"{}\">- - -</FONT></TD><TD ALIGN=\"LEFT\">dashed box: a region (an "
+                            "orthogonal sub-machine), its states and rows; <I>during S</I>: the main states the "
+                            "row fires in</TD></TR>",
+                            kRegionColor);
+        }
         const bool greyed = std::any_of(greyed_state_.begin(), greyed_state_.end(), [](bool b) { return b; }) ||
                             std::any_of(disabled_.begin(), disabled_.end(), [](bool b) { return b; });
         if (greyed || !h_.marks.empty()) {

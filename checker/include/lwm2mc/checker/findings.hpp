@@ -30,13 +30,15 @@ enum class FindingKind {
     Recover,          ///< a `recover` property fails
     Within,           ///< a `within` property fails
     EvaluationError,  ///< an update leaves a variable's range, or arithmetic overflows
+    /// A reachable state of a region instance that no step of the instance leaves and that is not a goal.
+    DeadRegionState,
 };
 
 inline constexpr FindingKind kAllFindingKinds[] = {
-    FindingKind::UnreachableState,  FindingKind::Deadlock,  FindingKind::NoRecovery,
-    FindingKind::NeedsIntervention, FindingKind::Ambiguity, FindingKind::Invariant,
-    FindingKind::Reachable,         FindingKind::Recover,   FindingKind::Within,
-    FindingKind::EvaluationError,
+    FindingKind::UnreachableState,  FindingKind::Deadlock,        FindingKind::NoRecovery,
+    FindingKind::NeedsIntervention, FindingKind::Ambiguity,       FindingKind::Invariant,
+    FindingKind::Reachable,         FindingKind::Recover,         FindingKind::Within,
+    FindingKind::EvaluationError,   FindingKind::DeadRegionState,
 };
 
 /// Stable name of a finding kind ("no-recovery"), printed as the diagnostic code.
@@ -104,6 +106,13 @@ struct Condition {
     std::string to_string() const;
 };
 
+/// A state of a region instance: the region (index into Model::regions) and its state (literal index).
+struct RegionStateRef {
+    std::uint32_t region{0};
+    std::int64_t state{0};
+    friend bool operator==(const RegionStateRef&, const RegionStateRef&) = default;
+};
+
 struct TraceStep {
     model::TransitionId id{};  ///< the transition taken (its name below is for reports)
     std::string transition{};
@@ -113,6 +122,10 @@ struct TraceStep {
     std::string target{};
     std::int64_t duration{0};
     std::string vars{};  ///< variable values after the step ("name=value, ...")
+    /// A step of a region row: the instance's state before and after it ("srv[1]=Idle", "srv[1]=Registering");
+    /// empty for a step of the main machine. Reports print them beside `source` and `target`.
+    std::string region_source{};
+    std::string region_target{};
     model::SourceRange range{};
 };
 
@@ -140,6 +153,8 @@ struct Finding {
     /// state finding, the transitions of an ambiguity or an evaluation error of a step.
     std::vector<model::StateId> states{};
     std::vector<model::TransitionId> transitions{};
+    /// The region state a region-state finding is about (`states` is empty then).
+    std::optional<RegionStateRef> region_state{};
 };
 
 /// A finding without condition or witness yet.

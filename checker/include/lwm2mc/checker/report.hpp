@@ -26,7 +26,7 @@ struct ReportInput {
 
 /// A model element a finding is about, with what the model file says of it.
 struct Citation {
-    std::string element{};      ///< "state", "transition", "property"
+    std::string element{};      ///< "state", "transition", "property", "region state"
     std::string name{};         ///< its name in the model
     std::string description{};  ///< the element's doc string (may be empty)
     std::string ref{};          ///< its `ref "..."` citation (may be empty)

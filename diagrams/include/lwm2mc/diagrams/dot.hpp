@@ -10,6 +10,7 @@
 #include "lwm2mc/model/model_diff.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,13 @@ enum class MarkKind {
     Deadlock,   ///< states where a run stops without being final (double border)
     Ambiguity,  ///< transition pairs that can be enabled together on one event (magenta)
     Property,   ///< a failing property; listed in the legend, its states marked
+};
+
+/// A state of a region instance: the region (index into Model::regions) and its state (literal index).
+struct RegionStateRef {
+    std::uint32_t region{0};
+    std::int64_t state{0};
+    friend bool operator==(const RegionStateRef&, const RegionStateRef&) = default;
 };
 
 /// One finding (or several of one kind and condition) to draw. Without `numbers` the diagram numbers marks F1, F2,
@@ -47,6 +55,9 @@ struct Mark {
     /// A base finding the proposal resolves: listed in the legend only, struck through, as "base #n" (`numbers`
     /// are the base's; `states` and `transitions` are ignored, they name base elements).
     bool resolved{false};
+    /// Region states the mark is about (drawn in the region's cluster); with `numbers`, one number per state of
+    /// `states` and then one per region state.
+    std::vector<RegionStateRef> region_states{};
 };
 
 /// A run drawn as numbered edges.
