@@ -87,6 +87,13 @@ struct State {
     SourceRange range{};
 };
 
+/// A region's move, on a transition compiled from a region row (see docs/semantics.md, Regions).
+struct RegionMove {
+    std::uint32_t region{0};  ///< index into Model::regions
+    std::int64_t from{0};     ///< the region state (literal index) the instance leaves
+    std::int64_t to{0};       ///< the region state it enters (== from for a self-loop)
+};
+
 /// Edge bundle: one transition `Src + event [guard] / updates -> Dst`.
 struct Transition {
     TransitionId id{};
@@ -104,6 +111,7 @@ struct Transition {
     SourceRange range{};
     std::uint32_t row{0};  ///< index of the source row; a `*` or `{A, B}` row expands to several transitions
     bool from_any{false};  ///< expanded from a `*` source
+    std::optional<RegionMove> region_move{};  ///< set on transitions compiled from a region row
 };
 
 }  // namespace lwm2mc::model

@@ -21,6 +21,29 @@ struct EnumType {
     std::vector<SourceRange> literal_ranges{};
 };
 
+/// One state of a region (an orthogonal sub-machine); a literal of the region's enumeration.
+struct RegionState {
+    std::string name{};
+    bool initial{false};
+    bool goal{false};
+    std::string doc{};
+    std::string ref{};
+    SourceRange range{};
+};
+
+/// One instance of a region: an orthogonal sub-machine whose current state is held by an enum variable.
+/// Its rows are compiled into self-loops of the main machine that test and set that variable.
+struct Region {
+    std::string name{};     ///< instance name: "conn", or "srv[1]" for instance 1 of `region srv[i in 1..2]`
+    std::string machine{};  ///< the declaration's name ("srv"); equal to `name` for a single instance
+    VarId var{};            ///< the enum variable holding the instance's state (same name as the instance)
+    std::uint32_t enum_id{0};         ///< index into Model::enums; its literals are the region's states in order
+    std::vector<RegionState> states{};  ///< one per literal, same order
+    std::string doc{};
+    std::string ref{};
+    SourceRange range{};
+};
+
 struct Parameter {
     std::string name{};
     Type type{};
@@ -98,6 +121,7 @@ struct Model {
     std::vector<Constraint> constraints{};
     std::vector<Event> events{};
     std::vector<Property> properties{};
+    std::vector<Region> regions{};  ///< orthogonal regions / sub-machine instances, in declaration order
     StateGraph graph{};
     /// TransitionId -> (source vertex, position among its out-edges). Edge descriptors are not
     /// stored: they point into the graph's edge storage and do not survive copying the model.
