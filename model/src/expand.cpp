@@ -147,6 +147,9 @@ private:
                         if (!body.label.text.empty()) {
                             body.label.text += suffix;
                         }
+                        if (body.event.index && !body.guard && !scope_.event_arrays.count(body.event.text)) {
+                            body.guard = std::move(body.event.index);  // `A + e[ok] -> B`: a guard written tightly
+                        }
                         body.event = reference(body.event, env, scope_.event_arrays, "event");
                         body.guard = subst(body.guard, env);
                         for (auto& u : body.updates) {
@@ -167,6 +170,10 @@ private:
                     } else if constexpr (std::is_same_v<T, ConstDecl>) {
                         body.value = subst(body.value, env);
                     } else if constexpr (std::is_same_v<T, RemoveDecl>) {
+                        if (body.row_event.index && !body.row_guard &&
+                            !scope_.event_arrays.count(body.row_event.text)) {
+                            body.row_guard = std::move(body.row_event.index);
+                        }
                         if (!body.row_event.text.empty()) {
                             body.row_event = reference(body.row_event, env, scope_.event_arrays, "event");
                         }
@@ -180,6 +187,9 @@ private:
             auto& r = *decl.replaces;
             if (!r.row_event.text.empty() && !out.empty()) {
                 auto& last = *out.back().replaces;
+                if (r.row_event.index && !r.row_guard && !scope_.event_arrays.count(r.row_event.text)) {
+                    r.row_guard = std::move(r.row_event.index);
+                }
                 last.row_event = reference(r.row_event, env, scope_.event_arrays, "event");
                 last.row_guard = subst(r.row_guard, env);
             }

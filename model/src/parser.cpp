@@ -204,6 +204,23 @@ private:
         return n;
     }
 
+    /// After a row's event: `tick[i]` (no space before '[') is an element of the event array `tick` when the
+    /// bracket holds an integer-looking expression (a literal, a name, '+', '-'); anything else, or a '[' after a
+    /// space, is the guard. The loader treats an "index" on an event that is not an array as the guard, so
+    /// `A + e[ok] -> B` keeps its old meaning.
+    void parse_event_index(Name& event, ExprPtr& guard) {
+        if (!at_adjacent_bracket()) {
+            return;
+        }
+        ExprPtr e = parse_index();
+        bool index_like = e->op == Op::IntLit || e->op == Op::Name || e->op == Op::Add || e->op == Op::Sub;
+        if (index_like) {
+            event.index = std::move(e);
+        } else {
+            guard = std::move(e);
+        }
+    }
+
     /// An element's name as expanded from a `for` or an array: `lbl`, `lbl[2]`, `lbl[1][2]`.
     Name expect_element_name(std::string_view what) {
         Name n = expect_name(what);
@@ -584,8 +601,9 @@ private:
         }
         t.source = parse_source();
         expect(Tok::Plus, "'+' and an event after the source state");
-        t.event = expect_indexed_name("an event name after '+'", true);
-        if (accept(Tok::LBracket)) {
+        t.event = expect_name("an event name after '+'");
+        parse_event_index(t.event, t.guard);
+        if (!t.guard && accept(Tok::LBracket)) {
             t.guard = parse_expr();
             expect(Tok::RBracket, "']' after the guard");
         }
@@ -750,8 +768,9 @@ private:
         }
         r.row_source = parse_source();
         expect(Tok::Plus, "'+' and an event in the transition reference");
-        r.row_event = expect_indexed_name("an event name", true);
-        if (accept(Tok::LBracket)) {
+        r.row_event = expect_name("an event name");
+        parse_event_index(r.row_event, r.row_guard);
+        if (!r.row_guard && accept(Tok::LBracket)) {
             r.row_guard = parse_expr();
             expect(Tok::RBracket, "']' after the guard in the transition reference");
         }

@@ -318,3 +318,14 @@ TEST(Arrays, PromelaSpellsElementsAsPlainIdentifiers) {
     EXPECT_NE(pml.find("t_x_2 = 1"), std::string::npos) << pml;
     EXPECT_NE(pml.find("proctype invariant_inv_1()"), std::string::npos) << pml;
 }
+
+TEST(Arrays, ABracketAfterAnEventThatIsNotAnArrayIsItsGuard) {
+    auto m = load_valid(std::string(kHeader) + "var ok: bool = true volatile;\nevent tick[2]: client;\n"
+                                               "A + go[ok] -> B;\nA + tick[2] [ok] -> B;\nA + tick[1][!ok] -> B;\n");
+
+    ASSERT_EQ(m.transition_count(), 3U);
+    EXPECT_EQ(m.events[m.transition(model::TransitionId{0U}).event.index()].name, "go");
+    EXPECT_EQ(model::format_expr(*m.transition(model::TransitionId{0U}).guard), "ok");
+    EXPECT_EQ(m.events[m.transition(model::TransitionId{1U}).event.index()].name, "tick[2]");
+    EXPECT_EQ(model::format_expr(*m.transition(model::TransitionId{2U}).guard), "!ok");
+}
