@@ -168,14 +168,14 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
     if (!m.regions.empty()) {
         io.out << "\nRegions\n";
         rows = {{"name", "states", "storage", "line"}};
-        for (const auto& r : m.regions) {
+        for (const auto& region : m.regions) {
             std::string states;
-            for (const auto& s : r.states) {
+            for (const auto& s : region.states) {
                 states +=
                     (states.empty() ? "" : ", ") + s.name + (s.initial ? " (initial)" : "") + (s.goal ? " (goal)" : "");
             }
-            rows.push_back(
-                {r.name, states, m.variables[r.var.index()].persistent ? "persistent" : "volatile", loc(r.range)});
+            rows.push_back({region.name, states, m.variables[region.var.index()].persistent ? "persistent" : "volatile",
+                            loc(region.range)});
         }
         print_table(io.out, rows);
     }
@@ -188,9 +188,10 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
         const Transition& t = m.transition(TransitionId{i});
         std::string move;
         if (t.region_move) {
-            const Region& r = m.regions[t.region_move->region];
-            move = fmt::format("{}: {} -> {}", r.name, r.states[static_cast<std::size_t>(t.region_move->from)].name,
-                               r.states[static_cast<std::size_t>(t.region_move->to)].name);
+            const Region& region = m.regions[t.region_move->region];
+            move = fmt::format("{}: {} -> {}", region.name,
+                               region.states[static_cast<std::size_t>(t.region_move->from)].name,
+                               region.states[static_cast<std::size_t>(t.region_move->to)].name);
         }
         rows.push_back({m.state(t.source).name, m.events[t.event.index()].name, expr_text(t.guard), updates_text(m, t),
                         m.state(t.target).name, actor_name(t.actor), expr_text(t.duration), loc(t.range)});
