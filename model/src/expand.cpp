@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <optional>
+#include <tuple>
 
 #include "detail/diag.hpp"
 
@@ -126,8 +127,7 @@ private:
             return;
         }
         if (auto* t = std::get_if<TransitionDecl>(&decl.body); t && t->during) {
-            diags_.push_back(
-                diag::bad_region(t->during->range, "'during' names main states only in a row inside a 'region'"));
+            report(diag::bad_region(t->during->range, "'during' names main states only in a row inside a 'region'"));
             return;
         }
         std::visit(
@@ -206,15 +206,15 @@ private:
         }
         auto n = eval_.value(body.array.size, Env{});
         if (!n) {
-            diags_.push_back(diag::bad_array_size(
+            report(diag::bad_array_size(
                 body.array.size->range,
                 fmt::format("the size of {} array '{}' must be a constant expression", kind, body.name.text)));
             return;
         }
         if (*n < 1 || *n > kMaxArraySize) {
-            diags_.push_back(diag::bad_array_size(body.array.size->range,
-                                                  fmt::format("{} array '{}' has {} elements; an array has 1 to {}",
-                                                              kind, body.name.text, *n, kMaxArraySize)));
+            report(diag::bad_array_size(body.array.size->range,
+                                        fmt::format("{} array '{}' has {} elements; an array has 1 to {}", kind,
+                                                    body.name.text, *n, kMaxArraySize)));
             return;
         }
         for (std::int64_t k = 1; k <= *n; ++k) {
@@ -231,25 +231,24 @@ private:
 
     void expand_for(ForDecl& f, std::vector<Decl>& out, const Env& env, const std::string& suffix) {
         if (lookup(env, f.index.text)) {
-            diags_.push_back(diag::loop_index_clash(f.index.range, f.index.text, "an enclosing loop's index"));
+            report(diag::loop_index_clash(f.index.range, f.index.text, "an enclosing loop's index"));
             return;
         }
         if (auto it = scope_.names.find(f.index.text); it != scope_.names.end()) {
-            diags_.push_back(diag::loop_index_clash(f.index.range, f.index.text, it->second));
+            report(diag::loop_index_clash(f.index.range, f.index.text, it->second));
             return;
         }
         auto lo = eval_.value(f.lo, env);
         auto hi = eval_.value(f.hi, env);
         if (!lo || !hi) {
-            diags_.push_back(diag::bad_loop((lo ? f.hi : f.lo)->range,
-                                            "the bounds of a 'for' loop must be constant expressions (literals, "
-                                            "constants and enclosing loop indices)"));
+            report(diag::bad_loop((lo ? f.hi : f.lo)->range,
+                                  "the bounds of a 'for' loop must be constant expressions (literals, "
+                                  "constants and enclosing loop indices)"));
             return;
         }
         if (*hi >= *lo && *hi - *lo >= kMaxLoopIterations) {
-            diags_.push_back(
-                diag::bad_loop(f.lo->range, fmt::format("the loop has {} iterations; at most {} are allowed",
-                                                        *hi - *lo + 1, kMaxLoopIterations)));
+            report(diag::bad_loop(f.lo->range, fmt::format("the loop has {} iterations; at most {} are allowed",
+                                                           *hi - *lo + 1, kMaxLoopIterations)));
             return;
         }
         // checked once, before the first iteration, so that an error is reported once
@@ -259,7 +258,7 @@ private:
                 std::holds_alternative<ConstraintDecl>(d.body) || std::holds_alternative<ForDecl>(d.body)) {
                 repeated.push_back(d);
             } else {
-                diags_.push_back(diag::bad_loop(
+                report(diag::bad_loop(
                     d.range, "only transition rows, properties, constraints and 'for' loops can be repeated by 'for'"));
             }
         }
@@ -301,14 +300,14 @@ private:
         for (const Decl& d : r.body) {
             if (const auto* st = std::get_if<StateDecl>(&d.body)) {
                 if (st->final || !st->group.text.empty()) {
-                    diags_.push_back(diag::bad_region(
+                    report(diag::bad_region(
                         st->name.range,
                         fmt::format("region state '{}' cannot be 'final' or 'in' a group", st->name.text)));
                     ok = false;
                 }
                 if (st->initial) {
                     if (initial) {
-                        diags_.push_back(diag::bad_region(
+                        report(diag::bad_region(
                             st->name.range,
                             fmt::format("region '{}' has a second initial state '{}' (the first is '{}')", r.name.text,
                                         st->name.text, initial->name.text)));
@@ -322,45 +321,44 @@ private:
             } else if (std::holds_alternative<TransitionDecl>(d.body)) {
                 rows.push_back(&d);
             } else {
-                diags_.push_back(
-                    diag::bad_region(d.range, "a region holds only 'state' declarations and transition rows"));
+                report(diag::bad_region(d.range, "a region holds only 'state' declarations and transition rows"));
                 ok = false;
             }
         }
         if (!initial && !states.empty()) {
-            diags_.push_back(diag::bad_region(
+            report(diag::bad_region(
                 r.name.range, fmt::format("region '{}' has no initial state (mark one state 'initial')", r.name.text)));
             ok = false;
         }
         if (states.empty()) {
-            diags_.push_back(diag::bad_region(r.name.range, fmt::format("region '{}' has no states", r.name.text)));
+            report(diag::bad_region(r.name.range, fmt::format("region '{}' has no states", r.name.text)));
             ok = false;
         }
         for (const Decl* d : rows) {
             const auto& t = std::get<TransitionDecl>(d->body);
             for (const Name& n : t.source.states) {
                 if (!names.count(n.text)) {
-                    diags_.push_back(diag::bad_region(
-                        n.range, fmt::format("'{}' is not a state of region '{}'", n.text, r.name.text)));
+                    report(diag::bad_region(n.range,
+                                            fmt::format("'{}' is not a state of region '{}'", n.text, r.name.text)));
                     ok = false;
                 }
             }
             if (t.target.text != kSameTarget && !names.count(t.target.text)) {
-                diags_.push_back(diag::bad_region(
-                    t.target.range, fmt::format("'{}' is not a state of region '{}'", t.target.text, r.name.text)));
+                report(diag::bad_region(t.target.range,
+                                        fmt::format("'{}' is not a state of region '{}'", t.target.text, r.name.text)));
                 ok = false;
             }
         }
         std::vector<std::int64_t> instances{0};
         if (!r.index.text.empty()) {
             if (auto it = scope_.names.find(r.index.text); it != scope_.names.end()) {
-                diags_.push_back(diag::loop_index_clash(r.index.range, r.index.text, it->second));
+                report(diag::loop_index_clash(r.index.range, r.index.text, it->second));
                 return;
             }
             auto lo = eval_.value(r.lo, Env{});
             auto hi = eval_.value(r.hi, Env{});
             if (!lo || !hi || *lo > *hi || *hi - *lo >= kMaxArraySize) {
-                diags_.push_back(diag::bad_region(
+                report(diag::bad_region(
                     r.lo->range, fmt::format("the instances of region '{}' must be a constant range of 1 to {} indices",
                                              r.name.text, kMaxArraySize)));
                 return;
@@ -461,7 +459,7 @@ private:
         auto it = arrays.find(n.text);
         if (!n.index) {
             if (it != arrays.end()) {
-                diags_.push_back(diag::array_without_index(n.range, kind, n.text, it->second.lo, it->second.hi));
+                report(diag::array_without_index(n.range, kind, n.text, it->second.lo, it->second.hi));
             }
             return n;
         }
@@ -478,16 +476,16 @@ private:
                                         const Env& env, const std::map<std::string, IndexRange>& arrays) {
         auto it = arrays.find(name);
         if (it == arrays.end()) {
-            diags_.push_back(diag::not_an_array(at, name));
+            report(diag::not_an_array(at, name));
             return std::nullopt;
         }
         auto k = eval_.value(index, env);
         if (!k) {
-            diags_.push_back(diag::index_not_constant(index->range, name));
+            report(diag::index_not_constant(index->range, name));
             return std::nullopt;
         }
         if (*k < it->second.lo || *k > it->second.hi) {
-            diags_.push_back(diag::index_out_of_range(index->range, name, *k, it->second.lo, it->second.hi));
+            report(diag::index_out_of_range(index->range, name, *k, it->second.lo, it->second.hi));
             return std::nullopt;
         }
         return k;
@@ -513,8 +511,8 @@ private:
                 return int_lit(*v, e->range);
             }
             if (auto it = scope_.value_arrays.find(e->name); it != scope_.value_arrays.end()) {
-                diags_.push_back(diag::array_without_index(e->range, "variable or parameter", e->name, it->second.lo,
-                                                           it->second.hi));
+                report(diag::array_without_index(e->range, "variable or parameter", e->name, it->second.lo,
+                                                 it->second.hi));
             }
             return e;
         }
@@ -527,9 +525,18 @@ private:
         return copy;
     }
 
+    /// A template expanded several times would repeat its errors: each is reported once.
+    void report(Diagnostic d) {
+        auto key = std::make_tuple(d.range.file.get(), d.range.line, d.range.col, d.message);
+        if (reported_.insert(std::move(key)).second) {
+            diags_.push_back(std::move(d));
+        }
+    }
+
     const ExpandScope& scope_;
     Evaluator eval_;
     std::vector<Diagnostic>& diags_;
+    std::set<std::tuple<const SourceFile*, std::uint32_t, std::uint32_t, std::string>> reported_{};
 };
 
 }  // namespace

@@ -471,6 +471,12 @@ LoadResult finish(std::optional<Program> program, std::vector<Diagnostic> diagno
         return std::make_tuple(file_index(a), a.range.line, a.range.col) <
                std::make_tuple(file_index(b), b.range.line, b.range.col);
     });
+    // a row repeated by 'for' or a region reports an error of its template once, not once per copy
+    auto same = [](const Diagnostic& a, const Diagnostic& b) {
+        return a.range.file == b.range.file && a.range.line == b.range.line && a.range.col == b.range.col &&
+               a.code == b.code && a.message == b.message;
+    };
+    diagnostics.erase(std::unique(diagnostics.begin(), diagnostics.end(), same), diagnostics.end());
     result.diagnostics = std::move(diagnostics);
     return result;
 }

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// Arrays, `for`, `-> same` (docs/language.md): parsing, expansion, resolution and printing.
+// Arrays, `for`, `-> same` and regions (docs/language.md): parsing, expansion, resolution, printing, show.
 
+#include "lwm2mc/model/commands.hpp"
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/printer.hpp"
 #include "lwm2mc/model/promela.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -328,4 +330,33 @@ TEST(Arrays, ABracketAfterAnEventThatIsNotAnArrayIsItsGuard) {
     EXPECT_EQ(model::format_expr(*m.transition(model::TransitionId{0U}).guard), "ok");
     EXPECT_EQ(m.events[m.transition(model::TransitionId{1U}).event.index()].name, "tick[2]");
     EXPECT_EQ(model::format_expr(*m.transition(model::TransitionId{2U}).guard), "!ok");
+}
+
+TEST(For, AnErrorInTheTemplateIsReportedOnce) {
+    std::string text = std::string(kHeader) + "for i in 1..3: A + go [y > i] -> B;\n";
+
+    std::string diags = diagnostics_of(text);
+
+    auto first = diags.find("unknown name 'y'");
+    ASSERT_NE(first, std::string::npos) << diags;
+    EXPECT_EQ(diags.find("unknown name 'y'", first + 1), std::string::npos) << diags;
+}
+
+TEST(Regions, JsonListsRegionsAndRegionMoves) {
+    auto m = load_file((kValidDir / "multi_server_2.lwm2m").string());
+
+    auto doc = nlohmann::json::parse(model::model_to_json(m));
+
+    ASSERT_EQ(doc["regions"].size(), 2U);
+    EXPECT_EQ(doc["regions"][1]["name"], "srv[2]");
+    EXPECT_EQ(doc["regions"][1]["machine"], "srv");
+    EXPECT_EQ(doc["regions"][1]["variable"], "srv[2]");
+    EXPECT_EQ(doc["regions"][1]["states"].size(), 6U);
+    EXPECT_EQ(doc["regions"][1]["states"][0]["initial"], true);
+    const auto& t = doc["transitions"][6];
+    EXPECT_EQ(t["name"], "srv[1].None.register[1].RegPending");
+    EXPECT_EQ(t["region_move"]["region"], "srv[1]");
+    EXPECT_EQ(t["region_move"]["from"], "None");
+    EXPECT_EQ(t["region_move"]["to"], "RegPending");
+    EXPECT_FALSE(doc["transitions"][0].contains("region_move"));
 }
