@@ -422,6 +422,7 @@ private:
                     Decl row = *d;
                     TransitionDecl m = t;
                     m.source = t.during ? *t.during : SourceSyntax{SourceSyntax::Kind::Any, {}, t.source.range};
+                    m.source.range = t.source.range;  // the transitions point at the region row as written
                     m.during.reset();
                     m.target = Name{kSameTarget, t.target.range, nullptr};
                     ExprPtr at = binary(Op::Eq, name_expr(inst, src.range), name_expr(src.text, src.range));
