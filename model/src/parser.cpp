@@ -196,9 +196,9 @@ private:
     }
 
     /// A name that may refer to an array element: `NAME` or `NAME[EXPR]`.
-    Name expect_indexed_name(std::string_view what, bool adjacent_only) {
+    Name expect_indexed_name(std::string_view what) {
         Name n = expect_name(what);
-        if (adjacent_only ? at_adjacent_bracket() : at(Tok::LBracket)) {
+        if (at(Tok::LBracket)) {
             n.index = parse_index();
         }
         return n;
@@ -661,7 +661,7 @@ private:
             return u;
         }
         u.kind = UpdateKind::Assign;
-        u.var = expect_indexed_name("a variable to assign, or 'reset volatile' / 'reset all'", false);
+        u.var = expect_indexed_name("a variable to assign, or 'reset volatile' / 'reset all'");
         expect(Tok::Assign, "':=' in the update");
         u.value = parse_or();
         return u;
