@@ -165,12 +165,39 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
         rows.push_back({s.name, marks, s.group, loc(s.range), s.ref});
     }
     print_table(io.out, rows);
+    if (!m.regions.empty()) {
+        io.out << "\nRegions\n";
+        rows = {{"name", "states", "storage", "line"}};
+        for (const auto& region : m.regions) {
+            std::string states;
+            for (const auto& s : region.states) {
+                states +=
+                    (states.empty() ? "" : ", ") + s.name + (s.initial ? " (initial)" : "") + (s.goal ? " (goal)" : "");
+            }
+            rows.push_back({region.name, states, m.variables[region.var.index()].persistent ? "persistent" : "volatile",
+                            loc(region.range)});
+        }
+        print_table(io.out, rows);
+    }
     io.out << "\nTransitions\n";
     rows = {{"source", "event", "guard", "updates", "target", "actor", "after", "line"}};
+    if (!m.regions.empty()) {
+        rows[0].insert(rows[0].end() - 1, "region move");
+    }
     for (std::size_t i = 0; i < m.transition_count(); ++i) {
         const Transition& t = m.transition(TransitionId{i});
+        std::string move;
+        if (t.region_move) {
+            const Region& region = m.regions[t.region_move->region];
+            move = fmt::format("{}: {} -> {}", region.name,
+                               region.states[static_cast<std::size_t>(t.region_move->from)].name,
+                               region.states[static_cast<std::size_t>(t.region_move->to)].name);
+        }
         rows.push_back({m.state(t.source).name, m.events[t.event.index()].name, expr_text(t.guard), updates_text(m, t),
                         m.state(t.target).name, actor_name(t.actor), expr_text(t.duration), loc(t.range)});
+        if (!m.regions.empty()) {
+            rows.back().insert(rows.back().end() - 1, move);
+        }
     }
     print_table(io.out, rows);
     io.out << "\nProperties\n";

@@ -115,8 +115,34 @@ std::string model_to_json(const Model& m) {
                                {"row", t.row},
                                {"from_any", t.from_any},
                                {"location", location(t.range)}});
+        if (t.region_move) {  // a transition compiled from a region row: the instance's move
+            const Region& r = m.regions[t.region_move->region];
+            transitions.back()["region_move"] = {{"region", r.name},
+                                                 {"from", r.states[static_cast<std::size_t>(t.region_move->from)].name},
+                                                 {"to", r.states[static_cast<std::size_t>(t.region_move->to)].name}};
+        }
     }
     doc["transitions"] = transitions;
+    json regions = json::array();
+    for (const auto& r : m.regions) {
+        json region_states = json::array();
+        for (const auto& s : r.states) {
+            region_states.push_back({{"name", s.name},
+                                     {"initial", s.initial},
+                                     {"goal", s.goal},
+                                     {"doc", s.doc},
+                                     {"ref", s.ref},
+                                     {"location", location(s.range)}});
+        }
+        regions.push_back({{"name", r.name},
+                           {"machine", r.machine},
+                           {"variable", m.variables[r.var.index()].name},
+                           {"states", region_states},
+                           {"doc", r.doc},
+                           {"ref", r.ref},
+                           {"location", location(r.range)}});
+    }
+    doc["regions"] = regions;
     json properties = json::array();
     for (const auto& p : m.properties) {
         properties.push_back({{"name", p.name},

@@ -276,6 +276,36 @@ Diagnostic event_left_without_transitions(const SourceRange& at, std::string_vie
     d.notes.push_back({declared, fmt::format("'{}' is declared here; remove it too if it is meant to go", event)});
     return d;
 }
+Diagnostic bad_array_size(const SourceRange& at, std::string message) {
+    return error("E050", at, std::move(message));
+}
+Diagnostic index_not_constant(const SourceRange& at, std::string_view array) {
+    return error(
+        "E051", at,
+        fmt::format("the index of '{}' must be a constant expression (literals, constants and loop indices)", array));
+}
+Diagnostic index_out_of_range(const SourceRange& at, std::string_view array, std::int64_t index, std::int64_t lo,
+                              std::int64_t hi) {
+    return error("E052", at, fmt::format("index {} is out of range for '{}' ({}..{})", index, array, lo, hi));
+}
+Diagnostic array_without_index(const SourceRange& at, std::string_view kind, std::string_view array, std::int64_t lo,
+                               std::int64_t hi) {
+    return error(
+        "E053", at,
+        fmt::format("{} '{}' is an array: name one element, '{}[{}]' to '{}[{}]'", kind, array, array, lo, array, hi));
+}
+Diagnostic not_an_array(const SourceRange& at, std::string_view name) {
+    return error("E054", at, fmt::format("'{}' is not an array and cannot be indexed", name));
+}
+Diagnostic loop_index_clash(const SourceRange& at, std::string_view index, std::string_view what) {
+    return error("E055", at, fmt::format("loop index '{}' has the name of {}", index, what));
+}
+Diagnostic bad_loop(const SourceRange& at, std::string message) {
+    return error("E056", at, std::move(message));
+}
+Diagnostic bad_region(const SourceRange& at, std::string message) {
+    return error("E057", at, std::move(message));
+}
 Diagnostic too_many_errors(const SourceRange& at, std::size_t limit) {
     return error("E099", at, fmt::format("too many errors ({}); stopping here", limit));
 }

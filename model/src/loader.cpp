@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "detail/diag.hpp"
+#include "detail/expand.hpp"
 #include "detail/parser.hpp"
 #include "detail/resolve.hpp"
 
@@ -89,7 +90,8 @@ std::string element_name(const Decl& decl) {
             if constexpr (std::is_same_v<T, TransitionDecl>) {
                 return body.label.text.empty() ? row_text(body.source, body.event.text, body.target.text)
                                                : body.label.text;
-            } else if constexpr (std::is_same_v<T, IncludeDecl> || std::is_same_v<T, RemoveDecl>) {
+            } else if constexpr (std::is_same_v<T, IncludeDecl> || std::is_same_v<T, RemoveDecl> ||
+                                 std::is_same_v<T, ForDecl> || std::is_same_v<T, RegionDecl>) {
                 return "";
             } else {
                 return body.name.text;
@@ -105,7 +107,8 @@ SourceRange element_name_range(const Decl& decl) {
             using T = std::decay_t<decltype(body)>;
             if constexpr (std::is_same_v<T, TransitionDecl>) {
                 return body.label.text.empty() ? body.source.range : body.label.range;
-            } else if constexpr (std::is_same_v<T, IncludeDecl> || std::is_same_v<T, RemoveDecl>) {
+            } else if constexpr (std::is_same_v<T, IncludeDecl> || std::is_same_v<T, RemoveDecl> ||
+                                 std::is_same_v<T, ForDecl> || std::is_same_v<T, RegionDecl>) {
                 return decl.range;
             } else {
                 return body.name.range;
@@ -166,12 +169,19 @@ public:
             }
             program.base_name = base->name;
             program.files.insert(program.files.end(), base->files.begin(), base->files.end());
+            // the overlay's loops and arrays expand against the base's constants and arrays as well as its own
+            ExpandScope scope;
+            collect_scope(base->decls, scope);
+            collect_scope(decls, scope);
+            decls = expand_decls(std::move(decls), scope, diags_);
             program.decls = std::move(base->decls);
             apply_overlay(program.decls, std::move(decls));
             return program;
         }
         base_stack_.pop_back();
-        program.decls = std::move(decls);
+        ExpandScope scope;
+        collect_scope(decls, scope);
+        program.decls = expand_decls(std::move(decls), scope, diags_);
         return program;
     }
 
@@ -461,6 +471,12 @@ LoadResult finish(std::optional<Program> program, std::vector<Diagnostic> diagno
         return std::make_tuple(file_index(a), a.range.line, a.range.col) <
                std::make_tuple(file_index(b), b.range.line, b.range.col);
     });
+    // a row repeated by 'for' or a region reports an error of its template once, not once per copy
+    auto same = [](const Diagnostic& a, const Diagnostic& b) {
+        return a.range.file == b.range.file && a.range.line == b.range.line && a.range.col == b.range.col &&
+               a.code == b.code && a.message == b.message;
+    };
+    diagnostics.erase(std::unique(diagnostics.begin(), diagnostics.end(), same), diagnostics.end());
     result.diagnostics = std::move(diagnostics);
     return result;
 }

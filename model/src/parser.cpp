@@ -13,8 +13,9 @@ namespace lwm2mc::model::detail {
 
 namespace {
 
-constexpr std::string_view kDeclKeywords[] = {"model", "overlay", "include", "const",    "parameter", "constraint",
-                                              "var",   "state",   "event",   "property", "remove",    "replace"};
+constexpr std::string_view kDeclKeywords[] = {"model",      "overlay", "include", "const", "parameter",
+                                              "constraint", "var",     "state",   "event", "property",
+                                              "remove",     "replace", "for",     "region"};
 
 bool is_decl_keyword(std::string_view text) {
     return std::find(std::begin(kDeclKeywords), std::end(kDeclKeywords), text) != std::end(kDeclKeywords);
@@ -177,6 +178,71 @@ private:
         return n;
     }
 
+    /// A '[' written right after the previous token, with no space: `tick[i]` indexes, `tick [g]` is a guard.
+    bool at_adjacent_bracket() const {
+        if (!at(Tok::LBracket) || pos_ == 0) {
+            return false;
+        }
+        const Token& prev = tokens_[pos_ - 1];
+        return prev.end_line == cur().line && prev.end_col == cur().col;
+    }
+
+    /// `[EXPR]` after an array name: the index or the declared size.
+    ExprPtr parse_index() {
+        expect(Tok::LBracket, "'['");
+        ExprPtr e = parse_expr();
+        expect(Tok::RBracket, "']' after the index");
+        return e;
+    }
+
+    /// A name that may refer to an array element: `NAME` or `NAME[EXPR]`.
+    Name expect_indexed_name(std::string_view what) {
+        Name n = expect_name(what);
+        if (at(Tok::LBracket)) {
+            n.index = parse_index();
+        }
+        return n;
+    }
+
+    /// After a row's event: `tick[i]` (no space before '[') is an element of the event array `tick` when the
+    /// bracket holds an integer-looking expression (a literal, a name, '+', '-'); anything else, or a '[' after a
+    /// space, is the guard. The loader treats an "index" on an event that is not an array as the guard, so
+    /// `A + e[ok] -> B` keeps its old meaning.
+    void parse_event_index(Name& event, ExprPtr& guard) {
+        if (!at_adjacent_bracket()) {
+            return;
+        }
+        ExprPtr e = parse_index();
+        bool index_like = e->op == Op::IntLit || e->op == Op::Name || e->op == Op::Add || e->op == Op::Sub;
+        if (index_like) {
+            event.index = std::move(e);
+        } else {
+            guard = std::move(e);
+        }
+    }
+
+    /// An element's name as expanded from a `for` or an array: `lbl`, `lbl[2]`, `lbl[1][2]`.
+    Name expect_element_name(std::string_view what) {
+        Name n = expect_name(what);
+        while (at_adjacent_bracket() && peek_tok(1).kind == Tok::Int && peek_tok(2).kind == Tok::RBracket) {
+            n.text += fmt::format("[{}]", peek_tok(1).text);
+            bump();
+            bump();
+            bump();
+            n.range = range_from_range(n.range);
+        }
+        return n;
+    }
+
+    /// `r` extended to the end of the previous token (same line only).
+    SourceRange range_from_range(SourceRange r) const {
+        const Token& last = tokens_[pos_ > 0 ? pos_ - 1 : 0];
+        if (last.line == r.line && last.end_col > r.end_col) {
+            r.end_col = last.end_col;
+        }
+        return r;
+    }
+
     /// Skip to just after the next ';', or to a declaration keyword that starts a line (a missing
     /// ';' must not swallow the next declaration). Always consumes the declaration's first token.
     void recover(std::size_t decl_start) {
@@ -264,6 +330,7 @@ private:
         if (accept_kw("parameter")) {
             ParamDecl p;
             p.name = expect_name("a parameter name");
+            parse_array_size(p.array);
             expect(Tok::Colon, "':' and a type after the parameter name");
             p.type = parse_type();
             parse_attrs(decl, "parameter");
@@ -272,7 +339,7 @@ private:
         }
         if (accept_kw("constraint")) {
             ConstraintDecl c;
-            c.name = expect_name("a constraint name");
+            c.name = expect_element_name("a constraint name");
             expect(Tok::Colon, "':' after the constraint name");
             c.expr = parse_expr();
             parse_attrs(decl, "constraint");
@@ -282,6 +349,7 @@ private:
         if (accept_kw("var")) {
             VarDecl v;
             v.name = expect_name("a variable name");
+            parse_array_size(v.array);
             expect(Tok::Colon, "':' and a type after the variable name");
             v.type = parse_type();
             expect(Tok::Equals, "'=' and an initial value");
@@ -331,6 +399,7 @@ private:
         if (accept_kw("event")) {
             EventDecl e;
             e.name = expect_name("an event name");
+            parse_array_size(e.array);
             expect(Tok::Colon, "':' and an actor after the event name");
             e.actor = parse_actor_name();
             parse_attrs(decl, "event");
@@ -341,12 +410,94 @@ private:
             decl.body = parse_property(decl);
             return decl;
         }
+        if (at_kw("region") && peek_tok(1).kind == Tok::Ident && peek_tok(2).kind != Tok::Plus &&
+            peek_tok(2).kind != Tok::Colon) {
+            bump();
+            decl.body = parse_region(decl);
+            return decl;
+        }
+        if (at_kw("for") && peek_tok(1).kind == Tok::Ident && peek_tok(2).kind == Tok::Ident &&
+            peek_tok(2).text == "in") {
+            bump();
+            decl.body = parse_for();
+            return decl;
+        }
         if (at(Tok::Ident) || at(Tok::Star) || at(Tok::LBrace)) {
             decl.body = parse_transition(decl);
             return decl;
         }
         fail("a declaration (state, event, var, parameter, constraint, property, const, include) or a "
              "transition row");
+    }
+
+    /// `[N]` after the name of a var, parameter or event declares an array.
+    void parse_array_size(ArrayElement& array) {
+        if (at(Tok::LBracket)) {
+            array.size_range = range_of(cur());
+            array.size = parse_index();
+        }
+    }
+
+    /// After `for`: `i in LO..HI: DECL` or `i in LO..HI { DECL... }`.
+    ForDecl parse_for() {
+        ForDecl f;
+        f.index = expect_name("a loop index name after 'for'");
+        if (!accept_kw("in")) {
+            fail("'in' after the loop index");
+        }
+        f.lo = parse_additive();
+        expect(Tok::DotDot, "'..' between the bounds of the loop");
+        f.hi = parse_additive();
+        if (accept(Tok::Colon)) {
+            f.body.push_back(parse_decl());
+            return f;
+        }
+        expect(Tok::LBrace, "':' and one declaration, or '{' and declarations, after the loop range");
+        f.block = true;
+        while (!at(Tok::RBrace)) {
+            if (at(Tok::End)) {
+                fail("'}' at the end of the loop body");
+            }
+            f.body.push_back(parse_decl());
+        }
+        bump();
+        return f;
+    }
+
+    /// After `region`: `NAME [ "[" i in LO..HI "]" ] [persistent] ATTRS { STATE... ROW... }`.
+    RegionDecl parse_region(Decl& decl) {
+        RegionDecl r;
+        r.name = expect_name("a region name after 'region'");
+        if (accept(Tok::LBracket)) {
+            r.index = expect_name("an instance index name: 'region NAME[i in LO..HI]'");
+            if (!accept_kw("in")) {
+                fail("'in' after the instance index");
+            }
+            r.lo = parse_additive();
+            expect(Tok::DotDot, "'..' between the bounds of the instance range");
+            r.hi = parse_additive();
+            expect(Tok::RBracket, "']' after the instance range");
+        }
+        while (!at(Tok::LBrace)) {
+            if (at_kw("persistent")) {
+                if (r.persistent) {
+                    report(diag::syntax(range_of(cur()), "'persistent' may be given only once"));
+                }
+                r.persistent = true;
+                bump();
+            } else if (!parse_common_attr(decl)) {
+                fail("'persistent', a description string, 'ref' or '{' after the region name");
+            }
+        }
+        bump();
+        while (!at(Tok::RBrace)) {
+            if (at(Tok::End)) {
+                fail("'}' at the end of the region");
+            }
+            r.body.push_back(parse_decl());
+        }
+        bump();
+        return r;
     }
 
     /// Description string and `ref "..."`; returns false when the current token is neither.
@@ -451,7 +602,8 @@ private:
         t.source = parse_source();
         expect(Tok::Plus, "'+' and an event after the source state");
         t.event = expect_name("an event name after '+'");
-        if (accept(Tok::LBracket)) {
+        parse_event_index(t.event, t.guard);
+        if (!t.guard && accept(Tok::LBracket)) {
             t.guard = parse_expr();
             expect(Tok::RBracket, "']' after the guard");
         }
@@ -463,7 +615,14 @@ private:
         expect(Tok::Arrow, "'->' and a target state");
         t.target = expect_name("a target state after '->'");
         while (!at(Tok::Semi)) {
-            if (at_kw("by")) {
+            if (at_kw("during")) {
+                SourceRange r = range_of(cur());
+                bump();
+                if (t.during) {
+                    report(diag::syntax(r, "a transition may have only one 'during'"));
+                }
+                t.during = parse_source();
+            } else if (at_kw("by")) {
                 SourceRange by = range_of(cur());
                 bump();
                 if (t.actor) {
@@ -479,7 +638,7 @@ private:
                 }
                 t.duration = parse_or();
             } else if (!parse_common_attr(decl)) {
-                fail("'by', 'after', a description string, 'ref' or ';' after the transition");
+                fail("'by', 'after', 'during', a description string, 'ref' or ';' after the transition");
             }
         }
         bump();
@@ -502,7 +661,7 @@ private:
             return u;
         }
         u.kind = UpdateKind::Assign;
-        u.var = expect_name("a variable to assign, or 'reset volatile' / 'reset all'");
+        u.var = expect_indexed_name("a variable to assign, or 'reset volatile' / 'reset all'");
         expect(Tok::Assign, "':=' in the update");
         u.value = parse_or();
         return u;
@@ -510,7 +669,7 @@ private:
 
     PropertyDecl parse_property(Decl& decl) {
         PropertyDecl p;
-        p.name = expect_name("a property name");
+        p.name = expect_element_name("a property name");
         expect(Tok::Colon, "':' after the property name");
         if (accept_kw("invariant")) {
             p.kind = PropertyKind::Invariant;
@@ -595,7 +754,7 @@ private:
         if (r.kind == ElementKind::Transition) {
             parse_row_ref(r);
         } else {
-            r.name = expect_name("the name of the element to remove");
+            r.name = expect_element_name("the name of the element to remove");
         }
         expect(Tok::Semi, "';' after the removal");
         return r;
@@ -604,13 +763,14 @@ private:
     /// A row reference: a label, or `Src + event [guard] -> Dst` (the guard is optional).
     void parse_row_ref(RemoveDecl& r) {
         if (at(Tok::Ident) && peek_tok(1).kind != Tok::Plus) {
-            r.name = expect_name("a transition label");
+            r.name = expect_element_name("a transition label");
             return;
         }
         r.row_source = parse_source();
         expect(Tok::Plus, "'+' and an event in the transition reference");
         r.row_event = expect_name("an event name");
-        if (accept(Tok::LBracket)) {
+        parse_event_index(r.row_event, r.row_guard);
+        if (!r.row_guard && accept(Tok::LBracket)) {
             r.row_guard = parse_expr();
             expect(Tok::RBracket, "']' after the guard in the transition reference");
         }
@@ -769,6 +929,11 @@ private:
             e->op = Op::Name;
             e->name = cur().text;
             bump();
+            if (at(Tok::LBracket)) {  // an array element: the index is kept in lhs until the loader expands it
+                e->lhs = parse_index();
+                e->range = range_from_range(e->range);
+                e->depth = e->lhs->depth + 1;
+            }
             return e;
         }
         if (accept(Tok::LParen)) {

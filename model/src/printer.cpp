@@ -51,6 +51,11 @@ void print_expr(std::string& out, const Expr& e) {
     case Op::Param:
     case Op::Var:
         out += e.name;
+        if (e.op == Op::Name && e.lhs) {  // an array element before expansion
+            out += '[';
+            print_expr(out, *e.lhs);
+            out += ']';
+        }
         return;
     default:
         break;
@@ -142,6 +147,16 @@ std::string type_text(const TypeSyntax& t) {
     return "bool";
 }
 
+/// A name as written: `x`, or `x[EXPR]` for an array element.
+std::string name_text(const Name& n) {
+    return n.index ? fmt::format("{}[{}]", n.text, format_expr(*n.index)) : n.text;
+}
+
+/// A declared name with its array size, if any: `x`, `x[N]`.
+std::string declared_name(const Name& n, const ArrayElement& array) {
+    return array.size ? fmt::format("{}[{}]", n.text, format_expr(*array.size)) : n.text;
+}
+
 std::string source_text(const SourceSyntax& s) {
     switch (s.kind) {
     case SourceSyntax::Kind::Any:
@@ -164,7 +179,7 @@ std::string row_head(const TransitionDecl& t) {
     if (!t.label.text.empty()) {
         out += t.label.text + ": ";
     }
-    out += source_text(t.source) + " + " + t.event.text;
+    out += source_text(t.source) + " + " + name_text(t.event);
     if (t.guard) {
         out += " [" + format_expr(*t.guard) + "]";
     }
@@ -175,7 +190,7 @@ std::string row_head(const TransitionDecl& t) {
             out += i ? ", " : "";
             switch (u.kind) {
             case UpdateKind::Assign:
-                out += u.var.text + " := " + format_operand(*u.value);
+                out += name_text(u.var) + " := " + format_operand(*u.value);
                 break;
             case UpdateKind::ResetVolatile:
                 out += "reset volatile";
@@ -195,7 +210,7 @@ std::string row_ref_text(const RemoveDecl& r) {
     if (!r.name.text.empty()) {
         return r.name.text;
     }
-    std::string out = source_text(r.row_source) + " + " + r.row_event.text;
+    std::string out = source_text(r.row_source) + " + " + name_text(r.row_event);
     if (r.row_guard) {
         out += " [" + format_expr(*r.row_guard) + "]";
     }
@@ -206,6 +221,18 @@ struct Line {
     std::string head{};
     std::vector<std::string> tail{};
 };
+
+std::string for_head(const ForDecl& f) {
+    return fmt::format("for {} in {}..{}", f.index.text, format_operand(*f.lo), format_operand(*f.hi));
+}
+
+std::string region_head(const RegionDecl& r) {
+    std::string out = "region " + r.name.text;
+    if (!r.index.text.empty()) {
+        out += fmt::format("[{} in {}..{}]", r.index.text, format_operand(*r.lo), format_operand(*r.hi));
+    }
+    return r.persistent ? out + " persistent" : out;
+}
 
 Line decl_line(const Decl& decl) {
     Line line;
@@ -218,12 +245,13 @@ Line decl_line(const Decl& decl) {
             } else if constexpr (std::is_same_v<T, ConstDecl>) {
                 line.head = fmt::format("const {} = {}", body.name.text, format_expr(*body.value));
             } else if constexpr (std::is_same_v<T, ParamDecl>) {
-                line.head = fmt::format("parameter {}: {}", body.name.text, type_text(body.type));
+                line.head = fmt::format("parameter {}: {}", declared_name(body.name, body.array), type_text(body.type));
             } else if constexpr (std::is_same_v<T, ConstraintDecl>) {
                 line.head = fmt::format("constraint {}: {}", body.name.text, format_expr(*body.expr));
             } else if constexpr (std::is_same_v<T, VarDecl>) {
-                line.head = fmt::format("var {}: {} = {} {}", body.name.text, type_text(body.type),
-                                        format_operand(*body.init), body.persistent ? "persistent" : "volatile");
+                line.head =
+                    fmt::format("var {}: {} = {} {}", declared_name(body.name, body.array), type_text(body.type),
+                                format_operand(*body.init), body.persistent ? "persistent" : "volatile");
             } else if constexpr (std::is_same_v<T, StateDecl>) {
                 line.head = "state " + body.name.text;
                 if (body.initial) {
@@ -239,9 +267,12 @@ Line decl_line(const Decl& decl) {
                     line.head += " in " + body.group.text;
                 }
             } else if constexpr (std::is_same_v<T, EventDecl>) {
-                line.head = fmt::format("event {}: {}", body.name.text, actor_name(body.actor));
+                line.head = fmt::format("event {}: {}", declared_name(body.name, body.array), actor_name(body.actor));
             } else if constexpr (std::is_same_v<T, TransitionDecl>) {
                 line.head = row_head(body);
+                if (body.during) {
+                    line.tail.push_back("during " + source_text(*body.during));
+                }
                 if (body.actor) {
                     line.tail.push_back(fmt::format("by {}", actor_name(*body.actor)));
                 }
@@ -269,6 +300,13 @@ Line decl_line(const Decl& decl) {
                 }
             } else if constexpr (std::is_same_v<T, RemoveDecl>) {
                 line.head = fmt::format("remove {} {}", element_kind_name(body.kind), row_ref_text(body));
+            } else if constexpr (std::is_same_v<T, RegionDecl>) {
+                line.head = region_head(body);
+            } else if constexpr (std::is_same_v<T, ForDecl>) {
+                // one-declaration form; the block form is printed by emit_decl
+                Line inner = body.body.empty() ? Line{} : decl_line(body.body.front());
+                line.head = for_head(body) + ": " + inner.head;
+                line.tail = std::move(inner.tail);
             }
         },
         decl.body);
@@ -335,6 +373,52 @@ void emit_line(std::string& out, const Line& line, const std::string& trailing) 
     out += '\n';
 }
 
+/// Prefixes every line of `text` with `indent`.
+std::string indented(const std::string& text, const std::string& indent) {
+    std::string out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        end = end == std::string::npos ? text.size() : end + 1;
+        out += indent + text.substr(start, end - start);
+        start = end;
+    }
+    return out;
+}
+
+/// One declaration with its comments; a `for` block prints its body indented by four spaces.
+void emit_decl(std::string& out, const Decl& d, const std::string& indent) {
+    std::string text;
+    emit_comments(text, d.leading_comments);
+    const auto* f = std::get_if<ForDecl>(&d.body);
+    if (f && (f->block || f->body.size() != 1)) {
+        text += for_head(*f) + " {\n";
+        out += indented(text, indent);
+        for (const Decl& inner : f->body) {
+            emit_decl(out, inner, indent + "    ");
+        }
+        // a comment on the line of the closing brace stays there
+        out += indent + "}" + (d.trailing_comment.empty() ? "" : "  " + d.trailing_comment) + "\n";
+        return;
+    }
+    if (const auto* r = std::get_if<RegionDecl>(&d.body)) {
+        Line line = decl_line(d);
+        text += line.head;
+        for (const auto& t : line.tail) {
+            text += " " + t;
+        }
+        text += " {\n";
+        out += indented(text, indent);
+        for (const Decl& inner : r->body) {
+            emit_decl(out, inner, indent + "    ");
+        }
+        out += indent + "}" + (d.trailing_comment.empty() ? "" : "  " + d.trailing_comment) + "\n";
+        return;
+    }
+    emit_line(text, decl_line(d), d.trailing_comment);
+    out += indented(text, indent);
+}
+
 }  // namespace
 
 FormatResult format_source(std::string_view text, const std::string& display_name) {
@@ -361,8 +445,7 @@ FormatResult format_source(std::string_view text, const std::string& display_nam
         if (d.blank_before && !out.empty()) {
             out += '\n';
         }
-        emit_comments(out, d.leading_comments);
-        emit_line(out, decl_line(d), d.trailing_comment);
+        emit_decl(out, d, "");
     }
     if (!ast.trailing_comments.empty()) {
         if (ast.trailing_blank && !out.empty()) {

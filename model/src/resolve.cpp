@@ -47,6 +47,8 @@ ElementKind decl_kind(const Decl& decl) {
         ElementKind operator()(const TransitionDecl&) const { return ElementKind::Transition; }
         ElementKind operator()(const PropertyDecl&) const { return ElementKind::Property; }
         ElementKind operator()(const RemoveDecl& r) const { return r.kind; }
+        ElementKind operator()(const ForDecl&) const { return ElementKind::Const; }     // expanded by the loader
+        ElementKind operator()(const RegionDecl&) const { return ElementKind::Const; }  // expanded by the loader
     };
     return std::visit(Visitor{}, decl.body);
 }
@@ -99,6 +101,7 @@ public:
         resolve_states();
         resolve_events();
         resolve_variables();
+        resolve_regions();
         resolve_constraints();
         resolve_transitions();
         resolve_properties();
@@ -130,13 +133,21 @@ private:
         }
     }
 
-    void declare_enum(const TypeSyntax& type, const std::string& owner) {
+    /// The elements of an array share one enumeration, declared by the first element and named after the array.
+    void declare_enum(const TypeSyntax& type, const std::string& owner, const ArrayElement& array = {}) {
         if (type.kind != TypeKind::Enum) {
             return;
         }
+        if (!array.array.empty()) {
+            if (auto it = array_enum_.find(array.array); it != array_enum_.end()) {
+                enum_of_decl_[&type] = it->second;
+                return;
+            }
+            array_enum_[array.array] = static_cast<std::uint32_t>(model_.enums.size());
+        }
         auto id = static_cast<std::uint32_t>(model_.enums.size());
         EnumType e;
-        e.name = owner;
+        e.name = array.array.empty() ? owner : array.array;
         std::unordered_map<std::string, SourceRange> seen;
         for (const auto& lit : type.literals) {
             auto [it, inserted] = seen.try_emplace(lit.text, lit.range);
@@ -169,11 +180,11 @@ private:
                     } else if constexpr (std::is_same_v<T, ParamDecl>) {
                         declare_value(body.name, SymbolKind::Param, static_cast<std::uint32_t>(params_.size()));
                         params_.push_back({&body, &decl});
-                        declare_enum(body.type, body.name.text);
+                        declare_enum(body.type, body.name.text, body.array);
                     } else if constexpr (std::is_same_v<T, VarDecl>) {
                         declare_value(body.name, SymbolKind::Var, static_cast<std::uint32_t>(vars_.size()));
                         vars_.push_back({&body, &decl});
-                        declare_enum(body.type, body.name.text);
+                        declare_enum(body.type, body.name.text, body.array);
                     } else if constexpr (std::is_same_v<T, StateDecl>) {
                         declare_value(body.name, SymbolKind::State, static_cast<std::uint32_t>(states_.size()));
                         states_.push_back({&body, &decl});
@@ -198,7 +209,9 @@ private:
                         transitions_.push_back({&body, &decl});
                     } else if constexpr (std::is_same_v<T, RemoveDecl>) {
                         error(diag::overlay_only(decl.range, "remove"));
-                    } else if constexpr (std::is_same_v<T, IncludeDecl>) {
+                    } else if constexpr (std::is_same_v<T, RegionDecl>) {
+                        regions_.push_back({&body, &decl});  // an instance; its variable and rows are declared apart
+                    } else if constexpr (std::is_same_v<T, IncludeDecl> || std::is_same_v<T, ForDecl>) {
                         // expanded by the loader
                     }
                 },
@@ -673,6 +686,36 @@ private:
         }
     }
 
+    /// One model::Region per instance the expansion recorded; its variable was declared beside it.
+    void resolve_regions() {
+        for (auto& [r, decl] : regions_) {
+            auto it = values_.find(r->name.text);
+            if (it == values_.end() || it->second.kind != SymbolKind::Var) {
+                continue;  // the variable's own declaration failed and was reported
+            }
+            Region region;
+            region.name = r->name.text;
+            region.machine = r->machine;
+            region.var = VarId{it->second.index};
+            region.enum_id = model_.variables[it->second.index].type.enum_id;
+            for (std::size_t i = 0; i < r->states.size(); ++i) {
+                RegionState st;
+                st.name = r->states[i].name.text;
+                st.initial = r->states[i].initial;
+                st.goal = r->states[i].goal;
+                st.doc = r->state_attrs[i].first;
+                st.ref = r->state_attrs[i].second;
+                st.range = r->states[i].name.range;
+                region.states.push_back(std::move(st));
+            }
+            region.doc = decl->doc;
+            region.ref = decl->ref;
+            region.range = r->name.range;
+            region_index_[region.name] = static_cast<std::uint32_t>(model_.regions.size());
+            model_.regions.push_back(std::move(region));
+        }
+    }
+
     void resolve_constraints() {
         for (auto& [c, decl] : constraints_) {
             Constraint k;
@@ -720,7 +763,9 @@ private:
                     }
                 }
             }
-            auto target = lookup_state(t->target);
+            const bool same = t->target.text == kSameTarget;  // `-> same`: back to each transition's own source
+            std::optional<StateId> target =
+                same ? std::optional<StateId>{StateId{std::uint32_t{0}}} : lookup_state(t->target);
             ok = ok && target.has_value();
             std::optional<EventId> event;
             if (auto it = event_index_.find(t->event.text); it != event_index_.end()) {
@@ -813,7 +858,7 @@ private:
                 Transition tr;
                 tr.id = TransitionId{model_.transition_slots.size()};
                 tr.source = src;
-                tr.target = *target;
+                tr.target = same ? src : *target;
                 tr.event = *event;
                 tr.actor = t->actor.value_or(ev.actor);
                 tr.guard = guard;
@@ -825,13 +870,22 @@ private:
                 tr.row = row;
                 tr.from_any = t->source.kind == SourceSyntax::Kind::Any;
                 tr.labelled = !t->label.text.empty();
+                if (auto it = region_index_.find(t->region); !t->region.empty() && it != region_index_.end()) {
+                    tr.region_move =
+                        RegionMove{it->second, literal_index_.at(t->region_from), literal_index_.at(t->region_to)};
+                }
                 const std::string& src_name = model_.graph[static_cast<StateVertex>(src.index())].name;
                 if (tr.labelled) {
                     tr.name = sources.size() == 1 && t->source.kind == SourceSyntax::Kind::One
                                   ? t->label.text
                                   : fmt::format("{}@{}", t->label.text, src_name);
                 } else {
-                    std::string base = fmt::format("{}.{}.{}", src_name, ev.name, t->target.text);
+                    std::string base = fmt::format("{}.{}.{}", src_name, ev.name, same ? src_name : t->target.text);
+                    if (!t->name_hint.empty()) {  // a region row: "srv[1].RegPending.reg_ok.Registered@Ready"
+                        base = sources.size() == 1 && t->source.kind == SourceSyntax::Kind::One
+                                   ? t->name_hint
+                                   : fmt::format("{}@{}", t->name_hint, src_name);
+                    }
                     tr.name = base;
                     for (int n = 2; used_names.count(tr.name); ++n) {
                         tr.name = fmt::format("{}#{}", base, n);
@@ -839,7 +893,8 @@ private:
                 }
                 used_names.insert(tr.name);
                 auto from = static_cast<StateVertex>(src.index());
-                boost::add_edge(from, static_cast<StateVertex>(target->index()), tr, model_.graph);
+                auto to = static_cast<StateVertex>(tr.target.index());
+                boost::add_edge(from, to, tr, model_.graph);
                 model_.transition_slots.emplace_back(
                     from, static_cast<std::uint32_t>(boost::out_degree(from, model_.graph) - 1));
             }
@@ -900,6 +955,7 @@ private:
     std::map<std::string, Symbol> values_{};
     std::unordered_map<std::string, std::int64_t> literal_index_{};
     std::unordered_map<const TypeSyntax*, std::uint32_t> enum_of_decl_{};
+    std::unordered_map<std::string, std::uint32_t> array_enum_{};  ///< array name -> the enumeration its elements share
     std::unordered_map<std::string, std::uint32_t> event_index_{};
     std::vector<std::string> value_names_{};
     std::vector<std::string> state_names_{};
@@ -916,6 +972,8 @@ private:
     std::vector<std::pair<const ConstraintDecl*, const Decl*>> constraints_{};
     std::vector<std::pair<const PropertyDecl*, const Decl*>> properties_{};
     std::vector<std::pair<const TransitionDecl*, const Decl*>> transitions_{};
+    std::vector<std::pair<const RegionDecl*, const Decl*>> regions_{};
+    std::unordered_map<std::string, std::uint32_t> region_index_{};
     std::string initial_name_{};
 };
 

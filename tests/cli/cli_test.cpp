@@ -703,3 +703,16 @@ TEST(CliReplay, PrintsItsVerdictAsJson) {
     EXPECT_EQ(malformed.out, "");
     EXPECT_NE(malformed.err.find(":1:1: a transition record needs \"to\""), std::string::npos) << malformed.err;
 }
+
+TEST(Cli, ShowAndCheckAModelWithRegions) {
+    const std::string model = std::string(LWM2MC_TEST_DATA_DIR) + "/models/valid/multi_server_2.lwm2m";
+
+    CliRun table = run("show " + model);
+    CliRun check = run("check " + model + " --engine both");
+
+    EXPECT_EQ(table.code, 0) << table.err;
+    EXPECT_NE(table.out.find("\nRegions\n"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("srv[2]: RegPending -> Registered"), std::string::npos) << table.out;
+    EXPECT_EQ(check.code, 0) << check.out << check.err;
+    EXPECT_NE(check.out.find("0 error(s), 0 warning(s)"), std::string::npos) << check.out;
+}

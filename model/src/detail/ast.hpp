@@ -19,6 +19,7 @@ namespace lwm2mc::model::detail {
 struct Name {
     std::string text{};
     SourceRange range{};
+    ExprPtr index{};  ///< `NAME[EXPR]` referring to an array element (before expansion); null otherwise
 };
 
 struct TypeSyntax {
@@ -37,9 +38,18 @@ struct ConstDecl {
     Name name{};
     ExprPtr value{};
 };
+/// How an array declaration `NAME[N]` was expanded into its elements (set on each element).
+struct ArrayElement {
+    ExprPtr size{};       ///< before expansion: the declared N; null for a scalar
+    std::string array{};  ///< after expansion: the array's name ("x" for element "x[2]"); empty for a scalar
+    std::int64_t index{0};
+    SourceRange size_range{};
+};
+
 struct ParamDecl {
     Name name{};
     TypeSyntax type{};
+    ArrayElement array{};
 };
 struct ConstraintDecl {
     Name name{};
@@ -50,6 +60,7 @@ struct VarDecl {
     TypeSyntax type{};
     ExprPtr init{};
     bool persistent{false};
+    ArrayElement array{};
 };
 struct StateDecl {
     Name name{};
@@ -61,6 +72,7 @@ struct StateDecl {
 struct EventDecl {
     Name name{};
     Actor actor{Actor::Client};
+    ArrayElement array{};
 };
 
 struct SourceSyntax {
@@ -82,10 +94,16 @@ struct TransitionDecl {
     Name event{};
     ExprPtr guard{};
     std::vector<UpdateSyntax> updates{};
-    Name target{};
+    Name target{};  ///< `same`: each transition goes back to its own source
     std::optional<Actor> actor{};
     SourceRange actor_range{};
     ExprPtr duration{};
+    std::optional<SourceSyntax> during{};  ///< a region row's `during S` / `during {S1, S2}`: main states
+    // Set by the expansion on the rows it makes from a region row (docs/semantics.md, Regions):
+    std::string region{};       ///< the region instance ("srv[1]")
+    std::string region_from{};  ///< the region state left
+    std::string region_to{};    ///< the region state entered
+    std::string name_hint{};    ///< unlabelled: the transitions' base name instead of "Src.event.Dst"
 };
 
 struct PropertyDecl {
@@ -112,8 +130,37 @@ struct RemoveDecl {
     Name row_target{};
 };
 
+struct Decl;
+
+/// `for i in LO..HI: DECL` or `for i in LO..HI { DECL... }`: expanded by substitution before resolution.
+struct ForDecl {
+    Name index{};
+    ExprPtr lo{};
+    ExprPtr hi{};
+    bool block{false};  ///< written with braces
+    std::vector<Decl> body{};
+};
+
+/// `region NAME [persistent] { STATE... ROW... }` or `region NAME[i in LO..HI] ...`: an orthogonal
+/// sub-machine, compiled by the expansion into an enum variable and main-machine self-loops.
+struct RegionDecl {
+    Name name{};
+    Name index{};  ///< the instance index; empty text for a single instance
+    ExprPtr lo{};
+    ExprPtr hi{};
+    bool persistent{false};
+    std::vector<Decl> body{};  ///< region states (StateDecl) and rows (TransitionDecl)
+    /// After expansion, one declaration per instance (name "srv[1]", empty body) recording it for the resolver.
+    std::string machine{};
+    std::vector<StateDecl> states{};
+    std::vector<std::pair<std::string, std::string>> state_attrs{};  ///< doc and ref of each state
+};
+
 using DeclBody = std::variant<IncludeDecl, ConstDecl, ParamDecl, ConstraintDecl, VarDecl, StateDecl, EventDecl,
-                              TransitionDecl, PropertyDecl, RemoveDecl>;
+                              TransitionDecl, PropertyDecl, RemoveDecl, ForDecl, RegionDecl>;
+
+/// The target keyword of `-> same` (a row whose transitions loop back to their own sources).
+inline constexpr const char* kSameTarget = "same";
 
 struct Decl {
     DeclBody body{};

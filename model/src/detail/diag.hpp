@@ -6,6 +6,7 @@
 
 #include "lwm2mc/model/diagnostics.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,7 +48,17 @@ Diagnostic overlay_only(const SourceRange& at, std::string_view what);     // E0
 Diagnostic ambiguous_row(const SourceRange& at, std::string_view kind, std::string_view row, std::size_t count,
                          bool guard_given = false);  // E042
 Diagnostic event_left_without_transitions(const SourceRange& at, std::string_view event, std::size_t base_rows,
-                                          const SourceRange& declared);  // W043
-Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);    // E099
+                                          const SourceRange& declared);        // W043
+Diagnostic bad_array_size(const SourceRange& at, std::string message);         // E050
+Diagnostic index_not_constant(const SourceRange& at, std::string_view array);  // E051
+Diagnostic index_out_of_range(const SourceRange& at, std::string_view array, std::int64_t index, std::int64_t lo,
+                              std::int64_t hi);  // E052
+Diagnostic array_without_index(const SourceRange& at, std::string_view kind, std::string_view array, std::int64_t lo,
+                               std::int64_t hi);                                                    // E053
+Diagnostic not_an_array(const SourceRange& at, std::string_view name);                              // E054
+Diagnostic loop_index_clash(const SourceRange& at, std::string_view index, std::string_view what);  // E055
+Diagnostic bad_loop(const SourceRange& at, std::string message);                                    // E056
+Diagnostic bad_region(const SourceRange& at, std::string message);                                  // E057
+Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);                               // E099
 
 }  // namespace lwm2mc::model::detail::diag
