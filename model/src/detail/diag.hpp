@@ -6,6 +6,7 @@
 
 #include "lwm2mc/model/diagnostics.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,7 +48,11 @@ Diagnostic overlay_only(const SourceRange& at, std::string_view what);     // E0
 Diagnostic ambiguous_row(const SourceRange& at, std::string_view kind, std::string_view row, std::size_t count,
                          bool guard_given = false);  // E042
 Diagnostic event_left_without_transitions(const SourceRange& at, std::string_view event, std::size_t base_rows,
-                                          const SourceRange& declared);  // W043
-Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);    // E099
+                                          const SourceRange& declared);                                     // W043
+Diagnostic nonlinear_product(const SourceRange& at);                                                        // E070
+Diagnostic event_set_not_subset(const SourceRange& at, std::string_view event, std::string_view property);  // E071
+Diagnostic negative_time_bound(const SourceRange& at, std::int64_t value);                                  // E072
+Diagnostic duplicate_event_in_set(const SourceRange& at, std::string_view event);                           // E073
+Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);                                       // E099
 
 }  // namespace lwm2mc::model::detail::diag

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+// Event properties (docs/semantics.md, "Event properties") on both engines: the same verdicts,
+// witnesses on the original model that end with the violating transition.
+
+#include "lwm2mc/checker/check.hpp"
+#include "lwm2mc/model/monitor.hpp"
+#include "lwm2mc/model/promela.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "../model/test_support.hpp"
+
+namespace {
+
+using namespace lwm2mc;
+using checker::Engine;
+
+/// The issue's examples on a client whose failed Update falls back to bootstrap and that accepts
+/// a Bootstrap-Finish it never asked for.
+const char* const kClient = R"(
+model events;
+state Bootstrap initial;
+state BsPending;
+state RegPending;
+state Registered goal;
+event bs_request: client;
+event bs_finish: bs_initiative;
+event register: client;
+event reg_ok: response;
+event update: client;
+event update_failed: fault;
+Bootstrap + bs_request -> BsPending;
+Bootstrap + bs_finish -> RegPending;
+BsPending + bs_finish -> RegPending after 5;
+RegPending + register -> RegPending;
+RegPending + reg_ok -> Registered after 2;
+Registered + update -> Registered after 10;
+Registered + update_failed -> Bootstrap;
+property register_after_failed_update: after update_failed next {register, bs_request} is register;
+property finish_after_request: never bs_finish before bs_request;
+property registered_in_time: after update_failed respond reg_ok within 1;
+property registered_eventually: after update_failed respond reg_ok within 2;
+)";
+
+checker::CheckOptions quiet(Engine engine) {
+    checker::CheckOptions options;
+    options.engine = engine;
+    options.progress = [](const std::string&) {};
+    return options;
+}
+
+const checker::Finding* find(const checker::CheckResult& r, const std::string& id) {
+    auto it = std::find_if(r.findings.begin(), r.findings.end(), [&](const checker::Finding& f) { return f.id == id; });
+    return it == r.findings.end() ? nullptr : &*it;
+}
+
+std::vector<std::string> steps(const checker::Finding& f) {
+    std::vector<std::string> out;
+    for (const auto& s : f.witness->steps) {
+        out.push_back(s.transition);
+    }
+    return out;
+}
+
+class EventProperties : public testing::TestWithParam<Engine> {};
+
+TEST_P(EventProperties, NeverBeforeFailsOnAFinishWithoutRequest) {
+    model::Model m = test::load_valid(kClient);
+
+    checker::CheckResult r = checker::check(m, quiet(GetParam()));
+
+    const auto* f = find(r, "invariant:finish_after_request");
+    ASSERT_NE(f, nullptr);
+    ASSERT_TRUE(f->witness);
+    EXPECT_EQ(steps(*f), std::vector<std::string>{"Bootstrap.bs_finish.RegPending"});
+    EXPECT_EQ(f->message, "event property 'finish_after_request' is violated: never bs_finish before bs_request");
+    EXPECT_EQ(f->range.line, 21U);
+}
+
+TEST_P(EventProperties, NextIsFailsWhenAFailedUpdateLeadsToABootstrapRequest) {
+    model::Model m = test::load_valid(kClient);
+
+    checker::CheckResult r = checker::check(m, quiet(GetParam()));
+
+    const auto* f = find(r, "invariant:register_after_failed_update");
+    ASSERT_NE(f, nullptr);
+    ASSERT_TRUE(f->witness);
+    EXPECT_EQ(steps(*f),
+              (std::vector<std::string>{"Bootstrap.bs_finish.RegPending", "RegPending.reg_ok.Registered",
+                                        "Registered.update_failed.Bootstrap", "Bootstrap.bs_request.BsPending"}));
+    EXPECT_EQ(f->witness->end, m.find_state("BsPending"));
+    // reported against the original model: no monitor variable in the steps
+    for (const auto& s : f->witness->steps) {
+        EXPECT_EQ(s.vars, "");
+    }
+}
+
+TEST_P(EventProperties, RespondCountsTheDurationsUpToTheAnswer) {
+    model::Model m = test::load_valid(kClient);
+
+    checker::CheckResult r = checker::check(m, quiet(GetParam()));
+
+    const auto* late = find(r, "invariant:registered_in_time");
+    ASSERT_NE(late, nullptr);
+    ASSERT_TRUE(late->witness);
+    EXPECT_EQ(steps(*late),
+              (std::vector<std::string>{"Bootstrap.bs_finish.RegPending", "RegPending.reg_ok.Registered",
+                                        "Registered.update_failed.Bootstrap", "Bootstrap.bs_finish.RegPending",
+                                        "RegPending.reg_ok.Registered"}));
+    EXPECT_EQ(find(r, "invariant:registered_eventually"), nullptr);
+}
+
+TEST_P(EventProperties, HoldOnTheFixedClient) {
+    std::string fixed = kClient;
+    fixed.replace(fixed.find("Bootstrap + bs_finish -> RegPending;\n"),
+                  std::string("Bootstrap + bs_finish -> RegPending;\n").size(), "");
+    fixed.replace(fixed.find("Registered + update_failed -> Bootstrap;"),
+                  std::string("Registered + update_failed -> Bootstrap;").size(),
+                  "Registered + update_failed -> RegPending;");
+    model::Model m = test::load_valid(fixed);
+
+    checker::CheckResult r = checker::check(m, quiet(GetParam()));
+
+    EXPECT_EQ(find(r, "invariant:finish_after_request"), nullptr);
+    EXPECT_EQ(find(r, "invariant:register_after_failed_update"), nullptr);
+    EXPECT_NE(find(r, "invariant:registered_in_time"), nullptr);  // RegPending.reg_ok takes 2 s > 1 s
+    EXPECT_EQ(find(r, "invariant:registered_eventually"), nullptr);
+    EXPECT_TRUE(r.unknown.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, EventProperties, testing::Values(Engine::Explicit, Engine::Z3, Engine::Both),
+                         [](const testing::TestParamInfo<Engine>& info) {
+                             return std::string(checker::engine_name(info.param));
+                         });
+
+TEST(EventPropertiesBoth, EnginesAgreeOnTheIssueExamples) {
+    model::Model m = test::load_valid(kClient);
+
+    checker::CheckResult r = checker::check(m, quiet(Engine::Both));
+
+    std::string undecided;
+    for (const auto& u : r.unknown) {
+        undecided += u + "\n";
+    }
+    EXPECT_TRUE(r.unknown.empty()) << undecided;
+}
+
+TEST(EventPropertiesPromela, ExportsTheMonitorAsAnInvariant) {
+    model::Model m = test::load_valid(kClient);
+
+    std::string pml = model::to_promela(m, model::Configuration{});
+
+    EXPECT_NE(pml.find("active proctype invariant_finish_after_request()"), std::string::npos) << pml;
+    EXPECT_NE(pml.find("v__finish_after_request_bad"), std::string::npos) << pml;
+}
+
+}  // namespace
