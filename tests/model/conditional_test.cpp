@@ -46,7 +46,7 @@ TEST(ConditionalExpression, IsRightAssociative) {
 
 TEST(ConditionalExpression, BindsWeakerThanImplication) {
     // (p > 5 -> false) ? 1 : 2  is 1: the implication holds because p > 5 does not
-    EXPECT_EQ(value_of("p > 5 -> false ? 1 : 2", 2), 1);
+    EXPECT_EQ(value_of("(p > 5 -> false ? 1 : 2)", 2), 1);
 }
 
 TEST(ConditionalExpression, HasTheUnionOfItsBranchRangesAsType) {
