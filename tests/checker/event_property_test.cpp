@@ -43,7 +43,7 @@ Registered + update_failed -> Bootstrap;
 property register_after_failed_update: after update_failed next {register, bs_request} is register;
 property finish_after_request: never bs_finish before bs_request;
 property registered_in_time: after update_failed respond reg_ok within 1;
-property registered_eventually: after update_failed respond reg_ok within 2;
+property registered_eventually: after update_failed respond reg_ok within 7;
 )";
 
 checker::CheckOptions quiet(Engine engine) {
@@ -99,6 +99,7 @@ TEST_P(EventProperties, NextIsFailsWhenAFailedUpdateLeadsToABootstrapRequest) {
     }
 }
 
+// within 7: the longest way back, bs_request (0 s), bs_finish (5 s), reg_ok (2 s), takes 7 s
 TEST_P(EventProperties, RespondCountsTheDurationsUpToTheAnswer) {
     model::Model m = test::load_valid(kClient);
 
@@ -107,10 +108,12 @@ TEST_P(EventProperties, RespondCountsTheDurationsUpToTheAnswer) {
     const auto* late = find(r, "invariant:registered_in_time");
     ASSERT_NE(late, nullptr);
     ASSERT_TRUE(late->witness);
+    // the run ends where more than 1 s has passed since update_failed without reg_ok: the 5 s
+    // Bootstrap-Finish (ending at the answer, with reg_ok's 2 s, is as short)
     EXPECT_EQ(steps(*late),
               (std::vector<std::string>{"Bootstrap.bs_finish.RegPending", "RegPending.reg_ok.Registered",
-                                        "Registered.update_failed.Bootstrap", "Bootstrap.bs_finish.RegPending",
-                                        "RegPending.reg_ok.Registered"}));
+                                        "Registered.update_failed.Bootstrap", "Bootstrap.bs_request.BsPending",
+                                        "BsPending.bs_finish.RegPending"}));
     EXPECT_EQ(find(r, "invariant:registered_eventually"), nullptr);
 }
 
@@ -132,10 +135,12 @@ TEST_P(EventProperties, HoldOnTheFixedClient) {
     EXPECT_TRUE(r.unknown.empty());
 }
 
+std::string engine_test_name(const testing::TestParamInfo<Engine>& param) {
+    return param.param == Engine::Explicit ? "Explicit" : param.param == Engine::Z3 ? "Z3" : "Both";
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, EventProperties, testing::Values(Engine::Explicit, Engine::Z3, Engine::Both),
-                         [](const testing::TestParamInfo<Engine>& info) {
-                             return std::string(checker::engine_name(info.param));
-                         });
+                         engine_test_name);
 
 TEST(EventPropertiesBoth, EnginesAgreeOnTheIssueExamples) {
     model::Model m = test::load_valid(kClient);
