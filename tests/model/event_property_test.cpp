@@ -147,6 +147,13 @@ property p3: after {a, b} respond c within 2 * T + 1 "doc";
     EXPECT_EQ(*r.text, text);
 }
 
+TEST(EventPropertySyntax, PrintsAOneEventSetWithoutBraces) {
+    model::FormatResult r = model::format_source("model m;\nproperty p: never {a} before {b, c};\n", "t.lwm2m");
+
+    ASSERT_TRUE(r.text);
+    EXPECT_EQ(*r.text, "model m;\nproperty p: never a before {b, c};\n");
+}
+
 TEST(EventPropertySyntax, ShowsInModelSyntax) {
     model::Model m = loop_model("const T = 4;\nproperty p: after {a, b} respond c within T * 2;");
 
