@@ -135,6 +135,36 @@ TEST_P(EventProperties, HoldOnTheFixedClient) {
     EXPECT_TRUE(r.unknown.empty());
 }
 
+TEST_P(EventProperties, RespondHasAConditionOverTheParametersOfDurations) {
+    model::Model m = test::load_valid(R"(
+model timed;
+parameter delay: int[0..10];
+state A initial goal;
+state B;
+event req: client;
+event ans: response;
+A + req -> B;
+B + ans -> A after delay;
+property answered: after req respond ans within 5;
+)");
+
+    checker::CheckResult r = checker::check(m, quiet(GetParam()));
+
+    const auto* f = find(r, "invariant:answered");
+    ASSERT_NE(f, nullptr);
+    ASSERT_TRUE(f->condition.literals) << f->condition.to_string();
+    for (std::int64_t delay = 0; delay <= 10; ++delay) {  // "delay > 5", in each engine's words
+        const auto& cubes = *f->condition.literals;
+        bool holds = std::any_of(cubes.begin(), cubes.end(), [&](const auto& cube) {
+            return std::all_of(cube.begin(), cube.end(), [&](const auto& l) { return l.holds({delay}); });
+        });
+        EXPECT_EQ(holds, delay > 5) << "delay=" << delay << ": " << f->condition.to_string();
+    }
+    ASSERT_TRUE(f->witness);
+    EXPECT_EQ(f->witness->configuration, "delay=6");
+    EXPECT_EQ(steps(*f), (std::vector<std::string>{"A.req.B", "B.ans.A"}));
+}
+
 std::string engine_test_name(const testing::TestParamInfo<Engine>& param) {
     return param.param == Engine::Explicit ? "Explicit" : param.param == Engine::Z3 ? "Z3" : "Both";
 }
