@@ -154,7 +154,8 @@ Finding property_fails(const Property& p) {
     std::string message;
     switch (p.kind) {
     case PropertyKind::Invariant:
-        message = fmt::format("invariant '{}' is violated", p.name);
+        message = p.event_pattern.empty() ? fmt::format("invariant '{}' is violated", p.name)
+                                          : fmt::format("event property '{}' is violated: {}", p.name, p.event_pattern);
         break;
     case PropertyKind::Reachable:
         message = fmt::format("'{}' is never reached", format_expr(*p.expr));

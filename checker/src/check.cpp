@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/checker/check.hpp"
 
+#include "lwm2mc/model/monitor.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -84,6 +86,9 @@ void sort_findings(std::vector<Finding>& findings) {
 }
 
 std::optional<std::uint64_t> explicit_configurations(const model::Model& model, const CheckOptions& options) {
+    if (!model.event_properties.empty()) {  // the engine runs on the copy with the monitors
+        return explicit_configurations(model::instrument_event_properties(model), options);
+    }
     ParamRoles roles = classify_parameters(model, options);
     std::size_t n = model.parameters.size();
     const auto& enumerated = roles.structural;

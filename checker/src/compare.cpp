@@ -2,6 +2,7 @@
 #include "lwm2mc/checker/compare.hpp"
 
 #include "lwm2mc/model/interpreter.hpp"
+#include "lwm2mc/model/monitor.hpp"
 
 #include <fmt/format.h>
 
@@ -230,7 +231,9 @@ public:
         if (!explicit_configurations(m, options)) {
             return nullptr;
         }
-        return std::unique_ptr<Enumeration>(new Enumeration{m, classify_parameters(m, options)});
+        // the engines classify the parameters of the copy with the event properties' monitors
+        const model::Model monitored = model::instrument_event_properties(m);
+        return std::unique_ptr<Enumeration>(new Enumeration{m, classify_parameters(monitored, options)});
     }
 
     /// Whether every literal is over enumerated parameters and the timing parameter.

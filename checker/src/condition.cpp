@@ -128,10 +128,7 @@ std::string format_literal(const Model& model, const Literal& literal) {
         }
         std::int64_t size = t.coefficient < 0 ? -t.coefficient : t.coefficient;
         const char* sign = t.coefficient < 0 ? "-" : "+";
-        if (size > kMaxRepeatedTerm) {
-            if (why.empty()) {
-                why = "the language has no multiplication";
-            }
+        if (size > kMaxRepeatedTerm) {  // `*` by a constant is model syntax
             sum += fmt::format("{}{} * {}", sum.empty() ? (t.coefficient < 0 ? "-" : "") : fmt::format(" {} ", sign),
                                size, p.name);
             return;

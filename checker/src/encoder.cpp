@@ -125,6 +125,8 @@ z3::expr Encoder::encode(const Expr& e, const z3::expr_vector& vars, StateId sta
         return !encode(*e.lhs, vars, state);
     case Op::Neg:
         return -encode(*e.lhs, vars, state);
+    case Op::Cond:
+        return z3::ite(encode(*e.lhs, vars, state), encode(*e.rhs, vars, state), encode(*e.third, vars, state));
     default:
         break;
     }
@@ -153,6 +155,8 @@ z3::expr Encoder::encode(const Expr& e, const z3::expr_vector& vars, StateId sta
         return a + b;
     case Op::Sub:
         return a - b;
+    case Op::Mul:
+        return a * b;
     default:
         break;
     }

@@ -5,6 +5,7 @@
 
 #include "lwm2mc/checker/check.hpp"
 #include "lwm2mc/model/interpreter.hpp"
+#include "lwm2mc/model/monitor.hpp"
 #include "lwm2mc/model/printer.hpp"
 
 #include <fmt/format.h>
@@ -242,7 +243,8 @@ private:
     }
 
     /// a + b*h for an integer expression that is linear in the timing parameter (the language
-    /// has only + and -, so every integer expression is).
+    /// has +, - and * by constants, and a parameter in the condition of a `?:` of a duration or
+    /// bound is never a timing parameter, so every duration and bound is).
     Cost linear(const ExprPtr& e, const Configuration& c, const ProductState& at) const {
         if (!e) {
             return {0, 0};
@@ -981,6 +983,9 @@ private:
 }  // namespace
 
 CheckResult check_explicit(const model::Model& model, const CheckOptions& options) {
+    if (!model.event_properties.empty()) {  // checked as the invariants of their monitors
+        return check_explicit(model::instrument_event_properties(model), options);
+    }
     return ExplicitEngine{model, options}.run();
 }
 

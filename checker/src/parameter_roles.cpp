@@ -9,6 +9,24 @@ namespace lwm2mc::checker {
 
 using namespace model;
 
+namespace {
+
+/// Marks the parameters in the conditions of `?:` inside `expr`: a duration or time bound is
+/// piecewise in them, not linear, so they are enumerated rather than solved for.
+void mark_condition_parameters(const ExprPtr& expr, std::vector<bool>& used) {
+    if (!expr) {
+        return;
+    }
+    if (expr->op == Op::Cond) {
+        mark_parameters(expr->lhs, used);
+    }
+    mark_condition_parameters(expr->lhs, used);
+    mark_condition_parameters(expr->rhs, used);
+    mark_condition_parameters(expr->third, used);
+}
+
+}  // namespace
+
 ParamRoles classify_parameters(const Model& m, const CheckOptions& options) {
     std::size_t n = m.parameters.size();
     std::vector<bool> structural(n, false), timed(n, false);
@@ -25,10 +43,12 @@ ParamRoles classify_parameters(const Model& m, const CheckOptions& options) {
             mark_parameters(u.value, structural);
         }
         mark_parameters(t.duration, timed);
+        mark_condition_parameters(t.duration, structural);
     }
     for (const auto& p : m.properties) {
         if (p.kind == PropertyKind::Within) {
             mark_parameters(p.expr, timed);
+            mark_condition_parameters(p.expr, structural);
         } else {
             mark_parameters(p.expr, structural);
         }

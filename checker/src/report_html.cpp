@@ -73,6 +73,9 @@ public:
         for (const auto& p : m.properties) {
             add(p.range);
         }
+        for (const auto& p : m.event_properties) {
+            add(p.range);
+        }
         for (const auto& p : m.parameters) {
             add(p.range);
         }

@@ -2,6 +2,7 @@
 // JUnit XML for CI test-report viewers (docs/check-report.md): the analyses and properties as testcases.
 
 #include "lwm2mc/checker/report.hpp"
+#include "lwm2mc/model/monitor.hpp"
 
 #include <fmt/format.h>
 
@@ -111,8 +112,9 @@ Suite model_suite(const ReportInput& input, std::optional<Severity> fail_at) {
         }
         suite.cases.push_back(std::move(c));
     }
-    // The model's properties: one testcase each.
-    for (const model::Property& p : input.model.properties) {
+    // The model's properties: one testcase each (an event property as the invariant it is checked as).
+    const model::Model instrumented = model::instrument_event_properties(input.model);
+    for (const model::Property& p : instrumented.properties) {
         Case c;
         c.classname = r.model_name + ".property";
         c.name = p.name;

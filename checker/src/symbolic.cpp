@@ -15,6 +15,7 @@
 
 #include "lwm2mc/checker/check.hpp"
 #include "lwm2mc/model/interpreter.hpp"
+#include "lwm2mc/model/monitor.hpp"
 #include "lwm2mc/model/printer.hpp"
 
 #include <fmt/format.h>
@@ -1279,6 +1280,9 @@ ConditionDifference compare_conditions(const model::Model& model, const Conditio
 namespace detail {
 
 Z3Run run_z3(const model::Model& model, const CheckOptions& options, const CheckResult* reference) {
+    if (!model.event_properties.empty()) {  // checked as the invariants of their monitors
+        return run_z3(model::instrument_event_properties(model), options, reference);
+    }
     Z3Run run;
     try {
         SymbolicEngine engine{model, options};

@@ -3,6 +3,7 @@
 
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/loader.hpp"
+#include "lwm2mc/model/monitor.hpp"
 #include "lwm2mc/model/printer.hpp"
 #include "lwm2mc/model/replay.hpp"
 
@@ -113,7 +114,8 @@ int validate_command(const std::vector<std::string>& files, const std::optional<
                               "configurations), {} variables, {} constraints, {} properties\n",
                               shown, m.name, m.base_name.empty() ? "" : fmt::format(" (overlay on '{}')", m.base_name),
                               m.state_count(), m.transition_count(), m.events.size(), m.parameters.size(), count_text,
-                              m.variables.size(), m.constraints.size(), m.properties.size());
+                              m.variables.size(), m.constraints.size(),
+                              m.properties.size() + m.event_properties.size());
     }
     return code;
 }
@@ -209,6 +211,9 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
                    expr_text(p.to, "goal") + " relying on " + p.reliance.to_string();
         }
         rows.push_back({p.name, property_kind_name(p.kind), def, loc(p.range)});
+    }
+    for (const auto& p : m.event_properties) {
+        rows.push_back({p.name, "event", format_event_property(m, p), loc(p.range)});
     }
     print_table(io.out, rows);
     return static_cast<int>(ExitCode::Ok);

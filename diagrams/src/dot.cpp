@@ -102,6 +102,9 @@ void collect_symbols(const Expr& e, std::set<std::size_t>& params, std::set<std:
     if (e.rhs) {
         collect_symbols(*e.rhs, params, vars);
     }
+    if (e.third) {
+        collect_symbols(*e.third, params, vars);
+    }
 }
 
 /// Largest number of valuations tried for one guard; beyond it the transition is left enabled.

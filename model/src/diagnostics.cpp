@@ -306,6 +306,21 @@ Diagnostic bad_loop(const SourceRange& at, std::string message) {
 Diagnostic bad_region(const SourceRange& at, std::string message) {
     return error("E057", at, std::move(message));
 }
+Diagnostic nonlinear_product(const SourceRange& at) {
+    return error("E070", at,
+                 "'*' needs a constant operand (literals and constants only): a product of two non-constant "
+                 "expressions is not linear");
+}
+Diagnostic event_set_not_subset(const SourceRange& at, std::string_view event, std::string_view property) {
+    return error("E071", at,
+                 fmt::format("event '{}' of the 'is' set of property '{}' is not in its 'next' set", event, property));
+}
+Diagnostic negative_time_bound(const SourceRange& at, std::int64_t value) {
+    return error("E072", at, fmt::format("the time bound of 'respond ... within' must not be negative; got {}", value));
+}
+Diagnostic duplicate_event_in_set(const SourceRange& at, std::string_view event) {
+    return error("E073", at, fmt::format("event '{}' is listed twice in one event set", event));
+}
 Diagnostic too_many_errors(const SourceRange& at, std::size_t limit) {
     return error("E099", at, fmt::format("too many errors ({}); stopping here", limit));
 }

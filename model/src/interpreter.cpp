@@ -59,6 +59,9 @@ Wide eval_wide(const Expr& e, const Configuration& config, std::span<const Value
         return eval_wide(*e.lhs, config, vars, state) != 0 || eval_wide(*e.rhs, config, vars, state) != 0;
     case Op::Implies:
         return eval_wide(*e.lhs, config, vars, state) == 0 || eval_wide(*e.rhs, config, vars, state) != 0;
+    case Op::Cond:
+        return eval_wide(*e.lhs, config, vars, state) != 0 ? eval_wide(*e.rhs, config, vars, state)
+                                                           : eval_wide(*e.third, config, vars, state);
     default:
         break;
     }
@@ -85,6 +88,11 @@ Wide eval_wide(const Expr& e, const Configuration& config, std::span<const Value
         return r;
     case Op::Sub:
         if (__builtin_sub_overflow(a, b, &r)) {
+            throw EvalError("integer overflow", e.range);
+        }
+        return r;
+    case Op::Mul:
+        if (__builtin_mul_overflow(a, b, &r)) {
             throw EvalError("integer overflow", e.range);
         }
         return r;
@@ -335,7 +343,10 @@ std::string Interpreter::format_configuration(const Configuration& config) const
 std::string Interpreter::format_vars(std::span<const Value> vars) const {
     std::string out;
     for (std::size_t i = 0; i < model_.variables.size() && i < vars.size(); ++i) {
-        out += fmt::format("{}{}={}", i ? ", " : "", model_.variables[i].name,
+        if (model_.variables[i].ghost) {
+            continue;  // a monitor of an event property: not part of the model as written
+        }
+        out += fmt::format("{}{}={}", out.empty() ? "" : ", ", model_.variables[i].name,
                            model_.format_value(model_.variables[i].type, vars[i]));
     }
     return out;

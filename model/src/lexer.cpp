@@ -71,6 +71,8 @@ const char* tok_spelling(Tok tok) {
         return "'>='";
     case Tok::Equals:
         return "'='";
+    case Tok::Question:
+        return "'?'";
     }
     return "token";
 }
@@ -264,7 +266,7 @@ private:
                                          {']', 0, Tok::RBracket}, {'{', 0, Tok::LBrace}, {'}', 0, Tok::RBrace},
                                          {'+', 0, Tok::Plus},     {'-', 0, Tok::Minus},  {'*', 0, Tok::Star},
                                          {'/', 0, Tok::Slash},    {'!', 0, Tok::Bang},   {'<', 0, Tok::Less},
-                                         {'>', 0, Tok::Greater},  {'=', 0, Tok::Equals}};
+                                         {'>', 0, Tok::Greater},  {'=', 0, Tok::Equals}, {'?', 0, Tok::Question}};
         for (const auto& p : kOne) {
             if (c == p.a) {
                 advance();

@@ -71,6 +71,17 @@ void mark_parameters(const ExprPtr& expr, std::vector<bool>& used) {
     }
     mark_parameters(expr->lhs, used);
     mark_parameters(expr->rhs, used);
+    mark_parameters(expr->third, used);
+}
+
+std::vector<const Expr*> children(const Expr& e) {
+    std::vector<const Expr*> out;
+    for (const ExprPtr* child : {&e.lhs, &e.rhs, &e.third}) {
+        if (*child) {
+            out.push_back(child->get());
+        }
+    }
+    return out;
 }
 
 bool is_binary(Op op) {
@@ -86,6 +97,7 @@ bool is_binary(Op op) {
     case Op::Ge:
     case Op::Add:
     case Op::Sub:
+    case Op::Mul:
         return true;
     default:
         return false;
@@ -124,6 +136,10 @@ const char* op_spelling(Op op) {
         return "+";
     case Op::Sub:
         return "-";
+    case Op::Mul:
+        return "*";
+    case Op::Cond:
+        return "?";
     default:
         return "";
     }
@@ -131,6 +147,8 @@ const char* op_spelling(Op op) {
 
 int op_precedence(Op op) {
     switch (op) {
+    case Op::Cond:
+        return 0;
     case Op::Implies:
         return 1;
     case Op::Or:
@@ -148,11 +166,13 @@ int op_precedence(Op op) {
     case Op::Add:
     case Op::Sub:
         return 6;
+    case Op::Mul:
+        return 7;
     case Op::Not:
     case Op::Neg:
-        return 7;
-    default:
         return 8;
+    default:
+        return 9;
     }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/model/model_diff.hpp"
 
+#include "lwm2mc/model/monitor.hpp"
 #include "lwm2mc/model/printer.hpp"
 
 #include <algorithm>
@@ -261,6 +262,9 @@ void diff_declarations(const Model& base, const Model& proposal, ModelDiff& out)
                 text += " relying on " + p.reliance.to_string();
             }
             out_list.emplace_back(p.name, described(std::move(text), p.doc, p.ref));
+        }
+        for (const auto& p : m.event_properties) {
+            out_list.emplace_back(p.name, described(p.name + ": " + format_event_property(m, p), p.doc, p.ref));
         }
         return out_list;
     };

@@ -671,6 +671,11 @@ private:
         PropertyDecl p;
         p.name = expect_element_name("a property name");
         expect(Tok::Colon, "':' after the property name");
+        if (at_kw("after") || at_kw("never")) {
+            p.pattern = parse_event_pattern();
+            parse_attrs(decl, "property");
+            return p;
+        }
         if (accept_kw("invariant")) {
             p.kind = PropertyKind::Invariant;
             p.expr = parse_expr();
@@ -683,7 +688,7 @@ private:
             p.kind = PropertyKind::Within;
             p.expr = parse_or();
         } else {
-            fail("'invariant', 'reachable', 'recover' or 'within'");
+            fail("'invariant', 'reachable', 'recover', 'within', 'after' or 'never'");
         }
         if (p.kind == PropertyKind::Recover || p.kind == PropertyKind::Within) {
             while (true) {
@@ -727,6 +732,54 @@ private:
         }
         parse_attrs(decl, "property");
         return p;
+    }
+
+    /// `after E next S is F`, `after E respond F within T` or `never E before F`.
+    EventPatternSyntax parse_event_pattern() {
+        EventPatternSyntax pat;
+        if (accept_kw("never")) {
+            pat.kind = EventPropertyKind::NeverBefore;
+            pat.trigger = parse_event_set();
+            if (!accept_kw("before")) {
+                fail("'before' and the events that must come first");
+            }
+            pat.scope = parse_event_set();
+            return pat;
+        }
+        bump();  // after
+        pat.trigger = parse_event_set();
+        if (accept_kw("next")) {
+            pat.kind = EventPropertyKind::NextIs;
+            pat.scope = parse_event_set();
+            if (!accept_kw("is")) {
+                fail("'is' and the events the next one must be");
+            }
+            pat.allowed = parse_event_set();
+        } else if (accept_kw("respond")) {
+            pat.kind = EventPropertyKind::Respond;
+            pat.scope = parse_event_set();
+            if (!accept_kw("within")) {
+                fail("'within' and a time bound in seconds");
+            }
+            pat.bound = parse_or();
+        } else {
+            fail("'next' or 'respond' after the events of 'after'");
+        }
+        return pat;
+    }
+
+    /// An event set of an event property: one event name, or `{e1, e2, ...}` (not empty).
+    std::vector<Name> parse_event_set() {
+        std::vector<Name> events;
+        if (!accept(Tok::LBrace)) {
+            events.push_back(expect_name("an event name or '{' and a list of events"));
+            return events;
+        }
+        do {
+            events.push_back(expect_name("an event name"));
+        } while (accept(Tok::Comma));
+        expect(Tok::RBrace, "',' or '}' in the list of events");
+        return events;
     }
 
     RemoveDecl parse_remove() {
@@ -816,21 +869,57 @@ private:
         return e;
     }
 
-    /// Full expression including '->' (right associative).
-    ExprPtr parse_expr() {
-        ExprPtr lhs = parse_or();
+    /// Full expression including '->' and '?:'.
+    ExprPtr parse_expr() { return parse_conditional(true); }
+
+    /// An expression without a top-level '->' (updates, durations, property bounds); it may be a
+    /// conditional `c ? a : b` whose condition and else branch have no top-level '->' either.
+    ExprPtr parse_or() { return parse_conditional(false); }
+
+    /// `c ? a : b`, right associative and binding weaker than '->'. With `implies` false the
+    /// condition and the else branch stop before a top-level '->' (a row's target follows).
+    ExprPtr parse_conditional(bool implies) {
+        ExprPtr cond = implies ? parse_implies() : parse_disjunction();
+        if (!at(Tok::Question)) {
+            return cond;
+        }
+        SourceRange r = range_of(cur());
+        bump();
+        DepthGuard guard{*this};  // right recursion: bounded like nesting
+        ExprPtr then = parse_conditional(true);
+        expect(Tok::Colon, "':' and the else branch of the conditional expression");
+        ExprPtr otherwise = parse_conditional(implies);
+        auto e = std::make_shared<Expr>();
+        e->op = Op::Cond;
+        e->range = cond->range;
+        if (otherwise->range.line == e->range.line && otherwise->range.end_col > e->range.end_col) {
+            e->range.end_col = otherwise->range.end_col;
+        }
+        e->depth = 1 + std::max({cond->depth, then->depth, otherwise->depth});
+        e->lhs = std::move(cond);
+        e->rhs = std::move(then);
+        e->third = std::move(otherwise);
+        if (e->depth > static_cast<std::uint32_t>(kMaxExprDepth)) {
+            report(diag::nested_too_deeply(r));
+            throw ParseFailure{};
+        }
+        return e;
+    }
+
+    /// An expression with '->' (right associative) but no top-level '?:'.
+    ExprPtr parse_implies() {
+        ExprPtr lhs = parse_disjunction();
         if (at(Tok::Arrow)) {
             SourceRange r = range_of(cur());
             bump();
             DepthGuard guard{*this};  // right recursion: bounded like nesting
-            ExprPtr rhs = parse_expr();
+            ExprPtr rhs = parse_implies();
             return make_binary(Op::Implies, std::move(lhs), std::move(rhs), r);
         }
         return lhs;
     }
 
-    /// An expression without a top-level '->' (updates, durations, property bounds).
-    ExprPtr parse_or() {
+    ExprPtr parse_disjunction() {
         ExprPtr lhs = parse_and();
         while (at(Tok::OrOr)) {
             SourceRange r = range_of(cur());
@@ -873,12 +962,22 @@ private:
     }
 
     ExprPtr parse_additive() {
-        ExprPtr lhs = parse_unary();
+        ExprPtr lhs = parse_multiplicative();
         while (at(Tok::Plus) || at(Tok::Minus)) {
             Op op = at(Tok::Plus) ? Op::Add : Op::Sub;
             SourceRange r = range_of(cur());
             bump();
-            lhs = make_binary(op, std::move(lhs), parse_unary(), r);
+            lhs = make_binary(op, std::move(lhs), parse_multiplicative(), r);
+        }
+        return lhs;
+    }
+
+    ExprPtr parse_multiplicative() {
+        ExprPtr lhs = parse_unary();
+        while (at(Tok::Star)) {
+            SourceRange r = range_of(cur());
+            bump();
+            lhs = make_binary(Op::Mul, std::move(lhs), parse_unary(), r);
         }
         return lhs;
     }

@@ -61,6 +61,21 @@ void print_expr(std::string& out, const Expr& e) {
         break;
     }
     int p = op_precedence(e.op);
+    if (e.op == Op::Cond) {
+        // right associative and weaker than '->': a conditional or an implication as the
+        // condition, and an implication as the else branch (operand contexts), get parentheses
+        auto part = [&out](const Expr& x, bool paren) {
+            out += paren ? "(" : "";
+            print_expr(out, x);
+            out += paren ? ")" : "";
+        };
+        part(*e.lhs, op_precedence(e.lhs->op) <= op_precedence(Op::Implies));
+        out += " ? ";
+        part(*e.rhs, false);
+        out += " : ";
+        part(*e.third, e.third->op == Op::Implies);
+        return;
+    }
     if (is_unary(e.op)) {
         out += op_spelling(e.op);
         bool paren = op_precedence(e.lhs->op) < p;
@@ -129,6 +144,32 @@ std::string format_operand(const Expr& expr) {
 namespace {
 
 using namespace detail;
+
+/// An event set as written: one name bare, several in braces.
+std::string event_set_text(const std::vector<Name>& set) {
+    if (set.size() == 1) {
+        return set.front().text;
+    }
+    std::string out = "{";
+    for (std::size_t i = 0; i < set.size(); ++i) {
+        out += (i ? ", " : "") + set[i].text;
+    }
+    return out + "}";
+}
+
+std::string event_pattern_text(const EventPatternSyntax& p) {
+    switch (p.kind) {
+    case EventPropertyKind::NextIs:
+        return fmt::format("after {} next {} is {}", event_set_text(p.trigger), event_set_text(p.scope),
+                           event_set_text(p.allowed));
+    case EventPropertyKind::NeverBefore:
+        return fmt::format("never {} before {}", event_set_text(p.trigger), event_set_text(p.scope));
+    case EventPropertyKind::Respond:
+        return fmt::format("after {} respond {} within {}", event_set_text(p.trigger), event_set_text(p.scope),
+                           format_operand(*p.bound));
+    }
+    return "";
+}
 
 std::string type_text(const TypeSyntax& t) {
     switch (t.kind) {
@@ -280,6 +321,10 @@ Line decl_line(const Decl& decl) {
                     line.tail.push_back("after " + format_operand(*body.duration));
                 }
             } else if constexpr (std::is_same_v<T, PropertyDecl>) {
+                if (body.pattern) {
+                    line.head = fmt::format("property {}: {}", body.name.text, event_pattern_text(*body.pattern));
+                    return;
+                }
                 line.head = fmt::format("property {}: {}", body.name.text, property_kind_name(body.kind));
                 if (body.expr) {
                     line.head += " " + (body.kind == PropertyKind::Within ? format_operand(*body.expr)

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -303,7 +304,8 @@ private:
         }
         const bool lhs = !e.lhs || constant_leaves(*e.lhs, what);
         const bool rhs = !e.rhs || constant_leaves(*e.rhs, what);
-        return lhs && rhs;
+        const bool third = !e.third || constant_leaves(*e.third, what);
+        return lhs && rhs && third;
     }
 
     static bool is_constant(const Expr& e) {
@@ -319,7 +321,8 @@ private:
         case Op::Name:
             return false;
         default:
-            return (!e.lhs || is_constant(*e.lhs)) && (!e.rhs || is_constant(*e.rhs));
+            return (!e.lhs || is_constant(*e.lhs)) && (!e.rhs || is_constant(*e.rhs)) &&
+                   (!e.third || is_constant(*e.third));
         }
     }
 
@@ -439,6 +442,8 @@ private:
         }
         case Op::Name:
             return resolve_name(*in, ctx);
+        case Op::Cond:
+            return resolve_conditional(*in, ctx);
         case Op::Const:
         case Op::EnumLit:
         case Op::Param:
@@ -508,6 +513,19 @@ private:
             out->type = Type::integer();
             return out;
         }
+        case Op::Mul: {
+            bool ok = want(a, TypeKind::Int);
+            ok = want(b, TypeKind::Int) && ok;
+            if (!ok) {
+                return nullptr;
+            }
+            if (!is_constant(*a) && !is_constant(*b)) {
+                error(diag::nonlinear_product(out->range));
+                return nullptr;
+            }
+            out->type = Type::integer();
+            return out;
+        }
         case Op::Eq:
         case Op::Ne:
             if (!a->type.compatible(b->type)) {
@@ -520,6 +538,38 @@ private:
         default:
             return nullptr;
         }
+    }
+
+    /// `c ? a : b`: c is bool, a and b have compatible types; an int result spans both ranges.
+    ExprPtr resolve_conditional(const Expr& in, const Context& ctx) {
+        auto out = std::make_shared<Expr>(in);
+        ExprPtr c = resolve_expr(in.lhs, ctx);
+        ExprPtr a = resolve_expr(in.rhs, ctx);
+        ExprPtr b = resolve_expr(in.third, ctx);
+        if (!c || !a || !b) {
+            return nullptr;
+        }
+        bool ok = true;
+        if (c->type.kind != TypeKind::Bool) {
+            error(diag::type_mismatch(c->range, "condition of '?:'", "bool", describe(c->type)));
+            ok = false;
+        }
+        if (!a->type.compatible(b->type)) {
+            error(diag::type_mismatch(b->range, "else branch of '?:'",
+                                      describe(a->type) + " (the type of the then branch)", describe(b->type)));
+            ok = false;
+        }
+        if (!ok) {
+            return nullptr;
+        }
+        out->lhs = c;
+        out->rhs = a;
+        out->third = b;
+        out->type = a->type;
+        if (a->type.kind == TypeKind::Int) {
+            out->type = Type::integer(std::min(a->type.lo, b->type.lo), std::max(a->type.hi, b->type.hi));
+        }
+        return out;
     }
 
     ExprPtr resolve_name(const Expr& in, const Context& ctx) {
@@ -904,6 +954,10 @@ private:
 
     void resolve_properties() {
         for (auto& [p, decl] : properties_) {
+            if (p->pattern) {
+                resolve_event_property(*p, *decl);
+                continue;
+            }
             Property prop;
             prop.name = p->name.text;
             prop.kind = p->kind;
@@ -938,6 +992,76 @@ private:
                 }
             }
             model_.properties.push_back(std::move(prop));
+        }
+    }
+
+    /// The events of one event set of an event property (E012 for an unknown name, E073 for one
+    /// listed twice); nullopt after an error. Event names are looked up as the resolver knows them.
+    std::optional<std::vector<EventId>> resolve_event_set(const std::vector<Name>& names) {
+        std::vector<EventId> out;
+        bool ok = true;
+        for (const Name& n : names) {
+            auto it = event_index_.find(n.text);
+            if (it == event_index_.end()) {
+                error(diag::unknown_event(n.range, n.text, event_names_));
+                ok = false;
+                continue;
+            }
+            EventId id{it->second};
+            if (std::find(out.begin(), out.end(), id) != out.end()) {
+                error(diag::duplicate_event_in_set(n.range, n.text));
+                ok = false;
+                continue;
+            }
+            out.push_back(id);
+        }
+        return ok ? std::optional{std::move(out)} : std::nullopt;
+    }
+
+    void resolve_event_property(const PropertyDecl& p, const Decl& decl) {
+        const EventPatternSyntax& pat = *p.pattern;
+        EventProperty ep;
+        ep.name = p.name.text;
+        ep.kind = pat.kind;
+        ep.doc = decl.doc;
+        ep.ref = decl.ref;
+        ep.range = p.name.range;
+        auto trigger = resolve_event_set(pat.trigger);
+        auto scope = resolve_event_set(pat.scope);
+        auto allowed = resolve_event_set(pat.allowed);
+        if (!trigger || !scope || !allowed) {
+            return;
+        }
+        ep.trigger = std::move(*trigger);
+        ep.scope = std::move(*scope);
+        ep.allowed = std::move(*allowed);
+        bool ok = true;
+        for (std::size_t i = 0; i < ep.allowed.size(); ++i) {
+            if (std::find(ep.scope.begin(), ep.scope.end(), ep.allowed[i]) == ep.scope.end()) {
+                error(diag::event_set_not_subset(pat.allowed[i].range, pat.allowed[i].text, ep.name));
+                ok = false;
+            }
+        }
+        if (pat.kind == EventPropertyKind::Respond) {
+            const char* what = "the time bound of 'respond ... within'";
+            ExprPtr bound = resolve_typed(pat.bound, Context{what, false, true, false}, TypeKind::Int, what);
+            if (!bound || !constant_leaves(*bound, what)) {
+                return;
+            }
+            try {
+                ep.bound = evaluate_expression(*bound, Configuration{});
+            } catch (const EvalError& e) {
+                error(diag::bad_range(bound->range, e.what()));
+                return;
+            }
+            if (ep.bound < 0) {
+                error(diag::negative_time_bound(bound->range, ep.bound));
+                return;
+            }
+            ep.bound_expr = bound;
+        }
+        if (ok) {
+            model_.event_properties.push_back(std::move(ep));
         }
     }
 

@@ -907,6 +907,9 @@ private:
             list.push_back(std::move(sc));
         };
         std::vector<NotCovered> skipped;
+        for (const model::EventProperty& p : m_.event_properties) {
+            skipped.push_back({p.name, "an event property speaks of every run; lwm2mc check verifies it"});
+        }
         for (const model::Property& p : m_.properties) {
             auto holds = [&](const model::ExprPtr& e, std::uint32_t s) { return interp_.holds(e, c, g.states[s]); };
             auto is_goal = [&](std::uint32_t s) { return p.to ? holds(p.to, s) : m_.state(g.states[s].state).goal; };

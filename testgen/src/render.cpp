@@ -22,7 +22,8 @@ bool duration_depends_on_parameter(const model::ExprPtr& e) {
     if (!e) {
         return false;
     }
-    return e->op == model::Op::Param || duration_depends_on_parameter(e->lhs) || duration_depends_on_parameter(e->rhs);
+    return e->op == model::Op::Param || duration_depends_on_parameter(e->lhs) ||
+           duration_depends_on_parameter(e->rhs) || duration_depends_on_parameter(e->third);
 }
 
 json vars_json(const model::Model& m, const model::ProductState& s) {

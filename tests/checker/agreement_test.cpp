@@ -67,6 +67,11 @@ TEST(RandomModels, GeneratorCoversEveryFeature) {
                           "int[-3..20]",       "n < limit",         " by choice"}) {
         EXPECT_NE(features.find(f), std::string::npos) << f;
     }
+    // conditional expressions, products by constants and event properties
+    for (const char* f : {"conditional", "product", "event-next", "event-never", "event-respond", " next {", " * ",
+                          "flag ? ", "property ev0"}) {
+        EXPECT_NE(features.find(f), std::string::npos) << f;
+    }
     EXPECT_GE(overlays, kSeeds / 4);
 }
 

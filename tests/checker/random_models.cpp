@@ -36,7 +36,7 @@ struct Row {
 
 class Generator {
 public:
-    explicit Generator(unsigned seed) : rng_{seed} {}
+    explicit Generator(unsigned seed) : rng_{seed}, extra_rng_{seed ^ 0x5eedU} {}
 
     RandomModel generate(unsigned seed) {
         RandomModel out;
@@ -56,6 +56,13 @@ private:
     int pick(int lo, int hi) { return lo + static_cast<int>(rng_() % static_cast<unsigned>(hi - lo + 1)); }
     bool coin() { return pick(0, 1) == 1; }
     bool chance(int percent) { return pick(0, 99) < percent; }
+    // Conditional expressions, products and event properties draw from a second stream, so that
+    // the rest of every seed's model stays what it was before they were added.
+    int extra_pick(int lo, int hi) { return lo + static_cast<int>(extra_rng_() % static_cast<unsigned>(hi - lo + 1)); }
+    bool extra_chance(int percent) { return extra_pick(0, 99) < percent; }
+    std::string extra_one_of(const std::vector<std::string>& items) {
+        return items[static_cast<std::size_t>(extra_pick(0, static_cast<int>(items.size()) - 1))];
+    }
     template <class T, std::size_t N>
     const T& one_of(const T (&items)[N]) {
         return items[pick(0, static_cast<int>(N) - 1)];
@@ -205,6 +212,9 @@ private:
         for (int i = 0; i < properties_; ++i) {
             out += fmt::format("property p{}: {};\n", i, property(i));
         }
+        for (int i = 0, n = extra_chance(45) ? extra_pick(1, 2) : 0; i < n; ++i) {
+            out += fmt::format("property ev{}: {};\n", i, event_property());
+        }
         return out;
     }
 
@@ -254,6 +264,9 @@ private:
     // ---- expressions ----------------------------------------------------------------------------
     /// An atom over parameters and variables (guards, properties).
     std::string atom() {
+        if (extra_chance(12)) {
+            return arithmetic_atom();
+        }
         std::vector<std::string> options{"flag", "!flag"};
         for (int i = 0; i < bools_; ++i) {
             options.push_back(fmt::format("b{}", i));
@@ -285,6 +298,27 @@ private:
         return one_of(options);
     }
 
+    /// An atom with `?:` or `*` by a constant.
+    std::string arithmetic_atom() {
+        feature_once("conditional");
+        std::vector<std::string> options{"(flag ? 1 : 2) * 3 > 4", "(flag ? !flag : true)"};
+        if (bools_ > 0) {
+            options.emplace_back("(flag ? b0 : !b0)");
+        }
+        if (has_limit_) {
+            options.emplace_back("2 * n < limit + 1");
+            options.emplace_back("(flag ? n : limit) > 0");
+            options.emplace_back("limit * 2 >= n + 1");
+        }
+        if (has_mode_) {
+            options.emplace_back("(mode == M1 ? 1 : 2) * 2 > 3");
+        }
+        if (has_phase_) {
+            options.push_back(fmt::format("(flag ? ph : P1) == P{}", extra_pick(0, 2)));
+        }
+        return extra_one_of(options);
+    }
+
     std::string guard(int depth) {
         if (depth == 0 || chance(60)) {
             return atom();
@@ -314,11 +348,44 @@ private:
         if (chance(8)) {
             parts.emplace_back(coin() ? "reset volatile" : "reset all");
         }
+        if (extra_chance(25)) {
+            conditional_update(parts);
+        }
         std::string out;
         for (const auto& p : parts) {
             out += (out.empty() ? "" : ", ") + p;
         }
         return out;
+    }
+
+    /// Adds an update with `?:` (or `*` by a constant) to a variable the row does not assign yet.
+    void conditional_update(std::vector<std::string>& parts) {
+        auto assigned = [&](const std::string& var) {
+            return std::any_of(parts.begin(), parts.end(),
+                               [&](const std::string& p) { return p.rfind(var + " :=", 0) == 0; });
+        };
+        std::vector<std::string> options;
+        if (!assigned("flag")) {
+            options.emplace_back(bools_ > 0 ? "flag := flag ? b0 : true" : "flag := flag ? false : !flag");
+        }
+        if (has_limit_ && !assigned("n")) {
+            options.emplace_back("n := n < limit ? n + 1 : 0");
+            options.emplace_back("n := flag ? 0 : n");
+        }
+        if (has_phase_ && !assigned("ph")) {
+            options.emplace_back("ph := ph == P0 ? P1 : P0");
+        }
+        if (wide_var_ && !assigned("w")) {
+            options.push_back(
+                fmt::format("w := flag ? {} : w", wide_values_[static_cast<std::size_t>(extra_pick(0, 2))]));
+            if (wide_values_[1] >= 0 && 2 * wide_values_[1] <= wide_lo_ + 65535) {
+                options.push_back(fmt::format("w := w == {} ? 2 * w : w", wide_values_[1]));
+            }
+        }
+        if (!options.empty()) {
+            feature_once("conditional");
+            parts.push_back(extra_one_of(options));
+        }
     }
 
     /// A duration, or empty for none.
@@ -352,7 +419,12 @@ private:
         if (!chance(timed ? 55 : 25)) {
             return {};
         }
-        return one_of(options);
+        std::string d = one_of(options);
+        if (extra_chance(15)) {
+            feature_once("product");
+            return extra_chance(50) ? "2 * (" + d + ")" : "(flag ? " + d + " : 1)";
+        }
+        return d;
     }
 
     std::string actor_suffix() { return chance(20) ? std::string(" by ") + one_of(kActors) : std::string{}; }
@@ -434,6 +506,65 @@ private:
             }
             add_row(src, row_text(src, "rst", "", coin() ? "reset volatile" : "reset all", "S0"),
                     src.find('X') != std::string::npos);
+        }
+    }
+
+    /// One event name or a set of them, over e0..e3 (and tick when declared).
+    std::string event_set(std::vector<std::string>& pool, int max) {
+        std::vector<std::string> chosen;
+        for (int i = 0, n = extra_pick(1, max); i < n && !pool.empty(); ++i) {
+            auto k = static_cast<std::size_t>(extra_pick(0, static_cast<int>(pool.size()) - 1));
+            chosen.push_back(pool[k]);
+            pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(k));
+        }
+        if (chosen.size() == 1) {
+            return chosen.front();
+        }
+        std::string out = "{";
+        for (std::size_t i = 0; i < chosen.size(); ++i) {
+            out += (i ? ", " : "") + chosen[i];
+        }
+        return out + "}";
+    }
+
+    std::string event_property() {
+        std::vector<std::string> events{"e0", "e1", "e2", "e3"};
+        if (has_limit_) {
+            events.emplace_back("tick");
+        }
+        std::vector<std::string> pool = events;
+        std::string trigger = event_set(pool, 2);
+        pool = events;  // the second set may share events with the first
+        // a timing parameter with a wide domain would be enumerated once durations feed a monitor
+        const bool respond_ok = timing_mode_ == 0 || timing_mode_ == 2;
+        switch (extra_pick(0, respond_ok ? 2 : 1)) {
+        case 0: {
+            feature_once("event-next");
+            std::vector<std::string> scope;
+            for (int i = 0, n = extra_pick(2, 3); i < n; ++i) {
+                auto k = static_cast<std::size_t>(extra_pick(0, static_cast<int>(pool.size()) - 1));
+                scope.push_back(pool[k]);
+                pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(k));
+            }
+            std::string out = "after " + trigger + " next {";
+            for (std::size_t i = 0; i < scope.size(); ++i) {
+                out += (i ? ", " : "") + scope[i];
+            }
+            return out + "} is " + scope[static_cast<std::size_t>(extra_pick(0, static_cast<int>(scope.size()) - 1))];
+        }
+        case 1:
+            feature_once("event-never");
+            return "never " + trigger + " before " + event_set(pool, 2);
+        default:
+            feature_once("event-respond");
+            return "after " + trigger + " respond " + event_set(pool, 2) + " within " +
+                   std::to_string(extra_pick(0, 15));
+        }
+    }
+
+    void feature_once(const std::string& f) {
+        if (features_.find(f) == std::string::npos) {
+            feature(f);
         }
     }
 
@@ -584,6 +715,7 @@ private:
     }
 
     std::mt19937 rng_;
+    std::mt19937 extra_rng_;
     std::string features_{};
     int bools_{0};
     bool has_mode_{false};

@@ -106,6 +106,16 @@ struct TransitionDecl {
     std::string name_hint{};    ///< unlabelled: the transitions' base name instead of "Src.event.Dst"
 };
 
+/// An event property's pattern: `after E next S is F`, `never E before F`,
+/// `after E respond F within T`. Each set is one event name or `{e1, e2, ...}`.
+struct EventPatternSyntax {
+    EventPropertyKind kind{EventPropertyKind::NextIs};
+    std::vector<Name> trigger{};  ///< E
+    std::vector<Name> scope{};    ///< S (next) or F (before, respond)
+    std::vector<Name> allowed{};  ///< F of `is`
+    ExprPtr bound{};              ///< T of `within`
+};
+
 struct PropertyDecl {
     Name name{};
     PropertyKind kind{PropertyKind::Invariant};
@@ -114,6 +124,7 @@ struct PropertyDecl {
     ExprPtr to{};
     std::optional<std::vector<Actor>> reliance{};
     SourceRange reliance_range{};
+    std::optional<EventPatternSyntax> pattern{};  ///< set for an event property (then `kind` is unused)
 };
 
 enum class ElementKind { Transition, State, Constraint, Property, Event, Parameter, Var, Const };

@@ -59,6 +59,10 @@ Diagnostic not_an_array(const SourceRange& at, std::string_view name);          
 Diagnostic loop_index_clash(const SourceRange& at, std::string_view index, std::string_view what);  // E055
 Diagnostic bad_loop(const SourceRange& at, std::string message);                                    // E056
 Diagnostic bad_region(const SourceRange& at, std::string message);                                  // E057
-Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);                               // E099
+Diagnostic nonlinear_product(const SourceRange& at);                                                        // E070
+Diagnostic event_set_not_subset(const SourceRange& at, std::string_view event, std::string_view property);  // E071
+Diagnostic negative_time_bound(const SourceRange& at, std::int64_t value);                                  // E072
+Diagnostic duplicate_event_in_set(const SourceRange& at, std::string_view event);                           // E073
+Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);                                       // E099
 
 }  // namespace lwm2mc::model::detail::diag

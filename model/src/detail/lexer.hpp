@@ -41,6 +41,7 @@ enum class Tok : std::uint8_t {
     Greater,    // >
     GreaterEq,  // >=
     Equals,     // =
+    Question,   // ?
 };
 
 const char* tok_spelling(Tok tok);

@@ -57,6 +57,8 @@ enum class Op : std::uint8_t {
     Ge,
     Add,
     Sub,
+    Mul,   ///< `a * b`: at least one operand is a constant expression (keeps arithmetic linear)
+    Cond,  ///< `c ? a : b`: lhs = c, rhs = a, third = b
 };
 
 struct Expr;
@@ -73,6 +75,7 @@ struct Expr {
     ExprPtr lhs{};
     ExprPtr rhs{};
     SourceRange range{};
+    ExprPtr third{};         ///< the else branch of Op::Cond; null otherwise
     std::uint32_t depth{1};  ///< height of the tree; the parser keeps it <= 128 so walkers cannot overflow the stack
 };
 
@@ -81,6 +84,8 @@ void mark_parameters(const ExprPtr& expr, std::vector<bool>& used);
 
 bool is_binary(Op op);
 bool is_unary(Op op);
+/// The children of `e` in order (lhs, rhs, third), leaving out absent ones.
+std::vector<const Expr*> children(const Expr& e);
 /// The operator's spelling in the model language ("&&", "->", "!", ...); empty for leaves.
 const char* op_spelling(Op op);
 /// Binding strength used by the parser and the printer (higher binds tighter).

@@ -57,6 +57,9 @@ struct Variable {
     Type type{};
     ExprPtr initial{};  ///< over parameters and constants only
     bool persistent{false};
+    /// A monitor variable added by instrument_event_properties(): hidden from witnesses, show,
+    /// diagrams and generated tests.
+    bool ghost{false};
     std::string doc{};
     std::string ref{};
     SourceRange range{};
@@ -102,6 +105,31 @@ struct Property {
     ExprPtr to{};    ///< recover/within: nullptr = "in a goal state"
     ActorSet reliance{ActorSet::default_reliance()};
     bool reliance_given{false};
+    /// For the invariant instrument_event_properties() makes of an event property: that property's
+    /// text ("after e next {f, g} is f"); empty otherwise.
+    std::string event_pattern{};
+    std::string doc{};
+    std::string ref{};
+    SourceRange range{};
+};
+
+/// Temporal patterns over the events of transitions (see docs/semantics.md, "Event properties"):
+///  - NextIs       `after E next S is F`: after a transition on an event in E, the first later
+///                 transition on an event in S is one on an event in F (F is a subset of S)
+///  - NeverBefore  `never E before F`: no transition on E happens before the first one on F
+///  - Respond      `after E respond F within T`: after a transition on E, a transition on F
+///                 happens before more than T seconds of transition durations have passed
+/// Checked as invariants of the instrumented copy made by instrument_event_properties().
+enum class EventPropertyKind : std::uint8_t { NextIs, NeverBefore, Respond };
+
+struct EventProperty {
+    std::string name{};
+    EventPropertyKind kind{EventPropertyKind::NextIs};
+    std::vector<EventId> trigger{};  ///< E
+    std::vector<EventId> scope{};    ///< NextIs: S; NeverBefore, Respond: F
+    std::vector<EventId> allowed{};  ///< NextIs: F (a subset of scope); empty otherwise
+    std::int64_t bound{0};           ///< Respond: T in seconds
+    ExprPtr bound_expr{};            ///< Respond: T as written
     std::string doc{};
     std::string ref{};
     SourceRange range{};
@@ -122,6 +150,7 @@ struct Model {
     std::vector<Event> events{};
     std::vector<Property> properties{};
     std::vector<Region> regions{};  ///< orthogonal regions / sub-machine instances, in declaration order
+    std::vector<EventProperty> event_properties{};
     StateGraph graph{};
     /// TransitionId -> (source vertex, position among its out-edges). Edge descriptors are not
     /// stored: they point into the graph's edge storage and do not survive copying the model.
