@@ -45,7 +45,7 @@ void print_witness(std::ostream& out, const Witness& w, const char* indent, cons
         const model::Transition* t = transition_of(s);
         out << indent
             << fmt::format("{:>4}  {} --{} ({})--> {}{}{}   {}{}\n", i + 1, s.source, s.event,
-                           model::actor_name(s.actor), s.target, changed.empty() ? "" : "  [" + changed + "]",
+                           model::qualified_actor_name(s.actor, s.peer), s.target, changed.empty() ? "" : "  [" + changed + "]",
                            s.duration > 0 ? fmt::format("  +{} s", s.duration) : "", location(s.range),
                            t != nullptr && !t->ref.empty() ? fmt::format("  ({})", t->ref) : "");
         vars = s.vars;
@@ -161,7 +161,7 @@ nlohmann::json finding_json(const Finding& f, const std::vector<Citation>& cited
                              {"ref", t != nullptr ? t->ref : std::string{}},
                              {"description", t != nullptr ? t->doc : std::string{}},
                              {"event", s.event},
-                             {"actor", model::actor_name(s.actor)},
+                             {"actor", model::qualified_actor_name(s.actor, s.peer)},
                              {"source", s.source},
                              {"target", s.target},
                              {"duration", s.duration},
@@ -392,7 +392,7 @@ void print_markdown(std::ostream& out, const ReportInput& input) {
             std::string changed = changed_vars(vars, s.vars);
             const model::Transition* t = citer.step(s);
             out << fmt::format("1. `{}` —{}→ `{}` ({}){}{}{}\n", s.source, s.event, s.target,
-                               model::actor_name(s.actor), changed.empty() ? "" : " — " + changed,
+                               model::qualified_actor_name(s.actor, s.peer), changed.empty() ? "" : " — " + changed,
                                s.duration > 0 ? fmt::format(", {} s", s.duration) : "",
                                t != nullptr && !t->ref.empty() ? fmt::format(" — *{}*", t->ref) : "");
             vars = s.vars;

@@ -308,7 +308,7 @@ private:
             const model::Transition* t = transition_of(s);
             std::string changed = detail::changed_vars(vars, s.vars);
             std::string text =
-                fmt::format("{} --{} ({})--> {}", s.source, s.event, model::actor_name(s.actor), s.target);
+                fmt::format("{} --{} ({})--> {}", s.source, s.event, model::qualified_actor_name(s.actor, s.peer), s.target);
             if (!changed.empty()) {
                 text += " [" + changed + "]";
             }

@@ -26,7 +26,20 @@ struct TypeSyntax {
     ExprPtr lo{};
     ExprPtr hi{};
     std::vector<Name> literals{};
+    Name named{};  ///< `: NAME`, a named enum type (kind Enum, no literals); empty text otherwise
     SourceRange range{};
+};
+
+/// `type NAME = enum { A, B };`: a named enumeration shared by every `: NAME`.
+struct TypeDecl {
+    Name name{};
+    TypeSyntax type{};
+};
+
+/// `goal EXPR;`: the goal condition (the name is always "goal", for overlays).
+struct GoalDecl {
+    Name name{};
+    ExprPtr expr{};
 };
 
 struct IncludeDecl {
@@ -61,6 +74,13 @@ struct StateDecl {
 struct EventDecl {
     Name name{};
     Actor actor{Actor::Client};
+    Peer peer{Peer::Any};
+};
+
+/// An actor as written: `response` or `response(server)`.
+struct ActorSyntax {
+    Actor actor{Actor::Client};
+    Peer peer{Peer::Any};
 };
 
 struct SourceSyntax {
@@ -84,6 +104,7 @@ struct TransitionDecl {
     std::vector<UpdateSyntax> updates{};
     Name target{};
     std::optional<Actor> actor{};
+    Peer peer{Peer::Any};  ///< of `by ACTOR(PEER)`
     SourceRange actor_range{};
     ExprPtr duration{};
 };
@@ -94,11 +115,11 @@ struct PropertyDecl {
     ExprPtr expr{};
     ExprPtr from{};
     ExprPtr to{};
-    std::optional<std::vector<Actor>> reliance{};
+    std::optional<std::vector<ActorSyntax>> reliance{};
     SourceRange reliance_range{};
 };
 
-enum class ElementKind { Transition, State, Constraint, Property, Event, Parameter, Var, Const };
+enum class ElementKind { Transition, State, Constraint, Property, Event, Parameter, Var, Const, Type, Goal };
 const char* element_kind_name(ElementKind kind);
 
 /// `remove transition NAME;`, `remove transition Src + event [guard] -> Dst;`, `remove state NAME;`, ...
@@ -113,7 +134,7 @@ struct RemoveDecl {
 };
 
 using DeclBody = std::variant<IncludeDecl, ConstDecl, ParamDecl, ConstraintDecl, VarDecl, StateDecl, EventDecl,
-                              TransitionDecl, PropertyDecl, RemoveDecl>;
+                              TransitionDecl, PropertyDecl, RemoveDecl, TypeDecl, GoalDecl>;
 
 struct Decl {
     DeclBody body{};
