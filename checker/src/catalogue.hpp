@@ -26,8 +26,7 @@ Finding ambiguity(const model::Model& m, const model::Transition& first, const m
 Finding no_recovery(const model::State& state, model::ActorSet reliance, std::string_view goal = "a goal state");
 /// From `state` a goal is reachable relying on `reliance` (which holds the operator), but not
 /// without the operator's steps (docs/semantics.md, "Needs intervention").
-Finding needs_intervention(const model::State& state, model::ActorSet reliance,
-                           std::string_view goal = "a goal state");
+Finding needs_intervention(const model::State& state, model::ActorSet reliance, std::string_view goal = "a goal state");
 /// The reliance set of the needs-intervention analysis: `reliance` without the operator; nullopt
 /// when `reliance` does not hold the operator (the analysis does not apply).
 std::optional<model::ActorSet> without_operator(model::ActorSet reliance);

@@ -600,8 +600,8 @@ private:
     void check_property(const Property& p, std::size_t k, const Configuration& c) {
         switch (p.kind) {
         case PropertyKind::Invariant: {
-            Accumulator& a =
-                property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
+            Accumulator& a = property_accumulator(
+                p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
             for (std::size_t u = 0; u < nodes_.size(); ++u) {
                 if (!interp_.holds(p.expr, c, nodes_[u].ps)) {
                     occur_at(a, k, u, c);
@@ -611,8 +611,8 @@ private:
             return;
         }
         case PropertyKind::Reachable: {
-            Accumulator& a =
-                property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
+            Accumulator& a = property_accumulator(
+                p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
             for (const Node& n : nodes_) {
                 if (interp_.holds(p.expr, c, n.ps)) {
                     return;
@@ -622,8 +622,8 @@ private:
             return;
         }
         case PropertyKind::Recover: {
-            Accumulator& a =
-                property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
+            Accumulator& a = property_accumulator(
+                p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
             std::vector<bool> from = satisfying(p.from, c, false);
             std::vector<bool> back = co_reachable(satisfying(p.to, c, true), p.reliance);
             for (std::size_t u = 0; u < nodes_.size(); ++u) {
@@ -695,8 +695,8 @@ private:
     }
 
     void check_within(const Property& p, std::size_t k, const Configuration& c) {
-        Accumulator& a =
-            property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
+        Accumulator& a = property_accumulator(
+            p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
         if (!within_ok_) {
             return;
         }
@@ -902,7 +902,7 @@ private:
     }
 
     const Model& m_;
-    const ExprPtr goal_{m_.goal()};               ///< Model::goal(), what recovery aims at by default
+    const ExprPtr goal_{m_.goal()};                ///< Model::goal(), what recovery aims at by default
     const std::string goal_text_{m_.goal_text()};  ///< how findings name it
     Interpreter interp_;
     const CheckOptions& options_;

@@ -45,7 +45,8 @@ void print_witness(std::ostream& out, const Witness& w, const char* indent, cons
         const model::Transition* t = transition_of(s);
         out << indent
             << fmt::format("{:>4}  {} --{} ({})--> {}{}{}   {}{}\n", i + 1, s.source, s.event,
-                           model::qualified_actor_name(s.actor, s.peer), s.target, changed.empty() ? "" : "  [" + changed + "]",
+                           model::qualified_actor_name(s.actor, s.peer), s.target,
+                           changed.empty() ? "" : "  [" + changed + "]",
                            s.duration > 0 ? fmt::format("  +{} s", s.duration) : "", location(s.range),
                            t != nullptr && !t->ref.empty() ? fmt::format("  ({})", t->ref) : "");
         vars = s.vars;

@@ -309,8 +309,8 @@ private:
             out_ << fmt::format(
                 "<tr><td>{}</td><td class=\"step\"><code>{} --{} ({})--&gt; {}</code></td><td><code>{}</code></td>"
                 "<td>{}</td><td>{}</td><td class=\"ref\">{}</td></tr>\n",
-                i + 1, esc(s.source), esc(s.event), esc(model::qualified_actor_name(s.actor, s.peer)), esc(s.target), esc(changed),
-                s.duration > 0 ? fmt::format("+{} s", s.duration) : "", line_link(s.range),
+                i + 1, esc(s.source), esc(s.event), esc(model::qualified_actor_name(s.actor, s.peer)), esc(s.target),
+                esc(changed), s.duration > 0 ? fmt::format("+{} s", s.duration) : "", line_link(s.range),
                 t != nullptr ? esc(t->ref) : "");
             vars = s.vars;
         }

@@ -307,8 +307,8 @@ private:
             const TraceStep& s = w.steps[i];
             const model::Transition* t = transition_of(s);
             std::string changed = detail::changed_vars(vars, s.vars);
-            std::string text =
-                fmt::format("{} --{} ({})--> {}", s.source, s.event, model::qualified_actor_name(s.actor, s.peer), s.target);
+            std::string text = fmt::format("{} --{} ({})--> {}", s.source, s.event,
+                                           model::qualified_actor_name(s.actor, s.peer), s.target);
             if (!changed.empty()) {
                 text += " [" + changed + "]";
             }

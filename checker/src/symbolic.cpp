@@ -571,7 +571,8 @@ private:
             const auto& back = backward_cached(nullptr, options_.reliance);
             for (std::size_t s = 0; s < n; ++s) {
                 const State& st = m_.state(StateId{s});
-                add(result, catalogue::no_recovery(st, options_.reliance, goal_text_), exists_vars(reach_[s] && !back[s]));
+                add(result, catalogue::no_recovery(st, options_.reliance, goal_text_),
+                    exists_vars(reach_[s] && !back[s]));
             }
         });
         if (auto alone = catalogue::without_operator(options_.reliance)) {
@@ -1165,7 +1166,7 @@ private:
     }
 
     const Model& m_;
-    const ExprPtr goal_{m_.goal()};               ///< Model::goal(), what recovery aims at by default
+    const ExprPtr goal_{m_.goal()};                ///< Model::goal(), what recovery aims at by default
     const std::string goal_text_{m_.goal_text()};  ///< how findings name it
     const CheckOptions& options_;
     z3::context ctx_{};

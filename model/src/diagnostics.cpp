@@ -250,6 +250,9 @@ Diagnostic duplicate_update(const SourceRange& at, std::string_view var, const S
 }
 Diagnostic overlay_target_missing(const SourceRange& at, std::string_view kind, std::string_view name,
                                   const std::vector<std::string>& known) {
+    if (kind == "goal") {
+        return error("E040", at, "the base model has no goal declaration");
+    }
     return error("E040", at, with_suggestion(fmt::format("the base model has no {} '{}'", kind, name), name, known));
 }
 Diagnostic overlay_only(const SourceRange& at, std::string_view what) {

@@ -164,8 +164,7 @@ private:
     void declare_named_type(const TypeDecl& body, const Decl& decl) {
         auto [it, inserted] = named_types_.try_emplace(body.name.text, 0U);
         if (!inserted) {
-            error(diag::duplicate(body.name.range, "type", body.name.text,
-                                  model_.enums[it->second].range));
+            error(diag::duplicate(body.name.range, "type", body.name.text, model_.enums[it->second].range));
             return;
         }
         it->second = static_cast<std::uint32_t>(model_.enums.size());

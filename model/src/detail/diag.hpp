@@ -47,9 +47,9 @@ Diagnostic overlay_only(const SourceRange& at, std::string_view what);     // E0
 Diagnostic ambiguous_row(const SourceRange& at, std::string_view kind, std::string_view row, std::size_t count,
                          bool guard_given = false);  // E042
 Diagnostic event_left_without_transitions(const SourceRange& at, std::string_view event, std::size_t base_rows,
-                                          const SourceRange& declared);  // W043
-Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);    // E099
-Diagnostic named_type_not_enum(const SourceRange& at);                   // E060
+                                          const SourceRange& declared);                                        // W043
+Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);                                          // E099
+Diagnostic named_type_not_enum(const SourceRange& at);                                                         // E060
 Diagnostic unknown_type(const SourceRange& at, std::string_view name, const std::vector<std::string>& known);  // E061
 Diagnostic unknown_peer(const SourceRange& at, std::string_view name);                                         // E062
 Diagnostic actor_takes_no_peer(const SourceRange& at, std::string_view actor);                                 // E063
