@@ -4,6 +4,7 @@
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/model.hpp"
 #include "lwm2mc/model/printer.hpp"
+#include "lwm2mc/model/promela.hpp"
 
 #include <gtest/gtest.h>
 
@@ -103,6 +104,12 @@ TEST(GoalDeclaration, ReplacesTheNeedForAGoalStateButNotForBoth) {
     EXPECT_NE(diagnostics_of("model m;\nstate A initial;\n").find("[E033]"), std::string::npos);
     std::string d = diagnostics_of("model m;\nstate A initial;\ngoal at(A);\ngoal true;\n");
     EXPECT_NE(d.find("[E064]"), std::string::npos) << d;
+}
+
+TEST(GoalDeclaration, ThePromelaExportDefinesIt) {
+    Model m = load_valid(kTwoServers);
+    std::string pml = to_promela(m, Configuration{{0}});
+    EXPECT_NE(pml.find("#define GOAL ((state == 1) && (v_status1 == 1))"), std::string::npos) << pml;
 }
 
 TEST(PeerQualifiedActor, EventsAndRowsCarryThePeer) {
