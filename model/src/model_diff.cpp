@@ -243,7 +243,8 @@ void diff_declarations(const Model& base, const Model& proposal, ModelDiff& out)
     const auto events = [](const Model& m) {
         Named out_list;
         for (const auto& e : m.events) {
-            out_list.emplace_back(e.name, described(e.name + ": " + qualified_actor_name(e.actor, e.peer), e.doc, e.ref));
+            out_list.emplace_back(e.name,
+                                  described(e.name + ": " + qualified_actor_name(e.actor, e.peer), e.doc, e.ref));
         }
         return out_list;
     };
