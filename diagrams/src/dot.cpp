@@ -1461,6 +1461,10 @@ private:
         rows +=
             "<TR><TD>\u21BB</TD><TD ALIGN=\"LEFT\">listed inside a state: a transition back to that state</TD></TR>";
         rows += "<TR><TD BGCOLOR=\"#d9f0d3\"> </TD><TD ALIGN=\"LEFT\">goal state (double border)</TD></TR>";
+        if (m_.goal_condition) {
+            rows += fmt::format("<TR><TD>goal</TD><TD ALIGN=\"LEFT\">{}</TD></TR>",
+                                escape_html(model::format_expr(*m_.goal())));
+        }
         const bool greyed = std::any_of(greyed_state_.begin(), greyed_state_.end(), [](bool b) { return b; }) ||
                             std::any_of(disabled_.begin(), disabled_.end(), [](bool b) { return b; });
         if (greyed || !h_.marks.empty()) {
