@@ -105,22 +105,21 @@ Finding ambiguity(const Model& m, const Transition& first, const Transition& sec
         {state.id}, {first.id, second.id});
 }
 
-Finding no_recovery(const State& state, ActorSet reliance) {
+Finding no_recovery(const State& state, ActorSet reliance, std::string_view goal) {
     return about(make_finding("no-recovery:" + state.name, FindingKind::NoRecovery, Severity::Error, state.name,
                               state.range,
-                              fmt::format("no recovery from state '{}': no path relying on {} leads back to a goal "
-                                          "state",
-                                          state.name, reliance.to_string())),
+                              fmt::format("no recovery from state '{}': no path relying on {} leads back to {}",
+                                          state.name, reliance.to_string(), goal)),
                  {state.id});
 }
 
-Finding needs_intervention(const State& state, ActorSet reliance) {
+Finding needs_intervention(const State& state, ActorSet reliance, std::string_view goal) {
     ActorSet alone = *without_operator(reliance);
     return about(make_finding("needs-intervention:" + state.name, FindingKind::NeedsIntervention, Severity::Warning,
                               state.name, state.range,
                               fmt::format("from state '{}' only an operator step (power cycle, Reboot, Factory Reset) "
-                                          "leads back to a goal state: no path relying on {} alone does",
-                                          state.name, alone.to_string())),
+                                          "leads back to {}: no path relying on {} alone does",
+                                          state.name, goal, alone.to_string())),
                  {state.id});
 }
 
@@ -129,7 +128,7 @@ std::optional<ActorSet> without_operator(ActorSet reliance) {
         return std::nullopt;
     }
     ActorSet out = reliance;
-    out.bits &= ~(1U << static_cast<unsigned>(Actor::Operator));
+    out.erase(Actor::Operator);
     return out;
 }
 
@@ -147,10 +146,10 @@ FindingKind property_kind(const Property& p) {
     return FindingKind::Invariant;
 }
 
-Finding property_fails(const Property& p) {
+Finding property_fails(const Property& p, std::string_view goal) {
     FindingKind kind = property_kind(p);
     std::string id = std::string(finding_code(kind)) + ":" + p.name;
-    std::string target = p.to ? format_expr(*p.to) : std::string("a goal state");
+    std::string target = p.to ? format_expr(*p.to) : std::string(goal);
     std::string message;
     switch (p.kind) {
     case PropertyKind::Invariant:

@@ -33,15 +33,16 @@ std::string region_state_name(const model::Model& m, std::uint32_t region, std::
 /// subject orders them by declaration (`first` declared before `second`).
 Finding ambiguity(const model::Model& m, const model::Transition& first, const model::Transition& second,
                   const model::State& state);
-Finding no_recovery(const model::State& state, model::ActorSet reliance);
+/// `goal` names the goal (Model::goal_text()).
+Finding no_recovery(const model::State& state, model::ActorSet reliance, std::string_view goal = "a goal state");
 /// From `state` a goal is reachable relying on `reliance` (which holds the operator), but not
 /// without the operator's steps (docs/semantics.md, "Needs intervention").
-Finding needs_intervention(const model::State& state, model::ActorSet reliance);
+Finding needs_intervention(const model::State& state, model::ActorSet reliance, std::string_view goal = "a goal state");
 /// The reliance set of the needs-intervention analysis: `reliance` without the operator; nullopt
 /// when `reliance` does not hold the operator (the analysis does not apply).
 std::optional<model::ActorSet> without_operator(model::ActorSet reliance);
 /// A property that fails (kind by the property's kind).
-Finding property_fails(const model::Property& p);
+Finding property_fails(const model::Property& p, std::string_view goal = "a goal state");
 /// The finding kind of a failing property.
 FindingKind property_kind(const model::Property& p);
 Finding negative_duration(const model::Transition& t);

@@ -278,6 +278,7 @@ private:
             step.transition = t.name;
             step.event = m_.events[t.event.index()].name;
             step.actor = t.actor;
+            step.peer = t.peer;
             step.source = m_.state(prev.ps.state).name;
             step.target = m_.state(n.ps.state).name;
             try {
@@ -370,7 +371,7 @@ private:
         std::vector<std::vector<std::uint32_t>> reverse(nodes_.size());
         for (std::size_t u = 0; u < nodes_.size(); ++u) {
             for (const Edge& e : edges_[u]) {
-                if (actors.contains(m_.transition(e.via).actor)) {
+                if (admits(actors, e.via)) {
                     reverse[e.to].push_back(static_cast<std::uint32_t>(u));
                 }
             }
@@ -395,11 +396,18 @@ private:
         return seen;
     }
 
+    /// May the transition `via` be relied on under `actors` (ActorSet::admits on its actor and peer)?
+    bool admits(ActorSet actors, TransitionId via) const {
+        const Transition& t = m_.transition(via);
+        return actors.admits(t.actor, t.peer);
+    }
+
     std::vector<bool> satisfying(const ExprPtr& e, const Configuration& c, bool goal_if_null) const {
         std::vector<bool> out(nodes_.size(), false);
+        const ExprPtr& target = e ? e : (goal_if_null ? goal_ : e);
         for (std::size_t i = 0; i < nodes_.size(); ++i) {
             const ProductState& ps = nodes_[i].ps;
-            out[i] = e ? interp_.holds(e, c, ps) : (goal_if_null ? m_.state(ps.state).goal : true);
+            out[i] = target ? interp_.holds(target, c, ps) : true;
         }
         return out;
     }
@@ -410,13 +418,14 @@ private:
         std::string relied, other;
         for (const Edge& e : edges_[node]) {
             const Transition& t = m_.transition(e.via);
-            std::string item = fmt::format("{} ({}) -> {}", m_.events[t.event.index()].name, actor_name(t.actor),
-                                           m_.state(t.target).name);
-            std::string& list = reliance.contains(t.actor) ? relied : other;
+            std::string item = fmt::format("{} ({}) -> {}", m_.events[t.event.index()].name,
+                                           qualified_actor_name(t.actor, t.peer), m_.state(t.target).name);
+            std::string& list = reliance.admits(t.actor, t.peer) ? relied : other;
             list += (list.empty() ? "" : ", ") + item;
         }
-        notes.push_back(fmt::format("stuck in '{}': relied-on steps {} never lead to a goal state",
-                                    m_.state(nodes_[node].ps.state).name, relied.empty() ? "(none)" : relied));
+        notes.push_back(fmt::format("stuck in '{}': relied-on steps {} never lead to {}",
+                                    m_.state(nodes_[node].ps.state).name, relied.empty() ? "(none)" : relied,
+                                    goal_text_));
         if (!other.empty()) {
             notes.push_back(fmt::format("only steps not relied on lead on: {}", other));
         }
@@ -564,7 +573,7 @@ private:
             }
             const State& st = m_.state(nodes_[u].ps.state);
             Accumulator& a = cached(no_recovery_acc_, st.id.index(), m_.state_count(), [&]() -> Accumulator& {
-                return accumulator(catalogue::no_recovery(st, options_.reliance));
+                return accumulator(catalogue::no_recovery(st, options_.reliance, goal_text_));
             });
             occur_at(a, k, u, c, &options_.reliance);
         }
@@ -578,7 +587,7 @@ private:
                 const State& st = m_.state(nodes_[u].ps.state);
                 Accumulator& a =
                     cached(needs_intervention_acc_, st.id.index(), m_.state_count(), [&]() -> Accumulator& {
-                        return accumulator(catalogue::needs_intervention(st, options_.reliance));
+                        return accumulator(catalogue::needs_intervention(st, options_.reliance, goal_text_));
                     });
                 occur_at(a, k, u, c, &*alone);
             }
@@ -642,8 +651,8 @@ private:
     void check_property(const Property& p, std::size_t k, const Configuration& c) {
         switch (p.kind) {
         case PropertyKind::Invariant: {
-            Accumulator& a =
-                property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p)); });
+            Accumulator& a = property_accumulator(
+                p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
             for (std::size_t u = 0; u < nodes_.size(); ++u) {
                 if (!interp_.holds(p.expr, c, nodes_[u].ps)) {
                     occur_at(a, k, u, c);
@@ -653,8 +662,8 @@ private:
             return;
         }
         case PropertyKind::Reachable: {
-            Accumulator& a =
-                property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p)); });
+            Accumulator& a = property_accumulator(
+                p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
             for (const Node& n : nodes_) {
                 if (interp_.holds(p.expr, c, n.ps)) {
                     return;
@@ -664,8 +673,8 @@ private:
             return;
         }
         case PropertyKind::Recover: {
-            Accumulator& a =
-                property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p)); });
+            Accumulator& a = property_accumulator(
+                p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
             std::vector<bool> from = satisfying(p.from, c, false);
             std::vector<bool> back = co_reachable(satisfying(p.to, c, true), p.reliance);
             for (std::size_t u = 0; u < nodes_.size(); ++u) {
@@ -688,7 +697,7 @@ private:
         std::vector<std::vector<std::pair<std::uint32_t, Cost>>> reverse(nodes_.size());
         for (std::size_t u = 0; u < nodes_.size(); ++u) {
             for (const Edge& e : edges_[u]) {
-                if (actors.contains(m_.transition(e.via).actor)) {
+                if (admits(actors, e.via)) {
                     reverse[e.to].push_back({static_cast<std::uint32_t>(u), e.cost});
                 }
             }
@@ -737,8 +746,8 @@ private:
     }
 
     void check_within(const Property& p, std::size_t k, const Configuration& c) {
-        Accumulator& a =
-            property_accumulator(p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p)); });
+        Accumulator& a = property_accumulator(
+            p, [&]() -> Accumulator& { return accumulator(catalogue::property_fails(p, goal_text_)); });
         if (!within_ok_) {
             return;
         }
@@ -949,6 +958,8 @@ private:
     }
 
     const Model& m_;
+    const ExprPtr goal_{m_.goal()};                ///< Model::goal(), what recovery aims at by default
+    const std::string goal_text_{m_.goal_text()};  ///< how findings name it
     Interpreter interp_;
     const CheckOptions& options_;
     ParamRoles roles_{};

@@ -45,7 +45,7 @@ void print_witness(std::ostream& out, const Witness& w, const char* indent, cons
         const model::Transition* t = transition_of(s);
         out << indent
             << fmt::format("{:>4}  {} --{} ({})--> {}{}{}   {}{}\n", i + 1, detail::step_source(s), s.event,
-                           model::actor_name(s.actor), detail::step_target(s),
+                           model::qualified_actor_name(s.actor, s.peer), detail::step_target(s),
                            changed.empty() ? "" : "  [" + changed + "]",
                            s.duration > 0 ? fmt::format("  +{} s", s.duration) : "", location(s.range),
                            t != nullptr && !t->ref.empty() ? fmt::format("  ({})", t->ref) : "");
@@ -163,7 +163,7 @@ nlohmann::json finding_json(const Finding& f, const std::vector<Citation>& cited
                 {"ref", t != nullptr ? t->ref : std::string{}},
                 {"description", t != nullptr ? t->doc : std::string{}},
                 {"event", s.event},
-                {"actor", model::actor_name(s.actor)},
+                {"actor", model::qualified_actor_name(s.actor, s.peer)},
                 {"source", s.source},
                 {"target", s.target},
                 {"duration", s.duration},
@@ -399,7 +399,7 @@ void print_markdown(std::ostream& out, const ReportInput& input) {
             std::string changed = changed_vars(vars, s.vars);
             const model::Transition* t = citer.step(s);
             out << fmt::format("1. `{}` —{}→ `{}` ({}){}{}{}\n", detail::step_source(s), s.event,
-                               detail::step_target(s), model::actor_name(s.actor),
+                               detail::step_target(s), model::qualified_actor_name(s.actor, s.peer),
                                changed.empty() ? "" : " — " + changed,
                                s.duration > 0 ? fmt::format(", {} s", s.duration) : "",
                                t != nullptr && !t->ref.empty() ? fmt::format(" — *{}*", t->ref) : "");

@@ -312,7 +312,7 @@ private:
             out_ << fmt::format(
                 "<tr><td>{}</td><td class=\"step\"><code>{} --{} ({})--&gt; {}</code></td><td><code>{}</code></td>"
                 "<td>{}</td><td>{}</td><td class=\"ref\">{}</td></tr>\n",
-                i + 1, esc(detail::step_source(s)), esc(s.event), esc(model::actor_name(s.actor)),
+                i + 1, esc(detail::step_source(s)), esc(s.event), esc(model::qualified_actor_name(s.actor, s.peer)),
                 esc(detail::step_target(s)), esc(changed), s.duration > 0 ? fmt::format("+{} s", s.duration) : "",
                 line_link(s.range), t != nullptr ? esc(t->ref) : "");
             vars = s.vars;

@@ -315,7 +315,7 @@ private:
             const model::Transition* t = transition_of(s);
             std::string changed = detail::changed_vars(vars, s.vars);
             std::string text = fmt::format("{} --{} ({})--> {}", detail::step_source(s), s.event,
-                                           model::actor_name(s.actor), detail::step_target(s));
+                                           model::qualified_actor_name(s.actor, s.peer), detail::step_target(s));
             if (!changed.empty()) {
                 text += " [" + changed + "]";
             }

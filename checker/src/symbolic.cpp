@@ -426,7 +426,7 @@ private:
             std::map<std::size_t, z3::expr> grouped;  // one implication check per source
             for (TransitionId tid : m_.in_transitions(StateId{s2})) {
                 const Transition& t = m_.transition(tid);
-                if (!actors.contains(t.actor)) {
+                if (!actors.admits(t.actor, t.peer)) {
                     continue;
                 }
                 std::size_t s = t.source.index();
@@ -573,7 +573,8 @@ private:
             const auto& back = backward_cached(nullptr, options_.reliance);
             for (std::size_t s = 0; s < n; ++s) {
                 const State& st = m_.state(StateId{s});
-                add(result, catalogue::no_recovery(st, options_.reliance), exists_vars(reach_[s] && !back[s]));
+                add(result, catalogue::no_recovery(st, options_.reliance, goal_text_),
+                    exists_vars(reach_[s] && !back[s]));
             }
         });
         if (auto alone = catalogue::without_operator(options_.reliance)) {
@@ -583,7 +584,7 @@ private:
                 const auto& back_alone = backward_cached(nullptr, *alone);
                 for (std::size_t s = 0; s < n; ++s) {
                     const State& st = m_.state(StateId{s});
-                    add(result, catalogue::needs_intervention(st, options_.reliance),
+                    add(result, catalogue::needs_intervention(st, options_.reliance, goal_text_),
                         exists_vars(reach_[s] && back[s] && !back_alone[s]));
                 }
             });
@@ -624,9 +625,9 @@ private:
 
     std::vector<z3::expr> per_state(const ExprPtr& e, bool goal_if_null, bool absent) {
         std::vector<z3::expr> out;
+        const ExprPtr& target = e ? e : (goal_if_null ? goal_ : e);
         for (std::size_t s = 0; s < m_.state_count(); ++s) {
-            out.push_back(e ? enc_.encode(*e, enc_.vars(), StateId{s})
-                            : ctx_.bool_val(goal_if_null ? m_.state(StateId{s}).goal : absent));
+            out.push_back(target ? enc_.encode(*target, enc_.vars(), StateId{s}) : ctx_.bool_val(absent));
         }
         return out;
     }
@@ -640,7 +641,7 @@ private:
             for (std::size_t s = 0; s < n; ++s) {
                 bad = bad || exists_vars(reach_[s] && !holds[s]);
             }
-            add(result, catalogue::property_fails(p), bad);
+            add(result, catalogue::property_fails(p, goal_text_), bad);
             return;
         }
         case PropertyKind::Reachable: {
@@ -649,7 +650,7 @@ private:
             for (std::size_t s = 0; s < n; ++s) {
                 reached = reached || exists_vars(reach_[s] && target[s]);
             }
-            add(result, catalogue::property_fails(p), !reached);
+            add(result, catalogue::property_fails(p, goal_text_), !reached);
             return;
         }
         case PropertyKind::Recover: {
@@ -658,7 +659,7 @@ private:
             for (std::size_t s = 0; s < n; ++s) {
                 bad = bad || exists_vars(reach_[s] && from[s] && !back[s]);
             }
-            add(result, catalogue::property_fails(p), bad);
+            add(result, catalogue::property_fails(p, goal_text_), bad);
             return;
         }
         case PropertyKind::Within: {
@@ -677,7 +678,7 @@ private:
             for (std::size_t s = 0; s < n; ++s) {
                 bad = bad || exists_vars(reach_[s] && from[s] && !w[s].substitute(b_from, b_to));
             }
-            add(result, catalogue::property_fails(p), bad);
+            add(result, catalogue::property_fails(p, goal_text_), bad);
             return;
         }
         }
@@ -1194,6 +1195,8 @@ private:
     }
 
     const Model& m_;
+    const ExprPtr goal_{m_.goal()};                ///< Model::goal(), what recovery aims at by default
+    const std::string goal_text_{m_.goal_text()};  ///< how findings name it
     const CheckOptions& options_;
     z3::context ctx_{};
     SolverFactory solvers_;

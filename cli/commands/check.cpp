@@ -97,14 +97,15 @@ std::optional<CheckOptions> options_for(const model::Model& m, const CheckComman
         while (start <= list.size()) {
             std::size_t end = list.find(',', start);
             std::string name = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
-            auto actor = model::parse_actor(name);
+            auto actor = model::parse_qualified_actor(name);
             if (!actor) {
                 io.err << fmt::format("lwm2mc {}: unknown actor '{}' in --rely (actors: client, choice, response, "
-                                      "server_initiative, bs_initiative, fault, operator)\n",
+                                      "server_initiative, bs_initiative, fault, operator; response, "
+                                      "server_initiative and fault may name a peer: response(server), fault(bs))\n",
                                       command, name);
                 return std::nullopt;
             }
-            check_options.reliance.insert(*actor);
+            check_options.reliance.insert(actor->first, actor->second);
             if (end == std::string::npos) {
                 break;
             }

@@ -135,8 +135,22 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
     if (!m.base_name.empty()) {
         io.out << fmt::format("overlay on {}\n", m.base_name);
     }
+    std::vector<std::vector<std::string>> rows{{"name", "literals", "line", "description"}};
+    for (const auto& e : m.enums) {
+        if (e.named) {
+            std::string literals;
+            for (const auto& l : e.literals) {
+                literals += (literals.empty() ? "" : ", ") + l;
+            }
+            rows.push_back({e.name, literals, loc(e.range), e.doc});
+        }
+    }
+    if (rows.size() > 1) {  // only models that declare named types get the section
+        io.out << "\nTypes\n";
+        print_table(io.out, rows);
+    }
     io.out << "\nParameters\n";
-    std::vector<std::vector<std::string>> rows{{"name", "type", "line", "description"}};
+    rows = {{"name", "type", "line", "description"}};
     for (const auto& p : m.parameters) {
         rows.push_back({p.name, m.format_type(p.type), loc(p.range), p.doc});
     }
@@ -181,6 +195,9 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
         }
         print_table(io.out, rows);
     }
+    if (m.goal_condition) {
+        io.out << fmt::format("\nGoal\n{}  (line {})\n", format_expr(*m.goal()), loc(m.goal_condition->range));
+    }
     io.out << "\nTransitions\n";
     rows = {{"source", "event", "guard", "updates", "target", "actor", "after", "line"}};
     if (!m.regions.empty()) {
@@ -196,7 +213,7 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
                                region.states[static_cast<std::size_t>(t.region_move->to)].name);
         }
         rows.push_back({m.state(t.source).name, m.events[t.event.index()].name, expr_text(t.guard), updates_text(m, t),
-                        m.state(t.target).name, actor_name(t.actor), expr_text(t.duration), loc(t.range)});
+                        m.state(t.target).name, qualified_actor_name(t.actor, t.peer), expr_text(t.duration), loc(t.range)});
         if (!m.regions.empty()) {
             rows.back().insert(rows.back().end() - 1, move);
         }

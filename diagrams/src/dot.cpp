@@ -1930,6 +1930,10 @@ private:
                             "row fires in</TD></TR>",
                             kRegionColor);
         }
+        if (m_.goal_condition) {
+            rows += fmt::format("<TR><TD>goal</TD><TD ALIGN=\"LEFT\">{}</TD></TR>",
+                                escape_html(model::format_expr(*m_.goal())));
+        }
         const bool greyed = std::any_of(greyed_state_.begin(), greyed_state_.end(), [](bool b) { return b; }) ||
                             std::any_of(disabled_.begin(), disabled_.end(), [](bool b) { return b; });
         if (greyed || !h_.marks.empty()) {

@@ -89,7 +89,7 @@ std::string model_to_json(const Model& m) {
     json events = json::array();
     for (const auto& e : m.events) {
         events.push_back({{"name", e.name},
-                          {"actor", actor_name(e.actor)},
+                          {"actor", qualified_actor_name(e.actor, e.peer)},
                           {"doc", e.doc},
                           {"ref", e.ref},
                           {"location", location(e.range)}});
@@ -106,7 +106,7 @@ std::string model_to_json(const Model& m) {
                                {"source", m.state(t.source).name},
                                {"event", m.events[t.event.index()].name},
                                {"target", m.state(t.target).name},
-                               {"actor", actor_name(t.actor)},
+                               {"actor", qualified_actor_name(t.actor, t.peer)},
                                {"guard", t.guard ? json(format_expr(*t.guard)) : json(nullptr)},
                                {"updates", updates},
                                {"duration", t.duration ? json(format_expr(*t.duration)) : json(nullptr)},
@@ -156,6 +156,26 @@ std::string model_to_json(const Model& m) {
                               {"location", location(p.range)}});
     }
     doc["properties"] = properties;
+    json types = json::array();
+    for (const auto& e : m.enums) {
+        if (e.named) {
+            types.push_back({{"name", e.name},
+                             {"literals", e.literals},
+                             {"doc", e.doc},
+                             {"ref", e.ref},
+                             {"location", location(e.range)}});
+        }
+    }
+    doc["types"] = types;
+    if (m.goal_condition) {
+        doc["goal"] = {{"expr", expr_text(m.goal_condition->expr)},
+                       {"goal", format_expr(*m.goal())},
+                       {"doc", m.goal_condition->doc},
+                       {"ref", m.goal_condition->ref},
+                       {"location", location(m.goal_condition->range)}};
+    } else {
+        doc["goal"] = nullptr;
+    }
     // strings from model files are validated UTF-8; replace anything else rather than throw
     return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -240,7 +240,8 @@ Diagnostic multiple_initial_states(const SourceRange& at, std::string_view name,
     return d;
 }
 Diagnostic missing_goal_state(const SourceRange& at) {
-    return error("E033", at, "the model has no goal state (mark at least one state 'goal', e.g. Registered)");
+    return error("E033", at,
+                 "the model has no goal (mark at least one state 'goal', e.g. Registered, or declare 'goal EXPR;')");
 }
 Diagnostic duplicate_update(const SourceRange& at, std::string_view var, const SourceRange& previous) {
     Diagnostic d = error("E034", at, fmt::format("variable '{}' is assigned twice in one transition", var));
@@ -249,6 +250,9 @@ Diagnostic duplicate_update(const SourceRange& at, std::string_view var, const S
 }
 Diagnostic overlay_target_missing(const SourceRange& at, std::string_view kind, std::string_view name,
                                   const std::vector<std::string>& known) {
+    if (kind == "goal") {
+        return error("E040", at, "the base model has no goal declaration");
+    }
     return error("E040", at, with_suggestion(fmt::format("the base model has no {} '{}'", kind, name), name, known));
 }
 Diagnostic overlay_only(const SourceRange& at, std::string_view what) {
@@ -323,6 +327,27 @@ Diagnostic duplicate_event_in_set(const SourceRange& at, std::string_view event)
 }
 Diagnostic too_many_errors(const SourceRange& at, std::size_t limit) {
     return error("E099", at, fmt::format("too many errors ({}); stopping here", limit));
+}
+
+Diagnostic named_type_not_enum(const SourceRange& at) {
+    return error("E060", at, "a named type must be an enumeration: 'type NAME = enum { A, B };'");
+}
+Diagnostic unknown_type(const SourceRange& at, std::string_view name, const std::vector<std::string>& known) {
+    return error("E061", at, with_suggestion(fmt::format("unknown type '{}'", name), name, known));
+}
+Diagnostic unknown_peer(const SourceRange& at, std::string_view name) {
+    return error("E062", at, fmt::format("unknown peer '{}': expected 'bs' or 'server'", name));
+}
+Diagnostic actor_takes_no_peer(const SourceRange& at, std::string_view actor) {
+    return error("E063", at,
+                 fmt::format("actor '{}' takes no peer: only response, server_initiative and fault are qualified "
+                             "(bs_initiative is the bootstrap server by definition)",
+                             actor));
+}
+Diagnostic second_goal(const SourceRange& at, const SourceRange& previous) {
+    Diagnostic d = error("E064", at, "the model already has a goal declaration; combine the conditions with '&&'");
+    d.notes.push_back({previous, "the first goal declaration is here"});
+    return d;
 }
 
 }  // namespace detail::diag

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/model/model.hpp"
 
+#include "lwm2mc/model/printer.hpp"
+
 #include <fmt/format.h>
 
 #include <stdexcept>
@@ -15,6 +17,47 @@ std::optional<Actor> parse_actor(std::string_view text) {
         }
     }
     return std::nullopt;
+}
+
+std::optional<Peer> parse_peer(std::string_view text) {
+    for (std::size_t i = 1; i < kPeerCount; ++i) {
+        auto p = static_cast<Peer>(i);
+        if (text == peer_name(p)) {
+            return p;
+        }
+    }
+    return std::nullopt;
+}
+
+bool takes_peer(Actor actor) {
+    return actor == Actor::Response || actor == Actor::ServerInitiative || actor == Actor::Fault;
+}
+
+std::string qualified_actor_name(Actor actor, Peer peer) {
+    if (peer == Peer::Any) {
+        return actor_name(actor);
+    }
+    return fmt::format("{}({})", actor_name(actor), peer_name(peer));
+}
+
+std::optional<std::pair<Actor, Peer>> parse_qualified_actor(std::string_view text) {
+    Peer peer = Peer::Any;
+    if (auto open = text.find('('); open != std::string_view::npos) {
+        if (text.back() != ')') {
+            return std::nullopt;
+        }
+        auto p = parse_peer(text.substr(open + 1, text.size() - open - 2));
+        if (!p) {
+            return std::nullopt;
+        }
+        peer = *p;
+        text = text.substr(0, open);
+    }
+    auto actor = parse_actor(text);
+    if (!actor || (peer != Peer::Any && !takes_peer(*actor))) {
+        return std::nullopt;
+    }
+    return std::make_pair(*actor, peer);
 }
 
 ActorSet ActorSet::default_reliance() {
@@ -38,11 +81,14 @@ std::string ActorSet::to_string() const {
     std::string out = "{";
     for (std::size_t i = 0; i < kActorCount; ++i) {
         auto a = static_cast<Actor>(i);
-        if (contains(a)) {
-            if (out.size() > 1) {
-                out += ", ";
+        for (std::size_t p = 0; p < kPeerCount; ++p) {
+            auto peer = static_cast<Peer>(p);
+            if (contains(a, peer) && (peer == Peer::Any || !contains(a))) {
+                if (out.size() > 1) {
+                    out += ", ";
+                }
+                out += qualified_actor_name(a, peer);
             }
-            out += actor_name(a);
         }
     }
     return out + "}";
@@ -180,6 +226,52 @@ std::size_t Model::state_count() const {
     return boost::num_vertices(graph);
 }
 
+namespace {
+
+ExprPtr binary_node(Op op, ExprPtr lhs, ExprPtr rhs) {
+    auto e = std::make_shared<Expr>();
+    e->op = op;
+    e->type = Type::boolean();
+    e->range = lhs->range;
+    e->depth = std::max(lhs->depth, rhs->depth) + 1;
+    e->lhs = std::move(lhs);
+    e->rhs = std::move(rhs);
+    return e;
+}
+
+}  // namespace
+
+ExprPtr Model::goal() const {
+    ExprPtr in_state;
+    for (StateId s : goal_states()) {
+        auto at = std::make_shared<Expr>();
+        at->op = Op::AtState;
+        at->type = Type::boolean();
+        at->index = static_cast<std::uint32_t>(s.index());
+        at->name = state(s).name;
+        at->range = state(s).range;
+        in_state = in_state ? binary_node(Op::Or, in_state, at) : ExprPtr{at};
+    }
+    ExprPtr condition = goal_condition ? goal_condition->expr : nullptr;
+    if (in_state && condition) {
+        return binary_node(Op::And, in_state, condition);
+    }
+    if (in_state || condition) {
+        return in_state ? in_state : condition;
+    }
+    auto none = std::make_shared<Expr>();  // no goal at all (the loader rejects such a model: E033)
+    none->op = Op::BoolLit;
+    none->type = Type::boolean();
+    return none;
+}
+
+std::string Model::goal_text() const {
+    if (!goal_condition || !goal_condition->expr) {
+        return "a goal state";
+    }
+    return fmt::format("the goal ({})", format_expr(*goal()));
+}
+
 const State& Model::state(StateId id) const {
     if (id.index() >= state_count()) {
         throw std::out_of_range("lwm2mc::model::Model::state: no such state");
@@ -303,6 +395,9 @@ std::string Model::format_type(const Type& type) const {
     case TypeKind::Int:
         return fmt::format("int[{}..{}]", type.lo, type.hi);
     case TypeKind::Enum: {
+        if (type.enum_id < enums.size() && enums[type.enum_id].named) {
+            return enums[type.enum_id].name;
+        }
         std::string out = "enum { ";
         if (type.enum_id < enums.size()) {
             const auto& lits = enums[type.enum_id].literals;

@@ -47,7 +47,7 @@ TransitionText text_of(const Model& m, const Transition& t) {
     for (const auto& u : t.updates) {
         out.updates += (out.updates.empty() ? "" : ", ") + format_update(m, u);
     }
-    out.actor = actor_name(t.actor);
+    out.actor = qualified_actor_name(t.actor, t.peer);
     out.duration = expr_text(t.duration);
     out.label = t.labelled ? t.name : std::string{};
     out.doc = t.doc;
@@ -244,7 +244,8 @@ void diff_declarations(const Model& base, const Model& proposal, ModelDiff& out)
     const auto events = [](const Model& m) {
         Named out_list;
         for (const auto& e : m.events) {
-            out_list.emplace_back(e.name, described(e.name + ": " + actor_name(e.actor), e.doc, e.ref));
+            out_list.emplace_back(e.name,
+                                  described(e.name + ": " + qualified_actor_name(e.actor, e.peer), e.doc, e.ref));
         }
         return out_list;
     };

@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::string_view kDeclKeywords[] = {"model",      "overlay", "include", "const", "parameter",
                                               "constraint", "var",     "state",   "event", "property",
-                                              "remove",     "replace", "for",     "region"};
+                                              "remove",     "replace", "for",     "region", "type", "goal"};
 
 bool is_decl_keyword(std::string_view text) {
     return std::find(std::begin(kDeclKeywords), std::end(kDeclKeywords), text) != std::end(kDeclKeywords);
@@ -318,6 +318,20 @@ private:
                 fail("a state, transition, event, constraint, property, parameter, var or const after 'replace'");
             }
         }
+        if (at_kw("type") && peek_tok(1).kind == Tok::Ident && peek_tok(2).kind == Tok::Equals) {
+            bump();
+            decl.body = parse_type_decl(decl);
+            return decl;
+        }
+        if (at_kw("goal") && peek_tok(1).kind != Tok::Plus && peek_tok(1).kind != Tok::Colon) {
+            GoalDecl g;
+            g.name = Name{"goal", range_of(cur())};
+            bump();
+            g.expr = parse_or();
+            parse_attrs(decl, "goal");
+            decl.body = std::move(g);
+            return decl;
+        }
         if (accept_kw("const")) {
             ConstDecl c;
             c.name = expect_name("a constant name");
@@ -401,7 +415,9 @@ private:
             e.name = expect_name("an event name");
             parse_array_size(e.array);
             expect(Tok::Colon, "':' and an actor after the event name");
-            e.actor = parse_actor_name();
+            ActorSyntax a = parse_actor_name();
+            e.actor = a.actor;
+            e.peer = a.peer;
             parse_attrs(decl, "event");
             decl.body = std::move(e);
             return decl;
@@ -426,7 +442,7 @@ private:
             decl.body = parse_transition(decl);
             return decl;
         }
-        fail("a declaration (state, event, var, parameter, constraint, property, const, include) or a "
+        fail("a declaration (state, event, var, parameter, constraint, property, const, type, goal, include) or a "
              "transition row");
     }
 
@@ -551,14 +567,32 @@ private:
                 t.literals.push_back(expect_name("an enumeration literal"));
             } while (accept(Tok::Comma));
             expect(Tok::RBrace, "',' or '}' in the enumeration");
+        } else if (at(Tok::Ident)) {
+            t.kind = TypeKind::Enum;  // a named enum type, resolved by name
+            t.named = expect_name("a type name");
         } else {
-            fail("a type: 'bool', 'int[LO..HI]' or 'enum { ... }'");
+            fail("a type: 'bool', 'int[LO..HI]', 'enum { ... }' or the name of a type");
         }
         t.range = range_from(tokens_[start]);
         return t;
     }
 
-    Actor parse_actor_name() {
+    /// `type NAME = enum { ... } ATTRS;` (after `type`).
+    TypeDecl parse_type_decl(Decl& decl) {
+        TypeDecl d;
+        d.name = expect_name("a type name");
+        expect(Tok::Equals, "'=' and 'enum { ... }' after the type name");
+        if (!at_kw("enum")) {
+            report(diag::named_type_not_enum(range_of(cur())));
+            throw ParseFailure{};
+        }
+        d.type = parse_type();
+        parse_attrs(decl, "type");
+        return d;
+    }
+
+    /// An actor, optionally qualified by the peer that acts: `response`, `response(server)`, `fault(bs)`.
+    ActorSyntax parse_actor_name() {
         if (!at(Tok::Ident)) {
             fail("an actor (client, choice, response, server_initiative, bs_initiative, fault, operator)");
         }
@@ -566,10 +600,27 @@ private:
         if (!actor) {
             report(diag::unknown_actor(range_of(cur()), cur().text));
             bump();
-            return Actor::Client;
+            return {};
         }
+        const Token& name = cur();
         bump();
-        return *actor;
+        ActorSyntax out{*actor, Peer::Any};
+        if (accept(Tok::LParen)) {
+            if (!at(Tok::Ident)) {
+                fail("a peer ('bs' or 'server') after '('");
+            }
+            auto peer = parse_peer(cur().text);
+            if (!peer) {
+                report(diag::unknown_peer(range_of(cur()), cur().text));
+            } else if (!takes_peer(*actor)) {
+                report(diag::actor_takes_no_peer(range_of(name), name.text));
+            } else {
+                out.peer = *peer;
+            }
+            bump();
+            expect(Tok::RParen, "')' after the peer");
+        }
+        return out;
     }
 
     SourceSyntax parse_source() {
@@ -629,7 +680,9 @@ private:
                     report(diag::syntax(by, "a transition may have only one 'by'"));
                 }
                 t.actor_range = range_of(cur());
-                t.actor = parse_actor_name();
+                ActorSyntax a = parse_actor_name();
+                t.actor = a.actor;
+                t.peer = a.peer;
             } else if (at_kw("after")) {
                 SourceRange r = range_of(cur());
                 bump();
@@ -713,7 +766,7 @@ private:
                         fail("'on' after 'relying'");
                     }
                     expect(Tok::LBrace, "'{' and a list of actors");
-                    std::vector<Actor> actors;
+                    std::vector<ActorSyntax> actors;
                     if (!at(Tok::RBrace)) {
                         do {
                             actors.push_back(parse_actor_name());
@@ -791,7 +844,9 @@ private:
                                                                               {"event", ElementKind::Event},
                                                                               {"parameter", ElementKind::Parameter},
                                                                               {"var", ElementKind::Var},
-                                                                              {"const", ElementKind::Const}};
+                                                                              {"const", ElementKind::Const},
+                                                                              {"type", ElementKind::Type},
+                                                                              {"goal", ElementKind::Goal}};
         bool found = false;
         for (const auto& [kw, kind] : kKinds) {
             if (accept_kw(kw)) {
@@ -801,11 +856,13 @@ private:
             }
         }
         if (!found) {
-            fail("what to remove: 'transition', 'state', 'event', 'constraint', 'property', 'parameter', 'var' or "
-                 "'const'");
+            fail("what to remove: 'transition', 'state', 'event', 'constraint', 'property', 'parameter', 'var', "
+                 "'const', 'type' or 'goal'");
         }
         if (r.kind == ElementKind::Transition) {
             parse_row_ref(r);
+        } else if (r.kind == ElementKind::Goal) {
+            r.name = Name{"goal", range_of(tokens_[pos_ - 1])};
         } else {
             r.name = expect_element_name("the name of the element to remove");
         }

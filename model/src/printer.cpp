@@ -178,6 +178,9 @@ std::string type_text(const TypeSyntax& t) {
     case TypeKind::Int:
         return fmt::format("int[{}..{}]", format_expr(*t.lo), format_expr(*t.hi));
     case TypeKind::Enum: {
+        if (!t.named.text.empty()) {
+            return t.named.text;
+        }
         std::string out = "enum { ";
         for (std::size_t i = 0; i < t.literals.size(); ++i) {
             out += (i ? ", " : "") + t.literals[i].text;
@@ -308,14 +311,14 @@ Line decl_line(const Decl& decl) {
                     line.head += " in " + body.group.text;
                 }
             } else if constexpr (std::is_same_v<T, EventDecl>) {
-                line.head = fmt::format("event {}: {}", declared_name(body.name, body.array), actor_name(body.actor));
+                line.head = fmt::format("event {}: {}", declared_name(body.name, body.array), qualified_actor_name(body.actor, body.peer));
             } else if constexpr (std::is_same_v<T, TransitionDecl>) {
                 line.head = row_head(body);
                 if (body.during) {
                     line.tail.push_back("during " + source_text(*body.during));
                 }
                 if (body.actor) {
-                    line.tail.push_back(fmt::format("by {}", actor_name(*body.actor)));
+                    line.tail.push_back(fmt::format("by {}", qualified_actor_name(*body.actor, body.peer)));
                 }
                 if (body.duration) {
                     line.tail.push_back("after " + format_operand(*body.duration));
@@ -339,12 +342,19 @@ Line decl_line(const Decl& decl) {
                 if (body.reliance) {
                     std::string r = "relying on {";
                     for (std::size_t i = 0; i < body.reliance->size(); ++i) {
-                        r += (i ? ", " : "") + std::string(actor_name((*body.reliance)[i]));
+                        const ActorSyntax& a = (*body.reliance)[i];
+                        r += (i ? ", " : "") + qualified_actor_name(a.actor, a.peer);
                     }
                     line.tail.push_back(r + "}");
                 }
+            } else if constexpr (std::is_same_v<T, TypeDecl>) {
+                line.head = fmt::format("type {} = {}", body.name.text, type_text(body.type));
+            } else if constexpr (std::is_same_v<T, GoalDecl>) {
+                line.head = "goal " + format_expr(*body.expr);
             } else if constexpr (std::is_same_v<T, RemoveDecl>) {
-                line.head = fmt::format("remove {} {}", element_kind_name(body.kind), row_ref_text(body));
+                line.head = body.kind == ElementKind::Goal
+                                ? std::string("remove goal")
+                                : fmt::format("remove {} {}", element_kind_name(body.kind), row_ref_text(body));
             } else if constexpr (std::is_same_v<T, RegionDecl>) {
                 line.head = region_head(body);
             } else if constexpr (std::is_same_v<T, ForDecl>) {

@@ -72,6 +72,10 @@ std::string to_promela(const Model& m, const Configuration& config) {
     for (std::size_t s = 0; s < m.state_count(); ++s) {
         out += fmt::format("#define S_{} {}\n", m.state(StateId{s}).name, s);
     }
+    if (m.goal_condition) {
+        // the goal (Model::goal()) for hand-written never claims; models without `goal EXPR;` export as before
+        out += fmt::format("#define GOAL {}\n", pml(m, *m.goal()));
+    }
     out += fmt::format("int state = {};\n", m.initial_state().value);
     for (const auto& v : m.variables) {
         out += fmt::format("int v_{};\n", ident(v.name));

@@ -32,6 +32,10 @@ const char* element_kind_name(ElementKind kind) {
         return "var";
     case ElementKind::Const:
         return "const";
+    case ElementKind::Type:
+        return "type";
+    case ElementKind::Goal:
+        return "goal";
     }
     return "element";
 }
@@ -50,6 +54,8 @@ ElementKind decl_kind(const Decl& decl) {
         ElementKind operator()(const RemoveDecl& r) const { return r.kind; }
         ElementKind operator()(const ForDecl&) const { return ElementKind::Const; }     // expanded by the loader
         ElementKind operator()(const RegionDecl&) const { return ElementKind::Const; }  // expanded by the loader
+        ElementKind operator()(const TypeDecl&) const { return ElementKind::Type; }
+        ElementKind operator()(const GoalDecl&) const { return ElementKind::Goal; }
     };
     return std::visit(Visitor{}, decl.body);
 }
@@ -106,6 +112,7 @@ public:
         resolve_constraints();
         resolve_transitions();
         resolve_properties();
+        resolve_goal();
         if (errors_) {
             return std::nullopt;
         }
@@ -136,7 +143,7 @@ private:
 
     /// The elements of an array share one enumeration, declared by the first element and named after the array.
     void declare_enum(const TypeSyntax& type, const std::string& owner, const ArrayElement& array = {}) {
-        if (type.kind != TypeKind::Enum) {
+        if (type.kind != TypeKind::Enum || !type.named.text.empty()) {
             return;
         }
         if (!array.array.empty()) {
@@ -163,6 +170,22 @@ private:
         }
         enum_of_decl_[&type] = id;
         model_.enums.push_back(std::move(e));
+    }
+
+    /// `type NAME = enum {...}`: one enumeration that every `: NAME` shares.
+    void declare_named_type(const TypeDecl& body, const Decl& decl) {
+        auto [it, inserted] = named_types_.try_emplace(body.name.text, 0U);
+        if (!inserted) {
+            error(diag::duplicate(body.name.range, "type", body.name.text, model_.enums[it->second].range));
+            return;
+        }
+        it->second = static_cast<std::uint32_t>(model_.enums.size());
+        declare_enum(body.type, body.name.text);
+        EnumType& e = model_.enums.back();
+        e.named = true;
+        e.doc = decl.doc;
+        e.ref = decl.ref;
+        e.range = body.name.range;
     }
 
     void declare_symbols() {
@@ -208,6 +231,14 @@ private:
                             declare_in(labels, body.label, "transition label");
                         }
                         transitions_.push_back({&body, &decl});
+                    } else if constexpr (std::is_same_v<T, TypeDecl>) {
+                        declare_named_type(body, decl);
+                    } else if constexpr (std::is_same_v<T, GoalDecl>) {
+                        if (goal_) {
+                            error(diag::second_goal(body.name.range, goal_->first->name.range));
+                        } else {
+                            goal_ = std::make_pair(&body, &decl);
+                        }
                     } else if constexpr (std::is_same_v<T, RemoveDecl>) {
                         error(diag::overlay_only(decl.range, "remove"));
                     } else if constexpr (std::is_same_v<T, RegionDecl>) {
@@ -331,6 +362,19 @@ private:
         case TypeKind::Bool:
             return Type::boolean();
         case TypeKind::Enum: {
+            if (!t.named.text.empty()) {
+                auto named = named_types_.find(t.named.text);
+                if (named == named_types_.end()) {
+                    std::vector<std::string> known;
+                    for (const auto& [name, _] : named_types_) {
+                        known.push_back(name);
+                    }
+                    error(diag::unknown_type(t.named.range, t.named.text, known));
+                    return std::nullopt;
+                }
+                return Type::enumeration(named->second,
+                                         static_cast<std::int64_t>(model_.enums[named->second].literals.size()));
+            }
             auto it = enum_of_decl_.find(&t);
             if (it == enum_of_decl_.end()) {
                 return std::nullopt;
@@ -409,7 +453,11 @@ private:
         case TypeKind::Int:
             return "int";
         case TypeKind::Enum:
-            return t.enum_id < model_.enums.size() ? fmt::format("enum of '{}'", model_.enums[t.enum_id].name) : "enum";
+            if (t.enum_id < model_.enums.size()) {
+                const EnumType& e = model_.enums[t.enum_id];
+                return e.named ? fmt::format("enum '{}'", e.name) : fmt::format("enum of '{}'", e.name);
+            }
+            return "enum";
         }
         return "?";
     }
@@ -691,7 +739,7 @@ private:
         if (initial_name_.empty()) {
             error(diag::missing_initial_state(program_.header_range));
         }
-        if (!any_goal) {
+        if (!any_goal && !goal_) {
             error(diag::missing_goal_state(program_.header_range));
         }
     }
@@ -701,6 +749,7 @@ private:
             Event ev;
             ev.name = e->name.text;
             ev.actor = e->actor;
+            ev.peer = e->peer;
             ev.doc = decl->doc;
             ev.ref = decl->ref;
             ev.range = e->name.range;
@@ -911,6 +960,7 @@ private:
                 tr.target = same ? src : *target;
                 tr.event = *event;
                 tr.actor = t->actor.value_or(ev.actor);
+                tr.peer = t->actor ? t->peer : ev.peer;
                 tr.guard = guard;
                 tr.updates = updates;
                 tr.duration = duration;
@@ -987,8 +1037,8 @@ private:
             if (p->reliance) {
                 prop.reliance = ActorSet{};
                 prop.reliance_given = true;
-                for (Actor a : *p->reliance) {
-                    prop.reliance.insert(a);
+                for (const ActorSyntax& a : *p->reliance) {
+                    prop.reliance.insert(a.actor, a.peer);
                 }
             }
             model_.properties.push_back(std::move(prop));
@@ -1065,6 +1115,17 @@ private:
         }
     }
 
+    void resolve_goal() {
+        if (!goal_) {
+            return;
+        }
+        const auto& [g, decl] = *goal_;
+        ExprPtr e = resolve_typed(g->expr, Context{"a goal", true, true, true}, TypeKind::Bool, "goal");
+        if (e) {
+            model_.goal_condition = GoalCondition{e, decl->doc, decl->ref, g->name.range};
+        }
+    }
+
     struct ConstSlot {
         enum State { Todo, Busy, Done } state{Todo};
         bool ok{false};
@@ -1099,6 +1160,8 @@ private:
     std::vector<std::pair<const RegionDecl*, const Decl*>> regions_{};
     std::unordered_map<std::string, std::uint32_t> region_index_{};
     std::string initial_name_{};
+    std::map<std::string, std::uint32_t> named_types_{};
+    std::optional<std::pair<const GoalDecl*, const Decl*>> goal_{};
 };
 
 }  // namespace

@@ -910,9 +910,10 @@ private:
         for (const model::EventProperty& p : m_.event_properties) {
             skipped.push_back({p.name, "an event property speaks of every run; lwm2mc check verifies it"});
         }
+        const model::ExprPtr goal = m_.goal();
         for (const model::Property& p : m_.properties) {
             auto holds = [&](const model::ExprPtr& e, std::uint32_t s) { return interp_.holds(e, c, g.states[s]); };
-            auto is_goal = [&](std::uint32_t s) { return p.to ? holds(p.to, s) : m_.state(g.states[s].state).goal; };
+            auto is_goal = [&](std::uint32_t s) { return holds(p.to ? p.to : goal, s); };
             switch (p.kind) {
             case model::PropertyKind::Invariant:
                 skipped.push_back({p.name, "an invariant over the client's variables is not observable in a test; "
@@ -938,7 +939,8 @@ private:
                 }
                 std::uint32_t start = run->empty() ? 0 : g.edges[run->back()].target;
                 auto relied = [&](std::uint32_t, std::uint32_t e) {
-                    return p.reliance.contains(m_.transition(g.edges[e].transition).actor);
+                    const model::Transition& t = m_.transition(g.edges[e].transition);
+                    return p.reliance.admits(t.actor, t.peer);
                 };
                 auto back = bfs(g, start, is_goal, relied);
                 if (!back) {

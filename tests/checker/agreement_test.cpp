@@ -56,15 +56,36 @@ TEST(RandomModels, GeneratorCoversEveryFeature) {
         overlays += m.overlay ? 1U : 0U;
     }
 
-    for (const char* f : {"wide-counter",      " counter",          "wide-var[-32768..]",
-                          "wide-var[0..]",     "enum-param",        "enum-var",
-                          "no-timing",         "1-timing",          "n-timing",
-                          "structural-timing", "reachable ",        "invariant ",
-                          "recover",           "within ",           "relying on",
-                          "constraint ",       "persistent",        "volatile",
-                          "reset all",         "remove transition", "remove state X",
-                          "replace ",          "state Y",           "int[0..4294967295]",
-                          "int[-3..20]",       "n < limit",         " by choice"}) {
+    for (const char* f : {"wide-counter",
+                          " counter",
+                          "wide-var[-32768..]",
+                          "wide-var[0..]",
+                          "enum-param",
+                          "enum-var",
+                          "no-timing",
+                          "1-timing",
+                          "n-timing",
+                          "structural-timing",
+                          "reachable ",
+                          "invariant ",
+                          "recover",
+                          "within ",
+                          "relying on",
+                          "constraint ",
+                          "persistent",
+                          "volatile",
+                          "reset all",
+                          "remove transition",
+                          "remove state X",
+                          "replace ",
+                          "state Y",
+                          "int[0..4294967295]",
+                          "int[-3..20]",
+                          "n < limit",
+                          " by choice",
+                          "goal-condition",
+                          "qualified-reliance",
+                          "peer"}) {
         EXPECT_NE(features.find(f), std::string::npos) << f;
     }
     // conditional expressions, products by constants and event properties

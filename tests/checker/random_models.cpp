@@ -36,7 +36,7 @@ struct Row {
 
 class Generator {
 public:
-    explicit Generator(unsigned seed) : rng_{seed}, extra_rng_{seed ^ 0x5eedU} {}
+    explicit Generator(unsigned seed) : rng_{seed}, extra_rng_{seed ^ 0x5eedU}, lang_rng_{seed * 2654435761U + 14U} {}
 
     RandomModel generate(unsigned seed) {
         RandomModel out;
@@ -70,6 +70,19 @@ private:
     std::string one_of(const std::vector<std::string>& items) {
         return items[static_cast<std::size_t>(pick(0, static_cast<int>(items.size()) - 1))];
     }
+    /// Issue 14's goal conditions and peers draw from their own generator, so that the rest of every
+    /// seed's model is what it was before them.
+    bool lang_chance(int percent) { return static_cast<int>(lang_rng_() % 100U) < percent; }
+    /// `actor`, sometimes qualified by a peer when it takes one.
+    std::string qualified(const std::string& actor) {
+        const bool takes = actor == "response" || actor == "fault" || actor == "server_initiative";
+        if (!takes || !lang_chance(40)) {
+            return actor;
+        }
+        feature("peer");
+        return actor + (lang_chance(50) ? "(bs)" : "(server)");
+    }
+
     std::string state(int i) const { return fmt::format("S{}", i); }
     std::string any_state() { return state(pick(0, states_ - 1)); }
 
@@ -196,8 +209,13 @@ private:
         if (has_x_) {
             out += "state X \"removed by some overlays\";\n";
         }
+        if (lang_chance(30)) {
+            feature("goal-condition");
+            static constexpr const char* kGoals[] = {"flag", "!flag || at(S1)", "at(S2) || flag && at(S0)"};
+            out += fmt::format("goal {};\n", kGoals[lang_rng_() % 3U]);
+        }
         for (int e = 0; e < 4; ++e) {
-            out += fmt::format("event e{}: {};\n", e, one_of(kActors));
+            out += fmt::format("event e{}: {};\n", e, qualified(one_of(kActors)));
         }
         if (has_limit_) {
             out += "event tick: client;\n";
@@ -586,7 +604,16 @@ private:
         static constexpr const char* kSets[] = {"{client, choice, response, fault}", "{}",
                                                 "{client, choice, response, operator, server_initiative}",
                                                 "{client, response}"};
-        return chance(35) ? std::string(" relying on ") + one_of(kSets) : std::string{};
+        if (!chance(35)) {
+            return std::string{};
+        }
+        std::string set = one_of(kSets);
+        if (lang_chance(30)) {
+            feature("qualified-reliance");
+            set = lang_chance(50) ? "{client, choice, response(server), operator}"
+                                  : "{client, response(bs), fault(server)}";
+        }
+        return std::string(" relying on ") + set;
     }
 
     std::string bound() {
@@ -716,6 +743,7 @@ private:
 
     std::mt19937 rng_;
     std::mt19937 extra_rng_;
+    std::mt19937 lang_rng_;
     std::string features_{};
     int bools_{0};
     bool has_mode_{false};

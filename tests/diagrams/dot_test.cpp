@@ -475,3 +475,19 @@ TEST(DotProposal, RendersWithThePositionsOfTheBaseLayout) {
     EXPECT_NE(svg.find("Sleeping"), std::string::npos);
     EXPECT_NE(svg.find("<svg"), std::string::npos);
 }
+
+namespace {
+
+TEST(DotExport, TheLegendSpellsOutAGoalCondition) {
+    model::Model m = load(kData + "/models/valid/shared-enum-goal-peers.lwm2m");
+    DotOptions options;
+    options.legend = true;
+    const std::string dot = diagrams::to_dot(m, options);
+    EXPECT_NE(
+        dot.find("<TD>goal</TD><TD ALIGN=\"LEFT\">at(Ready) &amp;&amp; status1 == Registered &amp;&amp; status2 == "
+                 "Registered</TD>"),
+        std::string::npos)
+        << dot;
+}
+
+}  // namespace

@@ -461,6 +461,35 @@ TEST(Generate, FindingsCriterionFollowsTheGivenWitnesses) {
     EXPECT_EQ(s.not_covered[0].target, "unreachable-state:X");
 }
 
+TEST(Generate, RecoverScenariosAimAtTheGoalConditionRelyingOnQualifiedActors) {
+    auto m = test::load_valid(R"(model m;
+var up: bool = false volatile;
+state Init initial;
+state Ready;
+event boot: client;
+event bs_ok: response(bs);
+event reg_ok: response(server);
+Init + boot -> Ready;
+Ready + reg_ok [!up] / up := true -> Ready;
+Ready + bs_ok [!up] -> Init;
+goal at(Ready) && up;
+property via_server: recover from at(Ready) relying on {client, response(server)};
+property via_bs: recover from at(Ready) relying on {client, response(bs)};
+)");
+    auto set = generate_ok(m, options_for(m, Criterion::Properties));
+
+    const auto& s = set.suites[0];
+    ASSERT_EQ(s.not_covered.size(), 1U);
+    EXPECT_EQ(s.not_covered[0].target, "via_bs");
+    bool covered = false;
+    for (const auto& c : s.cases) {
+        for (const auto& step : c.steps) {
+            covered = covered || std::find(step.covers.begin(), step.covers.end(), "via_server") != step.covers.end();
+        }
+    }
+    EXPECT_TRUE(covered);
+}
+
 const model::Model& shipped() {
     static const model::Model m = test::load_file(std::string(LWM2MC_SPECS_DIR) + "/lwm2m-ts10-draft.lwm2m");
     return m;

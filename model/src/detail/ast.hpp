@@ -27,7 +27,20 @@ struct TypeSyntax {
     ExprPtr lo{};
     ExprPtr hi{};
     std::vector<Name> literals{};
+    Name named{};  ///< `: NAME`, a named enum type (kind Enum, no literals); empty text otherwise
     SourceRange range{};
+};
+
+/// `type NAME = enum { A, B };`: a named enumeration shared by every `: NAME`.
+struct TypeDecl {
+    Name name{};
+    TypeSyntax type{};
+};
+
+/// `goal EXPR;`: the goal condition (the name is always "goal", for overlays).
+struct GoalDecl {
+    Name name{};
+    ExprPtr expr{};
 };
 
 struct IncludeDecl {
@@ -73,6 +86,13 @@ struct EventDecl {
     Name name{};
     Actor actor{Actor::Client};
     ArrayElement array{};
+    Peer peer{Peer::Any};
+};
+
+/// An actor as written: `response` or `response(server)`.
+struct ActorSyntax {
+    Actor actor{Actor::Client};
+    Peer peer{Peer::Any};
 };
 
 struct SourceSyntax {
@@ -96,6 +116,7 @@ struct TransitionDecl {
     std::vector<UpdateSyntax> updates{};
     Name target{};  ///< `same`: each transition goes back to its own source
     std::optional<Actor> actor{};
+    Peer peer{Peer::Any};  ///< of `by ACTOR(PEER)`
     SourceRange actor_range{};
     ExprPtr duration{};
     std::optional<SourceSyntax> during{};  ///< a region row's `during S` / `during {S1, S2}`: main states
@@ -122,12 +143,12 @@ struct PropertyDecl {
     ExprPtr expr{};
     ExprPtr from{};
     ExprPtr to{};
-    std::optional<std::vector<Actor>> reliance{};
+    std::optional<std::vector<ActorSyntax>> reliance{};
     SourceRange reliance_range{};
     std::optional<EventPatternSyntax> pattern{};  ///< set for an event property (then `kind` is unused)
 };
 
-enum class ElementKind { Transition, State, Constraint, Property, Event, Parameter, Var, Const };
+enum class ElementKind { Transition, State, Constraint, Property, Event, Parameter, Var, Const, Type, Goal };
 const char* element_kind_name(ElementKind kind);
 
 /// `remove transition NAME;`, `remove transition Src + event [guard] -> Dst;`, `remove state NAME;`, ...
@@ -168,7 +189,7 @@ struct RegionDecl {
 };
 
 using DeclBody = std::variant<IncludeDecl, ConstDecl, ParamDecl, ConstraintDecl, VarDecl, StateDecl, EventDecl,
-                              TransitionDecl, PropertyDecl, RemoveDecl, ForDecl, RegionDecl>;
+                              TransitionDecl, PropertyDecl, RemoveDecl, ForDecl, RegionDecl, TypeDecl, GoalDecl>;
 
 /// The target keyword of `-> same` (a row whose transitions loop back to their own sources).
 inline constexpr const char* kSameTarget = "same";

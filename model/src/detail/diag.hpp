@@ -63,6 +63,11 @@ Diagnostic nonlinear_product(const SourceRange& at);                            
 Diagnostic event_set_not_subset(const SourceRange& at, std::string_view event, std::string_view property);  // E071
 Diagnostic negative_time_bound(const SourceRange& at, std::int64_t value);                                  // E072
 Diagnostic duplicate_event_in_set(const SourceRange& at, std::string_view event);                           // E073
-Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);                                       // E099
+Diagnostic named_type_not_enum(const SourceRange& at);                                                         // E060
+Diagnostic unknown_type(const SourceRange& at, std::string_view name, const std::vector<std::string>& known);  // E061
+Diagnostic unknown_peer(const SourceRange& at, std::string_view name);                                         // E062
+Diagnostic actor_takes_no_peer(const SourceRange& at, std::string_view actor);                                 // E063
+Diagnostic second_goal(const SourceRange& at, const SourceRange& previous);                                    // E064
+Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);  // E099
 
 }  // namespace lwm2mc::model::detail::diag

@@ -118,6 +118,7 @@ struct TraceStep {
     std::string transition{};
     std::string event{};
     model::Actor actor{};
+    model::Peer peer{model::Peer::Any};  ///< reports print `response(server)`
     std::string source{};
     std::string target{};
     std::int64_t duration{0};

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lwm2mc::model {
@@ -50,17 +51,55 @@ constexpr const char* actor_name(Actor actor) {
 }
 std::optional<Actor> parse_actor(std::string_view text);
 
-/// A set of actors as a bit mask.
+/// Which peer acts: `response(bs)`, `response(server)`; Any when the actor is not qualified.
+enum class Peer : std::uint8_t { Any, Bs, Server };
+inline constexpr std::size_t kPeerCount = 3;
+
+/// The peer's name in the model language ("bs", "server"); empty for Any.
+constexpr const char* peer_name(Peer peer) {
+    switch (peer) {
+    case Peer::Any:
+        return "";
+    case Peer::Bs:
+        return "bs";
+    case Peer::Server:
+        return "server";
+    }
+    return "";
+}
+std::optional<Peer> parse_peer(std::string_view text);
+/// Whether `actor(peer)` may be written: response, server_initiative and fault take a peer.
+bool takes_peer(Actor actor);
+/// "response", or "response(server)" when qualified.
+std::string qualified_actor_name(Actor actor, Peer peer);
+/// The inverse of qualified_actor_name ("response(server)"); nullopt for an unknown actor or peer, or a peer
+/// on an actor that takes none.
+std::optional<std::pair<Actor, Peer>> parse_qualified_actor(std::string_view text);
+
+/// A set of (actor, peer) pairs as a bit mask: bit `peer * 8 + actor`. An unqualified actor (peer Any)
+/// admits transitions of every peer; a qualified one only transitions whose peer is that peer.
 struct ActorSet {
     std::uint32_t bits{0};
 
     static ActorSet default_reliance();
     static ActorSet all();
-    bool contains(Actor a) const { return (bits >> static_cast<unsigned>(a)) & 1U; }
-    void insert(Actor a) { bits |= 1U << static_cast<unsigned>(a); }
+    /// Holds the unqualified actor `a`.
+    bool contains(Actor a, Peer p = Peer::Any) const { return (bits >> bit(a, p)) & 1U; }
+    /// The one membership test: may a transition by `a` with peer `p` be relied on?
+    bool admits(Actor a, Peer p) const { return contains(a) || (p != Peer::Any && contains(a, p)); }
+    void insert(Actor a, Peer p = Peer::Any) { bits |= 1U << bit(a, p); }
+    /// Removes `a` with every peer.
+    void erase(Actor a) {
+        for (std::size_t p = 0; p < kPeerCount; ++p) {
+            bits &= ~(1U << bit(a, static_cast<Peer>(p)));
+        }
+    }
     friend bool operator==(ActorSet, ActorSet) = default;
-    /// "{client, choice, ...}" in declaration order of Actor.
+    /// "{client, choice, response(server), ...}" in declaration order of Actor.
     std::string to_string() const;
+
+private:
+    static unsigned bit(Actor a, Peer p) { return static_cast<unsigned>(p) * 8U + static_cast<unsigned>(a); }
 };
 
 enum class UpdateKind : std::uint8_t { Assign, ResetVolatile, ResetAll };
@@ -103,7 +142,8 @@ struct Transition {
     StateId target{};
     EventId event{};
     Actor actor{};
-    ExprPtr guard{};  ///< nullptr = true
+    Peer peer{Peer::Any};  ///< which peer acts (`by response(server)`); Any when not qualified
+    ExprPtr guard{};       ///< nullptr = true
     std::vector<Update> updates{};
     ExprPtr duration{};  ///< seconds spent; nullptr = 0
     std::string doc{};

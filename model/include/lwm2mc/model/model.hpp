@@ -16,9 +16,21 @@
 namespace lwm2mc::model {
 
 struct EnumType {
-    std::string name{};  ///< name of the parameter/variable that declared it
+    std::string name{};  ///< the type's name (`type Status = enum {...}`), or the parameter/variable that declared it
     std::vector<std::string> literals{};
     std::vector<SourceRange> literal_ranges{};
+    bool named{false};  ///< declared by `type NAME = enum {...}`, shared by every `: NAME`
+    std::string doc{};
+    std::string ref{};
+    SourceRange range{};  ///< the type's name (named types only)
+};
+
+/// `goal EXPR;`: a product state is a goal iff it satisfies EXPR (and, when states are marked `goal`, is in one).
+struct GoalCondition {
+    ExprPtr expr{};  ///< over states (at()), variables, parameters and constants
+    std::string doc{};
+    std::string ref{};
+    SourceRange range{};
 };
 
 /// One state of a region (an orthogonal sub-machine); a literal of the region's enumeration.
@@ -83,6 +95,7 @@ struct Constraint {
 struct Event {
     std::string name{};
     Actor actor{Actor::Client};  ///< default actor of transitions on this event
+    Peer peer{Peer::Any};        ///< `event e: response(server)`; Any when not qualified
     std::string doc{};
     std::string ref{};
     SourceRange range{};
@@ -151,6 +164,7 @@ struct Model {
     std::vector<Property> properties{};
     std::vector<Region> regions{};  ///< orthogonal regions / sub-machine instances, in declaration order
     std::vector<EventProperty> event_properties{};
+    std::optional<GoalCondition> goal_condition{};  ///< the `goal EXPR;` declaration, if any
     StateGraph graph{};
     /// TransitionId -> (source vertex, position among its out-edges). Edge descriptors are not
     /// stored: they point into the graph's edge storage and do not survive copying the model.
@@ -164,6 +178,13 @@ struct Model {
     const Transition& transition(TransitionId id) const;
     StateId initial_state() const;
     std::vector<StateId> goal_states() const;
+    /// The goal as one resolved boolean expression over a product state: `(at(G1) || at(G2) ...) && EXPR`,
+    /// where G are the states marked `goal` (left out when there is none) and EXPR the `goal` declaration's
+    /// condition (left out when there is none). What `recover`/`within` aim at by default and what the
+    /// built-in no-recovery analysis uses; evaluate it with the one evaluator or the encoder.
+    ExprPtr goal() const;
+    /// How findings name the goal: "a goal state", or "the goal (at(Ready) && status == Registered)".
+    std::string goal_text() const;
     std::vector<TransitionId> out_transitions(StateId id) const;
     std::vector<TransitionId> in_transitions(StateId id) const;
 
