@@ -213,7 +213,8 @@ int show_command(const std::string& file, const std::optional<std::string>& prop
                                region.states[static_cast<std::size_t>(t.region_move->to)].name);
         }
         rows.push_back({m.state(t.source).name, m.events[t.event.index()].name, expr_text(t.guard), updates_text(m, t),
-                        m.state(t.target).name, qualified_actor_name(t.actor, t.peer), expr_text(t.duration), loc(t.range)});
+                        m.state(t.target).name, qualified_actor_name(t.actor, t.peer), expr_text(t.duration),
+                        loc(t.range)});
         if (!m.regions.empty()) {
             rows.back().insert(rows.back().end() - 1, move);
         }

@@ -13,9 +13,9 @@ namespace lwm2mc::model::detail {
 
 namespace {
 
-constexpr std::string_view kDeclKeywords[] = {"model",      "overlay", "include", "const", "parameter",
-                                              "constraint", "var",     "state",   "event", "property",
-                                              "remove",     "replace", "for",     "region", "type", "goal"};
+constexpr std::string_view kDeclKeywords[] = {"model", "overlay", "include", "const",    "parameter", "constraint",
+                                              "var",   "state",   "event",   "property", "remove",    "replace",
+                                              "for",   "region",  "type",    "goal"};
 
 bool is_decl_keyword(std::string_view text) {
     return std::find(std::begin(kDeclKeywords), std::end(kDeclKeywords), text) != std::end(kDeclKeywords);

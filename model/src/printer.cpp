@@ -311,7 +311,8 @@ Line decl_line(const Decl& decl) {
                     line.head += " in " + body.group.text;
                 }
             } else if constexpr (std::is_same_v<T, EventDecl>) {
-                line.head = fmt::format("event {}: {}", declared_name(body.name, body.array), qualified_actor_name(body.actor, body.peer));
+                line.head = fmt::format("event {}: {}", declared_name(body.name, body.array),
+                                        qualified_actor_name(body.actor, body.peer));
             } else if constexpr (std::is_same_v<T, TransitionDecl>) {
                 line.head = row_head(body);
                 if (body.during) {

@@ -54,20 +54,20 @@ Diagnostic index_not_constant(const SourceRange& at, std::string_view array);  /
 Diagnostic index_out_of_range(const SourceRange& at, std::string_view array, std::int64_t index, std::int64_t lo,
                               std::int64_t hi);  // E052
 Diagnostic array_without_index(const SourceRange& at, std::string_view kind, std::string_view array, std::int64_t lo,
-                               std::int64_t hi);                                                    // E053
-Diagnostic not_an_array(const SourceRange& at, std::string_view name);                              // E054
-Diagnostic loop_index_clash(const SourceRange& at, std::string_view index, std::string_view what);  // E055
-Diagnostic bad_loop(const SourceRange& at, std::string message);                                    // E056
-Diagnostic bad_region(const SourceRange& at, std::string message);                                  // E057
-Diagnostic nonlinear_product(const SourceRange& at);                                                        // E070
-Diagnostic event_set_not_subset(const SourceRange& at, std::string_view event, std::string_view property);  // E071
-Diagnostic negative_time_bound(const SourceRange& at, std::int64_t value);                                  // E072
-Diagnostic duplicate_event_in_set(const SourceRange& at, std::string_view event);                           // E073
+                               std::int64_t hi);                                                               // E053
+Diagnostic not_an_array(const SourceRange& at, std::string_view name);                                         // E054
+Diagnostic loop_index_clash(const SourceRange& at, std::string_view index, std::string_view what);             // E055
+Diagnostic bad_loop(const SourceRange& at, std::string message);                                               // E056
+Diagnostic bad_region(const SourceRange& at, std::string message);                                             // E057
+Diagnostic nonlinear_product(const SourceRange& at);                                                           // E070
+Diagnostic event_set_not_subset(const SourceRange& at, std::string_view event, std::string_view property);     // E071
+Diagnostic negative_time_bound(const SourceRange& at, std::int64_t value);                                     // E072
+Diagnostic duplicate_event_in_set(const SourceRange& at, std::string_view event);                              // E073
 Diagnostic named_type_not_enum(const SourceRange& at);                                                         // E060
 Diagnostic unknown_type(const SourceRange& at, std::string_view name, const std::vector<std::string>& known);  // E061
 Diagnostic unknown_peer(const SourceRange& at, std::string_view name);                                         // E062
 Diagnostic actor_takes_no_peer(const SourceRange& at, std::string_view actor);                                 // E063
 Diagnostic second_goal(const SourceRange& at, const SourceRange& previous);                                    // E064
-Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);  // E099
+Diagnostic too_many_errors(const SourceRange& at, std::size_t limit);                                          // E099
 
 }  // namespace lwm2mc::model::detail::diag

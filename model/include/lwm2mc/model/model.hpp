@@ -46,10 +46,10 @@ struct RegionState {
 /// One instance of a region: an orthogonal sub-machine whose current state is held by an enum variable.
 /// Its rows are compiled into self-loops of the main machine that test and set that variable.
 struct Region {
-    std::string name{};     ///< instance name: "conn", or "srv[1]" for instance 1 of `region srv[i in 1..2]`
-    std::string machine{};  ///< the declaration's name ("srv"); equal to `name` for a single instance
-    VarId var{};            ///< the enum variable holding the instance's state (same name as the instance)
-    std::uint32_t enum_id{0};         ///< index into Model::enums; its literals are the region's states in order
+    std::string name{};        ///< instance name: "conn", or "srv[1]" for instance 1 of `region srv[i in 1..2]`
+    std::string machine{};     ///< the declaration's name ("srv"); equal to `name` for a single instance
+    VarId var{};               ///< the enum variable holding the instance's state (same name as the instance)
+    std::uint32_t enum_id{0};  ///< index into Model::enums; its literals are the region's states in order
     std::vector<RegionState> states{};  ///< one per literal, same order
     std::string doc{};
     std::string ref{};
