@@ -73,6 +73,48 @@ std::string escape_dot_string(std::string_view text) {
     });
 }
 
+namespace {
+
+/// The look of a drawn state (main machine or region); attributes equal to Graphviz's defaults here are left out.
+struct StateStyle {
+    std::string_view fill;
+    std::string_view color;
+    std::string_view fontcolor;
+    std::string_view style;
+    double penwidth;
+    int peripheries;
+};
+
+/// Appends a state node's style attributes and its tooltip (description, then reference).
+void append_state_style(std::vector<std::string>& attrs, const StateStyle& look, const std::string& doc,
+                        const std::string& ref) {
+    attrs.push_back(fmt::format("fillcolor=\"{}\"", look.fill));
+    if (look.color != "#000000") {
+        attrs.push_back(fmt::format("color=\"{}\"", look.color));
+    }
+    if (look.fontcolor != "#000000") {
+        attrs.push_back(fmt::format("fontcolor=\"{}\"", look.fontcolor));
+    }
+    if (look.style != "rounded,filled") {
+        attrs.push_back(fmt::format("style=\"{}\"", look.style));
+    }
+    if (look.penwidth != 1.0) {
+        attrs.push_back(fmt::format("penwidth={}", look.penwidth));
+    }
+    if (look.peripheries != 1) {
+        attrs.push_back(fmt::format("peripheries={}", look.peripheries));
+    }
+    std::string tooltip = doc;
+    if (!ref.empty()) {
+        tooltip += (tooltip.empty() ? "" : "\n") + ref;
+    }
+    if (!tooltip.empty()) {
+        attrs.push_back("tooltip=\"" + escape_dot_string(tooltip) + "\"");
+    }
+}
+
+}  // namespace
+
 std::string escape_html(std::string_view text) {
     return escape_with(text, [](char c) -> const char* {
         switch (c) {
@@ -1091,29 +1133,7 @@ private:
             color = added ? kAddedColor : kChangedColor;
             penwidth = std::max(penwidth, 2.5);
         }
-        attrs.push_back(fmt::format("fillcolor=\"{}\"", fill));
-        if (color != "#000000") {
-            attrs.push_back(fmt::format("color=\"{}\"", color));
-        }
-        if (fontcolor != "#000000") {
-            attrs.push_back(fmt::format("fontcolor=\"{}\"", fontcolor));
-        }
-        if (style != "rounded,filled") {
-            attrs.push_back(fmt::format("style=\"{}\"", style));
-        }
-        if (penwidth != 1.0) {
-            attrs.push_back(fmt::format("penwidth={}", penwidth));
-        }
-        if (peripheries != 1) {
-            attrs.push_back(fmt::format("peripheries={}", peripheries));
-        }
-        std::string tooltip = s.doc;
-        if (!s.ref.empty()) {
-            tooltip += (tooltip.empty() ? "" : "\n") + s.ref;
-        }
-        if (!tooltip.empty()) {
-            attrs.push_back("tooltip=\"" + escape_dot_string(tooltip) + "\"");
-        }
+        append_state_style(attrs, {fill, color, fontcolor, style, penwidth, peripheries}, s.doc, s.ref);
         if (const std::string pos = pos_attr(s.name); !pos.empty()) {
             attrs.push_back(pos);
         }
@@ -1672,29 +1692,7 @@ private:
             fontcolor = "#969696";
             style = "rounded,filled,dashed";
         }
-        attrs.push_back(fmt::format("fillcolor=\"{}\"", fill));
-        if (color != "#000000") {
-            attrs.push_back(fmt::format("color=\"{}\"", color));
-        }
-        if (fontcolor != "#000000") {
-            attrs.push_back(fmt::format("fontcolor=\"{}\"", fontcolor));
-        }
-        if (style != "rounded,filled") {
-            attrs.push_back(fmt::format("style=\"{}\"", style));
-        }
-        if (penwidth != 1.0) {
-            attrs.push_back(fmt::format("penwidth={}", penwidth));
-        }
-        if (peripheries != 1) {
-            attrs.push_back(fmt::format("peripheries={}", peripheries));
-        }
-        std::string tooltip = s.doc;
-        if (!s.ref.empty()) {
-            tooltip += (tooltip.empty() ? "" : "\n") + s.ref;
-        }
-        if (!tooltip.empty()) {
-            attrs.push_back("tooltip=\"" + escape_dot_string(tooltip) + "\"");
-        }
+        append_state_style(attrs, {fill, color, fontcolor, style, penwidth, peripheries}, s.doc, s.ref);
         std::string joined;
         for (const auto& a : attrs) {
             joined += (joined.empty() ? "" : ", ") + a;
