@@ -17,12 +17,9 @@ using namespace lwm2mc;
 
 namespace {
 
-const std::string kData = LWM2MC_TEST_DATA_DIR;
 
 model::Model two_servers() {
-    auto m = test::load_file(kData + "/models/regions/two-servers.lwm2m");
-    test::attach_two_servers(m);
-    return m;
+    return test::load_two_servers();
 }
 
 /// The DOT text of cluster `name`, from its `subgraph` line to its closing brace.

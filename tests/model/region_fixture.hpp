@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
+
 namespace lwm2mc::test {
 
 struct RegionSpec {
@@ -124,6 +126,13 @@ inline void attach_two_servers(model::Model& m) {
     attach_region(m, {"conn", "conn", "conn", {"Up"}, {}});
     attach_region(m, {"srv[1]", "srv", "srv_1", {"Registered"}, {}});
     attach_region(m, {"srv[2]", "srv", "srv_2", {"Registered"}, "srv[1]"});
+}
+
+/// tests/data/models/regions/two-servers.lwm2m, loaded, with its regions attached.
+inline model::Model load_two_servers() {
+    auto m = load_file(std::string(LWM2MC_TEST_DATA_DIR) + "/models/regions/two-servers.lwm2m");
+    attach_two_servers(m);
+    return m;
 }
 
 }  // namespace lwm2mc::test
