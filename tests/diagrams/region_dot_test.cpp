@@ -17,7 +17,6 @@ using namespace lwm2mc;
 
 namespace {
 
-
 model::Model two_servers() {
     return test::load_two_servers();
 }
