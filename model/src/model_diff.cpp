@@ -269,12 +269,55 @@ void diff_declarations(const Model& base, const Model& proposal, ModelDiff& out)
         }
         return out_list;
     };
+    // Named enum types, regions and the goal condition: their meaning already reaches the variables and rows
+    // they compile to, but a reader of the comparison must see the change where it was written.
+    const auto types = [](const Model& m) {
+        Named out_list;
+        for (const auto& e : m.enums) {
+            if (!e.named) {
+                continue;
+            }
+            std::string text = e.name + " = enum {";
+            for (std::size_t i = 0; i < e.literals.size(); ++i) {
+                text += (i == 0 ? " " : ", ") + e.literals[i];
+            }
+            out_list.emplace_back(e.name, described(text + " }", e.doc, e.ref));
+        }
+        return out_list;
+    };
+    const auto regions = [](const Model& m) {
+        Named out_list;
+        for (const auto& r : m.regions) {
+            std::string text = r.name + " {";
+            for (std::size_t i = 0; i < r.states.size(); ++i) {
+                const RegionState& s = r.states[i];
+                text += (i == 0 ? " " : ", ") + s.name + (s.initial ? " initial" : "") + (s.goal ? " goal" : "");
+            }
+            std::string hidden;
+            for (const RegionState& s : r.states) {
+                hidden += quote(s.doc) + " " + quote(s.ref) + ";";
+            }
+            out_list.emplace_back(r.name, described(text + " }", r.doc + hidden, r.ref));
+        }
+        return out_list;
+    };
+    const auto goal = [](const Model& m) {
+        Named out_list;
+        if (m.goal_condition) {
+            out_list.emplace_back("goal", described(expr_text(m.goal_condition->expr),
+                                                    m.goal_condition->doc, m.goal_condition->ref));
+        }
+        return out_list;
+    };
+    diff_named("type", types(base), types(proposal), out);
     diff_named("parameter", parameters(base), parameters(proposal), out);
     diff_named("var", variables(base), variables(proposal), out);
     diff_named("const", constants(base), constants(proposal), out);
     diff_named("constraint", constraints(base), constraints(proposal), out);
     diff_named("event", events(base), events(proposal), out);
     diff_named("property", properties(base), properties(proposal), out);
+    diff_named("region", regions(base), regions(proposal), out);
+    diff_named("goal", goal(base), goal(proposal), out);
 }
 
 }  // namespace

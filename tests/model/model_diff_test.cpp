@@ -170,5 +170,66 @@ TEST(ModelDiff, OverlayWithRemovalReplacementAndAdditions) {
     EXPECT_EQ(diff.declarations.size(), 3U);  // constraint needs_ci, events sleep and wake_up
 }
 
+TEST(ModelDiff, ReportsChangedTypesRegionsAndTheGoalCondition) {
+    const char* const base_text = R"(model base;
+type Status = enum { Off, On };
+var status: Status = Off volatile;
+state A initial;
+state B goal;
+event go: client;
+event up: client;
+A + go / status := On -> B;
+region conn { state Down initial; state Up goal; Down + up -> Up; }
+goal status == On;
+)";
+    const Model base = load_valid(base_text);
+    // Only the written declarations change: a literal added to the type, the region's goal mark moved, the goal
+    // condition widened. A verdict that compared only states and rows would hide all three.
+    const Model proposal = load_valid(R"(model proposal;
+type Status = enum { Off, On, Sleeping };
+var status: Status = Off volatile;
+state A initial;
+state B goal;
+event go: client;
+event up: client;
+A + go / status := On -> B;
+region conn { state Down initial goal; state Up; Down + up -> Up; }
+goal status == On || status == Sleeping;
+)");
+
+    const ModelDiff diff = diff_models(base, proposal);
+
+    std::vector<std::string> seen;
+    for (const auto& d : diff.declarations) {
+        seen.push_back(std::string{diff_kind_name(d.kind)} + " " + d.element + " " + d.name + ": " + d.base_text +
+                       " -> " + d.proposal_text);
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{
+                        "changed type Status: Status = enum { Off, On } -> Status = enum { Off, On, Sleeping }",
+                        "changed region conn: conn { Down initial, Up goal } -> conn { Down initial goal, Up }",
+                        "changed goal goal: status == On -> status == On || status == Sleeping",
+                    }));
+    EXPECT_TRUE(diff.states.empty());
+
+    const ModelDiff none = diff_models(base, load_valid(base_text));
+    EXPECT_TRUE(none.empty());
+}
+
+TEST(ModelDiff, ReportsAnAddedOrRemovedGoalCondition) {
+    const Model with = load_valid("model m; state A initial; state B goal; event go: client; var x: bool = false "
+                                  "volatile; A + go / x := true -> B; goal x;");
+    const Model without = load_valid("model m; state A initial; state B goal; event go: client; var x: bool = "
+                                     "false volatile; A + go / x := true -> B;");
+
+    const ModelDiff added = diff_models(without, with);
+    ASSERT_EQ(added.declarations.size(), 1U);
+    EXPECT_EQ(added.declarations[0].kind, DiffKind::Added);
+    EXPECT_EQ(added.declarations[0].element, "goal");
+    EXPECT_EQ(added.declarations[0].proposal_text, "x");
+    const ModelDiff removed = diff_models(with, without);
+    ASSERT_EQ(removed.declarations.size(), 1U);
+    EXPECT_EQ(removed.declarations[0].kind, DiffKind::Removed);
+}
+
 }  // namespace
 }  // namespace lwm2mc::model

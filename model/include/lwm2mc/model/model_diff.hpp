@@ -46,7 +46,9 @@ struct TransitionDiff {
 /// A declaration other than a state or a transition, by kind and name.
 struct DeclarationDiff {
     DiffKind kind{DiffKind::Added};
-    std::string element{};  ///< "parameter", "var", "const", "constraint", "event", "property"
+    /// "type", "parameter", "var", "const", "constraint", "event", "property", "region" (an instance, by its
+    /// states with their initial/goal marks) or "goal" (the `goal EXPR;` condition, named "goal")
+    std::string element{};
     std::string name{};
     std::string base_text{};      ///< model syntax (abridged: no description); empty for Added
     std::string proposal_text{};  ///< empty for Removed
