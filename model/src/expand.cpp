@@ -161,6 +161,14 @@ private:
                         body.duration = subst(body.duration, env);
                     } else if constexpr (std::is_same_v<T, PropertyDecl>) {
                         body.name.text += suffix;
+                        if (body.pattern) {  // event sets may name array elements: `after fail[i] next ...`
+                            for (auto* set : {&body.pattern->trigger, &body.pattern->scope, &body.pattern->allowed}) {
+                                for (Name& n : *set) {
+                                    n = reference(n, env, scope_.event_arrays, "event");
+                                }
+                            }
+                            body.pattern->bound = subst(body.pattern->bound, env);
+                        }
                         body.expr = subst(body.expr, env);
                         body.from = subst(body.from, env);
                         body.to = subst(body.to, env);

@@ -821,15 +821,15 @@ private:
         return pat;
     }
 
-    /// An event set of an event property: one event name, or `{e1, e2, ...}` (not empty).
+    /// An event set of an event property: one event (`e` or an element `e[i]`), or `{e1, e2, ...}` (not empty).
     std::vector<Name> parse_event_set() {
         std::vector<Name> events;
         if (!accept(Tok::LBrace)) {
-            events.push_back(expect_name("an event name or '{' and a list of events"));
+            events.push_back(expect_indexed_name("an event name or '{' and a list of events"));
             return events;
         }
         do {
-            events.push_back(expect_name("an event name"));
+            events.push_back(expect_indexed_name("an event name"));
         } while (accept(Tok::Comma));
         expect(Tok::RBrace, "',' or '}' in the list of events");
         return events;

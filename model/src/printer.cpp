@@ -146,13 +146,15 @@ namespace {
 using namespace detail;
 
 /// An event set as written: one name bare, several in braces.
+std::string name_text(const Name& n);
+
 std::string event_set_text(const std::vector<Name>& set) {
     if (set.size() == 1) {
-        return set.front().text;
+        return name_text(set.front());
     }
     std::string out = "{";
     for (std::size_t i = 0; i < set.size(); ++i) {
-        out += (i ? ", " : "") + set[i].text;
+        out += (i ? ", " : "") + name_text(set[i]);
     }
     return out + "}";
 }

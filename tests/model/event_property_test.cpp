@@ -162,4 +162,39 @@ TEST(EventPropertySyntax, ShowsInModelSyntax) {
     EXPECT_EQ(model::format_event_property(m, m.event_properties.front()), "after {a, b} respond c within T * 2");
 }
 
+TEST(EventPropertyArrays, EventSetsNameArrayElementsAlsoUnderAFor) {
+    model::Model m = test::load_valid(R"(model m;
+const N = 2;
+state A initial goal;
+event reg[N]: client;
+event fail[N]: fault;
+for i in 1..N { A + reg[i] -> A; A + fail[i] -> A; }
+for i in 1..N: property p: after fail[i] next {reg[1], reg[2]} is reg[i];
+property q: never fail[2] before reg[ 1 + 1 ];
+)");
+
+    ASSERT_EQ(m.event_properties.size(), 3U);
+    EXPECT_EQ(m.event_properties[0].name, "p[1]");
+    EXPECT_EQ(model::format_event_property(m, m.event_properties[0]), "after fail[1] next {reg[1], reg[2]} is reg[1]");
+    EXPECT_EQ(model::format_event_property(m, m.event_properties[1]), "after fail[2] next {reg[1], reg[2]} is reg[2]");
+    EXPECT_EQ(model::format_event_property(m, m.event_properties[2]), "never fail[2] before reg[2]");
+}
+
+TEST(EventPropertyArrays, AnElementOutOfRangeOrAWholeArrayIsAnError) {
+    const std::string decls = "model m;\nstate A initial;\nevent e[2]: client;\nA + e[1] -> A;\n";
+
+    EXPECT_EQ(test::diagnostics_of(decls + "property p: never e[3] before e[1];\n"),
+              "test.lwm2m:5:21: error: index 3 is out of range for 'e' (1..2) [E052]\n");
+    EXPECT_NE(test::diagnostics_of(decls + "property p: never e before e[1];\n").find("[E053]"), std::string::npos);
+}
+
+TEST(EventPropertyArrays, RoundTripThroughTheFormatter) {
+    const std::string text = "model m;\n\nfor i in 1..N: property p: after fail[i] next {reg[i], boot} is reg[i];\n";
+
+    model::FormatResult r = model::format_source(text, "t.lwm2m");
+
+    ASSERT_TRUE(r.text);
+    EXPECT_EQ(*r.text, text);
+}
+
 }  // namespace
