@@ -335,7 +335,8 @@ private:
             locations.push_back(std::move(step));
             vars = s.vars;
         }
-        std::string message = "witness under " + w.configuration + ", from " + w.initial_state;
+        std::string message = (w.configuration.empty() ? std::string{"witness"} : "witness under " + w.configuration) +
+                              ", from " + w.initial_state;
         for (const std::string& note : w.notes) {
             message += "; " + note;
         }

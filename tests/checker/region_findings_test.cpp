@@ -137,6 +137,39 @@ TEST(RegionFindingsReport, ReportsNameRegionStatesBesideTheMainState) {
               std::string::npos);
 }
 
+/// A model without parameters has one configuration and nothing to name: no report says "witness under :".
+TEST(WitnessReport, AModelWithoutParametersNamesNoConfiguration) {
+    const auto m = test::load_valid(R"(model m;
+state A initial;
+state B goal;
+state C;
+event go: client;
+event lose: fault;
+A + go -> B;
+B + lose -> C;
+)");
+    const auto r = run(m, checker::Engine::Explicit);
+    ASSERT_NE(find(r, "no-recovery:C"), nullptr);
+    const std::optional<checker::ProposalDiff> no_diff;
+    const checker::ReportInput input{m, r, no_diff};
+
+    std::ostringstream text;
+    checker::print_text(text, input);
+    std::ostringstream markdown;
+    checker::print_markdown(markdown, input);
+    std::ostringstream html;
+    checker::print_html(html, input, {});
+    const std::string sarif = checker::to_sarif(input);
+
+    EXPECT_NE(text.str().find("    witness:\n"), std::string::npos) << text.str();
+    for (const std::string& out : {text.str(), markdown.str(), html.str(), sarif}) {
+        EXPECT_EQ(out.find("under :"), std::string::npos) << out;
+        EXPECT_EQ(out.find("under ``"), std::string::npos) << out;
+        EXPECT_EQ(out.find("under <code></code>"), std::string::npos) << out;
+        EXPECT_EQ(out.find("under ,"), std::string::npos) << out;
+    }
+}
+
 /// Random models of the agreement sample with every enum variable made a region (its self-loops that test it become
 /// the region's rows): the engines and the oracle agree on the region-state findings too.
 TEST(RegionFindingsAgreement, EnginesAgreeOnRandomModelsWithTheirEnumVariablesAsRegions) {
