@@ -40,7 +40,8 @@ REPORT_TEST_PACKAGES=(libxml2-utils chromium)
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 BENCH_PACKAGES=(spin gcc time gawk)
 
-log() { printf '\n== %s\n' "$*"; }
+# Each step says when it started and how long the script has run, so a slow CI shows where its time went.
+log() { printf '\n== [%s, +%ds] %s\n' "$(date -u +%H:%M:%S)" "$SECONDS" "$*"; }
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then
@@ -110,9 +111,17 @@ configure_and_build() {  # preset
   cmake --build "build/$1" -j "$JOBS"
 }
 
+# A test without its own TIMEOUT fails after this many seconds instead of holding the run until CI gives up (the
+# slowest test takes about 4 minutes under ASan on 2 cores).
+TEST_TIMEOUT=900
+
 run_tests() {  # preset
   log "tests ($1)"
-  (cd "build/$1" && ctest --output-on-failure -j "$JOBS")
+  local out="build/$1/ctest-output.txt" code=0
+  (cd "build/$1" && ctest --output-on-failure -j "$JOBS" --timeout "$TEST_TIMEOUT") | tee "$out" || code=$?
+  log "the slowest tests ($1)"
+  sed -nE 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+).* ([0-9]+\.[0-9]+) sec$/\2 s  \1/p' "$out" | sort -rn | head -8
+  return "$code"
 }
 
 main_job() {

@@ -300,7 +300,8 @@ private:
         out_ << fmt::format("<p><strong>Witness</strong>{}:</p>\n<table class=\"witness\">\n"
                             "<tr><th>#</th><th>step</th><th>variables changed</th><th>time</th><th>where</th>"
                             "<th>ref</th></tr>\n",
-                            w.configuration.empty() ? std::string{} : " under <code>" + esc(w.configuration) + "</code>");
+                            w.configuration.empty() ? std::string{}
+                                                    : " under <code>" + esc(w.configuration) + "</code>");
         out_ << fmt::format("<tr><td>0</td><td><code>{}</code></td><td><code>{}</code></td><td></td><td></td>"
                             "<td></td></tr>\n",
                             esc(w.initial_state), esc(w.initial_vars));

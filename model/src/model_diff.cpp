@@ -304,8 +304,8 @@ void diff_declarations(const Model& base, const Model& proposal, ModelDiff& out)
     const auto goal = [](const Model& m) {
         Named out_list;
         if (m.goal_condition) {
-            out_list.emplace_back("goal", described(expr_text(m.goal_condition->expr),
-                                                    m.goal_condition->doc, m.goal_condition->ref));
+            out_list.emplace_back(
+                "goal", described(expr_text(m.goal_condition->expr), m.goal_condition->doc, m.goal_condition->ref));
         }
         return out_list;
     };
