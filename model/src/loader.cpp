@@ -378,6 +378,46 @@ private:
         base = std::move(kept);
     }
 
+    /// `remove region NAME;`: one instance (`srv[2]`, or a region without instances) or every instance of a
+    /// declaration (`srv`), with the variable holding its state and the rows it compiled to. What else names the
+    /// instance (a guard, a property) must be removed or replaced too, as after `remove var`.
+    bool remove_region(std::vector<Decl>& base, const Name& name) {
+        std::set<std::string> instances;
+        std::vector<std::string> known;
+        for (const Decl& d : base) {
+            if (const auto* r = std::get_if<RegionDecl>(&d.body); r && !r->machine.empty()) {
+                if (r->name.text == name.text || r->machine == name.text) {
+                    instances.insert(r->name.text);
+                }
+                if (std::find(known.begin(), known.end(), r->machine) == known.end()) {
+                    known.push_back(r->machine);
+                }
+                if (r->machine != r->name.text) {
+                    known.push_back(r->name.text);
+                }
+            }
+        }
+        if (instances.empty()) {
+            diags_.push_back(diag::overlay_target_missing(name.range, "region", name.text, known));
+            return false;
+        }
+        base.erase(std::remove_if(base.begin(), base.end(),
+                                  [&](const Decl& d) {
+                                      if (const auto* r = std::get_if<RegionDecl>(&d.body)) {
+                                          return !r->machine.empty() && instances.count(r->name.text) > 0;
+                                      }
+                                      if (const auto* v = std::get_if<VarDecl>(&d.body)) {
+                                          return instances.count(v->name.text) > 0;
+                                      }
+                                      if (const auto* t = std::get_if<TransitionDecl>(&d.body)) {
+                                          return instances.count(t->region) > 0;
+                                      }
+                                      return false;
+                                  }),
+                   base.end());
+        return true;
+    }
+
     void apply_overlay(std::vector<Decl>& base, std::vector<Decl> overlay) {
         const auto base_rows = rows_per_event(base);
         std::map<std::string, SourceRange> emptied_at;
@@ -395,6 +435,12 @@ private:
                 if (r->kind == ElementKind::Transition) {
                     if (match_row_ref(base, *r, index)) {
                         base.erase(base.begin() + static_cast<std::ptrdiff_t>(index));
+                        note_emptied(decl.range);
+                    }
+                    continue;
+                }
+                if (r->kind == ElementKind::Region) {
+                    if (remove_region(base, r->name)) {
                         note_emptied(decl.range);
                     }
                     continue;

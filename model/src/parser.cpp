@@ -846,7 +846,8 @@ private:
                                                                               {"var", ElementKind::Var},
                                                                               {"const", ElementKind::Const},
                                                                               {"type", ElementKind::Type},
-                                                                              {"goal", ElementKind::Goal}};
+                                                                              {"goal", ElementKind::Goal},
+                                                                              {"region", ElementKind::Region}};
         bool found = false;
         for (const auto& [kw, kind] : kKinds) {
             if (accept_kw(kw)) {
@@ -857,7 +858,7 @@ private:
         }
         if (!found) {
             fail("what to remove: 'transition', 'state', 'event', 'constraint', 'property', 'parameter', 'var', "
-                 "'const', 'type' or 'goal'");
+                 "'const', 'type', 'goal' or 'region'");
         }
         if (r.kind == ElementKind::Transition) {
             parse_row_ref(r);

@@ -36,6 +36,8 @@ const char* element_kind_name(ElementKind kind) {
         return "type";
     case ElementKind::Goal:
         return "goal";
+    case ElementKind::Region:
+        return "region";
     }
     return "element";
 }

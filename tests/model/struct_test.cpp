@@ -278,6 +278,46 @@ region srv[i in 1..2] persistent "a server" {
     EXPECT_FALSE(m.transition(model::TransitionId{0U}).region_move.has_value());
 }
 
+TEST(Regions, AnOverlayRemovesOneInstanceOrAWholeRegion) {
+    model::LoadOptions options;
+    options.reader = [](const std::string& path, std::string& error) -> std::optional<std::string> {
+        if (path == "base.lwm2m") {
+            return std::string(kHeader) + "event up[2]: client;\nevent blink: client;\n"
+                                          "region srv[i in 1..2] { state Down initial; state Up goal;\n"
+                                          "    Down + up[i] -> Up during A; }\n"
+                                          "region led { state Off initial; state On; Off + blink -> On during B; }\n"
+                                          "for i in 1..2: property p: reachable srv[i] == Up;\n";
+        }
+        error = "no such file";
+        return std::nullopt;
+    };
+    const auto load = [&](const std::string& body) { return model::parse_model(body, "o.lwm2m", options); };
+    const std::string header = "overlay o on \"base.lwm2m\";\n";
+
+    auto one = load(header + "remove region srv[2];\nremove property p[2];\n");
+    ASSERT_TRUE(one.ok()) << model::format_diagnostics(one.diagnostics);
+    ASSERT_EQ(one.model->regions.size(), 2U);
+    EXPECT_EQ(one.model->regions[0].name, "srv[1]");
+    EXPECT_EQ(one.model->regions[1].name, "led");
+    EXPECT_FALSE(one.model->find_variable("srv[2]"));
+    EXPECT_EQ(one.model->transition_count(), 2U);  // the rows of srv[1] and led
+
+    auto all = load(header + "remove region srv;\nremove property p[1];\nremove property p[2];\n");
+    ASSERT_TRUE(all.ok()) << model::format_diagnostics(all.diagnostics);
+    ASSERT_EQ(all.model->regions.size(), 1U);
+    EXPECT_EQ(all.model->transition_count(), 1U);
+
+    // what still names a removed instance is an error, as after `remove var`
+    auto dangling = load(header + "remove region srv[2];\n");
+    EXPECT_FALSE(dangling.ok());
+    EXPECT_NE(model::format_diagnostics(dangling.diagnostics).find("srv[2]"), std::string::npos);
+
+    auto missing = load(header + "remove region conn;\n");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(model::format_diagnostics(missing.diagnostics).find("region 'conn'"), std::string::npos)
+        << model::format_diagnostics(missing.diagnostics);
+}
+
 TEST(MultiServer, TwoServersNeedNoMoreRowsAndExpandAsExpected) {
     const fs::path one = kValidDir / "multi_server_1.lwm2m";
     const fs::path two = kValidDir / "multi_server_2.lwm2m";

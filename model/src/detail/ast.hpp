@@ -148,7 +148,7 @@ struct PropertyDecl {
     std::optional<EventPatternSyntax> pattern{};  ///< set for an event property (then `kind` is unused)
 };
 
-enum class ElementKind { Transition, State, Constraint, Property, Event, Parameter, Var, Const, Type, Goal };
+enum class ElementKind { Transition, State, Constraint, Property, Event, Parameter, Var, Const, Type, Goal, Region };
 const char* element_kind_name(ElementKind kind);
 
 /// `remove transition NAME;`, `remove transition Src + event [guard] -> Dst;`, `remove state NAME;`, ...
