@@ -72,18 +72,23 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
         const FindingNote none;
         const FindingNote& about = note == notes.end() ? none : note->second;
         const std::string condition = condition_text(f);
+        // A mark of this finding alone (not grouped with others of its kind and condition).
+        const auto own_mark = [&] {
+            diagrams::Mark mark;
+            mark.kind = *kind;
+            mark.id = f.id;
+            mark.summary = f.message;
+            mark.condition = condition;
+            mark.numbers.push_back(number);
+            mark.change = about.change;
+            mark.detail = about.detail;
+            return mark;
+        };
         if (*kind == MarkKind::Unreachable || *kind == MarkKind::NoRecovery || *kind == MarkKind::NeedsIntervention ||
             *kind == MarkKind::Deadlock) {
             if (f.region_state) {
                 // A region state's finding: a mark of its own (the legend names each region state), as ambiguities.
-                diagrams::Mark mark;
-                mark.kind = *kind;
-                mark.id = f.id;
-                mark.summary = f.message;
-                mark.condition = condition;
-                mark.numbers.push_back(number);
-                mark.change = about.change;
-                mark.detail = about.detail;
+                diagrams::Mark mark = own_mark();
                 mark.region_states.push_back({f.region_state->region, f.region_state->state});
                 h.marks.push_back(std::move(mark));
                 continue;
@@ -109,14 +114,7 @@ diagrams::Highlights highlights_from(const model::Model& m, const checker::Check
             mark.id += (mark.id.empty() ? "" : " ") + f.id;
             continue;
         }
-        diagrams::Mark mark;
-        mark.kind = *kind;
-        mark.id = f.id;
-        mark.summary = f.message;
-        mark.condition = condition;
-        mark.numbers.push_back(number);
-        mark.change = about.change;
-        mark.detail = about.detail;
+        diagrams::Mark mark = own_mark();
         if (*kind == MarkKind::Ambiguity) {
             mark.transitions = f.transitions;
         } else if (f.witness) {
