@@ -159,17 +159,24 @@ TEST(ArraysAndFor, LoadToTheSameTransitionsAsTheFlatModel) {
     EXPECT_EQ(flat_spelling(structured.constraints[0].name), flat.constraints[0].name);
 }
 
-TEST(ArraysAndFor, OverlayRemovesAndReplacesExpandedRowsBySuffixedName) {
+/// Load options whose reader knows one file, "base.lwm2m": kHeader followed by `body`.
+model::LoadOptions with_base(std::string body) {
     model::LoadOptions options;
-    options.reader = [](const std::string& path, std::string& error) -> std::optional<std::string> {
+    options.reader = [text = std::string(kHeader) + body](const std::string& path,
+                                                          std::string& error) -> std::optional<std::string> {
         if (path == "base.lwm2m") {
-            return std::string(kHeader) + "var x[2]: bool = false volatile;\n"
-                                          "for i in 1..2: set: A + go / x[i] := true -> B;\n"
-                                          "for i in 1..2: property p: reachable x[i];\n";
+            return text;
         }
         error = "no such file";
         return std::nullopt;
     };
+    return options;
+}
+
+TEST(ArraysAndFor, OverlayRemovesAndReplacesExpandedRowsBySuffixedName) {
+    const model::LoadOptions options = with_base("var x[2]: bool = false volatile;\n"
+                                                 "for i in 1..2: set: A + go / x[i] := true -> B;\n"
+                                                 "for i in 1..2: property p: reachable x[i];\n");
     std::string overlay = "overlay o on \"base.lwm2m\";\n"
                           "remove transition set[1];\n"
                           "replace transition set[2] with A + go / x[2] := false -> B;\n"
@@ -279,18 +286,12 @@ region srv[i in 1..2] persistent "a server" {
 }
 
 TEST(Regions, AnOverlayRemovesOneInstanceOrAWholeRegion) {
-    model::LoadOptions options;
-    options.reader = [](const std::string& path, std::string& error) -> std::optional<std::string> {
-        if (path == "base.lwm2m") {
-            return std::string(kHeader) + "event up[2]: client;\nevent blink: client;\n"
-                                          "region srv[i in 1..2] { state Down initial; state Up goal;\n"
-                                          "    Down + up[i] -> Up during A; }\n"
-                                          "region led { state Off initial; state On; Off + blink -> On during B; }\n"
-                                          "for i in 1..2: property p: reachable srv[i] == Up;\n";
-        }
-        error = "no such file";
-        return std::nullopt;
-    };
+    const model::LoadOptions options =
+        with_base("event up[2]: client;\nevent blink: client;\n"
+                  "region srv[i in 1..2] { state Down initial; state Up goal;\n"
+                  "    Down + up[i] -> Up during A; }\n"
+                  "region led { state Off initial; state On; Off + blink -> On during B; }\n"
+                  "for i in 1..2: property p: reachable srv[i] == Up;\n");
     const auto load = [&](const std::string& body) { return model::parse_model(body, "o.lwm2m", options); };
     const std::string header = "overlay o on \"base.lwm2m\";\n";
 
