@@ -2,8 +2,10 @@
 // Pins what the checker finds in the shipped implementation model of Zephyr's lwm2m_rd_client
 // (model/impl/zephyr-rd-client.lwm2m, commit 013c135025b4): which findings, where, and that every
 // witness step cites the Zephyr source line it stands for; and that each overlay of a later
-// Zephyr pull request (model/impl/zephyr/) resolves the finding it fixes. Explicit engine (the
-// Z3 engine takes minutes on this model in Debug).
+// Zephyr pull request (model/impl/zephyr/) resolves the finding it fixes. The properties about the
+// order of requests are event properties over the request events (send_register, ...), with no ghost
+// variable left but the application's own app_idle. Explicit engine (the Z3 engine takes minutes on
+// this model in Debug).
 
 #include "lwm2mc/checker/check.hpp"
 #include "lwm2mc/checker/compare.hpp"
@@ -98,7 +100,7 @@ TEST(ShippedZephyrFindings, TheSocketMayCloseBeforeTheBootstrapFinishAckLeaves) 
     ASSERT_NE(f, nullptr);
     ASSERT_TRUE(f->witness);
     EXPECT_EQ(f->witness->steps.back().source, "BootstrapTransDone");
-    EXPECT_EQ(f->witness->steps.back().event, "tick");
+    EXPECT_EQ(f->witness->steps.back().event, "bs_trans_done");
     EXPECT_EQ(step_refs(*f).back(), kZephyrRef + "811");
 }
 
@@ -150,7 +152,55 @@ TEST(ShippedZephyrFindings, EndlessRetriesWithACoapsServerAndNoDtlsAndAnInitLoop
               std::string::npos);
     ASSERT_NE(update, nullptr);
     ASSERT_TRUE(update->witness);
+    EXPECT_EQ(update->witness->steps.back().event, "send_update");
     EXPECT_EQ(update->witness->steps.back().target, "UpdateSent");
+    EXPECT_EQ(step_refs(*update).back(), kZephyrRef + "1115");
+}
+
+TEST(ShippedZephyrFindings, ARegisteredClientWhoseRegisterIsRejectedNeedsMoreThanTheServer) {
+    const auto& r = check_file(kBase);
+
+    const auto* f = find(r, "recover:recovers_without_a_bootstrap");  // issue #7503, seen from a registration
+
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->condition.to_string(), "(has_server_account && !coaps_without_dtls) || (bootstrap_support && "
+                                        "start_with_bootstrap && !coaps_without_dtls)");
+    ASSERT_TRUE(f->witness);
+    const auto& steps = f->witness->steps;
+    EXPECT_TRUE(std::any_of(steps.begin(), steps.end(), [](const checker::TraceStep& s) {
+        return s.event == "update_rejected" && s.peer == model::Peer::Server;
+    }));
+    EXPECT_EQ(steps.back().event, "reg_rejected");
+    EXPECT_EQ(steps.back().peer, model::Peer::Server);
+    EXPECT_EQ(steps.back().target, "EngineIdle");
+}
+
+TEST(ShippedZephyrFindings, TheOrderOfRequestsIsCheckedByEventPropertiesNotGhostVariables) {
+    const auto& m = model_file(kBase);
+
+    std::vector<std::string> event_properties;
+    for (const auto& p : m.event_properties) {
+        event_properties.push_back(p.name);
+    }
+    std::vector<std::string> variables;
+    for (const auto& v : m.variables) {
+        variables.push_back(v.name);
+    }
+
+    EXPECT_EQ(event_properties, (std::vector<std::string>{"register_after_failed_update", "finish_ack_before_close",
+                                                          "no_bootstrap_request_after_finish"}));
+    EXPECT_EQ(variables, (std::vector<std::string>{"use_bootstrap", "bootstrap_mode", "registration_valid",
+                                                   "server_account", "socket_open", "app_idle"}));
+}
+
+TEST(ShippedZephyrFindings, WithTheServerFallbackARegisteredClientFallsBackToTheBootstrapServer) {
+    const auto& proposal = check_file("zephyr/pr65745-server-fallback.lwm2m");
+
+    const auto* f = find(proposal, "recover:recovers_without_a_bootstrap");  // by design: /1/x/16
+
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->condition.to_string(),
+              "bootstrap_support && has_bs_account && !coaps_without_dtls && bootstrap_on_registration_failure");
 }
 
 struct Fix {
