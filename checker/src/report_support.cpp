@@ -37,6 +37,12 @@ std::vector<Citation> citations(const model::Model& m, const Finding& f) {
             out.push_back(Citation{"property", p.name, p.doc, p.ref, p.range});
         }
     }
+    // An event property is checked as an invariant of the monitored copy: its finding is `invariant:NAME`.
+    for (const model::EventProperty& p : m.event_properties) {
+        if (p.name == f.subject && std::string_view{finding_code(f.kind)} == "invariant") {
+            out.push_back(Citation{"property", p.name, p.doc, p.ref, p.range});
+        }
+    }
     return out;
 }
 

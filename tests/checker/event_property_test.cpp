@@ -3,6 +3,7 @@
 // witnesses on the original model that end with the violating transition.
 
 #include "lwm2mc/checker/check.hpp"
+#include "lwm2mc/checker/report.hpp"
 #include "lwm2mc/model/monitor.hpp"
 #include "lwm2mc/model/promela.hpp"
 
@@ -79,6 +80,25 @@ TEST_P(EventProperties, NeverBeforeFailsOnAFinishWithoutRequest) {
     EXPECT_EQ(steps(*f), std::vector<std::string>{"Bootstrap.bs_finish.RegPending"});
     EXPECT_EQ(f->message, "event property 'finish_after_request' is violated: never bs_finish before bs_request");
     EXPECT_EQ(f->range.line, 21U);
+}
+
+TEST(EventPropertyReport, CitesThePropertyWithItsDescriptionAndRef) {
+    std::string text = kClient;
+    text.replace(text.find("property finish_after_request: never bs_finish before bs_request;"),
+                 std::string{"property finish_after_request: never bs_finish before bs_request;"}.size(),
+                 "property finish_after_request: never bs_finish before bs_request \"asked for\" ref \"TS §5.2.7\";");
+    model::Model m = test::load_valid(text);
+    checker::CheckResult r = checker::check(m, quiet(Engine::Explicit));
+    const auto* f = find(r, "invariant:finish_after_request");
+    ASSERT_NE(f, nullptr);
+
+    const std::vector<checker::Citation> cited = checker::citations(m, *f);
+
+    ASSERT_EQ(cited.size(), 1U);
+    EXPECT_EQ(cited[0].element, "property");
+    EXPECT_EQ(cited[0].name, "finish_after_request");
+    EXPECT_EQ(cited[0].description, "asked for");
+    EXPECT_EQ(cited[0].ref, "TS §5.2.7");
 }
 
 TEST_P(EventProperties, NextIsFailsWhenAFailedUpdateLeadsToABootstrapRequest) {
