@@ -120,7 +120,8 @@ run_tests() {  # preset
   local out="build/$1/ctest-output.txt" code=0
   (cd "build/$1" && ctest --output-on-failure -j "$JOBS" --timeout "$TEST_TIMEOUT") | tee "$out" || code=$?
   log "the slowest tests ($1)"
-  sed -nE 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+).* ([0-9]+\.[0-9]+) sec$/\2 s  \1/p' "$out" | sort -rn | head -8
+  # awk reads all of sort's output: `head` would close the pipe early, and pipefail would make that a failure
+  sed -nE 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+).* ([0-9]+\.[0-9]+) sec$/\2 s  \1/p' "$out" | sort -rn | awk 'NR <= 8'
   return "$code"
 }
 
