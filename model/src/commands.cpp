@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lwm2mc/model/commands.hpp"
 
+#include "lwm2mc/model/monitor.hpp"
 #include "lwm2mc/model/printer.hpp"
 
 #include <fmt/format.h>
@@ -151,6 +152,26 @@ std::string model_to_json(const Model& m) {
                               {"from", p.from ? json(format_expr(*p.from)) : json(nullptr)},
                               {"to", p.to ? json(format_expr(*p.to)) : json(nullptr)},
                               {"relying_on", p.reliance.to_string()},
+                              {"doc", p.doc},
+                              {"ref", p.ref},
+                              {"location", location(p.range)}});
+    }
+    // Event properties: kind "event", the pattern as written and its event sets (docs/language.md).
+    const auto event_names = [&](const std::vector<EventId>& ids) {
+        json names = json::array();
+        for (EventId id : ids) {
+            names.push_back(m.events[id.index()].name);
+        }
+        return names;
+    };
+    for (const auto& p : m.event_properties) {
+        properties.push_back({{"name", p.name},
+                              {"kind", "event"},
+                              {"pattern", format_event_property(m, p)},
+                              {"trigger", event_names(p.trigger)},
+                              {"scope", event_names(p.scope)},
+                              {"allowed", event_names(p.allowed)},
+                              {"bound", p.kind == EventPropertyKind::Respond ? json(p.bound) : json(nullptr)},
                               {"doc", p.doc},
                               {"ref", p.ref},
                               {"location", location(p.range)}});

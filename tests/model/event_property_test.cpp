@@ -2,12 +2,14 @@
 // Event properties as monitors (docs/semantics.md, "Event properties"): the instrumented copy
 // keeps the original's transitions, and its invariant fails exactly after a violating step.
 
+#include "lwm2mc/model/commands.hpp"
 #include "lwm2mc/model/interpreter.hpp"
 #include "lwm2mc/model/monitor.hpp"
 #include "lwm2mc/model/printer.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
@@ -160,6 +162,24 @@ TEST(EventPropertySyntax, ShowsInModelSyntax) {
     ASSERT_EQ(m.event_properties.size(), 1U);
     EXPECT_EQ(m.event_properties.front().bound, 8);
     EXPECT_EQ(model::format_event_property(m, m.event_properties.front()), "after {a, b} respond c within T * 2");
+}
+
+TEST(EventPropertySyntax, ShowJsonListsThemWithKindEvent) {
+    model::Model m =
+        loop_model("property p: after {a, b} respond c within 3 \"in time\";\nproperty q: never a before d;");
+
+    const auto doc = nlohmann::json::parse(model::model_to_json(m));
+
+    ASSERT_EQ(doc["properties"].size(), 2U);
+    const auto& p = doc["properties"][0];
+    EXPECT_EQ(p["name"], "p");
+    EXPECT_EQ(p["kind"], "event");
+    EXPECT_EQ(p["pattern"], "after {a, b} respond c within 3");
+    EXPECT_EQ(p["trigger"], (nlohmann::json{"a", "b"}));
+    EXPECT_EQ(p["scope"], (nlohmann::json{"c"}));
+    EXPECT_EQ(p["bound"], 3);
+    EXPECT_EQ(p["doc"], "in time");
+    EXPECT_TRUE(doc["properties"][1]["bound"].is_null());
 }
 
 TEST(EventPropertyArrays, EventSetsNameArrayElementsAlsoUnderAFor) {
