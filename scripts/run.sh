@@ -20,6 +20,8 @@
 #   bash scripts/run.sh bench-conform [ARGS]  the conformance tester: monitor per wire event, capture packets/s
 #   bash scripts/run.sh bench-testgen [ARGS]  test generation: suite length against the Chinese-postman bound and
 #                                   GraphWalker-style walks, generation time, growth to 10^5 product states
+#   bash scripts/run.sh bench-event-properties [N [MODEL ...]]  check time, memory and product states of a model with
+#                                   and without its event properties (their monitors), side by side
 #   bash scripts/run.sh fuzz-client [SEC [RUNS]]  fuzz the client's CoAP message handling (SEC and RUNS as for fuzz)
 #   bash scripts/run.sh setup       only install the packages
 set -euo pipefail
@@ -282,6 +284,12 @@ case "${1:-}" in
     log "peak resident memory of the client process (against lwm2m-node-lib)"
     bash bench/client_rss.sh build/bench/reference_client/app/lwm2mc-client
     ;;
+  bench-event-properties)
+    install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}" python3
+    configure_and_build release
+    log "event properties: the explicit engine with and without their monitors"
+    CLI=build/release/cli/lwm2mc bash bench/event_property_cost.sh "${@:2}"
+    ;;
   bench-testgen)
     install_missing "${PACKAGES[@]}"
     cmake --preset bench >/dev/null
@@ -303,7 +311,7 @@ case "${1:-}" in
     bash bench/diagram_bench.sh "${2:-5}"
     ;;
   *)
-    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS [RUNS]]|fuzz-client [SECONDS [RUNS]]|bench [N]|bench-client-kill [KILLS [SEED]]|bench-checker-scale [ARGS]|bench-checker-agreement [ARGS]|bench-client|bench-testgen [ARGS]|bench-conform [ARGS]|setup}" >&2
+    echo "usage: bash scripts/run.sh {main|test|fuzz [SECONDS [RUNS]]|fuzz-client [SECONDS [RUNS]]|bench [N]|bench-client-kill [KILLS [SEED]]|bench-checker-scale [ARGS]|bench-checker-agreement [ARGS]|bench-client|bench-testgen [ARGS]|bench-event-properties [N [MODEL ...]]|bench-conform [ARGS]|setup}" >&2
     exit 2
     ;;
 esac
