@@ -36,9 +36,7 @@ const char* group_title(Severity s) {
 }
 
 void print_witness(std::ostream& out, const Witness& w, const char* indent, const detail::TransitionOf& transition_of) {
-    // A model without parameters has one configuration and nothing to name.
-    out << indent << (w.configuration.empty() ? std::string{"witness:"} : "witness under " + w.configuration + ":")
-        << "\n";
+    out << indent << "witness" << detail::witness_under(w, [](const std::string& c) { return c; }) << ":\n";
     out << indent << "   0  " << w.initial_state << "  [" << w.initial_vars << "]\n";
     std::string vars = w.initial_vars;
     for (std::size_t i = 0; i < w.steps.size(); ++i) {
@@ -394,8 +392,8 @@ void print_markdown(std::ostream& out, const ReportInput& input) {
         if (!f.witness) {
             continue;
         }
-        out << (f.witness->configuration.empty() ? std::string{"\nWitness:\n\n"}
-                                                 : fmt::format("\nWitness under `{}`:\n\n", f.witness->configuration));
+        out << "\nWitness" << detail::witness_under(*f.witness, [](const std::string& c) { return "`" + c + "`"; })
+            << ":\n\n";
         out << fmt::format("0. `{}` — {}\n", f.witness->initial_state, f.witness->initial_vars);
         std::string vars = f.witness->initial_vars;
         for (const auto& s : f.witness->steps) {

@@ -297,11 +297,11 @@ private:
     }
 
     void witness_html(const Witness& w, const detail::TransitionOf& transition_of) {
-        out_ << fmt::format("<p><strong>Witness</strong>{}:</p>\n<table class=\"witness\">\n"
-                            "<tr><th>#</th><th>step</th><th>variables changed</th><th>time</th><th>where</th>"
-                            "<th>ref</th></tr>\n",
-                            w.configuration.empty() ? std::string{}
-                                                    : " under <code>" + esc(w.configuration) + "</code>");
+        out_ << fmt::format(
+            "<p><strong>Witness</strong>{}:</p>\n<table class=\"witness\">\n"
+            "<tr><th>#</th><th>step</th><th>variables changed</th><th>time</th><th>where</th>"
+            "<th>ref</th></tr>\n",
+            detail::witness_under(w, [&](const std::string& c) { return "<code>" + esc(c) + "</code>"; }));
         out_ << fmt::format("<tr><td>0</td><td><code>{}</code></td><td><code>{}</code></td><td></td><td></td>"
                             "<td></td></tr>\n",
                             esc(w.initial_state), esc(w.initial_vars));

@@ -335,8 +335,8 @@ private:
             locations.push_back(std::move(step));
             vars = s.vars;
         }
-        std::string message = (w.configuration.empty() ? std::string{"witness"} : "witness under " + w.configuration) +
-                              ", from " + w.initial_state;
+        std::string message =
+            "witness" + detail::witness_under(w, [](const std::string& c) { return c; }) + ", from " + w.initial_state;
         for (const std::string& note : w.notes) {
             message += "; " + note;
         }

@@ -48,6 +48,10 @@ std::vector<Citation> citations(const model::Model& m, const Finding& f) {
 
 namespace detail {
 
+std::string witness_under(const Witness& witness, const std::function<std::string(const std::string&)>& quoted) {
+    return witness.configuration.empty() ? std::string{} : " under " + quoted(witness.configuration);
+}
+
 namespace {
 
 std::map<std::string, std::string> split_vars(const std::string& text) {

@@ -22,6 +22,9 @@ std::string step_source(const TraceStep& s);
 std::string step_target(const TraceStep& s);
 /// "a=1, b=2" -> only the entries that differ from `before`.
 std::string changed_vars(const std::string& before, const std::string& after);
+/// " under " and the witness's configuration as `quoted` spells it; empty for a model without parameters, whose
+/// one configuration has nothing to name. Every format heads a witness with "witness" and this.
+std::string witness_under(const Witness& witness, const std::function<std::string(const std::string&)>& quoted);
 /// "file:line:col", or "<model>" for a finding without a location.
 std::string location(const model::SourceRange& range);
 /// "32 configurations" or "32 configurations x every value of hold_off in 0..4294967295 (solved as intervals)".

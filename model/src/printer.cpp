@@ -145,9 +145,9 @@ namespace {
 
 using namespace detail;
 
-/// An event set as written: one name bare, several in braces.
 std::string name_text(const Name& n);
 
+/// An event set as written: one name bare, several in braces.
 std::string event_set_text(const std::vector<Name>& set) {
     if (set.size() == 1) {
         return name_text(set.front());

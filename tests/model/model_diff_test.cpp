@@ -185,17 +185,17 @@ goal status == On;
     const Model base = load_valid(base_text);
     // Only the written declarations change: a literal added to the type, the region's goal mark moved, the goal
     // condition widened. A verdict that compared only states and rows would hide all three.
-    const Model proposal = load_valid(R"(model proposal;
-type Status = enum { Off, On, Sleeping };
-var status: Status = Off volatile;
-state A initial;
-state B goal;
-event go: client;
-event up: client;
-A + go / status := On -> B;
-region conn { state Down initial goal; state Up; Down + up -> Up; }
-goal status == On || status == Sleeping;
-)");
+    std::string proposal_text = base_text;
+    const auto change = [&](const std::string& from, const std::string& to) {
+        const auto at = proposal_text.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        proposal_text.replace(at, from.size(), to);
+    };
+    change("model base;", "model proposal;");
+    change("enum { Off, On }", "enum { Off, On, Sleeping }");
+    change("state Down initial; state Up goal;", "state Down initial goal; state Up;");
+    change("goal status == On;", "goal status == On || status == Sleeping;");
+    const Model proposal = load_valid(proposal_text);
 
     const ModelDiff diff = diff_models(base, proposal);
 
